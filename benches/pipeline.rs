@@ -1,0 +1,59 @@
+//! Criterion benchmarks of the two speeds that matter: a live 640×480 frame (detection +
+//! landmarks) and a 12 MP photo from JPEG bytes to the exported file's bytes.
+//! Run: `cargo bench` (or `idbooth bench` for a quick table).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use idbooth::Lang;
+use idbooth::capture::decode_photo;
+use idbooth::detect::{self, Effort};
+use idbooth::export;
+use idbooth::pipeline;
+use idbooth::pixels::Pyramid;
+use idbooth::spec::SpecBook;
+
+fn benches(c: &mut Criterion) {
+    let book = SpecBook::builtin();
+    let spec = book.get("cn-exit-entry").unwrap().clone();
+    let sample = decode_photo(include_bytes!("../assets/samples/grace_hopper.jpg")).unwrap();
+    detect::Models::get().unwrap();
+
+    // 640×480 frame: the sample centred on a 4:3 canvas.
+    let frame = image::imageops::resize(
+        &sample.image,
+        410,
+        480,
+        image::imageops::FilterType::Triangle,
+    );
+    let mut canvas = image::RgbImage::from_pixel(640, 480, image::Rgb([120, 120, 120]));
+    image::imageops::overlay(&mut canvas, &frame, 115, 0);
+    let live = pipeline::detect_options(&spec, Effort::Live);
+    c.bench_function("live_frame_640x480_detect_landmarks", |b| {
+        b.iter(|| detect::analyse(&Pyramid::new(canvas.clone(), 32), &live).unwrap())
+    });
+
+    let big = image::imageops::resize(
+        &sample.image,
+        3464,
+        4060,
+        image::imageops::FilterType::CatmullRom,
+    );
+    let jpeg = export::encode_jpeg(&big, 92, 300).unwrap();
+    let mut g = c.benchmark_group("photo_12mp");
+    g.sample_size(10);
+    g.bench_function("jpeg_to_exported_file", |b| {
+        b.iter(|| {
+            let p = decode_photo(&jpeg).unwrap();
+            let checked = pipeline::check(&p, &spec, Lang::En).unwrap();
+            export::encode_to_window(
+                checked.output.as_ref().unwrap(),
+                300,
+                export::size_window(&spec),
+            )
+            .unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(pipeline_benches, benches);
+criterion_main!(pipeline_benches);

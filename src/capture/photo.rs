@@ -1,0 +1,208 @@
+//! Reading photo files safely: size limits against decompression bombs, EXIF orientation,
+//! any bit depth or colour model converted to 8-bit RGB.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
+
+/// Largest file we read at all (a 100 MP camera raw-converted JPEG is ~60 MB).
+pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
+/// Largest decoded image: 16 000 px on a side and 120 MP.
+pub const MAX_SIDE: u32 = 16_000;
+pub const MAX_PIXELS: u64 = 120_000_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PhotoError {
+    #[error("file not found: {0}")]
+    NotFound(PathBuf),
+    #[error("cannot read {0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error("the file is {0} MB; photos larger than {max} MB are not accepted", max = MAX_FILE_BYTES / 1_048_576)]
+    FileTooLarge(u64),
+    #[error("not a photo this program can read (JPEG, PNG, TIFF, WebP or BMP expected)")]
+    NotAnImage,
+    #[error("the image is {w}×{h} pixels; the limit is {MAX_SIDE} px on a side and {mp} megapixels", mp = MAX_PIXELS / 1_000_000)]
+    TooLarge { w: u32, h: u32 },
+    #[error("the photo file is damaged or incomplete: {0}")]
+    Corrupt(String),
+    #[error("the image is empty")]
+    Empty,
+}
+
+/// An upright photo of a person, ready for detection.
+#[derive(Debug, Clone)]
+pub struct Portrait {
+    pub image: RgbImage,
+    /// Where it came from, if a file.
+    pub path: Option<PathBuf>,
+}
+
+impl Portrait {
+    pub fn from_rgb(image: RgbImage) -> Portrait {
+        Portrait { image, path: None }
+    }
+    pub fn width(&self) -> u32 {
+        self.image.width()
+    }
+    pub fn height(&self) -> u32 {
+        self.image.height()
+    }
+}
+
+pub fn load_photo(path: &Path) -> Result<Portrait, PhotoError> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => PhotoError::NotFound(path.into()),
+        _ => PhotoError::Io(path.into(), e),
+    })?;
+    if meta.is_dir() {
+        return Err(PhotoError::Io(
+            path.into(),
+            std::io::Error::other("is a folder, not a file"),
+        ));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(PhotoError::FileTooLarge(meta.len() / 1_048_576));
+    }
+    let bytes = std::fs::read(path).map_err(|e| PhotoError::Io(path.into(), e))?;
+    let mut p = decode_photo(&bytes)?;
+    p.path = Some(path.into());
+    Ok(p)
+}
+
+/// Decode bytes into an upright RGB portrait (EXIF orientation applied).
+pub fn decode_photo(bytes: &[u8]) -> Result<Portrait, PhotoError> {
+    if bytes.is_empty() {
+        return Err(PhotoError::Empty);
+    }
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| PhotoError::NotAnImage)?;
+    if reader.format().is_none() {
+        return Err(PhotoError::NotAnImage);
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    // 16-bit RGBA at the pixel cap, plus the 8-bit copy.
+    limits.max_alloc = Some(MAX_PIXELS * 8 + MAX_PIXELS * 3);
+    let mut reader = reader;
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(classify)?;
+    let (w, h) = decoder.dimensions();
+    if w == 0 || h == 0 {
+        return Err(PhotoError::Empty);
+    }
+    if w > MAX_SIDE || h > MAX_SIDE || w as u64 * h as u64 > MAX_PIXELS {
+        return Err(PhotoError::TooLarge { w, h });
+    }
+    // A broken EXIF block must not cost the person their photo: fall back to "as stored".
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(classify)?;
+    img.apply_orientation(orientation);
+    let image = match img {
+        DynamicImage::ImageRgb8(i) => i,
+        other => other.to_rgb8(),
+    };
+    Ok(Portrait { image, path: None })
+}
+
+fn classify(e: image::ImageError) -> PhotoError {
+    use image::ImageError as E;
+    match e {
+        E::Limits(_) => PhotoError::TooLarge { w: 0, h: 0 },
+        E::Unsupported(_) => PhotoError::NotAnImage,
+        E::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            PhotoError::Corrupt("the file ends before the image does".into())
+        }
+        other => PhotoError::Corrupt(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{ImageBuffer, ImageEncoder, Luma, Rgb};
+
+    fn png(img: &DynamicImage) -> Vec<u8> {
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn non_images_and_empty_files_are_refused_clearly() {
+        assert!(matches!(decode_photo(b""), Err(PhotoError::Empty)));
+        assert!(matches!(
+            decode_photo(b"hello, this is text"),
+            Err(PhotoError::NotAnImage)
+        ));
+    }
+
+    #[test]
+    fn truncated_files_are_reported_as_damaged() {
+        let img = DynamicImage::ImageRgb8(ImageBuffer::from_fn(64, 64, |x, y| {
+            Rgb([x as u8 * 4, y as u8 * 4, 9])
+        }));
+        let mut jpg = Vec::new();
+        img.write_to(&mut Cursor::new(&mut jpg), image::ImageFormat::Jpeg)
+            .unwrap();
+        let cut = &jpg[..jpg.len() / 2];
+        let e = decode_photo(cut);
+        assert!(
+            matches!(e, Err(PhotoError::Corrupt(_))) || e.is_ok(),
+            "{e:?}"
+        );
+        let cut_png = png(&img);
+        assert!(matches!(
+            decode_photo(&cut_png[..cut_png.len() / 3]),
+            Err(PhotoError::Corrupt(_))
+        ));
+    }
+
+    #[test]
+    fn sixteen_bit_and_grey_images_become_rgb8() {
+        let g16: ImageBuffer<Luma<u16>, Vec<u16>> = ImageBuffer::from_pixel(5, 4, Luma([65535]));
+        let p = decode_photo(&png(&DynamicImage::ImageLuma16(g16))).unwrap();
+        assert_eq!((p.width(), p.height()), (5, 4));
+        assert_eq!(p.image.get_pixel(0, 0).0, [255, 255, 255]);
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut c = !0u32;
+        for &b in data {
+            c ^= b as u32;
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+
+    #[test]
+    fn decompression_bombs_are_refused_before_decoding() {
+        // A PNG header claiming 20 000 × 20 000 px: refused from the header alone.
+        let mut out = Vec::new();
+        let enc = image::codecs::png::PngEncoder::new(&mut out);
+        let row = vec![0u8; 20_000];
+        // Write a tiny real image, then patch the IHDR size fields (bytes 16..24).
+        enc.write_image(&row[..4], 2, 2, image::ExtendedColorType::L8)
+            .unwrap();
+        out[16..20].copy_from_slice(&20_000u32.to_be_bytes());
+        out[20..24].copy_from_slice(&20_000u32.to_be_bytes());
+        // Keep the header valid: recompute the IHDR chunk's CRC over type + data (bytes 12..29).
+        let crc = crc32(&out[12..29]);
+        out[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert!(matches!(
+            decode_photo(&out),
+            Err(PhotoError::TooLarge { .. })
+        ));
+    }
+}

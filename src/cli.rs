@@ -1,0 +1,265 @@
+//! The command-line subcommands that need more than a few lines: export, eval, bench.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use idbooth::Lang;
+use idbooth::capture::{Portrait, decode_photo, load_photo};
+use idbooth::detect::{self, Effort};
+use idbooth::export::{self, Applicant};
+use idbooth::geometry::median;
+use idbooth::i18n::tr;
+use idbooth::judge::Status;
+use idbooth::pipeline::{self, Report};
+use idbooth::pixels::Pyramid;
+use idbooth::spec::{DEFAULT_SPEC, SpecBook};
+
+/// The bundled sample portrait (public domain; see assets/samples/README.md).
+pub const SAMPLE: &[u8] = include_bytes!("../assets/samples/grace_hopper.jpg");
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    photo: PathBuf,
+    /// Where to write the JPEG.
+    #[arg(short, long)]
+    output: PathBuf,
+    #[arg(long, default_value = DEFAULT_SPEC)]
+    spec: String,
+    /// Where to write the JSON summary (default: beside the JPEG, same name, .json).
+    #[arg(long)]
+    summary: Option<PathBuf>,
+    /// Refuse to write anything when a rule fails.
+    #[arg(long)]
+    strict: bool,
+    /// Applicant's name (for the form summary).
+    #[arg(long)]
+    name: Option<String>,
+    /// Document: passport, hk-macau-permit, taiwan-permit or other.
+    #[arg(long)]
+    document: Option<String>,
+    /// City of application.
+    #[arg(long)]
+    city: Option<String>,
+    #[arg(long)]
+    phone: Option<String>,
+    #[arg(long)]
+    notes: Option<String>,
+}
+
+pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
+    let book = SpecBook::load();
+    let spec = book.get(&a.spec)?;
+    let portrait = load_photo(&a.photo)?;
+    let checked = pipeline::check(&portrait, spec, lang)?;
+    let r = &checked.report;
+    print_report(r, lang);
+    let Some(out) = &checked.output else {
+        anyhow::bail!(
+            "nothing exported: {}",
+            r.problem.clone().unwrap_or_default()
+        );
+    };
+    if a.strict && !r.passed {
+        anyhow::bail!("nothing exported (--strict): a rule failed");
+    }
+    let summary = a
+        .summary
+        .clone()
+        .unwrap_or_else(|| a.output.with_extension("json"));
+    let applicant = Applicant {
+        name: a.name.clone(),
+        document: a.document.clone(),
+        city: a.city.clone(),
+        phone: a.phone.clone(),
+        notes: a.notes.clone(),
+        override_reason: None,
+    };
+    let saved = export::save(out, r, spec, &applicant, &a.output, &summary)?;
+    println!(
+        "wrote {} ({}×{} px, {} dpi, {} bytes, JPEG quality {}) and {}",
+        saved.photo.display(),
+        out.width(),
+        out.height(),
+        saved.encoded.dpi,
+        saved.encoded.size_bytes,
+        saved.encoded.quality,
+        saved.summary.display()
+    );
+    Ok(if r.passed { 0 } else { 1 })
+}
+
+pub fn print_report(r: &Report, lang: Lang) {
+    let src = r.source.path.as_deref().unwrap_or("photo");
+    println!(
+        "{src}: {}×{} px, spec {}, judged {:?}",
+        r.source.width, r.source.height, r.spec, r.judged
+    );
+    if let Some(p) = &r.problem {
+        println!("  !! {p}");
+    }
+    for v in &r.rules {
+        let range = match (v.min, v.max) {
+            (Some(a), Some(b)) => format!("[{a}–{b}]"),
+            (Some(a), None) => format!("[≥{a}]"),
+            (None, Some(b)) => format!("[≤{b}]"),
+            _ => String::new(),
+        };
+        let value = v
+            .value
+            .map(|x| format!("{x}"))
+            .unwrap_or_else(|| "—".into());
+        println!(
+            "  {} {:<22} {:>8} {:<5} {:<14} {}",
+            crate::mark(v.status),
+            v.id,
+            value,
+            v.unit,
+            range,
+            v.message
+        );
+    }
+    let fails = r.rules.iter().filter(|v| v.status == Status::Fail).count();
+    let verdict = if r.passed {
+        tr(lang, "status.pass", &[])
+    } else {
+        format!("{} ×{fails}", tr(lang, "status.fail", &[]))
+    };
+    println!("  => {verdict}");
+}
+
+pub fn eval(
+    dir: &Path,
+    fit: bool,
+    verbose: bool,
+    max_pupil: Option<f64>,
+    max_chin: Option<f64>,
+) -> anyhow::Result<u8> {
+    let t = Instant::now();
+    let s = idbooth::eval::evaluate(dir)?;
+    if verbose {
+        for r in &s.results {
+            let p = r
+                .pupil_err_pct
+                .map(|e| format!("{:5.2} {:5.2}", e[0], e[1]))
+                .unwrap_or_else(|| "  miss".into());
+            let c = r
+                .chin_err_pct
+                .map(|e| format!("{e:5.2}"))
+                .unwrap_or_default();
+            println!("{:<14} pupils {p}  chin {c}", r.file);
+        }
+    }
+    println!(
+        "photos {}  misses {}  ({:.1} s)",
+        s.photos,
+        s.misses,
+        t.elapsed().as_secs_f64()
+    );
+    println!(
+        "pupils (each eye, % of true IPD): median {:.2}  p95 {:.2}",
+        s.pupil_median_pct, s.pupil_p95_pct
+    );
+    println!(
+        "chin   (% of true IPD):           median {:.2}  p95 {:.2}",
+        s.chin_median_pct, s.chin_p95_pct
+    );
+    println!(
+        "skull-top estimate along the face axis (% IPD): median |error| {:.1}",
+        s.skull_median_pct
+    );
+    if fit {
+        for (k, v) in idbooth::eval::suggested_calibration(&s) {
+            println!("fit: {k}: {v:.4}");
+        }
+    }
+    let bad = max_pupil.is_some_and(|m| !(s.pupil_median_pct <= m))
+        || max_chin.is_some_and(|m| !(s.chin_median_pct <= m));
+    Ok(u8::from(bad || s.misses > 0))
+}
+
+/// Median wall time of `f` over `runs`.
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
+    let mut v = Vec::new();
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        std::hint::black_box(f());
+        v.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    median(&v).unwrap_or(f64::NAN)
+}
+
+pub fn bench(photo: Option<&Path>, runs: usize) -> anyhow::Result<u8> {
+    let book = SpecBook::builtin();
+    let spec = book.get(DEFAULT_SPEC)?;
+    let portrait = match photo {
+        Some(p) => load_photo(p)?,
+        None => decode_photo(SAMPLE)?,
+    };
+    let t = Instant::now();
+    idbooth::detect::Models::get()?;
+    println!(
+        "model load: {:.0} ms (once per process)",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+
+    // Live frame: 640×480, short-range detector + one mesh pass.
+    let frame = image::imageops::resize(
+        &letterbox(&portrait.image, 4, 3),
+        640,
+        480,
+        image::imageops::FilterType::Triangle,
+    );
+    let live = pipeline::detect_options(spec, Effort::Live);
+    let fp = Pyramid::new(frame.clone(), 32);
+    let ms = time(runs, || detect::analyse(&fp, &live));
+    println!("live frame 640×480, detection + landmarks: {ms:.1} ms");
+    let ms = time(runs, || {
+        detect::analyse(&Pyramid::new(frame.clone(), 32), &live)
+    });
+    println!("live frame 640×480, incl. pyramid:         {ms:.1} ms");
+
+    // A 12 MP photo, from JPEG bytes to the exported file's bytes.
+    let big = image::imageops::resize(
+        &letterbox(&portrait.image, 4, 3),
+        4000,
+        3000,
+        image::imageops::FilterType::CatmullRom,
+    );
+    let jpeg = export::encode_jpeg(&big, 92, 300)?;
+    let ms = time(runs.min(5), || decode_photo(&jpeg));
+    println!("12 MP decode:                              {ms:.0} ms");
+    let p12 = decode_photo(&jpeg)?;
+    let ms = time(runs.min(5), || -> anyhow::Result<()> {
+        let c = pipeline::check(&p12, spec, Lang::En)?;
+        let out = c.output.ok_or_else(|| anyhow::anyhow!("no crop"))?;
+        export::encode_to_window(&out, 300, export::size_window(spec))?;
+        Ok(())
+    });
+    println!("12 MP decoded photo → checked, encoded file: {ms:.0} ms");
+    let ms = time(runs.min(5), || -> anyhow::Result<()> {
+        let p = decode_photo(&jpeg)?;
+        let c = pipeline::check(&p, spec, Lang::En)?;
+        let out = c.output.ok_or_else(|| anyhow::anyhow!("no crop"))?;
+        export::encode_to_window(&out, 300, export::size_window(spec))?;
+        Ok(())
+    });
+    println!("12 MP JPEG bytes → checked, encoded file:  {ms:.0} ms");
+    let _: &Portrait = &portrait;
+    Ok(0)
+}
+
+/// Pad an image with its edge colour to the aspect `aw:ah` (camera frames are 4:3).
+fn letterbox(img: &image::RgbImage, aw: u32, ah: u32) -> image::RgbImage {
+    let (w, h) = (img.width(), img.height());
+    let (nw, nh) = if w * ah >= h * aw {
+        (w, w * ah / aw)
+    } else {
+        (h * aw / ah, h)
+    };
+    let (ox, oy) = ((nw - w) / 2, (nh - h) / 2);
+    image::RgbImage::from_fn(nw, nh, |x, y| {
+        let sx = x.saturating_sub(ox).min(w - 1);
+        let sy = y.saturating_sub(oy).min(h - 1);
+        *img.get_pixel(sx, sy)
+    })
+}

@@ -1,0 +1,448 @@
+//! The crop solver: the scale, translation and (small) rotation that put every geometry measure
+//! of the spec as close as possible to the middle of its band on the output frame, without
+//! leaving the source photo.
+//!
+//! Each measure is linear in (scale s, vertical shift ty) once the rotation is fixed, e.g.
+//! `eye_line_from_top = s·eye_y + ty`. We minimise the worst band-normalised miss
+//! (priority measures weigh more), breaking ties by the sum of squares, with a coarse-to-fine
+//! grid over (s, ty) seeded by the least-squares solution. The horizontal shift centres the face.
+
+use serde::{Deserialize, Serialize};
+
+use crate::detect::Landmarks;
+use crate::geometry::{Point, Similarity, line_angle_deg};
+use crate::spec::{Crown, Limit, Spec};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Crop {
+    /// Source pixels → output pixels.
+    pub transform: Similarity,
+    /// Rotation applied to level the eyes, degrees.
+    pub roll_correction_deg: f64,
+    /// The output frame's corners in source pixels (top-left, top-right, bottom-right, bottom-left).
+    pub source_quad: [Point; 4],
+    /// Photo edges that kept the crop from its ideal framing (the person is too close to them).
+    pub limited_by: Vec<Side>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Top,
+    Bottom,
+    Left,
+    Right,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CropError {
+    /// Any crop that frames the head to the spec needs pixels beyond these edges of the photo.
+    #[error("the photo is cut too tightly around the person at the {}", sides_text(.0))]
+    OutsidePhoto(Vec<Side>),
+}
+
+fn sides_text(s: &[Side]) -> String {
+    s.iter()
+        .map(|s| match s {
+            Side::Top => "top",
+            Side::Bottom => "bottom",
+            Side::Left => "left",
+            Side::Right => "right",
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// One linear measure `a·s + b·ty + c` with its band.
+struct Term {
+    a: f64,
+    b: f64,
+    c: f64,
+    band: Limit,
+    weight: f64,
+}
+
+impl Term {
+    fn value(&self, s: f64, ty: f64) -> f64 {
+        self.a * s + self.b * ty + self.c
+    }
+    /// Miss normalised by the half band: |r| ≤ 1 is inside. Open bands only count when violated.
+    fn miss(&self, s: f64, ty: f64) -> f64 {
+        let v = self.value(s, ty);
+        match (self.band.min, self.band.max) {
+            (Some(lo), Some(hi)) => (v - (lo + hi) / 2.0) / ((hi - lo) / 2.0).max(1e-9),
+            (Some(lo), None) => {
+                if v < lo {
+                    1.0 + (lo - v) / lo.abs().max(1.0) * 10.0
+                } else {
+                    0.0
+                }
+            }
+            (None, Some(hi)) => {
+                if v > hi {
+                    1.0 + (v - hi) / hi.abs().max(1.0) * 10.0
+                } else {
+                    0.0
+                }
+            }
+            _ => 0.0,
+        }
+    }
+}
+
+/// Solve the crop for `lm` in a `src_w × src_h` photo.
+pub fn solve(lm: &Landmarks, spec: &Spec, src_w: u32, src_h: u32) -> Result<Crop, CropError> {
+    let (w, h) = (spec.width() as f64, spec.height() as f64);
+    let g = &spec.geometry;
+    let roll = line_angle_deg(lm.left_pupil, lm.right_pupil);
+    let max_corr = spec.pose.max_roll_correction_deg.value.unwrap_or(0.0).abs();
+    let corr = -roll.clamp(-max_corr, max_corr);
+    let angle = corr.to_radians();
+    let rot = |p: Point| p.rotate(angle);
+
+    let (l, r, chin) = (rot(lm.left_pupil), rot(lm.right_pupil), rot(lm.chin));
+    let mid = l.mid(r);
+    // The crop frames the head by its real top when known; otherwise by the skull estimate,
+    // so a frame without a mask still gets a sensible crop (its crown rules stay unchecked).
+    let crown = match g.crown {
+        Crown::Hair => lm.head_top.point().unwrap_or(lm.skull_top),
+        Crown::Skull => lm.skull_top,
+    };
+    let crown = rot(crown);
+    let prio = |name: &str| {
+        if g.priority.iter().any(|p| p == name) {
+            3.0
+        } else {
+            1.0
+        }
+    };
+    let mut terms = Vec::new();
+    let mut add = |band: &Option<Limit>, a: f64, b: f64, c: f64, name: &str| {
+        if let Some(band) = band {
+            terms.push(Term {
+                a,
+                b,
+                c,
+                band: band.clone(),
+                weight: prio(name),
+            });
+        }
+    };
+    add(&g.inter_pupil, l.dist(r), 0.0, 0.0, "inter_pupil");
+    add(
+        &g.face_width,
+        rot(lm.cheek_left).dist(rot(lm.cheek_right)),
+        0.0,
+        0.0,
+        "face_width",
+    );
+    add(&g.head_height, chin.y - crown.y, 0.0, 0.0, "head_height");
+    add(&g.eye_line_from_top, mid.y, 1.0, 0.0, "eye_line_from_top");
+    add(
+        &g.eye_line_from_bottom,
+        -mid.y,
+        -1.0,
+        h,
+        "eye_line_from_bottom",
+    );
+    add(&g.crown_margin, crown.y, 1.0, 0.0, "crown_margin");
+    add(&g.chin_margin, -chin.y, -1.0, h, "chin_margin");
+    // Weak priors keep the problem well posed when a spec bands only scale or only position:
+    // inter-pupil ≈ 0.27 of the width, eye line ≈ 0.45 of the height from the top.
+    let prior_ipd = Limit {
+        min: Some(0.17 * w),
+        max: Some(0.37 * w),
+        ..Default::default()
+    };
+    let prior_eye = Limit {
+        min: Some(0.30 * h),
+        max: Some(0.60 * h),
+        ..Default::default()
+    };
+    terms.push(Term {
+        a: l.dist(r),
+        b: 0.0,
+        c: 0.0,
+        band: prior_ipd,
+        weight: 0.05,
+    });
+    terms.push(Term {
+        a: mid.y,
+        b: 1.0,
+        c: 0.0,
+        band: prior_eye,
+        weight: 0.05,
+    });
+
+    let (s0, ty0) = least_squares(&terms);
+    // Horizontal: centre the face (or place the eye midpoint where the spec says).
+    let cx = (mid.x + chin.x) / 2.0;
+    let tx_for = |s: f64| match g.eye_mid_from_left.as_ref().and_then(Limit::middle) {
+        Some(target) => target - s * mid.x,
+        None => w / 2.0 - s * cx,
+    };
+    let make = |s: f64, ty: f64| Similarity {
+        scale: s,
+        angle,
+        tx: tx_for(s),
+        ty,
+    };
+    let outside = |t: &Similarity| out_of_photo(t, w, h, src_w as f64, src_h as f64);
+    // Off-centre only as far as a photo edge forces: slide the frame back inside sideways.
+    let make_inside = |s: f64, ty: f64| {
+        let t = make(s, ty);
+        let q = t.source_quad(w, h);
+        let min_x = q.iter().map(|p| p.x).fold(f64::MAX, f64::min);
+        let max_x = q.iter().map(|p| p.x).fold(f64::MIN, f64::max);
+        let shift = if min_x < 0.0 && max_x - min_x <= src_w as f64 {
+            min_x
+        } else if max_x > src_w as f64 && max_x - min_x <= src_w as f64 {
+            max_x - src_w as f64
+        } else {
+            0.0
+        };
+        Similarity {
+            tx: t.tx + shift * s / angle.cos(),
+            ..t
+        }
+    };
+
+    // Objective, in order: stay inside the photo; keep the priority measures in their bands;
+    // then the worst miss of any measure; then the sum of squares.
+    let cost = |s: f64, ty: f64, inside_only: bool| {
+        let mut worst: f64 = 0.0;
+        let mut prio_over: f64 = 0.0;
+        let mut sq = 0.0;
+        for t in &terms {
+            let miss = t.miss(s, ty).abs();
+            sq += t.weight * miss * miss;
+            if t.weight >= 1.0 {
+                worst = worst.max(miss);
+            }
+            if t.weight > 1.0 {
+                prio_over = prio_over.max(miss - 1.0);
+            }
+        }
+        let out = if inside_only {
+            outside(&make_inside(s, ty)).1
+        } else {
+            0.0
+        };
+        out * 1e4 + prio_over * 1e2 + worst.max(1.0) + 1e-3 * sq
+    };
+    let search = |inside_only: bool| {
+        let (mut bs, mut bty) = (s0.max(1e-6), ty0);
+        let mut best = cost(bs, bty, inside_only);
+        let (mut span_s, mut span_t) = (0.5 * bs, 0.5 * h);
+        for _ in 0..5 {
+            let (cs, ct) = (bs, bty);
+            for i in -20..=20 {
+                for j in -20..=20 {
+                    let s = cs + span_s * i as f64 / 20.0;
+                    let ty = ct + span_t * j as f64 / 20.0;
+                    if s <= 0.0 {
+                        continue;
+                    }
+                    let c = cost(s, ty, inside_only);
+                    if c < best {
+                        (best, bs, bty) = (c, s, ty);
+                    }
+                }
+            }
+            span_s /= 6.0;
+            span_t /= 6.0;
+        }
+        (bs, bty)
+    };
+    let ideal = search(false);
+    let (ideal_sides, ideal_out) = outside(&make(ideal.0, ideal.1));
+    let (t, limited_by) = if ideal_out <= 0.5 {
+        (make(ideal.0, ideal.1), Vec::new())
+    } else {
+        let (s, ty) = search(true);
+        (make_inside(s, ty), ideal_sides)
+    };
+    let (sides, excess) = outside(&t);
+    if excess > 0.5 {
+        return Err(CropError::OutsidePhoto(sides));
+    }
+    Ok(Crop {
+        transform: t,
+        roll_correction_deg: corr,
+        source_quad: t.source_quad(w, h),
+        limited_by,
+    })
+}
+
+/// Weighted least squares for (s, ty) towards the band middles.
+fn least_squares(terms: &[Term]) -> (f64, f64) {
+    let (mut a11, mut a12, mut a22, mut b1, mut b2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for t in terms {
+        let (Some(mid), Some(half)) = (t.band.middle(), t.band.half_width()) else {
+            continue;
+        };
+        let k = t.weight / (half * half).max(1e-9);
+        let rhs = mid - t.c;
+        a11 += k * t.a * t.a;
+        a12 += k * t.a * t.b;
+        a22 += k * t.b * t.b;
+        b1 += k * t.a * rhs;
+        b2 += k * t.b * rhs;
+    }
+    let det = a11 * a22 - a12 * a12;
+    if det.abs() < 1e-12 {
+        return (1.0, 0.0);
+    }
+    ((b1 * a22 - b2 * a12) / det, (a11 * b2 - a12 * b1) / det)
+}
+
+/// Which source edges the output frame crosses, and by how many output pixels at most.
+fn out_of_photo(t: &Similarity, w: f64, h: f64, sw: f64, sh: f64) -> (Vec<Side>, f64) {
+    let mut sides = Vec::new();
+    let mut worst: f64 = 0.0;
+    for p in t.source_quad(w, h) {
+        let over = [
+            (Side::Left, -p.x),
+            (Side::Top, -p.y),
+            (Side::Right, p.x - sw),
+            (Side::Bottom, p.y - sh),
+        ];
+        for (side, d) in over {
+            let d = d * t.scale;
+            if d > 0.5 && !sides.contains(&side) {
+                sides.push(side);
+            }
+            worst = worst.max(d);
+        }
+    }
+    sides.sort_by_key(|s| *s as u8);
+    (sides, worst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::HeadTop;
+    use crate::spec::SpecBook;
+
+    /// A synthetic upright face: pupils 160 px apart, like a London studio photo.
+    fn face(dx: f64, dy: f64, roll_deg: f64) -> Landmarks {
+        let c = Point::new(675.0 + dx, 600.0 + dy);
+        let at = |x: f64, y: f64| c.add(Point::new(x, y).rotate(roll_deg.to_radians()));
+        Landmarks {
+            left_pupil: at(-80.0, 0.0),
+            right_pupil: at(80.0, 0.0),
+            chin: at(0.0, 330.0),
+            head_top: HeadTop::Found {
+                at: at(0.0, -380.0),
+            },
+            skull_top: at(0.0, -340.0),
+            cheek_left: at(-180.0, 60.0),
+            cheek_right: at(180.0, 60.0),
+        }
+    }
+
+    fn exit_entry() -> Spec {
+        SpecBook::builtin().get("cn-exit-entry").unwrap().clone()
+    }
+
+    fn measure(lm: &Landmarks, t: &Similarity) -> (f64, f64, f64, f64, f64) {
+        let (l, r) = (t.apply(lm.left_pupil), t.apply(lm.right_pupil));
+        let top = t.apply(lm.head_top.point().unwrap());
+        let chin = t.apply(lm.chin);
+        (
+            l.dist(r),
+            l.mid(r).y,
+            top.y,
+            chin.y - top.y,
+            (l.mid(r).x + chin.x) / 2.0,
+        )
+    }
+
+    #[test]
+    fn every_band_is_met_and_the_face_is_centred() {
+        let spec = exit_entry();
+        let lm = face(0.0, 0.0, 0.0);
+        let crop = solve(&lm, &spec, 1350, 1800).unwrap();
+        let (ipd, eye, crown, head, cx) = measure(&lm, &crop.transform);
+        let g = &spec.geometry;
+        assert!(g.inter_pupil.as_ref().unwrap().contains(ipd), "ipd {ipd}");
+        assert!(
+            g.eye_line_from_top.as_ref().unwrap().contains(eye),
+            "eye {eye}"
+        );
+        assert!(
+            g.crown_margin.as_ref().unwrap().contains(crown),
+            "crown {crown}"
+        );
+        assert!(
+            g.head_height.as_ref().unwrap().contains(head),
+            "head {head}"
+        );
+        assert!((cx - 195.0).abs() < 0.01, "centre {cx}");
+    }
+
+    #[test]
+    fn a_small_tilt_is_levelled_and_a_large_one_only_up_to_the_limit() {
+        let spec = exit_entry();
+        let small = solve(&face(0.0, 0.0, 2.0), &spec, 1350, 1800).unwrap();
+        assert!((small.roll_correction_deg + 2.0).abs() < 1e-9);
+        let lm = face(0.0, 0.0, 2.0);
+        let (l, r) = (
+            small.transform.apply(lm.left_pupil),
+            small.transform.apply(lm.right_pupil),
+        );
+        assert!(line_angle_deg(l, r).abs() < 1e-9);
+        let big = solve(&face(0.0, 0.0, 8.0), &spec, 1350, 1800).unwrap();
+        assert!((big.roll_correction_deg + 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_head_at_the_top_edge_cannot_be_cropped() {
+        let spec = exit_entry();
+        // Hair top 20 px below the photo's top edge: no room for the 25–45 px crown margin.
+        let lm = face(0.0, -200.0, 0.0);
+        let crop = solve(&lm, &spec, 1350, 1800).unwrap();
+        assert_eq!(crop.limited_by, vec![Side::Top]);
+        let crown = measure(&lm, &crop.transform).2;
+        assert!(
+            crown < 25.0,
+            "crown margin {crown} should be short of the band"
+        );
+        assert!(
+            crop.source_quad[0].y >= -1e-6,
+            "the crop stays inside the photo"
+        );
+    }
+
+    #[test]
+    fn a_face_near_the_side_is_still_centred_when_the_photo_is_wide_enough() {
+        let spec = exit_entry();
+        let lm = face(-250.0, 0.0, 0.0);
+        let crop = solve(&lm, &spec, 1350, 1800).unwrap();
+        assert!(crop.limited_by.is_empty());
+        assert!((measure(&lm, &crop.transform).4 - 195.0).abs() < 0.01);
+        // Too close to the left edge to centre: reported as such.
+        let crop = solve(&face(-560.0, 0.0, 0.0), &spec, 1350, 1800).unwrap();
+        assert_eq!(crop.limited_by, vec![Side::Left]);
+        assert!(crop.source_quad[0].x >= -1e-6);
+    }
+
+    #[test]
+    fn conflicting_bands_favour_the_priority_measures() {
+        let spec = exit_entry();
+        // A very wide face: cheeks too far apart for the face-width band once the head height
+        // and pupil distance (the spec's priorities) are in theirs.
+        let mut lm = face(0.0, 0.0, 0.0);
+        lm.cheek_left = Point::new(675.0 - 320.0, 660.0);
+        lm.cheek_right = Point::new(675.0 + 320.0, 660.0);
+        let crop = solve(&lm, &spec, 1350, 1800).unwrap();
+        let (ipd, _, _, head, _) = measure(&lm, &crop.transform);
+        let g = &spec.geometry;
+        assert!(
+            g.head_height.as_ref().unwrap().contains(head),
+            "head {head}"
+        );
+        assert!(g.inter_pupil.as_ref().unwrap().contains(ipd), "ipd {ipd}");
+    }
+}

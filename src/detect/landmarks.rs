@@ -1,0 +1,239 @@
+//! From the mesh and the person mask to the few points the rules measure: pupils (refined on
+//! the iris), chin (calibrated), top of the hair (from the mask), top of the skull (estimated).
+//!
+//! The calibration constants below were fitted on the 74 hand-annotated London photos with
+//! `idbooth eval --fit`; docs/calibration.md records how and the errors before and after.
+
+use serde::{Deserialize, Serialize};
+
+use super::mesh::{Mesh, idx};
+use crate::geometry::Point;
+use crate::pixels::{FloatMap, PlacedMap, Pyramid, lightness};
+
+/// Chin: mesh point 152 moved down the face axis by this many inter-pupil distances
+/// (the mesh's chin sits on the chin's front, the annotated chin on its lowest edge).
+pub const CHIN_OFFSET_IPD: f64 = 0.0;
+/// Skull top: mesh point 10 (top of the forehead) moved up the face axis by this many IPDs.
+pub const SKULL_OFFSET_IPD: f64 = 0.45;
+
+/// The points every later stage works from, in photo pixels. Left and right are as seen in
+/// the image (the person's right eye is `left_pupil`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Landmarks {
+    pub left_pupil: Point,
+    pub right_pupil: Point,
+    pub chin: Point,
+    /// Top of the hair (or hat) from the person mask.
+    pub head_top: HeadTop,
+    /// Natural top of the skull, estimated from the face (ICAO "crown").
+    pub skull_top: Point,
+    pub cheek_left: Point,
+    pub cheek_right: Point,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum HeadTop {
+    Found {
+        at: Point,
+    },
+    /// The head reaches the top edge of the photo: its top is not in the picture.
+    CutOff,
+    /// Not measured (live frames skip segmentation) or the mask showed no head.
+    Unknown,
+}
+
+impl HeadTop {
+    pub fn point(&self) -> Option<Point> {
+        match self {
+            HeadTop::Found { at } => Some(*at),
+            _ => None,
+        }
+    }
+}
+
+impl Landmarks {
+    pub fn inter_pupil(&self) -> f64 {
+        self.left_pupil.dist(self.right_pupil)
+    }
+    pub fn eye_mid(&self) -> Point {
+        self.left_pupil.mid(self.right_pupil)
+    }
+    /// Unit vector along the eye line (image-left → image-right).
+    pub fn across(&self) -> Point {
+        let d = self.right_pupil.sub(self.left_pupil);
+        d.scale(1.0 / d.norm().max(1e-9))
+    }
+    /// Unit vector up the face (perpendicular to the eye line).
+    pub fn up(&self) -> Point {
+        self.across().rotate(-std::f64::consts::FRAC_PI_2)
+    }
+}
+
+pub fn from_mesh(m: &Mesh, photo: &Pyramid) -> Landmarks {
+    let left = refine_pupil(
+        photo,
+        m,
+        &idx::EYE_LEFT,
+        idx::EYE_LEFT_OUTER,
+        idx::EYE_LEFT_INNER,
+    );
+    let right = refine_pupil(
+        photo,
+        m,
+        &idx::EYE_RIGHT,
+        idx::EYE_RIGHT_INNER,
+        idx::EYE_RIGHT_OUTER,
+    );
+    let ipd = left.dist(right);
+    let d = right.sub(left).scale(1.0 / ipd.max(1e-9));
+    let up = d.rotate(-std::f64::consts::FRAC_PI_2);
+    Landmarks {
+        left_pupil: left,
+        right_pupil: right,
+        chin: m.p(idx::CHIN).sub(up.scale(CHIN_OFFSET_IPD * ipd)),
+        head_top: HeadTop::Unknown,
+        skull_top: m.p(idx::FOREHEAD).add(up.scale(SKULL_OFFSET_IPD * ipd)),
+        cheek_left: m.p(idx::CHEEK_LEFT),
+        cheek_right: m.p(idx::CHEEK_RIGHT),
+    }
+}
+
+/// Pupil centre: the circle whose left and right arcs show the strongest dark-inside /
+/// bright-outside edge (iris against sclera), searched around the eye-contour centre.
+/// The top and bottom of the iris are usually under the lids, so only the side arcs vote.
+fn refine_pupil(
+    photo: &Pyramid,
+    m: &Mesh,
+    contour: &[usize],
+    c_left: usize,
+    c_right: usize,
+) -> Point {
+    let start = m.mean(contour);
+    let (a, b) = (m.p(c_left), m.p(c_right));
+    let ew = a.dist(b);
+    if ew < 4.0 {
+        return start;
+    }
+    // Eye-aligned patch: 64 px across the eye width.
+    const N: usize = 64;
+    let px = ew / N as f64;
+    let across = b.sub(a).scale(1.0 / ew);
+    let down = across.rotate(std::f64::consts::FRAC_PI_2);
+    let (pw, ph) = (N * 3 / 2, N);
+    let origin = start
+        .sub(across.scale(pw as f64 / 2.0 * px))
+        .sub(down.scale(ph as f64 / 2.0 * px));
+    let patch = sample_lightness(photo, origin, across, down, px, pw, ph);
+    let to_photo = |u: f64, v: f64| origin.add(across.scale(u * px)).add(down.scale(v * px));
+
+    let c0 = (pw as f64 / 2.0, ph as f64 / 2.0);
+    let r0 = 0.2 * N as f64; // iris radius ≈ 0.2 × corner-to-corner eye width
+    let mut best = (f64::MIN, c0);
+    // Arc directions: ±50° around horizontal on both sides.
+    let dirs: Vec<(f64, f64)> = (-5..=5)
+        .flat_map(|k| {
+            let t = (k as f64 * 10.0).to_radians();
+            [(t.cos(), t.sin()), (-t.cos(), t.sin())]
+        })
+        .collect();
+    for rk in [0.85, 1.0, 1.15] {
+        let r = r0 * rk;
+        let mut v = c0.1 - 0.18 * N as f64;
+        while v <= c0.1 + 0.18 * N as f64 {
+            let mut u = c0.0 - 0.3 * N as f64;
+            while u <= c0.0 + 0.3 * N as f64 {
+                let mut s = 0.0;
+                for &(dx, dy) in &dirs {
+                    let out = patch.sample(u + dx * (r + 2.0), v + dy * (r + 2.0), 0.0);
+                    let inn = patch.sample(u + dx * (r - 2.0), v + dy * (r - 2.0), 0.0);
+                    s += (out - inn) as f64;
+                }
+                if s > best.0 {
+                    best = (s, (u, v));
+                }
+                u += 0.5;
+            }
+            v += 0.5;
+        }
+    }
+    let (u, v) = best.1;
+    to_photo(u + 0.5, v + 0.5)
+}
+
+fn sample_lightness(
+    photo: &Pyramid,
+    origin: Point,
+    across: Point,
+    down: Point,
+    px: f64,
+    w: usize,
+    h: usize,
+) -> FloatMap {
+    let mut map = FloatMap::new(w, h);
+    let base = photo.base();
+    for v in 0..h {
+        for u in 0..w {
+            let p = origin
+                .add(across.scale((u as f64 + 0.5) * px))
+                .add(down.scale((v as f64 + 0.5) * px));
+            let c = crate::pixels::bilinear(base, p.x - 0.5, p.y - 0.5);
+            map.data[v * w + u] = lightness([c[0] as u8, c[1] as u8, c[2] as u8]);
+        }
+    }
+    map
+}
+
+/// Top of the hair: walk up columns near the face axis until the person mask ends, and take
+/// the highest. Small holes in the mask (strands, highlights) are stepped over.
+pub fn head_top(mask: &PlacedMap, lm: &Landmarks, photo_height: u32) -> HeadTop {
+    let ipd = lm.inter_pupil();
+    let (up, across, mid) = (lm.up(), lm.across(), lm.eye_mid());
+    let step = (mask.map_to_photo.scale / 2.0).max(0.25);
+    let gap = 0.15 * ipd; // a run of background this long ends the head
+    let max_t = 4.0 * ipd;
+    let mut best: Option<(f64, Point)> = None;
+    for k in -6..=6 {
+        let base = mid.add(across.scale(k as f64 * 0.08 * ipd));
+        let mut t = 0.0;
+        let mut last_in = None;
+        while t < max_t {
+            let p = base.add(up.scale(t));
+            if p.y < 0.0 {
+                // Still on the person at the photo's top edge.
+                if last_in.is_some_and(|lt: f64| t - lt < gap) {
+                    return HeadTop::CutOff;
+                }
+                break;
+            }
+            let v = mask.at(p, 0.0);
+            if v >= 0.5 {
+                last_in = Some(t);
+            } else if last_in.is_some_and(|lt| t - lt > gap) {
+                break;
+            }
+            t += step;
+        }
+        let Some(lt) = last_in else { continue };
+        // Sub-sample: interpolate the 0.5 crossing just above the last inside sample.
+        let (v0, v1) = (
+            mask.at(base.add(up.scale(lt)), 0.0),
+            mask.at(base.add(up.scale(lt + step)), 0.0),
+        );
+        let f = if v0 > v1 {
+            ((v0 - 0.5) / (v0 - v1)).clamp(0.0, 1.0) as f64
+        } else {
+            0.0
+        };
+        let top_t = lt + f * step;
+        let p = base.add(up.scale(top_t));
+        if best.is_none_or(|(bt, _)| top_t > bt) {
+            best = Some((top_t, p));
+        }
+    }
+    let _ = photo_height;
+    match best {
+        Some((t, p)) if t > 0.8 * ipd => HeadTop::Found { at: p },
+        _ => HeadTop::Unknown,
+    }
+}

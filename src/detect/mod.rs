@@ -1,0 +1,101 @@
+//! Detect: faces, the 468-point mesh of the main face, the person mask, and from them the
+//! landmarks every later stage uses (pupils, chin, top of head).
+
+pub mod face;
+pub mod landmarks;
+pub mod mesh;
+pub mod models;
+pub mod segment;
+
+pub use face::Detection;
+pub use landmarks::{HeadTop, Landmarks};
+pub use mesh::Mesh;
+pub use models::Models;
+
+use crate::pixels::{PlacedMap, Pyramid};
+
+#[derive(Debug, thiserror::Error)]
+pub enum VisionError {
+    #[error("face model failed: {0}")]
+    Model(String),
+}
+
+/// How much work to do: a still photo gets every model and two mesh passes; a live frame
+/// gets the short-range detector and one mesh pass, no segmentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effort {
+    Still,
+    Live,
+}
+
+/// The main face with everything known about it.
+#[derive(Debug, Clone)]
+pub struct Face {
+    pub detection: Detection,
+    pub mesh: Mesh,
+    pub landmarks: Landmarks,
+}
+
+/// What detection found in one photo.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub width: u32,
+    pub height: u32,
+    /// Every face that counts (score and size above the spec's floor), largest first.
+    pub faces: Vec<Detection>,
+    /// The largest face, analysed.
+    pub main: Option<Face>,
+    /// Person probability around the main face's head and shoulders.
+    pub mask: Option<PlacedMap>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct DetectOptions {
+    pub min_score: f32,
+    /// A further face counts when its width is at least this share of the main face's.
+    pub second_face_min_size: f64,
+    pub effort: Effort,
+}
+
+/// Run the detection stage on a photo.
+pub fn analyse(photo: &Pyramid, opts: &DetectOptions) -> Result<Analysis, VisionError> {
+    let models = Models::get()?;
+    let mut faces = face::detect(&models.short_range, photo, opts.min_score)?;
+    if opts.effort == Effort::Still {
+        // Small or distant faces (group photos, people in the background) need the full-range net.
+        let far = face::detect(&models.full_range, photo, opts.min_score.max(0.6))?;
+        faces = face::merge(faces, far);
+    }
+    faces.sort_by(|a, b| b.width().total_cmp(&a.width()));
+    let main_w = faces.first().map_or(0.0, |f| f.width());
+    faces.retain(|f| f.width() >= main_w * opts.second_face_min_size);
+    let mut out = Analysis {
+        width: photo.width(),
+        height: photo.height(),
+        faces,
+        main: None,
+        mask: None,
+    };
+    let Some(det) = out.faces.first().cloned() else {
+        return Ok(out);
+    };
+
+    let mut m = mesh::run(&models.mesh, photo, mesh::Roi::from_detection(&det))?;
+    if opts.effort == Effort::Still {
+        // A second pass on the crop the first mesh defines is tighter and better aligned.
+        m = mesh::run(&models.mesh, photo, mesh::Roi::from_mesh(&m))?;
+    }
+    let mut lm = landmarks::from_mesh(&m, photo);
+    if opts.effort == Effort::Still {
+        let region = segment::head_region(lm.left_pupil, lm.right_pupil);
+        let mask = segment::person_mask(&models.segmenter, photo, region)?;
+        lm.head_top = landmarks::head_top(&mask, &lm, photo.height());
+        out.mask = Some(mask);
+    }
+    out.main = Some(Face {
+        detection: det,
+        mesh: m,
+        landmarks: lm,
+    });
+    Ok(out)
+}

@@ -1,0 +1,179 @@
+//! `idbooth`: the command line over the library — check photos, export receipt-ready files,
+//! list specs, measure landmark accuracy and speed.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use idbooth::Lang;
+use idbooth::capture::load_photo;
+use idbooth::judge::Status;
+use idbooth::spec::{DEFAULT_SPEC, SpecBook};
+
+mod cli;
+
+#[derive(Parser)]
+#[command(
+    name = "idbooth",
+    version,
+    about = "Offline ID-photo booth: check, crop and export photos to official specs"
+)]
+struct Args {
+    /// Language of messages: en or zh.
+    #[arg(long, global = true, default_value = "en")]
+    lang: Lang,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check photos against a spec. Exit 0: every rule passes; 1: a rule fails; 2: an error.
+    Check {
+        #[arg(required = true)]
+        photos: Vec<PathBuf>,
+        #[arg(long, default_value = DEFAULT_SPEC)]
+        spec: String,
+        /// Print the report as JSON (one object; one per line for several photos).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Crop and export a receipt-ready JPEG plus a JSON summary.
+    Export(cli::ExportArgs),
+    /// List the known specs.
+    Specs {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure landmark accuracy against hand-placed points (`.tem` files beside the photos).
+    Eval {
+        dir: PathBuf,
+        /// Print the calibration constants this run suggests.
+        #[arg(long)]
+        fit: bool,
+        /// Print per-photo errors.
+        #[arg(long)]
+        verbose: bool,
+        /// Fail (exit 1) when the pupil median error exceeds this percentage of the IPD.
+        #[arg(long)]
+        max_pupil: Option<f64>,
+        /// Fail (exit 1) when the chin median error exceeds this percentage of the IPD.
+        #[arg(long)]
+        max_chin: Option<f64>,
+    },
+    /// Time the stages on a photo (default: the bundled sample).
+    Bench {
+        photo: Option<PathBuf>,
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = match args.command {
+        Command::Check { photos, spec, json } => check(&photos, &spec, json, args.lang),
+        Command::Export(e) => cli::export(&e, args.lang),
+        Command::Specs { json } => specs(json),
+        Command::Eval {
+            dir,
+            fit,
+            verbose,
+            max_pupil,
+            max_chin,
+        } => cli::eval(&dir, fit, verbose, max_pupil, max_chin),
+        Command::Bench { photo, runs } => cli::bench(photo.as_deref(), runs),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("idbooth: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check(photos: &[PathBuf], spec_id: &str, json: bool, lang: Lang) -> anyhow::Result<u8> {
+    let book = SpecBook::load();
+    let spec = book.get(spec_id)?;
+    let mut worst = 0u8;
+    for path in photos {
+        let code = match check_one(path, spec, json && photos.len() == 1, json, lang) {
+            Ok(c) => c,
+            Err(e) => {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({ "source": { "path": path.display().to_string() }, "error": format!("{e:#}") })
+                    );
+                } else {
+                    eprintln!("{}: {e:#}", path.display());
+                }
+                2
+            }
+        };
+        worst = worst.max(code);
+    }
+    Ok(worst)
+}
+
+fn check_one(
+    path: &Path,
+    spec: &idbooth::spec::Spec,
+    pretty: bool,
+    json: bool,
+    lang: Lang,
+) -> anyhow::Result<u8> {
+    let portrait = load_photo(path)?;
+    let checked = idbooth::pipeline::check(&portrait, spec, lang)?;
+    let r = &checked.report;
+    if json {
+        let text = if pretty {
+            serde_json::to_string_pretty(r)?
+        } else {
+            serde_json::to_string(r)?
+        };
+        println!("{text}");
+    } else {
+        cli::print_report(r, lang);
+    }
+    Ok(if r.passed { 0 } else { 1 })
+}
+
+fn specs(json: bool) -> anyhow::Result<u8> {
+    let book = SpecBook::load();
+    if json {
+        let list: Vec<_> = book
+            .all()
+            .iter()
+            .map(|s| serde_json::json!({"id": s.id, "name_en": s.name_en, "name_zh": s.name_zh, "width_px": s.width(), "height_px": s.height(), "dpi": s.dpi()}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+    } else {
+        for s in book.all() {
+            println!(
+                "{:<20} {:>4}×{:<4} px {:>3} dpi  {} / {}",
+                s.id,
+                s.width(),
+                s.height(),
+                s.dpi(),
+                s.name_en,
+                s.name_zh
+            );
+        }
+    }
+    for p in &book.problems {
+        eprintln!("warning: {p}");
+    }
+    Ok(0)
+}
+
+/// Status mark for terminal output.
+pub(crate) fn mark(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "PASS",
+        Status::Warn => "WARN",
+        Status::Fail => "FAIL",
+        Status::NotChecked => " -- ",
+    }
+}

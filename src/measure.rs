@@ -1,0 +1,339 @@
+//! Measure: numbers computed from the photo, nothing judged yet. Geometry is measured on the
+//! output frame (landmarks mapped through the crop); light, background and sharpness on the
+//! composed output image itself, since that is what the reviewer sees.
+
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+use crate::detect::mesh::idx;
+use crate::detect::{Analysis, Face};
+use crate::geometry::{Point, Similarity, line_angle_deg, median};
+use crate::pixels::{PlacedMap, delta_e, lab, lightness};
+use crate::spec::{Crown, Spec};
+
+/// Everything measured on one photo. `None` means "could not be measured" and the rule that
+/// reads it says `not_checked`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Measurements {
+    pub faces: usize,
+    pub main_face_score: Option<f64>,
+    /// Output pixels per source pixel.
+    pub upscale: Option<f64>,
+    // Geometry, in output pixels.
+    pub head_height: Option<f64>,
+    pub face_width: Option<f64>,
+    pub inter_pupil: Option<f64>,
+    pub eye_line_from_top: Option<f64>,
+    pub eye_line_from_bottom: Option<f64>,
+    pub crown_margin: Option<f64>,
+    pub chin_margin: Option<f64>,
+    pub eye_mid_from_left: Option<f64>,
+    /// Signed: positive when the face is right of centre.
+    pub center_offset: Option<f64>,
+    // Pose, in degrees, as the person holds their head in the source photo.
+    pub roll: Option<f64>,
+    pub yaw: Option<f64>,
+    pub pitch: Option<f64>,
+    // Expression.
+    pub eye_openness: Option<f64>,
+    pub mouth_opening: Option<f64>,
+    pub smile: Option<f64>,
+    pub headwear_excess: Option<f64>,
+    // Light and background, on the output image.
+    pub face_lightness: Option<f64>,
+    pub face_clipped_pct: Option<f64>,
+    /// Signed: L*(image-left half) − L*(image-right half).
+    pub face_side_difference: Option<f64>,
+    pub background_lab: Option<[f64; 3]>,
+    pub background_lightness_spread: Option<f64>,
+    /// Nearest allowed colour and its distance.
+    pub background_color: Option<(String, f64)>,
+    pub sharpness: Option<f64>,
+    /// Why the top of the head could not be measured, if it could not.
+    pub head_top_problem: Option<String>,
+}
+
+/// Geometry of the main face on the output frame under `crop`.
+pub fn geometry(face: &Face, crop: &Similarity, spec: &Spec, m: &mut Measurements) {
+    let lm = &face.landmarks;
+    let (w, h) = (spec.width() as f64, spec.height() as f64);
+    let l = crop.apply(lm.left_pupil);
+    let r = crop.apply(lm.right_pupil);
+    let mid = l.mid(r);
+    let chin = crop.apply(lm.chin);
+    m.inter_pupil = Some(l.dist(r));
+    m.eye_line_from_top = Some(mid.y);
+    m.eye_line_from_bottom = Some(h - mid.y);
+    m.eye_mid_from_left = Some(mid.x);
+    m.chin_margin = Some(h - chin.y);
+    m.face_width = Some(crop.apply(lm.cheek_left).dist(crop.apply(lm.cheek_right)));
+    // The face's centre line: through the eye midpoint and the chin.
+    m.center_offset = Some((mid.x + chin.x) / 2.0 - w / 2.0);
+    let crown = match spec.geometry.crown {
+        Crown::Hair => lm.head_top.point(),
+        Crown::Skull => Some(lm.skull_top),
+    };
+    if let Some(c) = crown.map(|c| crop.apply(c)) {
+        m.crown_margin = Some(c.y);
+        m.head_height = Some(chin.y - c.y);
+    }
+    m.upscale = Some(crop.scale);
+}
+
+/// Pose and expression from the mesh; independent of the crop.
+pub fn pose_and_expression(face: &Face, m: &mut Measurements) {
+    let mesh = &face.mesh;
+    let lm = &face.landmarks;
+    m.roll = Some(line_angle_deg(lm.left_pupil, lm.right_pupil));
+    let v = |i: usize| mesh.points[i];
+    let sub = |a: [f64; 3], b: [f64; 3]| [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+    let x = sub(v(idx::CHEEK_RIGHT), v(idx::CHEEK_LEFT));
+    let y = sub(v(idx::CHIN), v(idx::FOREHEAD));
+    // Face normal (x right, y down, z away from the camera): cross(x, y) points away.
+    let n = [
+        x[1] * y[2] - x[2] * y[1],
+        x[2] * y[0] - x[0] * y[2],
+        x[0] * y[1] - x[1] * y[0],
+    ];
+    let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt().max(1e-9);
+    let n = [n[0] / len, n[1] / len, n[2] / len];
+    m.yaw = Some(n[0].atan2(n[2]).to_degrees());
+    m.pitch = Some((-n[1]).atan2(n[2]).to_degrees() - PITCH_OFFSET_DEG);
+
+    let openness = |corners: (usize, usize), lids: &[(usize, usize)]| {
+        let w = mesh.p(corners.0).dist(mesh.p(corners.1)).max(1e-9);
+        lids.iter()
+            .map(|&(a, b)| mesh.p(a).dist(mesh.p(b)))
+            .sum::<f64>()
+            / lids.len() as f64
+            / w
+    };
+    let le = openness(
+        (idx::EYE_LEFT_OUTER, idx::EYE_LEFT_INNER),
+        &idx::EYE_LEFT_LIDS,
+    );
+    let re = openness(
+        (idx::EYE_RIGHT_INNER, idx::EYE_RIGHT_OUTER),
+        &idx::EYE_RIGHT_LIDS,
+    );
+    m.eye_openness = Some(le.min(re));
+    let mw = mesh
+        .p(idx::MOUTH_LEFT)
+        .dist(mesh.p(idx::MOUTH_RIGHT))
+        .max(1e-9);
+    m.mouth_opening = Some(
+        mesh.p(idx::LIP_INNER_TOP)
+            .dist(mesh.p(idx::LIP_INNER_BOTTOM))
+            / mw,
+    );
+
+    if let Some(top) = lm.head_top.point() {
+        m.headwear_excess = Some(top.sub(lm.skull_top).dot(lm.up()) / lm.inter_pupil());
+    }
+}
+
+/// The mesh's forehead→chin axis leans back on an upright face; this removes that lean
+/// (median pitch of the 74 frontal London photos, docs/calibration.md).
+pub const PITCH_OFFSET_DEG: f64 = 0.0;
+
+/// Light, background and sharpness on the output image. `mask` is the person mask placed in
+/// the source photo; `crop` maps the source onto `out`.
+pub fn photographic(
+    face: &Face,
+    crop: &Similarity,
+    out: &RgbImage,
+    mask: Option<&PlacedMap>,
+    spec: &Spec,
+    m: &mut Measurements,
+) {
+    let mesh = &face.mesh;
+    let to_out = |i: usize| crop.apply(mesh.p(i));
+    let oval: Vec<Point> = idx::FACE_OVAL.iter().map(|&i| to_out(i)).collect();
+    let eyes: Vec<Vec<Point>> = [&idx::EYE_LEFT[..], &idx::EYE_RIGHT[..]]
+        .iter()
+        .map(|c| grow(&c.iter().map(|&i| to_out(i)).collect::<Vec<_>>(), 1.6))
+        .collect();
+    let lips: Vec<Point> = grow(
+        &idx::LIPS_INNER
+            .iter()
+            .map(|&i| to_out(i))
+            .collect::<Vec<_>>(),
+        1.8,
+    );
+    let skin_poly = grow(&oval, 0.85);
+    let axis_a = to_out(idx::FOREHEAD);
+    let axis_b = to_out(idx::CHIN);
+
+    // Skin: inside the shrunken oval, outside eyes and mouth, below the eyebrows' hair line
+    // is kept since hair may cover the forehead: use the lower 80 % of the oval.
+    let (mut all, mut left, mut right, mut clipped) = (Vec::new(), Vec::new(), Vec::new(), 0usize);
+    let (x0, y0, x1, y1) = bbox(&skin_poly, out.width(), out.height());
+    let top_cut = axis_a.y + (axis_b.y - axis_a.y) * 0.2;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let p = Point::new(x as f64 + 0.5, y as f64 + 0.5);
+            if p.y < top_cut
+                || !inside(&skin_poly, p)
+                || eyes.iter().any(|e| inside(e, p))
+                || inside(&lips, p)
+            {
+                continue;
+            }
+            let px = out.get_pixel(x, y).0;
+            if px.iter().any(|&c| c >= 250) || px.iter().all(|&c| c <= 5) {
+                clipped += 1;
+            }
+            let l = lightness(px) as f64;
+            all.push(l);
+            // Which side of the face's centre line.
+            let side =
+                (axis_b.x - axis_a.x) * (p.y - axis_a.y) - (axis_b.y - axis_a.y) * (p.x - axis_a.x);
+            if side > 0.0 {
+                left.push(l)
+            } else {
+                right.push(l)
+            }
+        }
+    }
+    if all.len() > 50 {
+        m.face_lightness = median(&all);
+        m.face_clipped_pct = Some(100.0 * clipped as f64 / all.len() as f64);
+        if left.len() > 20 && right.len() > 20 {
+            m.face_side_difference =
+                Some(median(&left).unwrap_or(0.0) - median(&right).unwrap_or(0.0));
+        }
+    }
+
+    // Sharpness: RMS of the Laplacian of L* around the eyes, where a sharp photo has detail.
+    m.sharpness = sharpness(out, &eyes);
+
+    if let Some(mask) = mask {
+        background(out, crop, mask, spec, m);
+    }
+}
+
+fn background(
+    out: &RgbImage,
+    crop: &Similarity,
+    mask: &PlacedMap,
+    spec: &Spec,
+    m: &mut Measurements,
+) {
+    let inv = crop.inverse();
+    let (w, h) = (out.width(), out.height());
+    let mut labs: Vec<[f32; 3]> = Vec::new();
+    // Every other pixel is plenty and halves the cost.
+    for y in (0..h).step_by(2) {
+        for x in (0..w).step_by(2) {
+            let src = inv.apply(Point::new(x as f64 + 0.5, y as f64 + 0.5));
+            // Outside the mask's square we cannot tell person from background: skip.
+            if mask.at(src, 1.0) < 0.02 {
+                labs.push(lab(out.get_pixel(x, y).0));
+            }
+        }
+    }
+    if labs.len() < 200 {
+        return;
+    }
+    let n = labs.len() as f64;
+    let mean: [f64; 3] = std::array::from_fn(|c| labs.iter().map(|v| v[c] as f64).sum::<f64>() / n);
+    let var = labs
+        .iter()
+        .map(|v| (v[0] as f64 - mean[0]).powi(2))
+        .sum::<f64>()
+        / n;
+    m.background_lab = Some(mean);
+    m.background_lightness_spread = Some(var.sqrt());
+    let meanf = mean.map(|v| v as f32);
+    m.background_color = spec
+        .background
+        .colors
+        .iter()
+        .map(|c| (c.name.clone(), delta_e(meanf, lab(c.rgb)) as f64))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+}
+
+fn sharpness(out: &RgbImage, eyes: &[Vec<Point>]) -> Option<f64> {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for e in eyes {
+        let (x0, y0, x1, y1) = bbox(&grow(e, 1.5), out.width(), out.height());
+        for y in y0.max(1)..y1.min(out.height() - 1) {
+            for x in x0.max(1)..x1.min(out.width() - 1) {
+                let l = |dx: i32, dy: i32| {
+                    lightness(
+                        out.get_pixel((x as i32 + dx) as u32, (y as i32 + dy) as u32)
+                            .0,
+                    ) as f64
+                };
+                let lap = 4.0 * l(0, 0) - l(-1, 0) - l(1, 0) - l(0, -1) - l(0, 1);
+                sum += lap * lap;
+                n += 1;
+            }
+        }
+    }
+    (n > 30).then(|| (sum / n as f64).sqrt())
+}
+
+/// Count faces and fill in the face-independent numbers.
+pub fn faces(a: &Analysis, m: &mut Measurements) {
+    m.faces = a.faces.len();
+    m.main_face_score = a.faces.first().map(|d| d.score as f64);
+}
+
+/// Scale a polygon about its centroid.
+fn grow(poly: &[Point], k: f64) -> Vec<Point> {
+    let c = poly
+        .iter()
+        .fold(Point::default(), |a, p| a.add(*p))
+        .scale(1.0 / poly.len() as f64);
+    poly.iter().map(|p| c.add(p.sub(c).scale(k))).collect()
+}
+
+fn bbox(poly: &[Point], w: u32, h: u32) -> (u32, u32, u32, u32) {
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for p in poly {
+        x0 = x0.min(p.x);
+        y0 = y0.min(p.y);
+        x1 = x1.max(p.x);
+        y1 = y1.max(p.y);
+    }
+    let c = |v: f64, hi: u32| v.clamp(0.0, hi as f64) as u32;
+    (
+        c(x0.floor(), w),
+        c(y0.floor(), h),
+        c(x1.ceil(), w),
+        c(y1.ceil(), h),
+    )
+}
+
+/// Even-odd point-in-polygon test.
+pub fn inside(poly: &[Point], p: Point) -> bool {
+    let mut c = false;
+    let n = poly.len();
+    for i in 0..n {
+        let (a, b) = (poly[i], poly[(i + n - 1) % n]);
+        if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
+            c = !c;
+        }
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn point_in_polygon() {
+        let sq = [
+            Point::new(0.0, 0.0),
+            Point::new(10.0, 0.0),
+            Point::new(10.0, 10.0),
+            Point::new(0.0, 10.0),
+        ];
+        assert!(inside(&sq, Point::new(5.0, 5.0)));
+        assert!(!inside(&sq, Point::new(15.0, 5.0)));
+        let big = grow(&sq, 2.0);
+        assert!(inside(&big, Point::new(-4.0, -4.0)));
+    }
+}

@@ -1,0 +1,245 @@
+//! The whole journey for a still photo: detect → crop → compose → measure → judge, and the
+//! report every front end (CLI, GUI, scripts) reads.
+
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+use crate::Lang;
+use crate::capture::Portrait;
+use crate::compose::{self, Crop, CropError, Side};
+use crate::detect::{self, Analysis, DetectOptions, Effort, HeadTop, VisionError};
+use crate::geometry::Point;
+use crate::i18n::tr;
+use crate::judge::{self, Status, Verdict};
+use crate::measure::{self, Measurements};
+use crate::pixels::Pyramid;
+use crate::spec::Spec;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Judged {
+    /// The photo already has the spec's pixel size: judged exactly as it is.
+    AsIs,
+    /// Judged on the best crop the solver found.
+    AutoCrop,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LandmarkReport {
+    pub left_pupil: [f64; 2],
+    pub right_pupil: [f64; 2],
+    pub chin: [f64; 2],
+    /// Top of the hair; null when it could not be found.
+    pub head_top: Option<[f64; 2]>,
+    pub skull_top: [f64; 2],
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CropReport {
+    /// Top-left corner of the output frame in source pixels.
+    pub x: f64,
+    pub y: f64,
+    /// Size of the output frame in source pixels.
+    pub width: f64,
+    pub height: f64,
+    /// Rotation applied to level the eyes, degrees (positive = clockwise).
+    pub rotation_deg: f64,
+    /// Output pixels per source pixel.
+    pub scale: f64,
+    pub corners: [[f64; 2]; 4],
+}
+
+/// What `idbooth check` prints with `--json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub spec: String,
+    pub source: SourceReport,
+    pub judged: Judged,
+    pub faces: usize,
+    pub landmarks: Option<LandmarkReport>,
+    pub crop: Option<CropReport>,
+    pub rules: Vec<Verdict>,
+    /// True when no rule failed.
+    pub passed: bool,
+    /// A problem that stops the photo from being used at all (no face, impossible crop).
+    pub problem: Option<String>,
+    pub measurements: Measurements,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SourceReport {
+    pub path: Option<String>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Everything a front end may want to show or save after checking a still.
+pub struct Checked {
+    pub report: Report,
+    /// The output frame, when a crop could be made.
+    pub output: Option<RgbImage>,
+    pub analysis: Analysis,
+    pub crop: Option<Crop>,
+}
+
+pub fn detect_options(spec: &Spec, effort: Effort) -> DetectOptions {
+    DetectOptions {
+        min_score: spec.quality.face_detection_score.min.unwrap_or(0.5) as f32,
+        second_face_min_size: spec.quality.second_face_min_size.value.unwrap_or(0.25),
+        effort,
+    }
+}
+
+/// Check a still photo against a spec.
+pub fn check(portrait: &Portrait, spec: &Spec, lang: Lang) -> Result<Checked, VisionError> {
+    let pyr = Pyramid::new(portrait.image.clone(), 32);
+    check_pyramid(
+        &pyr,
+        portrait.path.as_ref().map(|p| p.display().to_string()),
+        spec,
+        lang,
+    )
+}
+
+pub fn check_pyramid(
+    pyr: &Pyramid,
+    path: Option<String>,
+    spec: &Spec,
+    lang: Lang,
+) -> Result<Checked, VisionError> {
+    let analysis = detect::analyse(pyr, &detect_options(spec, Effort::Still))?;
+    Ok(judge_analysis(pyr, analysis, path, spec, lang))
+}
+
+/// Crop, compose, measure and judge an analysed photo (spec changes re-run only this).
+pub fn judge_analysis(
+    pyr: &Pyramid,
+    analysis: Analysis,
+    path: Option<String>,
+    spec: &Spec,
+    lang: Lang,
+) -> Checked {
+    let (w, h) = (pyr.width(), pyr.height());
+    let judged = if (w, h) == (spec.width(), spec.height()) {
+        Judged::AsIs
+    } else {
+        Judged::AutoCrop
+    };
+    let mut m = Measurements::default();
+    measure::faces(&analysis, &mut m);
+    let mut problem = None;
+    let mut crop = None;
+    let mut output = None;
+    let mut crop_sides: Vec<Side> = Vec::new();
+
+    if let Some(face) = &analysis.main {
+        measure::pose_and_expression(face, &mut m);
+        if face.landmarks.head_top == HeadTop::CutOff {
+            m.head_top_problem = Some("cut_off".into());
+        }
+        let solved = match judged {
+            Judged::AsIs => Ok(Crop {
+                transform: crate::geometry::Similarity::IDENTITY,
+                roll_correction_deg: 0.0,
+                source_quad: crate::geometry::Similarity::IDENTITY.source_quad(w as f64, h as f64),
+                limited_by: Vec::new(),
+            }),
+            Judged::AutoCrop => compose::solve(&face.landmarks, spec, w, h),
+        };
+        match solved {
+            Ok(c) => {
+                crop_sides = c.limited_by.clone();
+                let out = compose::render(pyr, &c, spec);
+                measure::geometry(face, &c.transform, spec, &mut m);
+                measure::photographic(
+                    face,
+                    &c.transform,
+                    &out,
+                    analysis.mask.as_ref(),
+                    spec,
+                    &mut m,
+                );
+                output = Some(out);
+                crop = Some(c);
+            }
+            Err(CropError::OutsidePhoto(sides)) => {
+                problem = Some(tr(
+                    lang,
+                    "errors.crop_outside",
+                    &[("why", CropError::OutsidePhoto(sides.clone()).to_string())],
+                ));
+                crop_sides = sides;
+            }
+        }
+    } else {
+        problem = Some(tr(lang, "errors.no_face", &[]));
+    }
+
+    let mut rules = judge::judge(&m, spec, lang);
+    // A photo edge that kept the crop from its framing explains the rule it made fail
+    // (or, with no crop at all, fails that rule outright).
+    for side in &crop_sides {
+        let (id, key) = match side {
+            Side::Top => ("crown_margin", "errors.edge_top"),
+            Side::Bottom => ("chin_margin", "errors.edge_bottom"),
+            Side::Left => ("centering", "errors.edge_left"),
+            Side::Right => ("centering", "errors.edge_right"),
+        };
+        if let Some(v) = rules.iter_mut().find(|v| v.id == id) {
+            if crop.is_none() || v.status == Status::Fail {
+                v.status = Status::Fail;
+                v.message = tr(lang, key, &[]);
+                problem.get_or_insert_with(|| tr(lang, key, &[]));
+            }
+        }
+    }
+    let passed = !judge::failed(&rules) && problem.is_none();
+    let landmarks = analysis.main.as_ref().map(|f| {
+        let lm = &f.landmarks;
+        LandmarkReport {
+            left_pupil: r2(lm.left_pupil),
+            right_pupil: r2(lm.right_pupil),
+            chin: r2(lm.chin),
+            head_top: lm.head_top.point().map(r2),
+            skull_top: r2(lm.skull_top),
+        }
+    });
+    let crop_report = crop.as_ref().map(|c| {
+        let q = c.source_quad;
+        CropReport {
+            x: q[0].x,
+            y: q[0].y,
+            width: spec.width() as f64 / c.transform.scale,
+            height: spec.height() as f64 / c.transform.scale,
+            rotation_deg: c.roll_correction_deg,
+            scale: c.transform.scale,
+            corners: q.map(r2),
+        }
+    });
+    let report = Report {
+        spec: spec.id.clone(),
+        source: SourceReport {
+            path,
+            width: w,
+            height: h,
+        },
+        judged,
+        faces: m.faces,
+        landmarks,
+        crop: crop_report,
+        rules,
+        passed,
+        problem,
+        measurements: m,
+    };
+    Checked {
+        report,
+        output,
+        analysis,
+        crop,
+    }
+}
+
+fn r2(p: Point) -> [f64; 2] {
+    [(p.x * 100.0).round() / 100.0, (p.y * 100.0).round() / 100.0]
+}

@@ -1,0 +1,355 @@
+//! Pixel plumbing shared by the stages: a halving pyramid (cheap, alias-free downsampling of
+//! 12 MP photos), affine sampling from it, and colour conversions (sRGB → CIE L*a*b*).
+
+use image::{GrayImage, RgbImage};
+use rayon::prelude::*;
+
+use crate::geometry::{Point, Similarity};
+
+/// A photo and its successive 2× box-filtered reductions. Sampling at a given scale reads from
+/// the finest level that is at most 2× finer than needed, so no sample skips pixels.
+#[derive(Debug, Clone)]
+pub struct Pyramid {
+    levels: Vec<RgbImage>,
+}
+
+impl Pyramid {
+    /// Build levels down to `min_side` on the short side.
+    pub fn new(base: RgbImage, min_side: u32) -> Pyramid {
+        let mut levels = vec![base];
+        loop {
+            let last = levels.last().expect("pyramid has a base");
+            if last.width().min(last.height()) / 2 < min_side.max(1) {
+                break;
+            }
+            let next = halve(last);
+            levels.push(next);
+        }
+        Pyramid { levels }
+    }
+    pub fn base(&self) -> &RgbImage {
+        &self.levels[0]
+    }
+    pub fn into_base(self) -> RgbImage {
+        self.levels.into_iter().next().expect("pyramid has a base")
+    }
+    pub fn width(&self) -> u32 {
+        self.levels[0].width()
+    }
+    pub fn height(&self) -> u32 {
+        self.levels[0].height()
+    }
+    /// Level to read when one output pixel covers `footprint` base pixels, and its scale
+    /// (level pixels per base pixel).
+    fn level_for(&self, footprint: f64) -> (&RgbImage, f64) {
+        let mut i = 0;
+        let mut f = footprint;
+        while f >= 2.0 && i + 1 < self.levels.len() {
+            f /= 2.0;
+            i += 1;
+        }
+        let l = &self.levels[i];
+        (l, l.width() as f64 / self.levels[0].width() as f64)
+    }
+
+    /// Render `w × h` output pixels where output pixel centres map to base pixels through
+    /// `out_to_base`. Each output pixel averages a small grid of bilinear samples over its
+    /// footprint (box prefilter), so downscaling does not alias. Outside the photo the nearest
+    /// edge pixel is repeated.
+    pub fn warp(&self, out_to_base: &Similarity, w: u32, h: u32) -> RgbImage {
+        let footprint = out_to_base.scale;
+        let (lvl, k) = self.level_for(footprint);
+        let f = footprint * k; // footprint in level pixels, < 2 unless at the top level
+        let n = (f.ceil() as usize).clamp(1, 4);
+        let m = out_to_base.matrix();
+        let mut out = RgbImage::new(w, h);
+        out.par_chunks_mut(w as usize * 3)
+            .enumerate()
+            .for_each(|(y, row)| {
+                for x in 0..w as usize {
+                    let mut acc = [0f32; 3];
+                    for sy in 0..n {
+                        for sx in 0..n {
+                            let ox = x as f64 + (sx as f64 + 0.5) / n as f64;
+                            let oy = y as f64 + (sy as f64 + 0.5) / n as f64;
+                            let bx = m[0][0] * ox + m[0][1] * oy + m[0][2];
+                            let by = m[1][0] * ox + m[1][1] * oy + m[1][2];
+                            let px = bilinear(lvl, bx * k - 0.5, by * k - 0.5);
+                            for c in 0..3 {
+                                acc[c] += px[c];
+                            }
+                        }
+                    }
+                    let inv = 1.0 / (n * n) as f32;
+                    for c in 0..3 {
+                        row[x * 3 + c] = (acc[c] * inv).round().clamp(0.0, 255.0) as u8;
+                    }
+                }
+            });
+        out
+    }
+
+    /// Sample a `w × h` patch into an NHWC float tensor buffer with values mapped from
+    /// 0–255 to `lo..hi`, as the face models expect. Out-of-photo pixels are `fill` (in 0–255)
+    /// or, with `fill = None`, the nearest edge pixel.
+    pub fn sample_tensor(
+        &self,
+        out_to_base: &Similarity,
+        w: usize,
+        h: usize,
+        lo: f32,
+        hi: f32,
+        fill: Option<f32>,
+    ) -> Vec<f32> {
+        let (lvl, k) = self.level_for(out_to_base.scale);
+        let m = out_to_base.matrix();
+        let (lw, lh) = (lvl.width() as f64, lvl.height() as f64);
+        let a = (hi - lo) / 255.0;
+        let mut buf = vec![0f32; w * h * 3];
+        buf.chunks_mut(w * 3).enumerate().for_each(|(y, row)| {
+            for x in 0..w {
+                let (ox, oy) = (x as f64 + 0.5, y as f64 + 0.5);
+                let bx = (m[0][0] * ox + m[0][1] * oy + m[0][2]) * k;
+                let by = (m[1][0] * ox + m[1][1] * oy + m[1][2]) * k;
+                let px = match fill {
+                    Some(v) if bx < 0.0 || by < 0.0 || bx >= lw || by >= lh => [v; 3],
+                    _ => bilinear(lvl, bx - 0.5, by - 0.5),
+                };
+                for c in 0..3 {
+                    row[x * 3 + c] = lo + px[c] * a;
+                }
+            }
+        });
+        buf
+    }
+}
+
+/// 2× box reduction (odd last row/column dropped).
+pub fn halve(img: &RgbImage) -> RgbImage {
+    let (w, h) = (img.width() / 2, img.height() / 2);
+    let src = img.as_raw();
+    let sw = img.width() as usize * 3;
+    let mut out = RgbImage::new(w.max(1), h.max(1));
+    out.par_chunks_mut(w as usize * 3)
+        .enumerate()
+        .for_each(|(y, row)| {
+            let r0 = &src[2 * y * sw..];
+            let r1 = &src[(2 * y + 1) * sw..];
+            for x in 0..w as usize {
+                for c in 0..3 {
+                    let i = 6 * x + c;
+                    let s = r0[i] as u16 + r0[i + 3] as u16 + r1[i] as u16 + r1[i + 3] as u16;
+                    row[3 * x + c] = ((s + 2) / 4) as u8;
+                }
+            }
+        });
+    out
+}
+
+/// Bilinear sample at continuous pixel coordinates (pixel centres at integers), clamped to the edge.
+#[inline]
+pub fn bilinear(img: &RgbImage, x: f64, y: f64) -> [f32; 3] {
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let x = x.clamp(0.0, (w - 1) as f64);
+    let y = y.clamp(0.0, (h - 1) as f64);
+    let (x0, y0) = (x.floor() as i64, y.floor() as i64);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
+    let raw = img.as_raw();
+    let at = |xx: i64, yy: i64, c: usize| raw[((yy * w + xx) * 3) as usize + c] as f32;
+    let mut out = [0f32; 3];
+    for (c, o) in out.iter_mut().enumerate() {
+        let top = at(x0, y0, c) * (1.0 - fx) + at(x1, y0, c) * fx;
+        let bot = at(x0, y1, c) * (1.0 - fx) + at(x1, y1, c) * fx;
+        *o = top * (1.0 - fy) + bot * fy;
+    }
+    out
+}
+
+/// A single-channel float map (masks, probabilities) with its own bilinear sampler.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FloatMap {
+    pub w: usize,
+    pub h: usize,
+    pub data: Vec<f32>,
+}
+
+impl FloatMap {
+    pub fn new(w: usize, h: usize) -> FloatMap {
+        FloatMap {
+            w,
+            h,
+            data: vec![0.0; w * h],
+        }
+    }
+    #[inline]
+    pub fn get(&self, x: usize, y: usize) -> f32 {
+        self.data[y * self.w + x]
+    }
+    /// Bilinear at continuous coordinates (pixel centres at integers); outside → `outside`.
+    pub fn sample(&self, x: f64, y: f64, outside: f32) -> f32 {
+        if x < -0.5 || y < -0.5 || x > self.w as f64 - 0.5 || y > self.h as f64 - 0.5 {
+            return outside;
+        }
+        let x = x.clamp(0.0, (self.w - 1) as f64);
+        let y = y.clamp(0.0, (self.h - 1) as f64);
+        let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+        let (x1, y1) = ((x0 + 1).min(self.w - 1), (y0 + 1).min(self.h - 1));
+        let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
+        let top = self.get(x0, y0) * (1.0 - fx) + self.get(x1, y0) * fx;
+        let bot = self.get(x0, y1) * (1.0 - fx) + self.get(x1, y1) * fx;
+        top * (1.0 - fy) + bot * fy
+    }
+    pub fn to_gray(&self) -> GrayImage {
+        GrayImage::from_fn(self.w as u32, self.h as u32, |x, y| {
+            image::Luma([(self.get(x as usize, y as usize).clamp(0.0, 1.0) * 255.0).round() as u8])
+        })
+    }
+}
+
+/// A float map placed in a photo: map pixel (u, v) centre sits at `map_to_photo.apply(u+0.5, v+0.5)`.
+#[derive(Debug, Clone)]
+pub struct PlacedMap {
+    pub map: FloatMap,
+    pub map_to_photo: Similarity,
+}
+
+impl PlacedMap {
+    /// Value at a photo point (`outside` beyond the map).
+    pub fn at(&self, p: Point, outside: f32) -> f32 {
+        let q = self.map_to_photo.inverse().apply(p);
+        self.map.sample(q.x - 0.5, q.y - 0.5, outside)
+    }
+}
+
+/// sRGB 0–255 → CIE L*a*b* (D65).
+pub fn lab(rgb: [u8; 3]) -> [f32; 3] {
+    let lin = |v: u8| SRGB_TO_LINEAR[v as usize];
+    let (r, g, b) = (lin(rgb[0]), lin(rgb[1]), lin(rgb[2]));
+    let x = (0.412_456_4 * r + 0.357_576_1 * g + 0.180_437_5 * b) / 0.950_47;
+    let y = 0.212_672_9 * r + 0.715_152_2 * g + 0.072_175 * b;
+    let z = (0.019_333_9 * r + 0.119_192 * g + 0.950_304_1 * b) / 1.088_83;
+    let f = |t: f32| {
+        if t > 0.008_856 {
+            t.cbrt()
+        } else {
+            7.787 * t + 16.0 / 116.0
+        }
+    };
+    let (fx, fy, fz) = (f(x), f(y), f(z));
+    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+}
+
+/// CIE L* (0–100) of an sRGB pixel.
+pub fn lightness(rgb: [u8; 3]) -> f32 {
+    LIGHTNESS[luma_index(rgb)]
+}
+
+#[inline]
+fn luma_index(rgb: [u8; 3]) -> usize {
+    // Rec. 709 luma on gamma-encoded values: close enough to index the L* table.
+    ((rgb[0] as u32 * 54 + rgb[1] as u32 * 183 + rgb[2] as u32 * 19) >> 8) as usize
+}
+
+static SRGB_TO_LINEAR: std::sync::LazyLock<[f32; 256]> = std::sync::LazyLock::new(|| {
+    std::array::from_fn(|i| {
+        let c = i as f32 / 255.0;
+        if c <= 0.040_45 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    })
+});
+
+static LIGHTNESS: std::sync::LazyLock<[f32; 256]> =
+    std::sync::LazyLock::new(|| std::array::from_fn(|i| lab([i as u8; 3])[0]));
+
+/// CIE76 colour difference.
+pub fn delta_e(a: [f32; 3], b: [f32; 3]) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lab_of_reference_colours() {
+        let w = lab([255, 255, 255]);
+        assert!(
+            (w[0] - 100.0).abs() < 0.05 && w[1].abs() < 0.05 && w[2].abs() < 0.05,
+            "{w:?}"
+        );
+        assert!(lab([0, 0, 0])[0].abs() < 1e-3);
+        // Mid grey 119 is L* ≈ 50.
+        assert!((lightness([119, 119, 119]) - 50.0).abs() < 0.6);
+        let red = lab([255, 0, 0]);
+        assert!(
+            (red[0] - 53.24).abs() < 0.1
+                && (red[1] - 80.09).abs() < 0.2
+                && (red[2] - 67.2).abs() < 0.2,
+            "{red:?}"
+        );
+    }
+
+    #[test]
+    fn halving_averages_blocks() {
+        let img = RgbImage::from_fn(4, 2, |x, _| {
+            image::Rgb([if x % 2 == 0 { 0 } else { 200 }, 10, 20])
+        });
+        let h = halve(&img);
+        assert_eq!((h.width(), h.height()), (2, 1));
+        assert_eq!(h.get_pixel(0, 0).0, [100, 10, 20]);
+    }
+
+    #[test]
+    fn warp_identity_reproduces_the_image() {
+        let img = RgbImage::from_fn(20, 10, |x, y| {
+            image::Rgb([(x * 10) as u8, (y * 20) as u8, 7])
+        });
+        let p = Pyramid::new(img.clone(), 4);
+        assert_eq!(p.warp(&Similarity::IDENTITY, 20, 10), img);
+    }
+
+    #[test]
+    fn downscaling_warp_does_not_alias_a_fine_stripe_pattern() {
+        // 1-px black/white stripes shrunk 5×: every output pixel should be mid grey.
+        let img = RgbImage::from_fn(500, 100, |x, _| {
+            image::Rgb([if x % 2 == 0 { 0 } else { 255 }; 3])
+        });
+        let p = Pyramid::new(img, 8);
+        let out = p.warp(
+            &Similarity {
+                scale: 5.0,
+                angle: 0.0,
+                tx: 0.0,
+                ty: 0.0,
+            },
+            100,
+            20,
+        );
+        for px in out.pixels() {
+            assert!((px.0[0] as i32 - 128).abs() <= 12, "{:?}", px.0);
+        }
+    }
+
+    #[test]
+    fn float_map_samples_and_places() {
+        let mut m = FloatMap::new(2, 1);
+        m.data = vec![0.0, 1.0];
+        assert!((m.sample(0.5, 0.0, -1.0) - 0.5).abs() < 1e-6);
+        assert_eq!(m.sample(5.0, 0.0, -1.0), -1.0);
+        let placed = PlacedMap {
+            map: m,
+            map_to_photo: Similarity {
+                scale: 10.0,
+                angle: 0.0,
+                tx: 100.0,
+                ty: 0.0,
+            },
+        };
+        // Map pixel 1's centre (1.5, 0.5) sits at photo (115, 5).
+        assert!((placed.at(Point::new(115.0, 5.0), -1.0) - 1.0).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,561 @@
+//! Photo specifications as data: `assets/specs/*.toml`, one file per spec.
+//!
+//! Every number carries the ids of its sources (`src`), resolved in the file's `[sources]` table.
+//! Thresholds that no authority publishes (pose tolerances, exposure, sharpness …) live in
+//! `assets/specs/_defaults.toml` with the booth's own reasoning as their source; a spec file may
+//! override any of them. Geometry may be given in pixels or millimetres; millimetres are converted
+//! to output pixels at the spec's dpi when the spec is loaded, so the rest of the code sees pixels.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Specs compiled into the binary, so the app works from any directory.
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "cn-exit-entry.toml",
+        include_str!("../assets/specs/cn-exit-entry.toml"),
+    ),
+    (
+        "cn-resident-id.toml",
+        include_str!("../assets/specs/cn-resident-id.toml"),
+    ),
+    (
+        "cn-social-security.toml",
+        include_str!("../assets/specs/cn-social-security.toml"),
+    ),
+    (
+        "icao-35x45.toml",
+        include_str!("../assets/specs/icao-35x45.toml"),
+    ),
+    ("us-2x2.toml", include_str!("../assets/specs/us-2x2.toml")),
+    (
+        "uk-passport.toml",
+        include_str!("../assets/specs/uk-passport.toml"),
+    ),
+    (
+        "schengen-visa.toml",
+        include_str!("../assets/specs/schengen-visa.toml"),
+    ),
+    (
+        "jp-passport.toml",
+        include_str!("../assets/specs/jp-passport.toml"),
+    ),
+];
+const DEFAULTS: &str = include_str!("../assets/specs/_defaults.toml");
+
+/// The spec used when none is chosen.
+pub const DEFAULT_SPEC: &str = "cn-exit-entry";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("spec file {file}: {msg}")]
+    Invalid { file: String, msg: String },
+    #[error("no spec with id '{0}' (run `idbooth specs` to list them)")]
+    Unknown(String),
+    #[error("cannot read spec folder {0}: {1}")]
+    Io(PathBuf, std::io::Error),
+}
+
+/// A number or range with its sources. `min`/`max` bound a pass; `warn_below`/`warn_above`
+/// mark the part of the pass band that deserves a warning.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    pub value: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub warn_below: Option<f64>,
+    pub warn_above: Option<f64>,
+    #[serde(default)]
+    pub src: Vec<String>,
+    pub note: Option<String>,
+}
+
+impl Limit {
+    /// Middle of the band, the crop solver's target. Open bands use their one bound.
+    pub fn middle(&self) -> Option<f64> {
+        match (self.min, self.max, self.value) {
+            (Some(a), Some(b), _) => Some((a + b) / 2.0),
+            (_, _, Some(v)) => Some(v),
+            (Some(a), None, _) => Some(a),
+            (None, Some(b), _) => Some(b),
+            _ => None,
+        }
+    }
+    /// Half the band's width; `None` for open or single-valued bands.
+    pub fn half_width(&self) -> Option<f64> {
+        Some((self.max? - self.min?) / 2.0)
+    }
+    pub fn contains(&self, v: f64) -> bool {
+        self.min.is_none_or(|m| v >= m) && self.max.is_none_or(|m| v <= m)
+    }
+    fn scaled(&self, k: f64) -> Limit {
+        let s = |o: Option<f64>| o.map(|v| v * k);
+        Limit {
+            value: s(self.value),
+            min: s(self.min),
+            max: s(self.max),
+            warn_below: s(self.warn_below),
+            warn_above: s(self.warn_above),
+            src: self.src.clone(),
+            note: self.note.clone(),
+        }
+    }
+    fn number(&self) -> Option<f64> {
+        self.value.or(self.min).or(self.max)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub title: String,
+    pub url: Option<String>,
+    pub publisher: Option<String>,
+    pub date: Option<String>,
+    /// official | official-repost | secondary | commercial | derived | booth-policy
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageSpec {
+    pub width_px: Limit,
+    pub height_px: Limit,
+    pub dpi: Limit,
+    pub print_width_mm: Option<Limit>,
+    pub print_height_mm: Option<Limit>,
+    /// File size window in KB as published (1 KB = 1000 bytes for the lower bound and
+    /// 1024 for the upper: the sources never say, so we accept the permissive reading).
+    pub file_size_kb: Option<Limit>,
+    /// Quality the authority names, if any: the size search starts there.
+    pub jpeg_quality: Option<Limit>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackgroundColor {
+    /// Stable name used on the command line and in reports: white, light-blue, light-grey …
+    pub name: String,
+    pub name_zh: Option<String>,
+    pub rgb: [u8; 3],
+    #[serde(default)]
+    pub src: Vec<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackgroundSpec {
+    pub colors: Vec<BackgroundColor>,
+    /// May the booth replace the background? Some authorities forbid any edit.
+    pub replace_allowed: Limit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Crown {
+    /// Top of the hair (头顶发迹): Chinese pixel specs, Japan.
+    Hair,
+    /// Natural top of the skull: ICAO "crown".
+    Skull,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unit {
+    Px,
+    Mm,
+}
+
+/// Framing bands on the output image. After loading, every band is in output pixels.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Geometry {
+    pub unit: Unit,
+    pub crown: Crown,
+    /// Chin to crown.
+    pub head_height: Option<Limit>,
+    /// Chin to crown as a fraction of the image height (ICAO 70–80 %); converted to
+    /// `head_height` on load when that is absent.
+    pub head_height_ratio: Option<Limit>,
+    /// Cheek to cheek.
+    pub face_width: Option<Limit>,
+    pub inter_pupil: Option<Limit>,
+    /// Inter-pupil distance as a fraction of the image width.
+    pub inter_pupil_ratio: Option<Limit>,
+    pub eye_line_from_top: Option<Limit>,
+    pub eye_line_from_bottom: Option<Limit>,
+    pub crown_margin: Option<Limit>,
+    pub chin_margin: Option<Limit>,
+    /// Horizontal position of the midpoint between the pupils, from the left edge.
+    pub eye_mid_from_left: Option<Limit>,
+    /// Largest allowed horizontal offset of the face centre from the image centre.
+    pub centering: Option<Limit>,
+    /// Measures that win when the bands cannot all be met, e.g. ["inter_pupil", "head_height"].
+    #[serde(default)]
+    pub priority: Vec<String>,
+}
+
+/// Pose tolerances, in degrees (absolute value).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pose {
+    pub yaw_deg: Limit,
+    pub pitch_deg: Limit,
+    pub roll_deg: Limit,
+    /// The crop levels the eyes by at most this much; a larger tilt fails `roll`.
+    pub max_roll_correction_deg: Limit,
+}
+
+/// Thresholds no authority publishes numerically; defaults in `_defaults.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quality {
+    /// Output pixels per source pixel: warn when enlarging, fail past the max.
+    pub upscale: Limit,
+    /// A second detection counts as a face when its width is at least this fraction of the main face's.
+    pub second_face_min_size: Limit,
+    pub face_detection_score: Limit,
+    pub eye_openness: Limit,
+    pub mouth_opening: Limit,
+    pub smile: Limit,
+    /// Median face-skin lightness L* (0–100).
+    pub face_lightness: Limit,
+    /// Share of face pixels clipped to black or white, in %.
+    pub face_clipped_pct: Limit,
+    /// |L*(left half) − L*(right half)| of the face.
+    pub face_side_difference: Limit,
+    /// Spread of background lightness (std dev of L*), plus max local gradient.
+    pub background_lightness_spread: Limit,
+    /// CIEDE76 distance of the mean background colour from the nearest allowed colour.
+    pub background_color_delta_e: Limit,
+    /// Normalised Laplacian energy of the face at output scale.
+    pub sharpness: Limit,
+    /// Mask height above the skull, in inter-pupil distances (hats, very tall hair).
+    pub headwear_excess: Limit,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    pub schema: u32,
+    pub id: String,
+    pub name_en: String,
+    pub name_zh: String,
+    #[serde(default)]
+    pub documents: Vec<String>,
+    /// Sort key in lists (lower first).
+    #[serde(default)]
+    pub order: i32,
+    #[serde(default)]
+    pub notes: Vec<String>,
+    pub image: ImageSpec,
+    pub background: BackgroundSpec,
+    pub geometry: Geometry,
+    pub pose: Pose,
+    pub quality: Quality,
+    pub sources: BTreeMap<String, Source>,
+}
+
+impl Spec {
+    pub fn width(&self) -> u32 {
+        self.image.width_px.number().unwrap_or(0.0).round() as u32
+    }
+    pub fn height(&self) -> u32 {
+        self.image.height_px.number().unwrap_or(0.0).round() as u32
+    }
+    pub fn dpi(&self) -> u32 {
+        self.image.dpi.number().unwrap_or(300.0).round() as u32
+    }
+    pub fn name(&self, lang: crate::Lang) -> &str {
+        match lang {
+            crate::Lang::Zh => &self.name_zh,
+            crate::Lang::En => &self.name_en,
+        }
+    }
+    pub fn background_color(&self, name: &str) -> Option<&BackgroundColor> {
+        self.background.colors.iter().find(|c| c.name == name)
+    }
+
+    /// Parse one spec file (with the defaults merged under it) and normalise it to pixels.
+    pub fn parse(file: &str, text: &str) -> Result<Spec, SpecError> {
+        let invalid = |msg: String| SpecError::Invalid {
+            file: file.to_string(),
+            msg,
+        };
+        let mut merged: toml::Table = DEFAULTS
+            .parse()
+            .map_err(|e| invalid(format!("defaults: {e}")))?;
+        let own: toml::Table = text.parse().map_err(|e| invalid(format!("{e}")))?;
+        merge(&mut merged, own);
+        let mut spec: Spec = merged.try_into().map_err(|e| invalid(format!("{e}")))?;
+        spec.normalise().map_err(invalid)?;
+        Ok(spec)
+    }
+
+    fn normalise(&mut self) -> Result<(), String> {
+        if self.schema != 1 {
+            return Err(format!(
+                "schema {} is not supported (expected 1)",
+                self.schema
+            ));
+        }
+        let (w, h) = (self.width(), self.height());
+        if !(16..=10_000).contains(&w) || !(16..=10_000).contains(&h) {
+            return Err(format!("image size {w}x{h} px is not plausible"));
+        }
+        if self.background.colors.is_empty() {
+            return Err("background.colors is empty".into());
+        }
+        let g = &mut self.geometry;
+        if g.unit == Unit::Mm {
+            let k = self
+                .image
+                .dpi
+                .number()
+                .ok_or("image.dpi is required for mm geometry")?
+                / 25.4;
+            for l in [
+                &mut g.head_height,
+                &mut g.face_width,
+                &mut g.inter_pupil,
+                &mut g.eye_line_from_top,
+                &mut g.eye_line_from_bottom,
+                &mut g.crown_margin,
+                &mut g.chin_margin,
+                &mut g.eye_mid_from_left,
+                &mut g.centering,
+            ] {
+                if let Some(v) = l.as_mut() {
+                    *v = v.scaled(k);
+                }
+            }
+            g.unit = Unit::Px;
+        }
+        if g.head_height.is_none() {
+            g.head_height = g.head_height_ratio.as_ref().map(|r| r.scaled(h as f64));
+        }
+        if g.inter_pupil.is_none() {
+            g.inter_pupil = g.inter_pupil_ratio.as_ref().map(|r| r.scaled(w as f64));
+        }
+        // Every src id must resolve: a number without a findable source is a bug in the file.
+        for src in self.all_source_ids() {
+            if !self.sources.contains_key(&src) {
+                return Err(format!("source id '{src}' is not in [sources]"));
+            }
+        }
+        Ok(())
+    }
+
+    fn all_source_ids(&self) -> Vec<String> {
+        let v = serde_json::to_value(self).unwrap_or_default();
+        let mut out = Vec::new();
+        collect_src(&v, &mut out);
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+fn collect_src(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                if k == "src" {
+                    if let Some(a) = x.as_array() {
+                        out.extend(a.iter().filter_map(|s| s.as_str().map(String::from)));
+                    }
+                } else if k != "sources" {
+                    collect_src(x, out);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_src(x, out)),
+        _ => {}
+    }
+}
+
+/// Deep-merge `over` into `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// All known specs: the built-in ones, then any `*.toml` in the user's spec folders
+/// (a file with a built-in id replaces it).
+#[derive(Debug, Clone)]
+pub struct SpecBook {
+    specs: Vec<Spec>,
+    /// Files that failed to load: shown to the user, never fatal.
+    pub problems: Vec<String>,
+}
+
+impl SpecBook {
+    pub fn builtin() -> SpecBook {
+        let mut book = SpecBook {
+            specs: Vec::new(),
+            problems: Vec::new(),
+        };
+        for (file, text) in BUILTIN {
+            match Spec::parse(file, text) {
+                Ok(s) => book.insert(s),
+                Err(e) => book.problems.push(e.to_string()),
+            }
+        }
+        book
+    }
+
+    /// Built-ins plus the folders in `IDBOOTH_SPECS` (colon-separated) and the user's config
+    /// folder (`~/.config/idbooth/specs`).
+    pub fn load() -> SpecBook {
+        let mut book = Self::builtin();
+        for dir in user_spec_dirs() {
+            if dir.is_dir() {
+                if let Err(e) = book.add_dir(&dir) {
+                    book.problems.push(e.to_string());
+                }
+            }
+        }
+        book
+    }
+
+    pub fn add_dir(&mut self, dir: &Path) -> Result<(), SpecError> {
+        let rd = std::fs::read_dir(dir).map_err(|e| SpecError::Io(dir.into(), e))?;
+        let mut files: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .filter(|p| {
+                !p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('_'))
+            })
+            .collect();
+        files.sort();
+        for p in files {
+            let name = p.display().to_string();
+            match std::fs::read_to_string(&p) {
+                Ok(text) => match Spec::parse(&name, &text) {
+                    Ok(s) => self.insert(s),
+                    Err(e) => self.problems.push(e.to_string()),
+                },
+                Err(e) => self.problems.push(format!("{name}: {e}")),
+            }
+        }
+        Ok(())
+    }
+
+    fn insert(&mut self, spec: Spec) {
+        self.specs.retain(|s| s.id != spec.id);
+        self.specs.push(spec);
+        self.specs
+            .sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
+    }
+
+    pub fn all(&self) -> &[Spec] {
+        &self.specs
+    }
+
+    pub fn get(&self, id: &str) -> Result<&Spec, SpecError> {
+        self.specs
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| SpecError::Unknown(id.to_string()))
+    }
+}
+
+fn user_spec_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("IDBOOTH_SPECS")
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+    if let Some(c) = config {
+        dirs.push(c.join("idbooth").join("specs"));
+    }
+    dirs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_spec_loads() {
+        let book = SpecBook::builtin();
+        assert!(book.problems.is_empty(), "{:?}", book.problems);
+        assert_eq!(book.all().len(), BUILTIN.len());
+        assert_eq!(book.all()[0].id, DEFAULT_SPEC);
+    }
+
+    #[test]
+    fn exit_entry_numbers_match_the_published_pixels() {
+        let book = SpecBook::builtin();
+        let s = book.get("cn-exit-entry").unwrap();
+        assert_eq!((s.width(), s.height(), s.dpi()), (390, 567, 300));
+        let g = &s.geometry;
+        let hh = g.head_height.as_ref().unwrap();
+        assert_eq!((hh.min, hh.max), (Some(354.0), Some(402.0)));
+        let fw = g.face_width.as_ref().unwrap();
+        assert_eq!((fw.min, fw.max), (Some(189.0), Some(283.0)));
+        let ip = g.inter_pupil.as_ref().unwrap();
+        assert_eq!((ip.min, ip.max), (Some(82.0), Some(118.0)));
+        let el = g.eye_line_from_top.as_ref().unwrap();
+        assert_eq!((el.min, el.max), (Some(152.0), Some(246.0)));
+        let cm = g.crown_margin.as_ref().unwrap();
+        assert_eq!((cm.min, cm.max), (Some(25.0), Some(45.0)));
+        let kb = s.image.file_size_kb.as_ref().unwrap();
+        assert_eq!((kb.min, kb.max), (Some(20.0), Some(80.0)));
+        assert_eq!(
+            s.background_color("light-blue").unwrap().rgb,
+            [100, 197, 255]
+        );
+    }
+
+    #[test]
+    fn mm_geometry_is_converted_at_the_spec_dpi() {
+        let text = BUILTIN[0].1.replace("unit = \"px\"", "unit = \"mm\"");
+        let s = Spec::parse("t.toml", &text).unwrap();
+        // 354 "mm" at 300 dpi → 354 / 25.4 * 300 px.
+        let hh = s.geometry.head_height.unwrap();
+        assert!((hh.min.unwrap() - 354.0 / 25.4 * 300.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn unknown_source_ids_and_fields_are_rejected() {
+        let bad_src = BUILTIN[0]
+            .1
+            .replacen("src = [\"legacy-digital\"]", "src = [\"nowhere\"]", 1);
+        assert!(matches!(
+            Spec::parse("t.toml", &bad_src),
+            Err(SpecError::Invalid { .. })
+        ));
+        let bad_field = format!("{}\n[geometry.extra]\nx = 1\n", BUILTIN[0].1);
+        assert!(Spec::parse("t.toml", &bad_field).is_err());
+    }
+
+    #[test]
+    fn a_dropped_in_file_replaces_or_adds_a_spec() {
+        let dir = std::env::temp_dir().join(format!("idbooth-spec-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = BUILTIN[0]
+            .1
+            .replace("id = \"cn-exit-entry\"", "id = \"my-studio\"")
+            .replace("order = 0", "order = 99");
+        std::fs::write(dir.join("my-studio.toml"), text).unwrap();
+        std::fs::write(dir.join("broken.toml"), "id = 3").unwrap();
+        let mut book = SpecBook::builtin();
+        book.add_dir(&dir).unwrap();
+        assert!(book.get("my-studio").is_ok());
+        assert_eq!(book.problems.len(), 1, "{:?}", book.problems);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
