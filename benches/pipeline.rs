@@ -18,12 +18,7 @@ fn benches(c: &mut Criterion) {
     detect::Models::get().unwrap();
 
     // 640×480 frame: the sample centred on a 4:3 canvas.
-    let frame = image::imageops::resize(
-        &sample.image,
-        410,
-        480,
-        image::imageops::FilterType::Triangle,
-    );
+    let frame = image::imageops::resize(&sample.image, 410, 480, image::imageops::FilterType::Triangle);
     let mut canvas = image::RgbImage::from_pixel(640, 480, image::Rgb([120, 120, 120]));
     image::imageops::overlay(&mut canvas, &frame, 115, 0);
     let live = pipeline::detect_options(&spec, Effort::Live);
@@ -31,12 +26,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| detect::analyse(&Pyramid::new(canvas.clone(), 32), &live).unwrap())
     });
 
-    let big = image::imageops::resize(
-        &sample.image,
-        3464,
-        4060,
-        image::imageops::FilterType::CatmullRom,
-    );
+    let big = image::imageops::resize(&sample.image, 3464, 4060, image::imageops::FilterType::CatmullRom);
     let jpeg = export::encode_jpeg(&big, 92, 300).unwrap();
     let mut g = c.benchmark_group("photo_12mp");
     g.sample_size(10);
@@ -44,12 +34,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let p = decode_photo(&jpeg).unwrap();
             let checked = pipeline::check(&p, &spec, Lang::En).unwrap();
-            export::encode_to_window(
-                checked.output.as_ref().unwrap(),
-                300,
-                export::size_window(&spec),
-            )
-            .unwrap()
+            export::encode_to_window(checked.output.as_ref().unwrap(), 300, export::size_window(&spec)).unwrap()
         })
     });
     g.finish();

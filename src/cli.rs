@@ -54,18 +54,12 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
     let r = &checked.report;
     print_report(r, lang);
     let Some(out) = &checked.output else {
-        anyhow::bail!(
-            "nothing exported: {}",
-            r.problem.clone().unwrap_or_default()
-        );
+        anyhow::bail!("nothing exported: {}", r.problem.clone().unwrap_or_default());
     };
     if a.strict && !r.passed {
         anyhow::bail!("nothing exported (--strict): a rule failed");
     }
-    let summary = a
-        .summary
-        .clone()
-        .unwrap_or_else(|| a.output.with_extension("json"));
+    let summary = a.summary.clone().unwrap_or_else(|| a.output.with_extension("json"));
     let applicant = Applicant {
         name: a.name.clone(),
         document: a.document.clone(),
@@ -90,10 +84,7 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
 
 pub fn print_report(r: &Report, lang: Lang) {
     let src = r.source.path.as_deref().unwrap_or("photo");
-    println!(
-        "{src}: {}×{} px, spec {}, judged {:?}",
-        r.source.width, r.source.height, r.spec, r.judged
-    );
+    println!("{src}: {}×{} px, spec {}, judged {:?}", r.source.width, r.source.height, r.spec, r.judged);
     if let Some(p) = &r.problem {
         println!("  !! {p}");
     }
@@ -104,76 +95,36 @@ pub fn print_report(r: &Report, lang: Lang) {
             (None, Some(b)) => format!("[≤{b}]"),
             _ => String::new(),
         };
-        let value = v
-            .value
-            .map(|x| format!("{x}"))
-            .unwrap_or_else(|| "—".into());
-        println!(
-            "  {} {:<22} {:>8} {:<5} {:<14} {}",
-            crate::mark(v.status),
-            v.id,
-            value,
-            v.unit,
-            range,
-            v.message
-        );
+        let value = v.value.map(|x| format!("{x}")).unwrap_or_else(|| "—".into());
+        println!("  {} {:<22} {:>8} {:<5} {:<14} {}", crate::mark(v.status), v.id, value, v.unit, range, v.message);
     }
     let fails = r.rules.iter().filter(|v| v.status == Status::Fail).count();
-    let verdict = if r.passed {
-        tr(lang, "status.pass", &[])
-    } else {
-        format!("{} ×{fails}", tr(lang, "status.fail", &[]))
-    };
+    let verdict =
+        if r.passed { tr(lang, "status.pass", &[]) } else { format!("{} ×{fails}", tr(lang, "status.fail", &[])) };
     println!("  => {verdict}");
 }
 
-pub fn eval(
-    dir: &Path,
-    fit: bool,
-    verbose: bool,
-    max_pupil: Option<f64>,
-    max_chin: Option<f64>,
-) -> anyhow::Result<u8> {
+pub fn eval(dir: &Path, fit: bool, verbose: bool, max_pupil: Option<f64>, max_chin: Option<f64>) -> anyhow::Result<u8> {
     let t = Instant::now();
     let s = idbooth::eval::evaluate(dir)?;
     if verbose {
         for r in &s.results {
-            let p = r
-                .pupil_err_pct
-                .map(|e| format!("{:5.2} {:5.2}", e[0], e[1]))
-                .unwrap_or_else(|| "  miss".into());
-            let c = r
-                .chin_err_pct
-                .map(|e| format!("{e:5.2}"))
-                .unwrap_or_default();
+            let p = r.pupil_err_pct.map(|e| format!("{:5.2} {:5.2}", e[0], e[1])).unwrap_or_else(|| "  miss".into());
+            let c = r.chin_err_pct.map(|e| format!("{e:5.2}")).unwrap_or_default();
             println!("{:<14} pupils {p}  chin {c}", r.file);
         }
     }
-    println!(
-        "photos {}  misses {}  ({:.1} s)",
-        s.photos,
-        s.misses,
-        t.elapsed().as_secs_f64()
-    );
-    println!(
-        "pupils (each eye, % of true IPD): median {:.2}  p95 {:.2}",
-        s.pupil_median_pct, s.pupil_p95_pct
-    );
-    println!(
-        "chin   (% of true IPD):           median {:.2}  p95 {:.2}",
-        s.chin_median_pct, s.chin_p95_pct
-    );
-    println!(
-        "skull-top estimate along the face axis (% IPD): median |error| {:.1}",
-        s.skull_median_pct
-    );
+    println!("photos {}  misses {}  ({:.1} s)", s.photos, s.misses, t.elapsed().as_secs_f64());
+    println!("pupils (each eye, % of true IPD): median {:.2}  p95 {:.2}", s.pupil_median_pct, s.pupil_p95_pct);
+    println!("chin   (% of true IPD):           median {:.2}  p95 {:.2}", s.chin_median_pct, s.chin_p95_pct);
+    println!("skull-top estimate along the face axis (% IPD): median |error| {:.1}", s.skull_median_pct);
     if fit {
         for (k, v) in idbooth::eval::suggested_calibration(&s) {
             println!("fit: {k}: {v:.4}");
         }
     }
-    let bad = max_pupil.is_some_and(|m| !(s.pupil_median_pct <= m))
-        || max_chin.is_some_and(|m| !(s.chin_median_pct <= m));
+    let bad =
+        max_pupil.is_some_and(|m| !(s.pupil_median_pct <= m)) || max_chin.is_some_and(|m| !(s.chin_median_pct <= m));
     Ok(u8::from(bad || s.misses > 0))
 }
 
@@ -197,34 +148,21 @@ pub fn bench(photo: Option<&Path>, runs: usize) -> anyhow::Result<u8> {
     };
     let t = Instant::now();
     idbooth::detect::Models::get()?;
-    println!(
-        "model load: {:.0} ms (once per process)",
-        t.elapsed().as_secs_f64() * 1000.0
-    );
+    println!("model load: {:.0} ms (once per process)", t.elapsed().as_secs_f64() * 1000.0);
 
     // Live frame: 640×480, short-range detector + one mesh pass.
-    let frame = image::imageops::resize(
-        &letterbox(&portrait.image, 4, 3),
-        640,
-        480,
-        image::imageops::FilterType::Triangle,
-    );
+    let frame =
+        image::imageops::resize(&letterbox(&portrait.image, 4, 3), 640, 480, image::imageops::FilterType::Triangle);
     let live = pipeline::detect_options(spec, Effort::Live);
     let fp = Pyramid::new(frame.clone(), 32);
     let ms = time(runs, || detect::analyse(&fp, &live));
     println!("live frame 640×480, detection + landmarks: {ms:.1} ms");
-    let ms = time(runs, || {
-        detect::analyse(&Pyramid::new(frame.clone(), 32), &live)
-    });
+    let ms = time(runs, || detect::analyse(&Pyramid::new(frame.clone(), 32), &live));
     println!("live frame 640×480, incl. pyramid:         {ms:.1} ms");
 
     // A 12 MP photo, from JPEG bytes to the exported file's bytes.
-    let big = image::imageops::resize(
-        &letterbox(&portrait.image, 4, 3),
-        4000,
-        3000,
-        image::imageops::FilterType::CatmullRom,
-    );
+    let big =
+        image::imageops::resize(&letterbox(&portrait.image, 4, 3), 4000, 3000, image::imageops::FilterType::CatmullRom);
     let jpeg = export::encode_jpeg(&big, 92, 300)?;
     let ms = time(runs.min(5), || decode_photo(&jpeg));
     println!("12 MP decode:                              {ms:.0} ms");
@@ -251,11 +189,7 @@ pub fn bench(photo: Option<&Path>, runs: usize) -> anyhow::Result<u8> {
 /// Pad an image with its edge colour to the aspect `aw:ah` (camera frames are 4:3).
 fn letterbox(img: &image::RgbImage, aw: u32, ah: u32) -> image::RgbImage {
     let (w, h) = (img.width(), img.height());
-    let (nw, nh) = if w * ah >= h * aw {
-        (w, w * ah / aw)
-    } else {
-        (h * aw / ah, h)
-    };
+    let (nw, nh) = if w * ah >= h * aw { (w, w * ah / aw) } else { (h * aw / ah, h) };
     let (ox, oy) = ((nw - w) / 2, (nh - h) / 2);
     image::RgbImage::from_fn(nw, nh, |x, y| {
         let sx = x.saturating_sub(ox).min(w - 1);

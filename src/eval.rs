@@ -15,10 +15,7 @@ use crate::pixels::Pyramid;
 pub fn read_tem(path: &Path) -> std::io::Result<Vec<Point>> {
     let text = std::fs::read_to_string(path)?;
     let mut lines = text.lines();
-    let n: usize = lines
-        .next()
-        .and_then(|l| l.trim().parse().ok())
-        .unwrap_or(0);
+    let n: usize = lines.next().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
     let pts: Vec<Point> = lines
         .take(n)
         .filter_map(|l| {
@@ -71,16 +68,8 @@ pub fn evaluate(dir: &Path) -> anyhow::Result<Summary> {
         .filter(|p| p.extension().is_some_and(|x| x == "jpg") && p.with_extension("tem").exists())
         .collect();
     photos.sort();
-    anyhow::ensure!(
-        !photos.is_empty(),
-        "no .jpg with a matching .tem in {}",
-        dir.display()
-    );
-    let opts = DetectOptions {
-        min_score: 0.5,
-        second_face_min_size: 0.25,
-        effort: Effort::Still,
-    };
+    anyhow::ensure!(!photos.is_empty(), "no .jpg with a matching .tem in {}", dir.display());
+    let opts = DetectOptions { min_score: 0.5, second_face_min_size: 0.25, effort: Effort::Still };
     let mut results = Vec::new();
     for p in &photos {
         let truth = read_tem(&p.with_extension("tem"))?;
@@ -93,10 +82,7 @@ pub fn evaluate(dir: &Path) -> anyhow::Result<Summary> {
 }
 
 fn compare(p: &Path, truth: &[Point], face: Option<&detect::Face>) -> PhotoResult {
-    let file = p
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
+    let file = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let (tl, tr, tchin, tskull) = (truth[0], truth[1], truth[129], truth[151]);
     let ipd = tl.dist(tr);
     let Some(f) = face else {
@@ -166,10 +152,7 @@ pub fn suggested_calibration(s: &Summary) -> Vec<(&'static str, f64)> {
         ("skull: move up by (IPD)", col(|r| r.skull_along_ipd)),
         ("pitch offset (deg)", col(|r| r.pitch_deg)),
         ("yaw median (deg)", col(|r| r.yaw_deg)),
-        (
-            "hair top above skull (IPD)",
-            col(|r| r.head_top_above_skull_ipd),
-        ),
+        ("hair top above skull (IPD)", col(|r| r.head_top_above_skull_ipd)),
     ]
 }
 
@@ -207,11 +190,7 @@ mod tests {
             pitch_deg: None,
             yaw_deg: None,
         };
-        let s = summarise(vec![
-            r(Some([1.0, 3.0]), Some(2.0)),
-            r(None, None),
-            r(Some([2.0, 80.0]), Some(1.0)),
-        ]);
+        let s = summarise(vec![r(Some([1.0, 3.0]), Some(2.0)), r(None, None), r(Some([2.0, 80.0]), Some(1.0))]);
         assert_eq!((s.photos, s.misses), (3, 2));
         assert_eq!(s.pupil_median_pct, 2.0);
         assert_eq!(s.chin_median_pct, 2.0);

@@ -18,15 +18,8 @@ pub enum ExportError {
     Io(PathBuf, std::io::Error),
     #[error("JPEG encoding failed: {0}")]
     Encode(String),
-    #[error(
-        "no JPEG quality gives a file between {lo} and {hi} bytes (smallest {smallest}, largest {largest})"
-    )]
-    SizeWindow {
-        lo: u64,
-        hi: u64,
-        smallest: u64,
-        largest: u64,
-    },
+    #[error("no JPEG quality gives a file between {lo} and {hi} bytes (smallest {smallest}, largest {largest})")]
+    SizeWindow { lo: u64, hi: u64, smallest: u64, largest: u64 },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,19 +44,14 @@ pub fn encode_jpeg(img: &RgbImage, quality: u8, dpi: u16) -> Result<Vec<u8>, Exp
     let mut out = Vec::with_capacity(64 * 1024);
     let mut enc = JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100));
     enc.set_pixel_density(PixelDensity::dpi(dpi));
-    enc.encode_image(img)
-        .map_err(|e| ExportError::Encode(e.to_string()))?;
+    enc.encode_image(img).map_err(|e| ExportError::Encode(e.to_string()))?;
     Ok(out)
 }
 
 /// The highest quality whose file fits under the window's top; an error if even that is
 /// below the window's bottom or the lowest quality is above its top. File size grows with
 /// quality, so a binary search needs about seven encodes.
-pub fn encode_to_window(
-    img: &RgbImage,
-    dpi: u16,
-    window: Option<(u64, u64)>,
-) -> Result<Encoded, ExportError> {
+pub fn encode_to_window(img: &RgbImage, dpi: u16, window: Option<(u64, u64)>) -> Result<Encoded, ExportError> {
     let (lo, hi) = window.unwrap_or((0, u64::MAX));
     let enc = |q: u8| encode_jpeg(img, q, dpi);
     let top = enc(95)?;
@@ -73,12 +61,7 @@ pub fn encode_to_window(
     let (mut a, mut b) = (1u8, 95u8); // size(a) ≤ hi < size(b), once a is checked
     let low = enc(a)?;
     if low.len() as u64 > hi {
-        return Err(ExportError::SizeWindow {
-            lo,
-            hi,
-            smallest: low.len() as u64,
-            largest: top.len() as u64,
-        });
+        return Err(ExportError::SizeWindow { lo, hi, smallest: low.len() as u64, largest: top.len() as u64 });
     }
     let mut best = (low, a);
     while b - a > 1 {
@@ -94,42 +77,19 @@ pub fn encode_to_window(
     done(best.0, best.1, dpi, lo, hi, Some(top.len() as u64))
 }
 
-fn done(
-    bytes: Vec<u8>,
-    quality: u8,
-    dpi: u16,
-    lo: u64,
-    hi: u64,
-    largest: Option<u64>,
-) -> Result<Encoded, ExportError> {
+fn done(bytes: Vec<u8>, quality: u8, dpi: u16, lo: u64, hi: u64, largest: Option<u64>) -> Result<Encoded, ExportError> {
     let n = bytes.len() as u64;
     if n < lo {
-        return Err(ExportError::SizeWindow {
-            lo,
-            hi,
-            smallest: n,
-            largest: largest.unwrap_or(n),
-        });
+        return Err(ExportError::SizeWindow { lo, hi, smallest: n, largest: largest.unwrap_or(n) });
     }
-    Ok(Encoded {
-        size_bytes: n,
-        bytes,
-        quality,
-        dpi,
-    })
+    Ok(Encoded { size_bytes: n, bytes, quality, dpi })
 }
 
 /// Write through a temporary file in the same folder and rename over the target, so an
 /// interrupted export leaves either the old file or the new one, never half a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "export".into());
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "export".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let io = |e: std::io::Error| {
         let _ = std::fs::remove_file(&tmp);
@@ -150,18 +110,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
 /// Read the JFIF density of a JPEG: (unit, x, y) with unit 1 = dots per inch.
 pub fn jfif_density(jpeg: &[u8]) -> Option<(u8, u16, u16)> {
     // SOI, then APP0 "JFIF\0": version(2) unit(1) x(2) y(2).
-    if jpeg.len() < 20
-        || jpeg[0..2] != [0xFF, 0xD8]
-        || jpeg[2..4] != [0xFF, 0xE0]
-        || &jpeg[6..11] != b"JFIF\0"
-    {
+    if jpeg.len() < 20 || jpeg[0..2] != [0xFF, 0xD8] || jpeg[2..4] != [0xFF, 0xE0] || &jpeg[6..11] != b"JFIF\0" {
         return None;
     }
-    Some((
-        jpeg[13],
-        u16::from_be_bytes([jpeg[14], jpeg[15]]),
-        u16::from_be_bytes([jpeg[16], jpeg[17]]),
-    ))
+    Some((jpeg[13], u16::from_be_bytes([jpeg[14], jpeg[15]]), u16::from_be_bytes([jpeg[16], jpeg[17]])))
 }
 
 /// The applicant's details for the counter, as entered at the booth.
@@ -217,10 +169,7 @@ pub fn save(
     let encoded = encode_to_window(output, spec.dpi() as u16, window)?;
     write_atomic(photo_path, &encoded.bytes)?;
     let summary = Summary {
-        photo_file: photo_path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default(),
+        photo_file: photo_path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
         spec: spec.id.clone(),
         spec_name_en: spec.name_en.clone(),
         spec_name_zh: spec.name_zh.clone(),
@@ -234,21 +183,14 @@ pub fn save(
         applicant: applicant.clone(),
         report: report.clone(),
     };
-    let json =
-        serde_json::to_vec_pretty(&summary).map_err(|e| ExportError::Encode(e.to_string()))?;
+    let json = serde_json::to_vec_pretty(&summary).map_err(|e| ExportError::Encode(e.to_string()))?;
     write_atomic(summary_path, &json)?;
-    Ok(Saved {
-        photo: photo_path.into(),
-        summary: summary_path.into(),
-        encoded,
-    })
+    Ok(Saved { photo: photo_path.into(), summary: summary_path.into(), encoded })
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` from the system clock (civil-from-days, no time-zone database needed).
 pub fn utc_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -259,12 +201,7 @@ pub fn utc_now() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 #[cfg(test)]
@@ -274,9 +211,7 @@ mod tests {
     /// A textured test card: size grows smoothly with quality, like a photo.
     fn card() -> RgbImage {
         RgbImage::from_fn(390, 567, |x, y| {
-            let v = ((x as f32 * 0.21).sin() * 60.0
-                + (y as f32 * 0.13).cos() * 50.0
-                + ((x * y) % 37) as f32) as i32;
+            let v = ((x as f32 * 0.21).sin() * 60.0 + (y as f32 * 0.13).cos() * 50.0 + ((x * y) % 37) as f32) as i32;
             image::Rgb([
                 (128 + v).clamp(0, 255) as u8,
                 (100 + v / 2).clamp(0, 255) as u8,
@@ -290,12 +225,7 @@ mod tests {
         let img = card();
         let (lo, hi) = (20 * 1024, 60_000);
         let e = encode_to_window(&img, 300, Some((lo, hi))).unwrap();
-        assert!(
-            (lo..=hi).contains(&e.size_bytes),
-            "{} bytes at q{}",
-            e.size_bytes,
-            e.quality
-        );
+        assert!((lo..=hi).contains(&e.size_bytes), "{} bytes at q{}", e.size_bytes, e.quality);
         if e.quality < 95 {
             assert!(encode_jpeg(&img, e.quality + 1, 300).unwrap().len() as u64 > hi);
         }
@@ -305,14 +235,8 @@ mod tests {
     #[test]
     fn an_impossible_window_is_an_error_not_a_wrong_file() {
         let flat = RgbImage::from_pixel(390, 567, image::Rgb([255, 255, 255]));
-        assert!(matches!(
-            encode_to_window(&flat, 300, Some((200_000, 300_000))),
-            Err(ExportError::SizeWindow { .. })
-        ));
-        assert!(matches!(
-            encode_to_window(&card(), 300, Some((0, 500))),
-            Err(ExportError::SizeWindow { .. })
-        ));
+        assert!(matches!(encode_to_window(&flat, 300, Some((200_000, 300_000))), Err(ExportError::SizeWindow { .. })));
+        assert!(matches!(encode_to_window(&card(), 300, Some((0, 500))), Err(ExportError::SizeWindow { .. })));
     }
 
     #[test]
@@ -332,10 +256,7 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"second");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
         let missing = dir.join("no/such/dir/b.jpg");
-        assert!(matches!(
-            write_atomic(&missing, b"x"),
-            Err(ExportError::Io(..))
-        ));
+        assert!(matches!(write_atomic(&missing, b"x"), Err(ExportError::Io(..))));
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -58,12 +58,7 @@ pub struct Similarity {
 }
 
 impl Similarity {
-    pub const IDENTITY: Similarity = Similarity {
-        scale: 1.0,
-        angle: 0.0,
-        tx: 0.0,
-        ty: 0.0,
-    };
+    pub const IDENTITY: Similarity = Similarity { scale: 1.0, angle: 0.0, tx: 0.0, ty: 0.0 };
 
     pub fn apply(&self, p: Point) -> Point {
         let r = p.rotate(self.angle).scale(self.scale);
@@ -71,26 +66,13 @@ impl Similarity {
     }
     pub fn inverse(&self) -> Similarity {
         // p = R(-a) (p' - t) / s
-        let t = Point::new(-self.tx, -self.ty)
-            .rotate(-self.angle)
-            .scale(1.0 / self.scale);
-        Similarity {
-            scale: 1.0 / self.scale,
-            angle: -self.angle,
-            tx: t.x,
-            ty: t.y,
-        }
+        let t = Point::new(-self.tx, -self.ty).rotate(-self.angle).scale(1.0 / self.scale);
+        Similarity { scale: 1.0 / self.scale, angle: -self.angle, tx: t.x, ty: t.y }
     }
     /// Source-pixel corners of the output rectangle `w × h` (clockwise from top-left).
     pub fn source_quad(&self, w: f64, h: f64) -> [Point; 4] {
         let inv = self.inverse();
-        [
-            Point::new(0.0, 0.0),
-            Point::new(w, 0.0),
-            Point::new(w, h),
-            Point::new(0.0, h),
-        ]
-        .map(|p| inv.apply(p))
+        [Point::new(0.0, 0.0), Point::new(w, 0.0), Point::new(w, h), Point::new(0.0, h)].map(|p| inv.apply(p))
     }
     /// Row-major 2×3 matrix of the map.
     pub fn matrix(&self) -> [[f64; 3]; 2] {
@@ -119,11 +101,7 @@ pub fn percentile(v: &[f64], p: f64) -> Option<f64> {
     s.sort_by(f64::total_cmp);
     let r = (p / 100.0).clamp(0.0, 1.0) * (s.len() - 1) as f64;
     let (i, f) = (r.floor() as usize, r.fract());
-    Some(if i + 1 < s.len() {
-        s[i] * (1.0 - f) + s[i + 1] * f
-    } else {
-        s[i]
-    })
+    Some(if i + 1 < s.len() { s[i] * (1.0 - f) + s[i + 1] * f } else { s[i] })
 }
 
 #[cfg(test)]
@@ -136,17 +114,8 @@ mod tests {
 
     #[test]
     fn similarity_inverse_round_trips() {
-        let t = Similarity {
-            scale: 0.37,
-            angle: 0.05,
-            tx: -120.0,
-            ty: 33.0,
-        };
-        for p in [
-            Point::new(0.0, 0.0),
-            Point::new(1350.0, 20.0),
-            Point::new(-5.0, 900.0),
-        ] {
+        let t = Similarity { scale: 0.37, angle: 0.05, tx: -120.0, ty: 33.0 };
+        for p in [Point::new(0.0, 0.0), Point::new(1350.0, 20.0), Point::new(-5.0, 900.0)] {
             assert!(close(t.inverse().apply(t.apply(p)), p));
         }
     }
@@ -154,38 +123,22 @@ mod tests {
     #[test]
     fn rotation_is_clockwise_on_screen() {
         // With y down, rotating (1,0) by +90° gives (0,1): pointing down the screen.
-        assert!(close(
-            Point::new(1.0, 0.0).rotate(std::f64::consts::FRAC_PI_2),
-            Point::new(0.0, 1.0)
-        ));
+        assert!(close(Point::new(1.0, 0.0).rotate(std::f64::consts::FRAC_PI_2), Point::new(0.0, 1.0)));
         assert!((line_angle_deg(Point::new(0.0, 0.0), Point::new(1.0, 1.0)) - 45.0).abs() < 1e-12);
     }
 
     #[test]
     fn matrix_agrees_with_apply() {
-        let t = Similarity {
-            scale: 2.0,
-            angle: -0.3,
-            tx: 5.0,
-            ty: -7.0,
-        };
+        let t = Similarity { scale: 2.0, angle: -0.3, tx: 5.0, ty: -7.0 };
         let m = t.matrix();
         let p = Point::new(3.0, 4.0);
-        let q = Point::new(
-            m[0][0] * p.x + m[0][1] * p.y + m[0][2],
-            m[1][0] * p.x + m[1][1] * p.y + m[1][2],
-        );
+        let q = Point::new(m[0][0] * p.x + m[0][1] * p.y + m[0][2], m[1][0] * p.x + m[1][1] * p.y + m[1][2]);
         assert!(close(q, t.apply(p)));
     }
 
     #[test]
     fn source_quad_maps_back_to_output_corners() {
-        let t = Similarity {
-            scale: 0.5,
-            angle: 0.02,
-            tx: 10.0,
-            ty: 20.0,
-        };
+        let t = Similarity { scale: 0.5, angle: 0.02, tx: 10.0, ty: 20.0 };
         let q = t.source_quad(390.0, 567.0);
         assert!(close(t.apply(q[2]), Point::new(390.0, 567.0)));
     }

@@ -5,10 +5,8 @@ use std::sync::LazyLock;
 
 use crate::Lang;
 
-static EN: LazyLock<toml::Table> =
-    LazyLock::new(|| parse(include_str!("../assets/locales/en.toml")));
-static ZH: LazyLock<toml::Table> =
-    LazyLock::new(|| parse(include_str!("../assets/locales/zh.toml")));
+static EN: LazyLock<toml::Table> = LazyLock::new(|| parse(include_str!("../assets/locales/en.toml")));
+static ZH: LazyLock<toml::Table> = LazyLock::new(|| parse(include_str!("../assets/locales/zh.toml")));
 
 fn parse(text: &str) -> toml::Table {
     // The locale files are part of the binary and covered by tests: a parse error is a build bug.
@@ -30,10 +28,7 @@ pub fn tr(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
         Lang::Zh => &*ZH,
         Lang::En => &*EN,
     };
-    let mut s = lookup(table, key)
-        .or_else(|| lookup(&EN, key))
-        .unwrap_or(key)
-        .to_string();
+    let mut s = lookup(table, key).or_else(|| lookup(&EN, key)).unwrap_or(key).to_string();
     for (k, v) in args {
         s = s.replace(&format!("{{{k}}}"), v);
     }
@@ -53,15 +48,7 @@ mod tests {
         match v {
             toml::Value::Table(t) => {
                 for (k, x) in t {
-                    keys(
-                        &if prefix.is_empty() {
-                            k.clone()
-                        } else {
-                            format!("{prefix}.{k}")
-                        },
-                        x,
-                        out,
-                    )
+                    keys(&if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") }, x, out)
                 }
             }
             _ => out.push(prefix.to_string()),
@@ -82,15 +69,8 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled() {
-        let s = tr(
-            Lang::En,
-            "rules.roll.high",
-            &[("value", "8.0".into()), ("max", "3".into())],
-        );
-        assert_eq!(
-            s,
-            "The head is tilted 8.0° (max 3°): straighten your head and keep your shoulders level."
-        );
+        let s = tr(Lang::En, "rules.roll.high", &[("value", "8.0".into()), ("max", "3".into())]);
+        assert_eq!(s, "The head is tilted 8.0° (max 3°): straighten your head and keep your shoulders level.");
         assert!(tr(Lang::Zh, "rules.roll.high", &[]).contains("倾斜"));
         assert_eq!(tr(Lang::En, "no.such.key", &[]), "no.such.key");
     }

@@ -55,21 +55,11 @@ pub const RULES: &[&str] = &[
 ];
 
 /// Rules about where the head sits in the frame: what the crop solver controls.
-pub const GEOMETRY_RULES: &[&str] = &[
-    "head_height",
-    "face_width",
-    "inter_pupil",
-    "eye_line",
-    "crown_margin",
-    "chin_margin",
-    "centering",
-];
+pub const GEOMETRY_RULES: &[&str] =
+    &["head_height", "face_width", "inter_pupil", "eye_line", "crown_margin", "chin_margin", "centering"];
 
 pub fn judge(m: &Measurements, spec: &Spec, lang: Lang) -> Vec<Verdict> {
-    RULES
-        .iter()
-        .map(|id| judge_one(id, m, spec, lang))
-        .collect()
+    RULES.iter().map(|id| judge_one(id, m, spec, lang)).collect()
 }
 
 pub fn failed(verdicts: &[Verdict]) -> bool {
@@ -80,21 +70,8 @@ fn judge_one(id: &str, m: &Measurements, spec: &Spec, lang: Lang) -> Verdict {
     let g = &spec.geometry;
     let q = &spec.quality;
     let p = &spec.pose;
-    fn band<'a>(
-        id: &'a str,
-        lang: Lang,
-        value: Option<f64>,
-        limit: Option<&'a Limit>,
-        unit: &'a str,
-    ) -> Band<'a> {
-        Band {
-            id,
-            value,
-            limit,
-            unit,
-            lang,
-            swap: false,
-        }
+    fn band<'a>(id: &'a str, lang: Lang, value: Option<f64>, limit: Option<&'a Limit>, unit: &'a str) -> Band<'a> {
+        Band { id, value, limit, unit, lang, swap: false }
     }
     let band = |value, limit, unit| band(id, lang, value, limit, unit);
     match id {
@@ -106,11 +83,7 @@ fn judge_one(id: &str, m: &Measurements, spec: &Spec, lang: Lang) -> Verdict {
         "eye_line" => match (&g.eye_line_from_top, &g.eye_line_from_bottom) {
             (Some(t), _) => band(m.eye_line_from_top, Some(t), "px").judge(),
             // Measured from the bottom, a small value means the eyes are low: swap the advice.
-            (None, Some(b)) => Band {
-                swap: true,
-                ..band(m.eye_line_from_bottom, Some(b), "px")
-            }
-            .judge(),
+            (None, Some(b)) => Band { swap: true, ..band(m.eye_line_from_bottom, Some(b), "px") }.judge(),
             (None, None) => band(None, None, "px").judge(),
         },
         "crown_margin" => {
@@ -130,18 +103,12 @@ fn judge_one(id: &str, m: &Measurements, spec: &Spec, lang: Lang) -> Verdict {
         "mouth_closed" => mouth_closed(m, spec, lang),
         "headwear" => band(m.headwear_excess, Some(&q.headwear_excess), "IPD").judge(),
         "exposure" => exposure(m, spec, lang),
-        "lighting_uniformity" => band(
-            m.face_side_difference.map(f64::abs),
-            Some(&q.face_side_difference),
-            "L*",
-        )
-        .judge(),
-        "background_uniformity" => band(
-            m.background_lightness_spread,
-            Some(&q.background_lightness_spread),
-            "L*",
-        )
-        .judge(),
+        "lighting_uniformity" => {
+            band(m.face_side_difference.map(f64::abs), Some(&q.face_side_difference), "L*").judge()
+        }
+        "background_uniformity" => {
+            band(m.background_lightness_spread, Some(&q.background_lightness_spread), "L*").judge()
+        }
         "background_color" => background_color(m, spec, lang),
         "sharpness" => band(m.sharpness, Some(&q.sharpness), "").judge(),
         _ => band(None, None, "").judge(),
@@ -191,17 +158,9 @@ impl Band<'_> {
             v.message = tr(self.lang, &key("unknown"), &args);
             return v;
         };
-        let (low, high) = if self.swap {
-            ("high", "low")
-        } else {
-            ("low", "high")
-        };
+        let (low, high) = if self.swap { ("high", "low") } else { ("low", "high") };
         let pick = |a: &str, b: &str| {
-            if crate::i18n::has(self.lang, &key(a)) {
-                key(a)
-            } else {
-                key(b)
-            }
+            if crate::i18n::has(self.lang, &key(a)) { key(a) } else { key(b) }
         };
         let (status, msg) = if lim.min.is_some_and(|m| x < m) {
             (Status::Fail, key(low))
@@ -235,49 +194,42 @@ fn single_face(m: &Measurements, lang: Lang) -> Verdict {
         max: Some(1.0),
         unit: "faces".into(),
         title: tr(lang, "rules.single_face.title", &[]),
-        message: tr(
-            lang,
-            &format!("rules.single_face.{key}"),
-            &[("value", n.to_string())],
-        ),
+        message: tr(lang, &format!("rules.single_face.{key}"), &[("value", n.to_string())]),
     }
 }
 
 fn mouth_closed(m: &Measurements, spec: &Spec, lang: Lang) -> Verdict {
     let q = &spec.quality;
-    let open = Band {
-        id: "mouth_closed",
-        value: m.mouth_opening,
-        limit: Some(&q.mouth_opening),
-        unit: "",
-        lang,
-        swap: false,
-    }
-    .judge();
+    let open =
+        Band { id: "mouth_closed", value: m.mouth_opening, limit: Some(&q.mouth_opening), unit: "", lang, swap: false }
+            .judge();
     // Teeth showing between the lips is a smile even when the lips barely part.
-    let smile = Band {
+    let smile = Band { id: "mouth_closed", value: m.smile, limit: Some(&q.smile), unit: "", lang, swap: false }.judge();
+    // Raised corners: a closed-lip smile.
+    let lift = Band {
         id: "mouth_closed",
-        value: m.smile,
-        limit: Some(&q.smile),
+        value: m.mouth_corner_lift,
+        limit: Some(&q.mouth_corner_lift),
         unit: "",
         lang,
         swap: false,
     }
     .judge();
-    worst(open, smile)
+    worst(worst(open, smile), lift)
 }
 
 fn exposure(m: &Measurements, spec: &Spec, lang: Lang) -> Verdict {
     let q = &spec.quality;
-    let level = Band {
-        id: "exposure",
-        value: m.face_lightness,
-        limit: Some(&q.face_lightness),
-        unit: "L*",
-        lang,
-        swap: false,
+    let level =
+        Band { id: "exposure", value: m.face_lightness, limit: Some(&q.face_lightness), unit: "L*", lang, swap: false }
+            .judge();
+    let mut light =
+        Band { id: "exposure", value: m.highlights, limit: Some(&q.highlights), unit: "L*", lang, swap: false }.judge();
+    if matches!(light.status, Status::Fail | Status::Warn) {
+        let key =
+            if light.status == Status::Fail { "rules.exposure.dark_scene" } else { "rules.exposure.warn_dark_scene" };
+        light.message = tr(lang, key, &[("value", m.highlights.map(fmt_num).unwrap_or_default())]);
     }
-    .judge();
     let mut clip = Band {
         id: "exposure",
         value: m.face_clipped_pct,
@@ -288,13 +240,11 @@ fn exposure(m: &Measurements, spec: &Spec, lang: Lang) -> Verdict {
     }
     .judge();
     if matches!(clip.status, Status::Fail | Status::Warn) {
-        clip.message = tr(
-            lang,
-            "rules.exposure.clipped",
-            &[("value", m.face_clipped_pct.map(fmt_num).unwrap_or_default())],
-        );
+        clip.message =
+            tr(lang, "rules.exposure.clipped", &[("value", m.face_clipped_pct.map(fmt_num).unwrap_or_default())]);
     }
-    worst(level, clip)
+    // Report the face's own level when nothing is wrong, so the checklist shows a face number.
+    worst(worst(level, light), clip)
 }
 
 fn background_color(m: &Measurements, spec: &Spec, lang: Lang) -> Verdict {
@@ -306,27 +256,14 @@ fn background_color(m: &Measurements, spec: &Spec, lang: Lang) -> Verdict {
             })
             .unwrap_or_else(|| n.to_string())
     };
-    let allowed = spec
-        .background
-        .colors
-        .iter()
-        .map(|c| name(&c.name))
-        .collect::<Vec<_>>()
-        .join(" / ");
+    let allowed = spec.background.colors.iter().map(|c| name(&c.name)).collect::<Vec<_>>().join(" / ");
     let (value, color) = match &m.background_color {
         Some((c, d)) => (Some(*d), name(c)),
         None => (None, String::new()),
     };
     let q = &spec.quality;
-    Band {
-        id: "background_color",
-        value,
-        limit: Some(&q.background_color_delta_e),
-        unit: "ΔE",
-        lang,
-        swap: false,
-    }
-    .judge_with(&[("color", color), ("allowed", allowed)])
+    Band { id: "background_color", value, limit: Some(&q.background_color_delta_e), unit: "ΔE", lang, swap: false }
+        .judge_with(&[("color", color), ("allowed", allowed)])
 }
 
 /// The more severe of two verdicts on the same rule.
@@ -338,18 +275,10 @@ fn worst(a: Verdict, b: Verdict) -> Verdict {
         Status::NotChecked => 0,
     };
     // A pass needs both halves measured: one unmeasured half keeps the verdict from passing.
-    if a.status == Status::Pass
-        && b.status == Status::NotChecked
-        && b.value.is_none()
-        && b.max.is_some()
-    {
+    if a.status == Status::Pass && b.status == Status::NotChecked && b.value.is_none() && b.max.is_some() {
         return a;
     }
-    if rank(b.status) > rank(a.status) {
-        b
-    } else {
-        a
-    }
+    if rank(b.status) > rank(a.status) { b } else { a }
 }
 
 fn round2(x: f64) -> f64 {
@@ -357,11 +286,7 @@ fn round2(x: f64) -> f64 {
 }
 
 fn fmt_num(x: f64) -> String {
-    if (x - x.round()).abs() < 0.05 {
-        format!("{}", x.round() as i64)
-    } else {
-        format!("{x:.1}")
-    }
+    if (x - x.round()).abs() < 0.05 { format!("{}", x.round() as i64) } else { format!("{x:.1}") }
 }
 
 #[cfg(test)]
@@ -383,13 +308,7 @@ mod tests {
         assert_eq!(v.len(), RULES.len());
         assert_eq!(find(&v, "single_face").status, Status::Fail);
         for x in &v[1..] {
-            assert_eq!(
-                x.status,
-                Status::NotChecked,
-                "{} claimed {:?}",
-                x.id,
-                x.status
-            );
+            assert_eq!(x.status, Status::NotChecked, "{} claimed {:?}", x.id, x.status);
         }
     }
 
@@ -411,11 +330,7 @@ mod tests {
         assert_eq!((roll.status, roll.value), (Status::Fail, Some(8.0)));
         assert_eq!(find(&v, "resolution").status, Status::Warn);
         let zh = judge(&m, &spec(), Lang::Zh);
-        assert!(
-            find(&zh, "roll").message.contains("倾斜 8°"),
-            "{}",
-            find(&zh, "roll").message
-        );
+        assert!(find(&zh, "roll").message.contains("倾斜 8°"), "{}", find(&zh, "roll").message);
     }
 
     #[test]
@@ -423,11 +338,7 @@ mod tests {
         let book = SpecBook::builtin();
         let id = book.get("cn-resident-id").unwrap();
         if id.geometry.eye_line_from_top.is_none() && id.geometry.eye_line_from_bottom.is_some() {
-            let m = Measurements {
-                eye_line_from_bottom: Some(100.0),
-                faces: 1,
-                ..Default::default()
-            };
+            let m = Measurements { eye_line_from_bottom: Some(100.0), faces: 1, ..Default::default() };
             let v = judge(&m, id, Lang::En);
             let e = find(&v, "eye_line");
             assert_eq!(e.status, Status::Fail);
@@ -437,11 +348,7 @@ mod tests {
 
     #[test]
     fn a_cut_off_head_fails_the_crown_rule_with_its_own_reason() {
-        let m = Measurements {
-            head_top_problem: Some("cut_off".into()),
-            faces: 1,
-            ..Default::default()
-        };
+        let m = Measurements { head_top_problem: Some("cut_off".into()), faces: 1, ..Default::default() };
         let v = judge(&m, &spec(), Lang::En);
         let c = find(&v, "crown_margin");
         assert_eq!(c.status, Status::Fail);

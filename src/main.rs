@@ -13,11 +13,7 @@ use idbooth::spec::{DEFAULT_SPEC, SpecBook};
 mod cli;
 
 #[derive(Parser)]
-#[command(
-    name = "idbooth",
-    version,
-    about = "Offline ID-photo booth: check, crop and export photos to official specs"
-)]
+#[command(name = "idbooth", version, about = "Offline ID-photo booth: check, crop and export photos to official specs")]
 struct Args {
     /// Language of messages: en or zh.
     #[arg(long, global = true, default_value = "en")]
@@ -75,13 +71,7 @@ fn main() -> ExitCode {
         Command::Check { photos, spec, json } => check(&photos, &spec, json, args.lang),
         Command::Export(e) => cli::export(&e, args.lang),
         Command::Specs { json } => specs(json),
-        Command::Eval {
-            dir,
-            fit,
-            verbose,
-            max_pupil,
-            max_chin,
-        } => cli::eval(&dir, fit, verbose, max_pupil, max_chin),
+        Command::Eval { dir, fit, verbose, max_pupil, max_chin } => cli::eval(&dir, fit, verbose, max_pupil, max_chin),
         Command::Bench { photo, runs } => cli::bench(photo.as_deref(), runs),
     };
     match result {
@@ -117,22 +107,12 @@ fn check(photos: &[PathBuf], spec_id: &str, json: bool, lang: Lang) -> anyhow::R
     Ok(worst)
 }
 
-fn check_one(
-    path: &Path,
-    spec: &idbooth::spec::Spec,
-    pretty: bool,
-    json: bool,
-    lang: Lang,
-) -> anyhow::Result<u8> {
+fn check_one(path: &Path, spec: &idbooth::spec::Spec, pretty: bool, json: bool, lang: Lang) -> anyhow::Result<u8> {
     let portrait = load_photo(path)?;
     let checked = idbooth::pipeline::check(&portrait, spec, lang)?;
     let r = &checked.report;
     if json {
-        let text = if pretty {
-            serde_json::to_string_pretty(r)?
-        } else {
-            serde_json::to_string(r)?
-        };
+        let text = if pretty { serde_json::to_string_pretty(r)? } else { serde_json::to_string(r)? };
         println!("{text}");
     } else {
         cli::print_report(r, lang);

@@ -37,10 +37,16 @@ pub struct Measurements {
     // Expression.
     pub eye_openness: Option<f64>,
     pub mouth_opening: Option<f64>,
+    /// Share of the mouth opening that shows teeth (bright, colourless pixels), 0–1.
     pub smile: Option<f64>,
+    /// Mouth corner-to-corner width over the inter-pupil distance (a smile widens the mouth).
+    pub mouth_width: Option<f64>,
+    /// How far the mouth corners sit above the lips' centre, over the mouth width (smiles lift them).
+    pub mouth_corner_lift: Option<f64>,
     pub headwear_excess: Option<f64>,
     // Light and background, on the output image.
     pub face_lightness: Option<f64>,
+    pub highlights: Option<f64>,
     pub face_clipped_pct: Option<f64>,
     /// Signed: L*(image-left half) − L*(image-right half).
     pub face_side_difference: Option<f64>,
@@ -85,47 +91,25 @@ pub fn pose_and_expression(face: &Face, m: &mut Measurements) {
     let mesh = &face.mesh;
     let lm = &face.landmarks;
     m.roll = Some(line_angle_deg(lm.left_pupil, lm.right_pupil));
-    let v = |i: usize| mesh.points[i];
-    let sub = |a: [f64; 3], b: [f64; 3]| [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-    let x = sub(v(idx::CHEEK_RIGHT), v(idx::CHEEK_LEFT));
-    let y = sub(v(idx::CHIN), v(idx::FOREHEAD));
-    // Face normal (x right, y down, z away from the camera): cross(x, y) points away.
-    let n = [
-        x[1] * y[2] - x[2] * y[1],
-        x[2] * y[0] - x[0] * y[2],
-        x[0] * y[1] - x[1] * y[0],
-    ];
-    let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt().max(1e-9);
-    let n = [n[0] / len, n[1] / len, n[2] / len];
-    m.yaw = Some(n[0].atan2(n[2]).to_degrees());
-    m.pitch = Some((-n[1]).atan2(n[2]).to_degrees() - PITCH_OFFSET_DEG);
+    if let Some(pose) = crate::detect::pose::head_pose(mesh) {
+        m.yaw = Some(pose.yaw);
+        m.pitch = Some(pose.pitch - PITCH_OFFSET_DEG);
+    }
 
     let openness = |corners: (usize, usize), lids: &[(usize, usize)]| {
         let w = mesh.p(corners.0).dist(mesh.p(corners.1)).max(1e-9);
-        lids.iter()
-            .map(|&(a, b)| mesh.p(a).dist(mesh.p(b)))
-            .sum::<f64>()
-            / lids.len() as f64
-            / w
+        lids.iter().map(|&(a, b)| mesh.p(a).dist(mesh.p(b))).sum::<f64>() / lids.len() as f64 / w
     };
-    let le = openness(
-        (idx::EYE_LEFT_OUTER, idx::EYE_LEFT_INNER),
-        &idx::EYE_LEFT_LIDS,
-    );
-    let re = openness(
-        (idx::EYE_RIGHT_INNER, idx::EYE_RIGHT_OUTER),
-        &idx::EYE_RIGHT_LIDS,
-    );
+    let le = openness((idx::EYE_LEFT_OUTER, idx::EYE_LEFT_INNER), &idx::EYE_LEFT_LIDS);
+    let re = openness((idx::EYE_RIGHT_INNER, idx::EYE_RIGHT_OUTER), &idx::EYE_RIGHT_LIDS);
     m.eye_openness = Some(le.min(re));
-    let mw = mesh
-        .p(idx::MOUTH_LEFT)
-        .dist(mesh.p(idx::MOUTH_RIGHT))
-        .max(1e-9);
-    m.mouth_opening = Some(
-        mesh.p(idx::LIP_INNER_TOP)
-            .dist(mesh.p(idx::LIP_INNER_BOTTOM))
-            / mw,
-    );
+    let mw = mesh.p(idx::MOUTH_LEFT).dist(mesh.p(idx::MOUTH_RIGHT)).max(1e-9);
+    m.mouth_opening = Some(mesh.p(idx::LIP_INNER_TOP).dist(mesh.p(idx::LIP_INNER_BOTTOM)) / mw);
+    m.mouth_width = Some(mw / lm.inter_pupil().max(1e-9));
+    let up = lm.up();
+    let centre = mesh.p(idx::LIP_INNER_TOP).mid(mesh.p(idx::LIP_INNER_BOTTOM));
+    let corners = mesh.p(idx::MOUTH_LEFT).mid(mesh.p(idx::MOUTH_RIGHT));
+    m.mouth_corner_lift = Some(corners.sub(centre).dot(up) / mw);
 
     if let Some(top) = lm.head_top.point() {
         m.headwear_excess = Some(top.sub(lm.skull_top).dot(lm.up()) / lm.inter_pupil());
@@ -153,13 +137,7 @@ pub fn photographic(
         .iter()
         .map(|c| grow(&c.iter().map(|&i| to_out(i)).collect::<Vec<_>>(), 1.6))
         .collect();
-    let lips: Vec<Point> = grow(
-        &idx::LIPS_INNER
-            .iter()
-            .map(|&i| to_out(i))
-            .collect::<Vec<_>>(),
-        1.8,
-    );
+    let lips: Vec<Point> = grow(&idx::LIPS_INNER.iter().map(|&i| to_out(i)).collect::<Vec<_>>(), 1.8);
     let skin_poly = grow(&oval, 0.85);
     let axis_a = to_out(idx::FOREHEAD);
     let axis_b = to_out(idx::CHIN);
@@ -172,11 +150,7 @@ pub fn photographic(
     for y in y0..y1 {
         for x in x0..x1 {
             let p = Point::new(x as f64 + 0.5, y as f64 + 0.5);
-            if p.y < top_cut
-                || !inside(&skin_poly, p)
-                || eyes.iter().any(|e| inside(e, p))
-                || inside(&lips, p)
-            {
+            if p.y < top_cut || !inside(&skin_poly, p) || eyes.iter().any(|e| inside(e, p)) || inside(&lips, p) {
                 continue;
             }
             let px = out.get_pixel(x, y).0;
@@ -186,23 +160,20 @@ pub fn photographic(
             let l = lightness(px) as f64;
             all.push(l);
             // Which side of the face's centre line.
-            let side =
-                (axis_b.x - axis_a.x) * (p.y - axis_a.y) - (axis_b.y - axis_a.y) * (p.x - axis_a.x);
-            if side > 0.0 {
-                left.push(l)
-            } else {
-                right.push(l)
-            }
+            let side = (axis_b.x - axis_a.x) * (p.y - axis_a.y) - (axis_b.y - axis_a.y) * (p.x - axis_a.x);
+            if side > 0.0 { left.push(l) } else { right.push(l) }
         }
     }
     if all.len() > 50 {
         m.face_lightness = median(&all);
         m.face_clipped_pct = Some(100.0 * clipped as f64 / all.len() as f64);
         if left.len() > 20 && right.len() > 20 {
-            m.face_side_difference =
-                Some(median(&left).unwrap_or(0.0) - median(&right).unwrap_or(0.0));
+            m.face_side_difference = Some(median(&left).unwrap_or(0.0) - median(&right).unwrap_or(0.0));
         }
     }
+
+    m.highlights = highlights(out);
+    m.smile = teeth_share(out, &idx::LIPS_INNER.iter().map(|&i| to_out(i)).collect::<Vec<_>>());
 
     // Sharpness: RMS of the Laplacian of L* around the eyes, where a sharp photo has detail.
     m.sharpness = sharpness(out, &eyes);
@@ -212,13 +183,7 @@ pub fn photographic(
     }
 }
 
-fn background(
-    out: &RgbImage,
-    crop: &Similarity,
-    mask: &PlacedMap,
-    spec: &Spec,
-    m: &mut Measurements,
-) {
+fn background(out: &RgbImage, crop: &Similarity, mask: &PlacedMap, spec: &Spec, m: &mut Measurements) {
     let inv = crop.inverse();
     let (w, h) = (out.width(), out.height());
     let mut labs: Vec<[f32; 3]> = Vec::new();
@@ -237,11 +202,7 @@ fn background(
     }
     let n = labs.len() as f64;
     let mean: [f64; 3] = std::array::from_fn(|c| labs.iter().map(|v| v[c] as f64).sum::<f64>() / n);
-    let var = labs
-        .iter()
-        .map(|v| (v[0] as f64 - mean[0]).powi(2))
-        .sum::<f64>()
-        / n;
+    let var = labs.iter().map(|v| (v[0] as f64 - mean[0]).powi(2)).sum::<f64>() / n;
     m.background_lab = Some(mean);
     m.background_lightness_spread = Some(var.sqrt());
     let meanf = mean.map(|v| v as f32);
@@ -253,6 +214,49 @@ fn background(
         .min_by(|a, b| a.1.total_cmp(&b.1));
 }
 
+/// 99th percentile of L* over the whole output image (every other pixel).
+fn highlights(out: &RgbImage) -> Option<f64> {
+    let mut hist = [0usize; 101];
+    let mut n = 0usize;
+    for (i, px) in out.pixels().enumerate() {
+        if i % 2 == 0 {
+            hist[(lightness(px.0).round() as usize).min(100)] += 1;
+            n += 1;
+        }
+    }
+    let mut acc = 0;
+    for (l, c) in hist.iter().enumerate().rev() {
+        acc += c;
+        if acc * 100 >= n {
+            return Some(l as f64);
+        }
+    }
+    None
+}
+
+/// Teeth between the lips: the share of the inner-mouth polygon whose pixels are light and
+/// nearly colourless, relative to the mouth's width (so a closed mouth scores 0).
+fn teeth_share(out: &RgbImage, inner: &[Point]) -> Option<f64> {
+    let (x0, y0, x1, y1) = bbox(inner, out.width(), out.height());
+    let width = inner.iter().map(|p| p.x).fold(f64::MIN, f64::max) - inner.iter().map(|p| p.x).fold(f64::MAX, f64::min);
+    if width < 4.0 {
+        return None;
+    }
+    let mut teeth = 0usize;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            if inside(inner, Point::new(x as f64 + 0.5, y as f64 + 0.5)) {
+                let c = lab(out.get_pixel(x, y).0);
+                if c[0] > 55.0 && c[1].hypot(c[2]) < 22.0 {
+                    teeth += 1;
+                }
+            }
+        }
+    }
+    // Teeth area in units of a strip 0.1 mouth-widths tall across the mouth.
+    Some(teeth as f64 / (0.1 * width * width))
+}
+
 fn sharpness(out: &RgbImage, eyes: &[Vec<Point>]) -> Option<f64> {
     let (mut sum, mut n) = (0.0, 0usize);
     for e in eyes {
@@ -260,10 +264,7 @@ fn sharpness(out: &RgbImage, eyes: &[Vec<Point>]) -> Option<f64> {
         for y in y0.max(1)..y1.min(out.height() - 1) {
             for x in x0.max(1)..x1.min(out.width() - 1) {
                 let l = |dx: i32, dy: i32| {
-                    lightness(
-                        out.get_pixel((x as i32 + dx) as u32, (y as i32 + dy) as u32)
-                            .0,
-                    ) as f64
+                    lightness(out.get_pixel((x as i32 + dx) as u32, (y as i32 + dy) as u32).0) as f64
                 };
                 let lap = 4.0 * l(0, 0) - l(-1, 0) - l(1, 0) - l(0, -1) - l(0, 1);
                 sum += lap * lap;
@@ -282,10 +283,7 @@ pub fn faces(a: &Analysis, m: &mut Measurements) {
 
 /// Scale a polygon about its centroid.
 fn grow(poly: &[Point], k: f64) -> Vec<Point> {
-    let c = poly
-        .iter()
-        .fold(Point::default(), |a, p| a.add(*p))
-        .scale(1.0 / poly.len() as f64);
+    let c = poly.iter().fold(Point::default(), |a, p| a.add(*p)).scale(1.0 / poly.len() as f64);
     poly.iter().map(|p| c.add(p.sub(c).scale(k))).collect()
 }
 
@@ -298,12 +296,7 @@ fn bbox(poly: &[Point], w: u32, h: u32) -> (u32, u32, u32, u32) {
         y1 = y1.max(p.y);
     }
     let c = |v: f64, hi: u32| v.clamp(0.0, hi as f64) as u32;
-    (
-        c(x0.floor(), w),
-        c(y0.floor(), h),
-        c(x1.ceil(), w),
-        c(y1.ceil(), h),
-    )
+    (c(x0.floor(), w), c(y0.floor(), h), c(x1.ceil(), w), c(y1.ceil(), h))
 }
 
 /// Even-odd point-in-polygon test.
@@ -325,12 +318,7 @@ mod tests {
 
     #[test]
     fn point_in_polygon() {
-        let sq = [
-            Point::new(0.0, 0.0),
-            Point::new(10.0, 0.0),
-            Point::new(10.0, 10.0),
-            Point::new(0.0, 10.0),
-        ];
+        let sq = [Point::new(0.0, 0.0), Point::new(10.0, 0.0), Point::new(10.0, 10.0), Point::new(0.0, 10.0)];
         assert!(inside(&sq, Point::new(5.0, 5.0)));
         assert!(!inside(&sq, Point::new(15.0, 5.0)));
         let big = grow(&sq, 2.0);

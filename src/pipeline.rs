@@ -47,6 +47,10 @@ pub struct CropReport {
     /// Output pixels per source pixel.
     pub scale: f64,
     pub corners: [[f64; 2]; 4],
+    /// Output rows at the bottom extended from the photo's last row (0 when none).
+    pub bottom_fill_px: f64,
+    /// Photo edges that kept the crop from its ideal framing.
+    pub limited_by: Vec<Side>,
 }
 
 /// What `idbooth check` prints with `--json`.
@@ -93,38 +97,18 @@ pub fn detect_options(spec: &Spec, effort: Effort) -> DetectOptions {
 /// Check a still photo against a spec.
 pub fn check(portrait: &Portrait, spec: &Spec, lang: Lang) -> Result<Checked, VisionError> {
     let pyr = Pyramid::new(portrait.image.clone(), 32);
-    check_pyramid(
-        &pyr,
-        portrait.path.as_ref().map(|p| p.display().to_string()),
-        spec,
-        lang,
-    )
+    check_pyramid(&pyr, portrait.path.as_ref().map(|p| p.display().to_string()), spec, lang)
 }
 
-pub fn check_pyramid(
-    pyr: &Pyramid,
-    path: Option<String>,
-    spec: &Spec,
-    lang: Lang,
-) -> Result<Checked, VisionError> {
+pub fn check_pyramid(pyr: &Pyramid, path: Option<String>, spec: &Spec, lang: Lang) -> Result<Checked, VisionError> {
     let analysis = detect::analyse(pyr, &detect_options(spec, Effort::Still))?;
     Ok(judge_analysis(pyr, analysis, path, spec, lang))
 }
 
 /// Crop, compose, measure and judge an analysed photo (spec changes re-run only this).
-pub fn judge_analysis(
-    pyr: &Pyramid,
-    analysis: Analysis,
-    path: Option<String>,
-    spec: &Spec,
-    lang: Lang,
-) -> Checked {
+pub fn judge_analysis(pyr: &Pyramid, analysis: Analysis, path: Option<String>, spec: &Spec, lang: Lang) -> Checked {
     let (w, h) = (pyr.width(), pyr.height());
-    let judged = if (w, h) == (spec.width(), spec.height()) {
-        Judged::AsIs
-    } else {
-        Judged::AutoCrop
-    };
+    let judged = if (w, h) == (spec.width(), spec.height()) { Judged::AsIs } else { Judged::AutoCrop };
     let mut m = Measurements::default();
     measure::faces(&analysis, &mut m);
     let mut problem = None;
@@ -143,6 +127,7 @@ pub fn judge_analysis(
                 roll_correction_deg: 0.0,
                 source_quad: crate::geometry::Similarity::IDENTITY.source_quad(w as f64, h as f64),
                 limited_by: Vec::new(),
+                bottom_fill_px: 0.0,
             }),
             Judged::AutoCrop => compose::solve(&face.landmarks, spec, w, h),
         };
@@ -151,14 +136,7 @@ pub fn judge_analysis(
                 crop_sides = c.limited_by.clone();
                 let out = compose::render(pyr, &c, spec);
                 measure::geometry(face, &c.transform, spec, &mut m);
-                measure::photographic(
-                    face,
-                    &c.transform,
-                    &out,
-                    analysis.mask.as_ref(),
-                    spec,
-                    &mut m,
-                );
+                measure::photographic(face, &c.transform, &out, analysis.mask.as_ref(), spec, &mut m);
                 output = Some(out);
                 crop = Some(c);
             }
@@ -176,21 +154,29 @@ pub fn judge_analysis(
     }
 
     let mut rules = judge::judge(&m, spec, lang);
-    // A photo edge that kept the crop from its framing explains the rule it made fail
-    // (or, with no crop at all, fails that rule outright).
-    for side in &crop_sides {
-        let (id, key) = match side {
-            Side::Top => ("crown_margin", "errors.edge_top"),
-            Side::Bottom => ("chin_margin", "errors.edge_bottom"),
-            Side::Left => ("centering", "errors.edge_left"),
-            Side::Right => ("centering", "errors.edge_right"),
+    // A photo edge that kept the crop from its framing explains every geometry rule that
+    // failed; with no crop at all, the rule of that edge fails outright.
+    if !crop_sides.is_empty() {
+        let edge_text: Vec<String> = if crop_sides.len() >= 3 {
+            vec![tr(lang, "errors.edge_many", &[])]
+        } else {
+            crop_sides.iter().map(|side| tr(lang, edge_key(*side), &[])).collect()
         };
-        if let Some(v) = rules.iter_mut().find(|v| v.id == id) {
-            if crop.is_none() || v.status == Status::Fail {
+        let mut explained = false;
+        for v in rules.iter_mut().filter(|v| judge::GEOMETRY_RULES.contains(&v.id.as_str())) {
+            let edge_rule = crop_sides.iter().any(|side| edge_rule(*side) == v.id);
+            if crop.is_none() && edge_rule {
                 v.status = Status::Fail;
-                v.message = tr(lang, key, &[]);
-                problem.get_or_insert_with(|| tr(lang, key, &[]));
+                v.message = edge_text.join(" ");
+            } else if v.status == Status::Fail && m.head_top_problem.is_none() {
+                v.message = format!("{} {}", v.message, edge_text.join(" "));
+            } else {
+                continue;
             }
+            explained = true;
+        }
+        if explained {
+            problem.get_or_insert_with(|| edge_text.join(" "));
         }
     }
     let passed = !judge::failed(&rules) && problem.is_none();
@@ -214,15 +200,13 @@ pub fn judge_analysis(
             rotation_deg: c.roll_correction_deg,
             scale: c.transform.scale,
             corners: q.map(r2),
+            bottom_fill_px: (c.bottom_fill_px * 10.0).round() / 10.0,
+            limited_by: c.limited_by.clone(),
         }
     });
     let report = Report {
         spec: spec.id.clone(),
-        source: SourceReport {
-            path,
-            width: w,
-            height: h,
-        },
+        source: SourceReport { path, width: w, height: h },
         judged,
         faces: m.faces,
         landmarks,
@@ -232,11 +216,24 @@ pub fn judge_analysis(
         problem,
         measurements: m,
     };
-    Checked {
-        report,
-        output,
-        analysis,
-        crop,
+    Checked { report, output, analysis, crop }
+}
+
+fn edge_key(side: Side) -> &'static str {
+    match side {
+        Side::Top => "errors.edge_top",
+        Side::Bottom => "errors.edge_bottom",
+        Side::Left => "errors.edge_left",
+        Side::Right => "errors.edge_right",
+    }
+}
+
+/// The rule that measures the margin at an edge.
+fn edge_rule(side: Side) -> &'static str {
+    match side {
+        Side::Top => "crown_margin",
+        Side::Bottom => "chin_margin",
+        Side::Left | Side::Right => "centering",
     }
 }
 

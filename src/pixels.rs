@@ -63,29 +63,27 @@ impl Pyramid {
         let n = (f.ceil() as usize).clamp(1, 4);
         let m = out_to_base.matrix();
         let mut out = RgbImage::new(w, h);
-        out.par_chunks_mut(w as usize * 3)
-            .enumerate()
-            .for_each(|(y, row)| {
-                for x in 0..w as usize {
-                    let mut acc = [0f32; 3];
-                    for sy in 0..n {
-                        for sx in 0..n {
-                            let ox = x as f64 + (sx as f64 + 0.5) / n as f64;
-                            let oy = y as f64 + (sy as f64 + 0.5) / n as f64;
-                            let bx = m[0][0] * ox + m[0][1] * oy + m[0][2];
-                            let by = m[1][0] * ox + m[1][1] * oy + m[1][2];
-                            let px = bilinear(lvl, bx * k - 0.5, by * k - 0.5);
-                            for c in 0..3 {
-                                acc[c] += px[c];
-                            }
+        out.par_chunks_mut(w as usize * 3).enumerate().for_each(|(y, row)| {
+            for x in 0..w as usize {
+                let mut acc = [0f32; 3];
+                for sy in 0..n {
+                    for sx in 0..n {
+                        let ox = x as f64 + (sx as f64 + 0.5) / n as f64;
+                        let oy = y as f64 + (sy as f64 + 0.5) / n as f64;
+                        let bx = m[0][0] * ox + m[0][1] * oy + m[0][2];
+                        let by = m[1][0] * ox + m[1][1] * oy + m[1][2];
+                        let px = bilinear(lvl, bx * k - 0.5, by * k - 0.5);
+                        for c in 0..3 {
+                            acc[c] += px[c];
                         }
                     }
-                    let inv = 1.0 / (n * n) as f32;
-                    for c in 0..3 {
-                        row[x * 3 + c] = (acc[c] * inv).round().clamp(0.0, 255.0) as u8;
-                    }
                 }
-            });
+                let inv = 1.0 / (n * n) as f32;
+                for c in 0..3 {
+                    row[x * 3 + c] = (acc[c] * inv).round().clamp(0.0, 255.0) as u8;
+                }
+            }
+        });
         out
     }
 
@@ -130,19 +128,17 @@ pub fn halve(img: &RgbImage) -> RgbImage {
     let src = img.as_raw();
     let sw = img.width() as usize * 3;
     let mut out = RgbImage::new(w.max(1), h.max(1));
-    out.par_chunks_mut(w as usize * 3)
-        .enumerate()
-        .for_each(|(y, row)| {
-            let r0 = &src[2 * y * sw..];
-            let r1 = &src[(2 * y + 1) * sw..];
-            for x in 0..w as usize {
-                for c in 0..3 {
-                    let i = 6 * x + c;
-                    let s = r0[i] as u16 + r0[i + 3] as u16 + r1[i] as u16 + r1[i + 3] as u16;
-                    row[3 * x + c] = ((s + 2) / 4) as u8;
-                }
+    out.par_chunks_mut(w as usize * 3).enumerate().for_each(|(y, row)| {
+        let r0 = &src[2 * y * sw..];
+        let r1 = &src[(2 * y + 1) * sw..];
+        for x in 0..w as usize {
+            for c in 0..3 {
+                let i = 6 * x + c;
+                let s = r0[i] as u16 + r0[i + 3] as u16 + r1[i] as u16 + r1[i + 3] as u16;
+                row[3 * x + c] = ((s + 2) / 4) as u8;
             }
-        });
+        }
+    });
     out
 }
 
@@ -176,11 +172,7 @@ pub struct FloatMap {
 
 impl FloatMap {
     pub fn new(w: usize, h: usize) -> FloatMap {
-        FloatMap {
-            w,
-            h,
-            data: vec![0.0; w * h],
-        }
+        FloatMap { w, h, data: vec![0.0; w * h] }
     }
     #[inline]
     pub fn get(&self, x: usize, y: usize) -> f32 {
@@ -230,11 +222,7 @@ pub fn lab(rgb: [u8; 3]) -> [f32; 3] {
     let y = 0.212_672_9 * r + 0.715_152_2 * g + 0.072_175 * b;
     let z = (0.019_333_9 * r + 0.119_192 * g + 0.950_304_1 * b) / 1.088_83;
     let f = |t: f32| {
-        if t > 0.008_856 {
-            t.cbrt()
-        } else {
-            7.787 * t + 16.0 / 116.0
-        }
+        if t > 0.008_856 { t.cbrt() } else { 7.787 * t + 16.0 / 116.0 }
     };
     let (fx, fy, fz) = (f(x), f(y), f(z));
     [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
@@ -254,11 +242,7 @@ fn luma_index(rgb: [u8; 3]) -> usize {
 static SRGB_TO_LINEAR: std::sync::LazyLock<[f32; 256]> = std::sync::LazyLock::new(|| {
     std::array::from_fn(|i| {
         let c = i as f32 / 255.0;
-        if c <= 0.040_45 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
+        if c <= 0.040_45 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
     })
 });
 
@@ -277,27 +261,17 @@ mod tests {
     #[test]
     fn lab_of_reference_colours() {
         let w = lab([255, 255, 255]);
-        assert!(
-            (w[0] - 100.0).abs() < 0.05 && w[1].abs() < 0.05 && w[2].abs() < 0.05,
-            "{w:?}"
-        );
+        assert!((w[0] - 100.0).abs() < 0.05 && w[1].abs() < 0.05 && w[2].abs() < 0.05, "{w:?}");
         assert!(lab([0, 0, 0])[0].abs() < 1e-3);
         // Mid grey 119 is L* ≈ 50.
         assert!((lightness([119, 119, 119]) - 50.0).abs() < 0.6);
         let red = lab([255, 0, 0]);
-        assert!(
-            (red[0] - 53.24).abs() < 0.1
-                && (red[1] - 80.09).abs() < 0.2
-                && (red[2] - 67.2).abs() < 0.2,
-            "{red:?}"
-        );
+        assert!((red[0] - 53.24).abs() < 0.1 && (red[1] - 80.09).abs() < 0.2 && (red[2] - 67.2).abs() < 0.2, "{red:?}");
     }
 
     #[test]
     fn halving_averages_blocks() {
-        let img = RgbImage::from_fn(4, 2, |x, _| {
-            image::Rgb([if x % 2 == 0 { 0 } else { 200 }, 10, 20])
-        });
+        let img = RgbImage::from_fn(4, 2, |x, _| image::Rgb([if x % 2 == 0 { 0 } else { 200 }, 10, 20]));
         let h = halve(&img);
         assert_eq!((h.width(), h.height()), (2, 1));
         assert_eq!(h.get_pixel(0, 0).0, [100, 10, 20]);
@@ -305,9 +279,7 @@ mod tests {
 
     #[test]
     fn warp_identity_reproduces_the_image() {
-        let img = RgbImage::from_fn(20, 10, |x, y| {
-            image::Rgb([(x * 10) as u8, (y * 20) as u8, 7])
-        });
+        let img = RgbImage::from_fn(20, 10, |x, y| image::Rgb([(x * 10) as u8, (y * 20) as u8, 7]));
         let p = Pyramid::new(img.clone(), 4);
         assert_eq!(p.warp(&Similarity::IDENTITY, 20, 10), img);
     }
@@ -315,20 +287,9 @@ mod tests {
     #[test]
     fn downscaling_warp_does_not_alias_a_fine_stripe_pattern() {
         // 1-px black/white stripes shrunk 5×: every output pixel should be mid grey.
-        let img = RgbImage::from_fn(500, 100, |x, _| {
-            image::Rgb([if x % 2 == 0 { 0 } else { 255 }; 3])
-        });
+        let img = RgbImage::from_fn(500, 100, |x, _| image::Rgb([if x % 2 == 0 { 0 } else { 255 }; 3]));
         let p = Pyramid::new(img, 8);
-        let out = p.warp(
-            &Similarity {
-                scale: 5.0,
-                angle: 0.0,
-                tx: 0.0,
-                ty: 0.0,
-            },
-            100,
-            20,
-        );
+        let out = p.warp(&Similarity { scale: 5.0, angle: 0.0, tx: 0.0, ty: 0.0 }, 100, 20);
         for px in out.pixels() {
             assert!((px.0[0] as i32 - 128).abs() <= 12, "{:?}", px.0);
         }
@@ -340,15 +301,7 @@ mod tests {
         m.data = vec![0.0, 1.0];
         assert!((m.sample(0.5, 0.0, -1.0) - 0.5).abs() < 1e-6);
         assert_eq!(m.sample(5.0, 0.0, -1.0), -1.0);
-        let placed = PlacedMap {
-            map: m,
-            map_to_photo: Similarity {
-                scale: 10.0,
-                angle: 0.0,
-                tx: 100.0,
-                ty: 0.0,
-            },
-        };
+        let placed = PlacedMap { map: m, map_to_photo: Similarity { scale: 10.0, angle: 0.0, tx: 100.0, ty: 0.0 } };
         // Map pixel 1's centre (1.5, 0.5) sits at photo (115, 5).
         assert!((placed.at(Point::new(115.0, 5.0), -1.0) - 1.0).abs() < 1e-6);
     }

@@ -13,35 +13,14 @@ use serde::{Deserialize, Serialize};
 
 /// Specs compiled into the binary, so the app works from any directory.
 const BUILTIN: &[(&str, &str)] = &[
-    (
-        "cn-exit-entry.toml",
-        include_str!("../assets/specs/cn-exit-entry.toml"),
-    ),
-    (
-        "cn-resident-id.toml",
-        include_str!("../assets/specs/cn-resident-id.toml"),
-    ),
-    (
-        "cn-social-security.toml",
-        include_str!("../assets/specs/cn-social-security.toml"),
-    ),
-    (
-        "icao-35x45.toml",
-        include_str!("../assets/specs/icao-35x45.toml"),
-    ),
+    ("cn-exit-entry.toml", include_str!("../assets/specs/cn-exit-entry.toml")),
+    ("cn-resident-id.toml", include_str!("../assets/specs/cn-resident-id.toml")),
+    ("cn-social-security.toml", include_str!("../assets/specs/cn-social-security.toml")),
+    ("icao-35x45.toml", include_str!("../assets/specs/icao-35x45.toml")),
     ("us-2x2.toml", include_str!("../assets/specs/us-2x2.toml")),
-    (
-        "uk-passport.toml",
-        include_str!("../assets/specs/uk-passport.toml"),
-    ),
-    (
-        "schengen-visa.toml",
-        include_str!("../assets/specs/schengen-visa.toml"),
-    ),
-    (
-        "jp-passport.toml",
-        include_str!("../assets/specs/jp-passport.toml"),
-    ),
+    ("uk-passport.toml", include_str!("../assets/specs/uk-passport.toml")),
+    ("schengen-visa.toml", include_str!("../assets/specs/schengen-visa.toml")),
+    ("jp-passport.toml", include_str!("../assets/specs/jp-passport.toml")),
 ];
 const DEFAULTS: &str = include_str!("../assets/specs/_defaults.toml");
 
@@ -222,8 +201,11 @@ pub struct Quality {
     pub eye_openness: Limit,
     pub mouth_opening: Limit,
     pub smile: Limit,
-    /// Median face-skin lightness L* (0–100).
+    pub mouth_corner_lift: Limit,
+    /// Median face-skin lightness L* (0–100): only extremes, since skin tones differ.
     pub face_lightness: Limit,
+    /// Brightest 1 % of the photo (L*): a well-exposed booth photo reaches near white.
+    pub highlights: Limit,
     /// Share of face pixels clipped to black or white, in %.
     pub face_clipped_pct: Limit,
     /// |L*(left half) − L*(right half)| of the face.
@@ -236,6 +218,15 @@ pub struct Quality {
     pub sharpness: Limit,
     /// Mask height above the skull, in inter-pupil distances (hats, very tall hair).
     pub headwear_excess: Limit,
+}
+
+/// How the output frame may be composed from the source.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComposeSpec {
+    /// Largest strip at the bottom of the frame (fraction of its height) that may be filled by
+    /// extending the photo's bottom edge (shirt), when the photo ends just below the shoulders.
+    pub bottom_fill: Limit,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -257,6 +248,7 @@ pub struct Spec {
     pub geometry: Geometry,
     pub pose: Pose,
     pub quality: Quality,
+    pub compose: ComposeSpec,
     pub sources: BTreeMap<String, Source>,
 }
 
@@ -282,13 +274,8 @@ impl Spec {
 
     /// Parse one spec file (with the defaults merged under it) and normalise it to pixels.
     pub fn parse(file: &str, text: &str) -> Result<Spec, SpecError> {
-        let invalid = |msg: String| SpecError::Invalid {
-            file: file.to_string(),
-            msg,
-        };
-        let mut merged: toml::Table = DEFAULTS
-            .parse()
-            .map_err(|e| invalid(format!("defaults: {e}")))?;
+        let invalid = |msg: String| SpecError::Invalid { file: file.to_string(), msg };
+        let mut merged: toml::Table = DEFAULTS.parse().map_err(|e| invalid(format!("defaults: {e}")))?;
         let own: toml::Table = text.parse().map_err(|e| invalid(format!("{e}")))?;
         merge(&mut merged, own);
         let mut spec: Spec = merged.try_into().map_err(|e| invalid(format!("{e}")))?;
@@ -298,10 +285,7 @@ impl Spec {
 
     fn normalise(&mut self) -> Result<(), String> {
         if self.schema != 1 {
-            return Err(format!(
-                "schema {} is not supported (expected 1)",
-                self.schema
-            ));
+            return Err(format!("schema {} is not supported (expected 1)", self.schema));
         }
         let (w, h) = (self.width(), self.height());
         if !(16..=10_000).contains(&w) || !(16..=10_000).contains(&h) {
@@ -312,12 +296,7 @@ impl Spec {
         }
         let g = &mut self.geometry;
         if g.unit == Unit::Mm {
-            let k = self
-                .image
-                .dpi
-                .number()
-                .ok_or("image.dpi is required for mm geometry")?
-                / 25.4;
+            let k = self.image.dpi.number().ok_or("image.dpi is required for mm geometry")? / 25.4;
             for l in [
                 &mut g.head_height,
                 &mut g.face_width,
@@ -401,10 +380,7 @@ pub struct SpecBook {
 
 impl SpecBook {
     pub fn builtin() -> SpecBook {
-        let mut book = SpecBook {
-            specs: Vec::new(),
-            problems: Vec::new(),
-        };
+        let mut book = SpecBook { specs: Vec::new(), problems: Vec::new() };
         for (file, text) in BUILTIN {
             match Spec::parse(file, text) {
                 Ok(s) => book.insert(s),
@@ -433,10 +409,7 @@ impl SpecBook {
         let mut files: Vec<PathBuf> = rd
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .filter(|p| {
-                !p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('_'))
-            })
+            .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('_')))
             .collect();
         files.sort();
         for p in files {
@@ -455,8 +428,7 @@ impl SpecBook {
     fn insert(&mut self, spec: Spec) {
         self.specs.retain(|s| s.id != spec.id);
         self.specs.push(spec);
-        self.specs
-            .sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
+        self.specs.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
     }
 
     pub fn all(&self) -> &[Spec] {
@@ -464,17 +436,13 @@ impl SpecBook {
     }
 
     pub fn get(&self, id: &str) -> Result<&Spec, SpecError> {
-        self.specs
-            .iter()
-            .find(|s| s.id == id)
-            .ok_or_else(|| SpecError::Unknown(id.to_string()))
+        self.specs.iter().find(|s| s.id == id).ok_or_else(|| SpecError::Unknown(id.to_string()))
     }
 }
 
 fn user_spec_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("IDBOOTH_SPECS")
-        .map(|v| std::env::split_paths(&v).collect())
-        .unwrap_or_default();
+    let mut dirs: Vec<PathBuf> =
+        std::env::var_os("IDBOOTH_SPECS").map(|v| std::env::split_paths(&v).collect()).unwrap_or_default();
     let config = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
@@ -514,10 +482,7 @@ mod tests {
         assert_eq!((cm.min, cm.max), (Some(25.0), Some(45.0)));
         let kb = s.image.file_size_kb.as_ref().unwrap();
         assert_eq!((kb.min, kb.max), (Some(20.0), Some(80.0)));
-        assert_eq!(
-            s.background_color("light-blue").unwrap().rgb,
-            [100, 197, 255]
-        );
+        assert_eq!(s.background_color("light-blue").unwrap().rgb, [100, 197, 255]);
     }
 
     #[test]
@@ -531,13 +496,8 @@ mod tests {
 
     #[test]
     fn unknown_source_ids_and_fields_are_rejected() {
-        let bad_src = BUILTIN[0]
-            .1
-            .replacen("src = [\"legacy-digital\"]", "src = [\"nowhere\"]", 1);
-        assert!(matches!(
-            Spec::parse("t.toml", &bad_src),
-            Err(SpecError::Invalid { .. })
-        ));
+        let bad_src = BUILTIN[0].1.replacen("src = [\"legacy-digital\"]", "src = [\"nowhere\"]", 1);
+        assert!(matches!(Spec::parse("t.toml", &bad_src), Err(SpecError::Invalid { .. })));
         let bad_field = format!("{}\n[geometry.extra]\nx = 1\n", BUILTIN[0].1);
         assert!(Spec::parse("t.toml", &bad_field).is_err());
     }
@@ -546,10 +506,8 @@ mod tests {
     fn a_dropped_in_file_replaces_or_adds_a_spec() {
         let dir = std::env::temp_dir().join(format!("idbooth-spec-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let text = BUILTIN[0]
-            .1
-            .replace("id = \"cn-exit-entry\"", "id = \"my-studio\"")
-            .replace("order = 0", "order = 99");
+        let text =
+            BUILTIN[0].1.replace("id = \"cn-exit-entry\"", "id = \"my-studio\"").replace("order = 0", "order = 99");
         std::fs::write(dir.join("my-studio.toml"), text).unwrap();
         std::fs::write(dir.join("broken.toml"), "id = 3").unwrap();
         let mut book = SpecBook::builtin();

@@ -56,10 +56,7 @@ pub fn load_photo(path: &Path) -> Result<Portrait, PhotoError> {
         _ => PhotoError::Io(path.into(), e),
     })?;
     if meta.is_dir() {
-        return Err(PhotoError::Io(
-            path.into(),
-            std::io::Error::other("is a folder, not a file"),
-        ));
+        return Err(PhotoError::Io(path.into(), std::io::Error::other("is a folder, not a file")));
     }
     if meta.len() > MAX_FILE_BYTES {
         return Err(PhotoError::FileTooLarge(meta.len() / 1_048_576));
@@ -75,9 +72,7 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Portrait, PhotoError> {
     if bytes.is_empty() {
         return Err(PhotoError::Empty);
     }
-    let reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| PhotoError::NotAnImage)?;
+    let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| PhotoError::NotAnImage)?;
     if reader.format().is_none() {
         return Err(PhotoError::NotAnImage);
     }
@@ -97,9 +92,7 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Portrait, PhotoError> {
         return Err(PhotoError::TooLarge { w, h });
     }
     // A broken EXIF block must not cost the person their photo: fall back to "as stored".
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(classify)?;
     img.apply_orientation(orientation);
     let image = match img {
@@ -128,39 +121,26 @@ mod tests {
 
     fn png(img: &DynamicImage) -> Vec<u8> {
         let mut out = Vec::new();
-        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
-            .unwrap();
+        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
         out
     }
 
     #[test]
     fn non_images_and_empty_files_are_refused_clearly() {
         assert!(matches!(decode_photo(b""), Err(PhotoError::Empty)));
-        assert!(matches!(
-            decode_photo(b"hello, this is text"),
-            Err(PhotoError::NotAnImage)
-        ));
+        assert!(matches!(decode_photo(b"hello, this is text"), Err(PhotoError::NotAnImage)));
     }
 
     #[test]
     fn truncated_files_are_reported_as_damaged() {
-        let img = DynamicImage::ImageRgb8(ImageBuffer::from_fn(64, 64, |x, y| {
-            Rgb([x as u8 * 4, y as u8 * 4, 9])
-        }));
+        let img = DynamicImage::ImageRgb8(ImageBuffer::from_fn(64, 64, |x, y| Rgb([x as u8 * 4, y as u8 * 4, 9])));
         let mut jpg = Vec::new();
-        img.write_to(&mut Cursor::new(&mut jpg), image::ImageFormat::Jpeg)
-            .unwrap();
+        img.write_to(&mut Cursor::new(&mut jpg), image::ImageFormat::Jpeg).unwrap();
         let cut = &jpg[..jpg.len() / 2];
         let e = decode_photo(cut);
-        assert!(
-            matches!(e, Err(PhotoError::Corrupt(_))) || e.is_ok(),
-            "{e:?}"
-        );
+        assert!(matches!(e, Err(PhotoError::Corrupt(_))) || e.is_ok(), "{e:?}");
         let cut_png = png(&img);
-        assert!(matches!(
-            decode_photo(&cut_png[..cut_png.len() / 3]),
-            Err(PhotoError::Corrupt(_))
-        ));
+        assert!(matches!(decode_photo(&cut_png[..cut_png.len() / 3]), Err(PhotoError::Corrupt(_))));
     }
 
     #[test]
@@ -176,11 +156,7 @@ mod tests {
         for &b in data {
             c ^= b as u32;
             for _ in 0..8 {
-                c = if c & 1 != 0 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
+                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
             }
         }
         !c
@@ -193,16 +169,12 @@ mod tests {
         let enc = image::codecs::png::PngEncoder::new(&mut out);
         let row = vec![0u8; 20_000];
         // Write a tiny real image, then patch the IHDR size fields (bytes 16..24).
-        enc.write_image(&row[..4], 2, 2, image::ExtendedColorType::L8)
-            .unwrap();
+        enc.write_image(&row[..4], 2, 2, image::ExtendedColorType::L8).unwrap();
         out[16..20].copy_from_slice(&20_000u32.to_be_bytes());
         out[20..24].copy_from_slice(&20_000u32.to_be_bytes());
         // Keep the header valid: recompute the IHDR chunk's CRC over type + data (bytes 12..29).
         let crc = crc32(&out[12..29]);
         out[29..33].copy_from_slice(&crc.to_be_bytes());
-        assert!(matches!(
-            decode_photo(&out),
-            Err(PhotoError::TooLarge { .. })
-        ));
+        assert!(matches!(decode_photo(&out), Err(PhotoError::TooLarge { .. })));
     }
 }

@@ -23,6 +23,8 @@ pub struct Crop {
     pub source_quad: [Point; 4],
     /// Photo edges that kept the crop from its ideal framing (the person is too close to them).
     pub limited_by: Vec<Side>,
+    /// Output rows at the bottom that lie below the photo and repeat its last row.
+    pub bottom_fill_px: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,69 +112,27 @@ pub fn solve(lm: &Landmarks, spec: &Spec, src_w: u32, src_h: u32) -> Result<Crop
     };
     let crown = rot(crown);
     let prio = |name: &str| {
-        if g.priority.iter().any(|p| p == name) {
-            3.0
-        } else {
-            1.0
-        }
+        if g.priority.iter().any(|p| p == name) { 3.0 } else { 1.0 }
     };
     let mut terms = Vec::new();
     let mut add = |band: &Option<Limit>, a: f64, b: f64, c: f64, name: &str| {
         if let Some(band) = band {
-            terms.push(Term {
-                a,
-                b,
-                c,
-                band: band.clone(),
-                weight: prio(name),
-            });
+            terms.push(Term { a, b, c, band: band.clone(), weight: prio(name) });
         }
     };
     add(&g.inter_pupil, l.dist(r), 0.0, 0.0, "inter_pupil");
-    add(
-        &g.face_width,
-        rot(lm.cheek_left).dist(rot(lm.cheek_right)),
-        0.0,
-        0.0,
-        "face_width",
-    );
+    add(&g.face_width, rot(lm.cheek_left).dist(rot(lm.cheek_right)), 0.0, 0.0, "face_width");
     add(&g.head_height, chin.y - crown.y, 0.0, 0.0, "head_height");
     add(&g.eye_line_from_top, mid.y, 1.0, 0.0, "eye_line_from_top");
-    add(
-        &g.eye_line_from_bottom,
-        -mid.y,
-        -1.0,
-        h,
-        "eye_line_from_bottom",
-    );
+    add(&g.eye_line_from_bottom, -mid.y, -1.0, h, "eye_line_from_bottom");
     add(&g.crown_margin, crown.y, 1.0, 0.0, "crown_margin");
     add(&g.chin_margin, -chin.y, -1.0, h, "chin_margin");
     // Weak priors keep the problem well posed when a spec bands only scale or only position:
     // inter-pupil ≈ 0.27 of the width, eye line ≈ 0.45 of the height from the top.
-    let prior_ipd = Limit {
-        min: Some(0.17 * w),
-        max: Some(0.37 * w),
-        ..Default::default()
-    };
-    let prior_eye = Limit {
-        min: Some(0.30 * h),
-        max: Some(0.60 * h),
-        ..Default::default()
-    };
-    terms.push(Term {
-        a: l.dist(r),
-        b: 0.0,
-        c: 0.0,
-        band: prior_ipd,
-        weight: 0.05,
-    });
-    terms.push(Term {
-        a: mid.y,
-        b: 1.0,
-        c: 0.0,
-        band: prior_eye,
-        weight: 0.05,
-    });
+    let prior_ipd = Limit { min: Some(0.17 * w), max: Some(0.37 * w), ..Default::default() };
+    let prior_eye = Limit { min: Some(0.30 * h), max: Some(0.60 * h), ..Default::default() };
+    terms.push(Term { a: l.dist(r), b: 0.0, c: 0.0, band: prior_ipd, weight: 0.05 });
+    terms.push(Term { a: mid.y, b: 1.0, c: 0.0, band: prior_eye, weight: 0.05 });
 
     let (s0, ty0) = least_squares(&terms);
     // Horizontal: centre the face (or place the eye midpoint where the spec says).
@@ -181,13 +141,9 @@ pub fn solve(lm: &Landmarks, spec: &Spec, src_w: u32, src_h: u32) -> Result<Crop
         Some(target) => target - s * mid.x,
         None => w / 2.0 - s * cx,
     };
-    let make = |s: f64, ty: f64| Similarity {
-        scale: s,
-        angle,
-        tx: tx_for(s),
-        ty,
-    };
-    let outside = |t: &Similarity| out_of_photo(t, w, h, src_w as f64, src_h as f64);
+    let make = |s: f64, ty: f64| Similarity { scale: s, angle, tx: tx_for(s), ty };
+    let fill = spec.compose.bottom_fill.max.unwrap_or(0.0).clamp(0.0, 0.25) * h;
+    let outside = |t: &Similarity| out_of_photo(t, w, h, src_w as f64, src_h as f64, fill);
     // Off-centre only as far as a photo edge forces: slide the frame back inside sideways.
     let make_inside = |s: f64, ty: f64| {
         let t = make(s, ty);
@@ -201,10 +157,7 @@ pub fn solve(lm: &Landmarks, spec: &Spec, src_w: u32, src_h: u32) -> Result<Crop
         } else {
             0.0
         };
-        Similarity {
-            tx: t.tx + shift * s / angle.cos(),
-            ..t
-        }
+        Similarity { tx: t.tx + shift * s / angle.cos(), ..t }
     };
 
     // Objective, in order: stay inside the photo; keep the priority measures in their bands;
@@ -223,11 +176,7 @@ pub fn solve(lm: &Landmarks, spec: &Spec, src_w: u32, src_h: u32) -> Result<Crop
                 prio_over = prio_over.max(miss - 1.0);
             }
         }
-        let out = if inside_only {
-            outside(&make_inside(s, ty)).1
-        } else {
-            0.0
-        };
+        let out = if inside_only { outside(&make_inside(s, ty)).1 } else { 0.0 };
         out * 1e4 + prio_over * 1e2 + worst.max(1.0) + 1e-3 * sq
     };
     let search = |inside_only: bool| {
@@ -254,24 +203,133 @@ pub fn solve(lm: &Landmarks, spec: &Spec, src_w: u32, src_h: u32) -> Result<Crop
         }
         (bs, bty)
     };
-    let ideal = search(false);
+    let ideal = chebyshev(&terms, &[], s0).unwrap_or_else(|| search(false));
     let (ideal_sides, ideal_out) = outside(&make(ideal.0, ideal.1));
     let (t, limited_by) = if ideal_out <= 0.5 {
         (make(ideal.0, ideal.1), Vec::new())
     } else {
-        let (s, ty) = search(true);
+        // The frame must stay inside the photo: vertical edges are linear in (s, ty) for the
+        // centred tx; sideways the frame may slide, so only its width must fit.
+        let (sa, ca) = angle.sin_cos();
+        let (tx0, tx1) = match g.eye_mid_from_left.as_ref().and_then(Limit::middle) {
+            Some(target) => (target, -mid.x),
+            None => (w / 2.0, -cx),
+        };
+        let (sw, sh) = (src_w as f64, src_h as f64);
+        let mut edges = Vec::new();
+        for (ox, oy) in [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)] {
+            let k = -sa * ox + sa * tx0 + ca * oy; // src_y·s = sa·tx1·s − ca·ty + k
+            edges.push((-sa * tx1, ca, k - 0.5)); // src_y ≥ 0
+            edges.push((sa * tx1 - sh, -ca, -k - 0.5 + fill)); // src_y ≤ sh (+ the allowed fill)
+        }
+        edges.push((-sw, 0.0, -(w * ca + h * sa.abs()) - 1.0)); // width fits
+        let (s, ty) = chebyshev(&terms, &edges, s0).unwrap_or_else(|| search(true));
         (make_inside(s, ty), ideal_sides)
     };
     let (sides, excess) = outside(&t);
     if excess > 0.5 {
         return Err(CropError::OutsidePhoto(sides));
     }
-    Ok(Crop {
-        transform: t,
-        roll_correction_deg: corr,
-        source_quad: t.source_quad(w, h),
-        limited_by,
-    })
+    let quad = t.source_quad(w, h);
+    let below = quad.iter().map(|p| p.y - src_h as f64).fold(0.0, f64::max) * t.scale;
+    let bottom_fill_px = if below > 0.5 { below } else { 0.0 };
+    Ok(Crop { transform: t, roll_correction_deg: corr, source_quad: quad, limited_by, bottom_fill_px })
+}
+
+/// The exact minimax framing, ignoring photo edges: the smallest miss `t` (in half-bands) such
+/// that some (s, ty) keeps every measure within `t` of its band middle, found by bisection on
+/// `t` with the feasible set as a clipped polygon; priority measures first (lexicographic).
+/// Returns the centre of the final feasible polygon.
+/// `hard`: extra half-planes `a·s + b·ty ≤ c` that must hold (photo edges).
+fn chebyshev(terms: &[Term], hard: &[(f64, f64, f64)], s_hint: f64) -> Option<(f64, f64)> {
+    let box_poly = |hint: f64| {
+        let (s0, s1) = (hint * 0.05, hint * 20.0 + 1.0);
+        vec![(s0, -1e5), (s1, -1e5), (s1, 1e5), (s0, 1e5)]
+    };
+    let mut start = box_poly(s_hint.abs().max(1e-3));
+    for &(a, b, c) in hard {
+        start = clip(&start, a, b, c);
+    }
+    if start.len() < 3 {
+        return None;
+    }
+    // Half-planes for "term within t half-bands of its middle" (open bands: within the bound).
+    let clip_term = |poly: Vec<(f64, f64)>, t: &Term, tol: f64| -> Vec<(f64, f64)> {
+        let (lo, hi) = match (t.band.min, t.band.max) {
+            (Some(lo), Some(hi)) => {
+                let (mid, half) = ((lo + hi) / 2.0, (hi - lo) / 2.0);
+                (Some(mid - tol * half), Some(mid + tol * half))
+            }
+            (lo, hi) => (lo, hi),
+        };
+        let mut p = poly;
+        if let Some(hi) = hi {
+            p = clip(&p, t.a, t.b, hi - t.c); // a·s + b·ty ≤ hi − c
+        }
+        if let Some(lo) = lo {
+            p = clip(&p, -t.a, -t.b, -(lo - t.c)); // a·s + b·ty ≥ lo − c
+        }
+        p
+    };
+    let feasible = |set: &[&Term], t: f64, fixed: &[(&Term, f64)]| {
+        let mut p = start.clone();
+        for (term, tol) in fixed {
+            p = clip_term(p, term, *tol);
+        }
+        for term in set {
+            p = clip_term(p, term, t);
+        }
+        p
+    };
+    let smallest = |set: &[&Term], fixed: &[(&Term, f64)]| -> Option<f64> {
+        let (mut lo, mut hi) = (0.0, 64.0);
+        if feasible(set, hi, fixed).len() < 3 {
+            return None;
+        }
+        for _ in 0..40 {
+            let mid = (lo + hi) / 2.0;
+            if feasible(set, mid, fixed).len() >= 3 { hi = mid } else { lo = mid }
+        }
+        Some(hi)
+    };
+    let two_sided = |t: &&Term| t.band.min.is_some() && t.band.max.is_some();
+    let prio: Vec<&Term> = terms.iter().filter(|t| t.weight > 1.0).filter(two_sided).collect();
+    let main: Vec<&Term> = terms.iter().filter(|t| t.weight >= 1.0).collect();
+    let t1 = if prio.is_empty() { 0.0 } else { smallest(&prio, &[])? };
+    let fixed: Vec<(&Term, f64)> = prio.iter().map(|t| (*t, t1.max(1.0))).collect();
+    let one_sided: Vec<&Term> = main.iter().copied().filter(|t| !two_sided(t)).collect();
+    let banded: Vec<&Term> = main.iter().copied().filter(two_sided).collect();
+    // Open bands are hard limits; the others are balanced.
+    let mut fixed_all = fixed.clone();
+    fixed_all.extend(one_sided.iter().map(|t| (*t, 1.0)));
+    let (t2, fixed) = match smallest(&banded, &fixed_all) {
+        Some(t2) => (t2, fixed_all),
+        None => (smallest(&banded, &fixed)?, fixed),
+    };
+    let poly = feasible(&banded, t2 * 1.0001 + 1e-9, &fixed);
+    if poly.len() < 3 {
+        return None;
+    }
+    let n = poly.len() as f64;
+    Some((poly.iter().map(|p| p.0).sum::<f64>() / n, poly.iter().map(|p| p.1).sum::<f64>() / n))
+}
+
+/// Sutherland–Hodgman: keep the part of a convex polygon where `a·x + b·y ≤ c`.
+fn clip(poly: &[(f64, f64)], a: f64, b: f64, c: f64) -> Vec<(f64, f64)> {
+    let f = |p: (f64, f64)| a * p.0 + b * p.1 - c;
+    let mut out = Vec::with_capacity(poly.len() + 1);
+    for i in 0..poly.len() {
+        let (p, q) = (poly[i], poly[(i + 1) % poly.len()]);
+        let (fp, fq) = (f(p), f(q));
+        if fp <= 0.0 {
+            out.push(p);
+        }
+        if (fp <= 0.0) != (fq <= 0.0) {
+            let k = fp / (fp - fq);
+            out.push((p.0 + (q.0 - p.0) * k, p.1 + (q.1 - p.1) * k));
+        }
+    }
+    out
 }
 
 /// Weighted least squares for (s, ty) towards the band middles.
@@ -296,19 +354,15 @@ fn least_squares(terms: &[Term]) -> (f64, f64) {
     ((b1 * a22 - b2 * a12) / det, (a11 * b2 - a12 * b1) / det)
 }
 
-/// Which source edges the output frame crosses, and by how many output pixels at most.
-fn out_of_photo(t: &Similarity, w: f64, h: f64, sw: f64, sh: f64) -> (Vec<Side>, f64) {
+/// Which source edges the output frame crosses, and by how many output pixels at most
+/// (beyond `bottom_fill` output pixels at the bottom, which may be filled).
+fn out_of_photo(t: &Similarity, w: f64, h: f64, sw: f64, sh: f64, bottom_fill: f64) -> (Vec<Side>, f64) {
     let mut sides = Vec::new();
     let mut worst: f64 = 0.0;
     for p in t.source_quad(w, h) {
-        let over = [
-            (Side::Left, -p.x),
-            (Side::Top, -p.y),
-            (Side::Right, p.x - sw),
-            (Side::Bottom, p.y - sh),
-        ];
+        let over = [(Side::Left, -p.x), (Side::Top, -p.y), (Side::Right, p.x - sw), (Side::Bottom, p.y - sh)];
         for (side, d) in over {
-            let d = d * t.scale;
+            let d = d * t.scale - if side == Side::Bottom { bottom_fill } else { 0.0 };
             if d > 0.5 && !sides.contains(&side) {
                 sides.push(side);
             }
@@ -333,9 +387,7 @@ mod tests {
             left_pupil: at(-80.0, 0.0),
             right_pupil: at(80.0, 0.0),
             chin: at(0.0, 330.0),
-            head_top: HeadTop::Found {
-                at: at(0.0, -380.0),
-            },
+            head_top: HeadTop::Found { at: at(0.0, -380.0) },
             skull_top: at(0.0, -340.0),
             cheek_left: at(-180.0, 60.0),
             cheek_right: at(180.0, 60.0),
@@ -350,13 +402,7 @@ mod tests {
         let (l, r) = (t.apply(lm.left_pupil), t.apply(lm.right_pupil));
         let top = t.apply(lm.head_top.point().unwrap());
         let chin = t.apply(lm.chin);
-        (
-            l.dist(r),
-            l.mid(r).y,
-            top.y,
-            chin.y - top.y,
-            (l.mid(r).x + chin.x) / 2.0,
-        )
+        (l.dist(r), l.mid(r).y, top.y, chin.y - top.y, (l.mid(r).x + chin.x) / 2.0)
     }
 
     #[test]
@@ -367,18 +413,9 @@ mod tests {
         let (ipd, eye, crown, head, cx) = measure(&lm, &crop.transform);
         let g = &spec.geometry;
         assert!(g.inter_pupil.as_ref().unwrap().contains(ipd), "ipd {ipd}");
-        assert!(
-            g.eye_line_from_top.as_ref().unwrap().contains(eye),
-            "eye {eye}"
-        );
-        assert!(
-            g.crown_margin.as_ref().unwrap().contains(crown),
-            "crown {crown}"
-        );
-        assert!(
-            g.head_height.as_ref().unwrap().contains(head),
-            "head {head}"
-        );
+        assert!(g.eye_line_from_top.as_ref().unwrap().contains(eye), "eye {eye}");
+        assert!(g.crown_margin.as_ref().unwrap().contains(crown), "crown {crown}");
+        assert!(g.head_height.as_ref().unwrap().contains(head), "head {head}");
         assert!((cx - 195.0).abs() < 0.01, "centre {cx}");
     }
 
@@ -388,10 +425,7 @@ mod tests {
         let small = solve(&face(0.0, 0.0, 2.0), &spec, 1350, 1800).unwrap();
         assert!((small.roll_correction_deg + 2.0).abs() < 1e-9);
         let lm = face(0.0, 0.0, 2.0);
-        let (l, r) = (
-            small.transform.apply(lm.left_pupil),
-            small.transform.apply(lm.right_pupil),
-        );
+        let (l, r) = (small.transform.apply(lm.left_pupil), small.transform.apply(lm.right_pupil));
         assert!(line_angle_deg(l, r).abs() < 1e-9);
         let big = solve(&face(0.0, 0.0, 8.0), &spec, 1350, 1800).unwrap();
         assert!((big.roll_correction_deg + 3.0).abs() < 1e-9);
@@ -405,14 +439,8 @@ mod tests {
         let crop = solve(&lm, &spec, 1350, 1800).unwrap();
         assert_eq!(crop.limited_by, vec![Side::Top]);
         let crown = measure(&lm, &crop.transform).2;
-        assert!(
-            crown < 25.0,
-            "crown margin {crown} should be short of the band"
-        );
-        assert!(
-            crop.source_quad[0].y >= -1e-6,
-            "the crop stays inside the photo"
-        );
+        assert!(crown < 25.0, "crown margin {crown} should be short of the band");
+        assert!(crop.source_quad[0].y >= -1e-6, "the crop stays inside the photo");
     }
 
     #[test]
@@ -429,6 +457,35 @@ mod tests {
     }
 
     #[test]
+    fn a_thin_feasible_region_is_found() {
+        // Tall hair: hair top far above the eyes. Head height, crown margin and eye line can
+        // all be met only near the edges of their bands.
+        let spec = exit_entry();
+        let mut lm = face(0.0, 0.0, 0.0);
+        lm.head_top = HeadTop::Found { at: Point::new(675.0, 600.0 - 450.0) };
+        lm.chin = Point::new(675.0, 600.0 + 330.0);
+        lm.left_pupil = Point::new(675.0 - 90.0, 600.0);
+        lm.right_pupil = Point::new(675.0 + 90.0, 600.0);
+        lm.cheek_left = Point::new(675.0 - 220.0, 660.0);
+        lm.cheek_right = Point::new(675.0 + 220.0, 660.0);
+        let crop = solve(&lm, &spec, 1350, 1800).unwrap();
+        let (_, eye, crown, head, _) = measure(&lm, &crop.transform);
+        let g = &spec.geometry;
+        assert!(g.eye_line_from_top.as_ref().unwrap().contains(eye), "eye {eye}");
+        assert!(g.crown_margin.as_ref().unwrap().contains(crown), "crown {crown}");
+        assert!(g.head_height.as_ref().unwrap().contains(head), "head {head}");
+    }
+
+    #[test]
+    fn clipping_keeps_the_allowed_side() {
+        let sq = [(0.0, 0.0), (2.0, 0.0), (2.0, 2.0), (0.0, 2.0)];
+        let half = clip(&sq, 1.0, 0.0, 1.0); // x ≤ 1
+        assert_eq!(half.len(), 4);
+        assert!(half.iter().all(|p| p.0 <= 1.0 + 1e-12));
+        assert!(clip(&sq, 1.0, 0.0, -1.0).is_empty());
+    }
+
+    #[test]
     fn conflicting_bands_favour_the_priority_measures() {
         let spec = exit_entry();
         // A very wide face: cheeks too far apart for the face-width band once the head height
@@ -439,10 +496,7 @@ mod tests {
         let crop = solve(&lm, &spec, 1350, 1800).unwrap();
         let (ipd, _, _, head, _) = measure(&lm, &crop.transform);
         let g = &spec.geometry;
-        assert!(
-            g.head_height.as_ref().unwrap().contains(head),
-            "head {head}"
-        );
+        assert!(g.head_height.as_ref().unwrap().contains(head), "head {head}");
         assert!(g.inter_pupil.as_ref().unwrap().contains(ipd), "ipd {ipd}");
     }
 }

@@ -20,10 +20,7 @@ pub struct Detection {
 
 impl Detection {
     pub fn center(&self) -> Point {
-        Point::new(
-            self.rect[0] + self.rect[2] / 2.0,
-            self.rect[1] + self.rect[3] / 2.0,
-        )
+        Point::new(self.rect[0] + self.rect[2] / 2.0, self.rect[1] + self.rect[3] / 2.0)
     }
     pub fn width(&self) -> f64 {
         self.rect[2]
@@ -56,10 +53,7 @@ pub fn anchors(side: usize, strides: &[usize], per_layer: usize) -> Vec<Point> {
         for y in 0..cells {
             for x in 0..cells {
                 for _ in 0..n {
-                    out.push(Point::new(
-                        (x as f64 + 0.5) / cells as f64,
-                        (y as f64 + 0.5) / cells as f64,
-                    ));
+                    out.push(Point::new((x as f64 + 0.5) / cells as f64, (y as f64 + 0.5) / cells as f64));
                 }
             }
         }
@@ -77,12 +71,8 @@ pub fn detect(net: &Net, photo: &Pyramid, min_score: f32) -> Result<Vec<Detectio
     let (w, h) = (photo.width() as f64, photo.height() as f64);
     let f = w.max(h) / side as f64;
     // Letterbox: the photo centred in the square, black around it.
-    let to_photo = Similarity {
-        scale: f,
-        angle: 0.0,
-        tx: (w - side as f64 * f) / 2.0,
-        ty: (h - side as f64 * f) / 2.0,
-    };
+    let to_photo =
+        Similarity { scale: f, angle: 0.0, tx: (w - side as f64 * f) / 2.0, ty: (h - side as f64 * f) / 2.0 };
     let input = photo.sample_tensor(&to_photo, side, side, -1.0, 1.0, Some(0.0));
     let out = net.run(input)?;
     let (mut regs, mut scores) = (None, None);
@@ -93,18 +83,14 @@ pub fn detect(net: &Net, photo: &Pyramid, min_score: f32) -> Result<Vec<Detectio
             _ => {}
         }
     }
-    let (regs, scores) = regs
-        .zip(scores)
-        .ok_or_else(|| VisionError::Model(format!("{}: unexpected outputs", net.name)))?;
+    let (regs, scores) =
+        regs.zip(scores).ok_or_else(|| VisionError::Model(format!("{}: unexpected outputs", net.name)))?;
     let n = scores.len();
     let anchors = match n {
         896 => anchors(side, &[8, 16, 16, 16], 2),
         2304 => anchors(side, &[4], 1),
         _ => {
-            return Err(VisionError::Model(format!(
-                "{}: {n} anchors not understood",
-                net.name
-            )));
+            return Err(VisionError::Model(format!("{}: {n} anchors not understood", net.name)));
         }
     };
     let s = side as f64;
@@ -119,17 +105,9 @@ pub fn detect(net: &Net, photo: &Pyramid, min_score: f32) -> Result<Vec<Detectio
         let c = Point::new(r[0] as f64 / s + a.x, r[1] as f64 / s + a.y);
         let (bw, bh) = (r[2] as f64 / s, r[3] as f64 / s);
         let tl = to_px(Point::new(c.x - bw / 2.0, c.y - bh / 2.0));
-        let kp = std::array::from_fn(|k| {
-            to_px(Point::new(
-                r[4 + 2 * k] as f64 / s + a.x,
-                r[5 + 2 * k] as f64 / s + a.y,
-            ))
-        });
-        found.push(Detection {
-            rect: [tl.x, tl.y, bw * s * f, bh * s * f],
-            score,
-            keypoints: kp,
-        });
+        let kp =
+            std::array::from_fn(|k| to_px(Point::new(r[4 + 2 * k] as f64 / s + a.x, r[5 + 2 * k] as f64 / s + a.y)));
+        found.push(Detection { rect: [tl.x, tl.y, bw * s * f, bh * s * f], score, keypoints: kp });
     }
     Ok(weighted_nms(found, 0.3))
 }
@@ -140,8 +118,7 @@ pub fn weighted_nms(mut dets: Vec<Detection>, iou: f64) -> Vec<Detection> {
     let mut out = Vec::new();
     while !dets.is_empty() {
         let top = dets[0].clone();
-        let (group, rest): (Vec<Detection>, Vec<Detection>) =
-            dets.into_iter().partition(|d| d.iou(&top) > iou);
+        let (group, rest): (Vec<Detection>, Vec<Detection>) = dets.into_iter().partition(|d| d.iou(&top) > iou);
         dets = rest;
         let total: f64 = group.iter().map(|d| d.score as f64).sum();
         let mut merged = top.clone();
@@ -164,9 +141,7 @@ pub fn weighted_nms(mut dets: Vec<Detection>, iou: f64) -> Vec<Detection> {
 /// Merge detections from several nets: the same face found twice counts once.
 pub fn merge(mut a: Vec<Detection>, b: Vec<Detection>) -> Vec<Detection> {
     for d in b {
-        if !a.iter().any(|x| {
-            x.iou(&d) > 0.3 || x.center().dist(d.center()) < x.width().min(d.width()) * 0.5
-        }) {
+        if !a.iter().any(|x| x.iou(&d) > 0.3 || x.center().dist(d.center()) < x.width().min(d.width()) * 0.5) {
             a.push(d);
         }
     }
@@ -191,11 +166,7 @@ mod tests {
     }
 
     fn det(x: f64, score: f32) -> Detection {
-        Detection {
-            rect: [x, 0.0, 10.0, 10.0],
-            score,
-            keypoints: [Point::new(x, 0.0); 6],
-        }
+        Detection { rect: [x, 0.0, 10.0, 10.0], score, keypoints: [Point::new(x, 0.0); 6] }
     }
 
     #[test]

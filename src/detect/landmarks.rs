@@ -10,11 +10,11 @@ use super::mesh::{Mesh, idx};
 use crate::geometry::Point;
 use crate::pixels::{FloatMap, PlacedMap, Pyramid, lightness};
 
-/// Chin: mesh point 152 moved down the face axis by this many inter-pupil distances
-/// (the mesh's chin sits on the chin's front, the annotated chin on its lowest edge).
-pub const CHIN_OFFSET_IPD: f64 = 0.0;
+/// Chin: mesh point 152 (averaged with the mirrored crop's) moved down the face axis by this
+/// many inter-pupil distances: the mesh's chin sits slightly above the chin's lowest edge.
+pub const CHIN_OFFSET_IPD: f64 = 0.016;
 /// Skull top: mesh point 10 (top of the forehead) moved up the face axis by this many IPDs.
-pub const SKULL_OFFSET_IPD: f64 = 0.45;
+pub const SKULL_OFFSET_IPD: f64 = 0.80;
 
 /// The points every later stage works from, in photo pixels. Left and right are as seen in
 /// the image (the person's right eye is `left_pupil`).
@@ -70,45 +70,33 @@ impl Landmarks {
     }
 }
 
-pub fn from_mesh(m: &Mesh, photo: &Pyramid) -> Landmarks {
-    let left = refine_pupil(
-        photo,
-        m,
-        &idx::EYE_LEFT,
-        idx::EYE_LEFT_OUTER,
-        idx::EYE_LEFT_INNER,
-    );
-    let right = refine_pupil(
-        photo,
-        m,
-        &idx::EYE_RIGHT,
-        idx::EYE_RIGHT_INNER,
-        idx::EYE_RIGHT_OUTER,
-    );
+/// `mirrored`, when given, is the mesh of the mirrored crop: midline points are averaged with
+/// it and paired points with their mirror partners (test-time augmentation halves the noise).
+pub fn from_mesh(m: &Mesh, mirrored: Option<&Mesh>, photo: &Pyramid) -> Landmarks {
+    let both = |i: usize, j: usize| match mirrored {
+        Some(f) => m.p(i).mid(f.p(j)),
+        None => m.p(i),
+    };
+    let left = refine_pupil(photo, m, &idx::EYE_LEFT, idx::EYE_LEFT_OUTER, idx::EYE_LEFT_INNER);
+    let right = refine_pupil(photo, m, &idx::EYE_RIGHT, idx::EYE_RIGHT_INNER, idx::EYE_RIGHT_OUTER);
     let ipd = left.dist(right);
     let d = right.sub(left).scale(1.0 / ipd.max(1e-9));
     let up = d.rotate(-std::f64::consts::FRAC_PI_2);
     Landmarks {
         left_pupil: left,
         right_pupil: right,
-        chin: m.p(idx::CHIN).sub(up.scale(CHIN_OFFSET_IPD * ipd)),
+        chin: both(idx::CHIN, idx::CHIN).sub(up.scale(CHIN_OFFSET_IPD * ipd)),
         head_top: HeadTop::Unknown,
-        skull_top: m.p(idx::FOREHEAD).add(up.scale(SKULL_OFFSET_IPD * ipd)),
-        cheek_left: m.p(idx::CHEEK_LEFT),
-        cheek_right: m.p(idx::CHEEK_RIGHT),
+        skull_top: both(idx::FOREHEAD, idx::FOREHEAD).add(up.scale(SKULL_OFFSET_IPD * ipd)),
+        cheek_left: both(idx::CHEEK_LEFT, idx::CHEEK_RIGHT),
+        cheek_right: both(idx::CHEEK_RIGHT, idx::CHEEK_LEFT),
     }
 }
 
 /// Pupil centre: the circle whose left and right arcs show the strongest dark-inside /
 /// bright-outside edge (iris against sclera), searched around the eye-contour centre.
 /// The top and bottom of the iris are usually under the lids, so only the side arcs vote.
-fn refine_pupil(
-    photo: &Pyramid,
-    m: &Mesh,
-    contour: &[usize],
-    c_left: usize,
-    c_right: usize,
-) -> Point {
+fn refine_pupil(photo: &Pyramid, m: &Mesh, contour: &[usize], c_left: usize, c_right: usize) -> Point {
     let start = m.mean(contour);
     let (a, b) = (m.p(c_left), m.p(c_right));
     let ew = a.dist(b);
@@ -121,9 +109,7 @@ fn refine_pupil(
     let across = b.sub(a).scale(1.0 / ew);
     let down = across.rotate(std::f64::consts::FRAC_PI_2);
     let (pw, ph) = (N * 3 / 2, N);
-    let origin = start
-        .sub(across.scale(pw as f64 / 2.0 * px))
-        .sub(down.scale(ph as f64 / 2.0 * px));
+    let origin = start.sub(across.scale(pw as f64 / 2.0 * px)).sub(down.scale(ph as f64 / 2.0 * px));
     let patch = sample_lightness(photo, origin, across, down, px, pw, ph);
     let to_photo = |u: f64, v: f64| origin.add(across.scale(u * px)).add(down.scale(v * px));
 
@@ -174,9 +160,7 @@ fn sample_lightness(
     let base = photo.base();
     for v in 0..h {
         for u in 0..w {
-            let p = origin
-                .add(across.scale((u as f64 + 0.5) * px))
-                .add(down.scale((v as f64 + 0.5) * px));
+            let p = origin.add(across.scale((u as f64 + 0.5) * px)).add(down.scale((v as f64 + 0.5) * px));
             let c = crate::pixels::bilinear(base, p.x - 0.5, p.y - 0.5);
             map.data[v * w + u] = lightness([c[0] as u8, c[1] as u8, c[2] as u8]);
         }
@@ -186,7 +170,7 @@ fn sample_lightness(
 
 /// Top of the hair: walk up columns near the face axis until the person mask ends, and take
 /// the highest. Small holes in the mask (strands, highlights) are stepped over.
-pub fn head_top(mask: &PlacedMap, lm: &Landmarks, photo_height: u32) -> HeadTop {
+pub fn head_top(mask: &PlacedMap, lm: &Landmarks) -> HeadTop {
     let ipd = lm.inter_pupil();
     let (up, across, mid) = (lm.up(), lm.across(), lm.eye_mid());
     let step = (mask.map_to_photo.scale / 2.0).max(0.25);
@@ -200,10 +184,6 @@ pub fn head_top(mask: &PlacedMap, lm: &Landmarks, photo_height: u32) -> HeadTop 
         while t < max_t {
             let p = base.add(up.scale(t));
             if p.y < 0.0 {
-                // Still on the person at the photo's top edge.
-                if last_in.is_some_and(|lt: f64| t - lt < gap) {
-                    return HeadTop::CutOff;
-                }
                 break;
             }
             let v = mask.at(p, 0.0);
@@ -216,22 +196,18 @@ pub fn head_top(mask: &PlacedMap, lm: &Landmarks, photo_height: u32) -> HeadTop 
         }
         let Some(lt) = last_in else { continue };
         // Sub-sample: interpolate the 0.5 crossing just above the last inside sample.
-        let (v0, v1) = (
-            mask.at(base.add(up.scale(lt)), 0.0),
-            mask.at(base.add(up.scale(lt + step)), 0.0),
-        );
-        let f = if v0 > v1 {
-            ((v0 - 0.5) / (v0 - v1)).clamp(0.0, 1.0) as f64
-        } else {
-            0.0
-        };
+        let (v0, v1) = (mask.at(base.add(up.scale(lt)), 0.0), mask.at(base.add(up.scale(lt + step)), 0.0));
+        let f = if v0 > v1 { ((v0 - 0.5) / (v0 - v1)).clamp(0.0, 1.0) as f64 } else { 0.0 };
         let top_t = lt + f * step;
         let p = base.add(up.scale(top_t));
+        // Still on the person at the photo's top row: the real top is not in the picture.
+        if p.y < 1.5 {
+            return HeadTop::CutOff;
+        }
         if best.is_none_or(|(bt, _)| top_t > bt) {
             best = Some((top_t, p));
         }
     }
-    let _ = photo_height;
     match best {
         Some((t, p)) if t > 0.8 * ipd => HeadTop::Found { at: p },
         _ => HeadTop::Unknown,

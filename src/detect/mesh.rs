@@ -19,12 +19,8 @@ pub mod idx {
     pub const EYE_RIGHT_INNER: usize = 362;
     pub const EYE_RIGHT_OUTER: usize = 263;
     /// Eye contours, clockwise-ish loops (corner, lower lid…, corner, upper lid…).
-    pub const EYE_LEFT: [usize; 16] = [
-        33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246,
-    ];
-    pub const EYE_RIGHT: [usize; 16] = [
-        263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466,
-    ];
+    pub const EYE_LEFT: [usize; 16] = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246];
+    pub const EYE_RIGHT: [usize; 16] = [263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466];
     /// Upper and lower lid mid points.
     pub const EYE_LEFT_LIDS: [(usize, usize); 3] = [(160, 144), (159, 145), (158, 153)];
     pub const EYE_RIGHT_LIDS: [(usize, usize); 3] = [(385, 380), (386, 374), (387, 373)];
@@ -33,13 +29,12 @@ pub mod idx {
     pub const LIP_INNER_TOP: usize = 13;
     pub const LIP_INNER_BOTTOM: usize = 14;
     /// Inner lip loop (lower lip left→right, then upper lip right→left).
-    pub const LIPS_INNER: [usize; 20] = [
-        78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191,
-    ];
+    pub const LIPS_INNER: [usize; 20] =
+        [78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191];
     /// Face outline loop.
     pub const FACE_OVAL: [usize; 36] = [
-        10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
-        152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+        10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176, 149,
+        150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
     ];
 }
 
@@ -75,51 +70,53 @@ impl Roi {
     /// MediaPipe's detection → ROI: rotation from the eye keypoints, box ×1.5, square.
     pub fn from_detection(d: &Detection) -> Roi {
         let angle = line_angle_deg(d.keypoints[0], d.keypoints[1]).to_radians();
-        Roi {
-            center: d.center(),
-            side: d.rect[2].max(d.rect[3]) * 1.5,
-            angle,
-        }
+        Roi { center: d.center(), side: d.rect[2].max(d.rect[3]) * 1.5, angle }
     }
     /// MediaPipe's landmarks → ROI (tracking): rotation from the outer eye corners,
     /// bounding box of all points ×1.5, square.
     pub fn from_mesh(m: &Mesh) -> Roi {
-        let angle =
-            line_angle_deg(m.p(idx::EYE_LEFT_OUTER), m.p(idx::EYE_RIGHT_OUTER)).to_radians();
+        let angle = line_angle_deg(m.p(idx::EYE_LEFT_OUTER), m.p(idx::EYE_RIGHT_OUTER)).to_radians();
         // Bounding box in the rotated frame, so a tilted head gets a tight crop.
         let rot: Vec<Point> = (0..POINTS).map(|i| m.p(i).rotate(-angle)).collect();
-        let (mut lo, mut hi) = (
-            Point::new(f64::MAX, f64::MAX),
-            Point::new(f64::MIN, f64::MIN),
-        );
+        let (mut lo, mut hi) = (Point::new(f64::MAX, f64::MAX), Point::new(f64::MIN, f64::MIN));
         for p in &rot {
             lo = Point::new(lo.x.min(p.x), lo.y.min(p.y));
             hi = Point::new(hi.x.max(p.x), hi.y.max(p.y));
         }
         let center = lo.mid(hi).rotate(angle);
-        Roi {
-            center,
-            side: (hi.x - lo.x).max(hi.y - lo.y) * 1.5,
-            angle,
-        }
+        Roi { center, side: (hi.x - lo.x).max(hi.y - lo.y) * 1.5, angle }
     }
     fn to_photo(self, side_px: usize) -> Similarity {
         let k = self.side / side_px as f64;
-        let half = Point::new(side_px as f64 / 2.0, side_px as f64 / 2.0)
-            .scale(k)
-            .rotate(self.angle);
-        Similarity {
-            scale: k,
-            angle: self.angle,
-            tx: self.center.x - half.x,
-            ty: self.center.y - half.y,
-        }
+        let half = Point::new(side_px as f64 / 2.0, side_px as f64 / 2.0).scale(k).rotate(self.angle);
+        Similarity { scale: k, angle: self.angle, tx: self.center.x - half.x, ty: self.center.y - half.y }
     }
 }
 
 pub fn run(net: &Net, photo: &Pyramid, roi: Roi) -> Result<Mesh, VisionError> {
+    run_inner(net, photo, roi, false)
+}
+
+/// The mesh of the mirrored crop, mapped back: point `i` here is where the model puts point
+/// `i` on the mirror image, so for midline points (chin, forehead, nose) it is a second,
+/// independent estimate of the same point; paired points swap sides.
+pub fn run_mirrored(net: &Net, photo: &Pyramid, roi: Roi) -> Result<Mesh, VisionError> {
+    run_inner(net, photo, roi, true)
+}
+
+fn run_inner(net: &Net, photo: &Pyramid, roi: Roi, mirror: bool) -> Result<Mesh, VisionError> {
     let to_photo = roi.to_photo(net.side);
-    let input = photo.sample_tensor(&to_photo, net.side, net.side, 0.0, 1.0, None);
+    let n = net.side;
+    let mut input = photo.sample_tensor(&to_photo, n, n, 0.0, 1.0, None);
+    if mirror {
+        for row in input.chunks_mut(n * 3) {
+            for x in 0..n / 2 {
+                for c in 0..3 {
+                    row.swap(x * 3 + c, (n - 1 - x) * 3 + c);
+                }
+            }
+        }
+    }
     let out = net.run(input)?;
     let mut pts = None;
     let mut score = None;
@@ -130,12 +127,12 @@ pub fn run(net: &Net, photo: &Pyramid, roi: Roi) -> Result<Mesh, VisionError> {
             _ => {}
         }
     }
-    let pts =
-        pts.ok_or_else(|| VisionError::Model("face_landmark: no 1404-value output".into()))?;
+    let pts = pts.ok_or_else(|| VisionError::Model("face_landmark: no 1404-value output".into()))?;
     let points = pts
         .chunks(3)
         .map(|c| {
-            let p = to_photo.apply(Point::new(c[0] as f64, c[1] as f64));
+            let u = if mirror { n as f64 - c[0] as f64 } else { c[0] as f64 };
+            let p = to_photo.apply(Point::new(u, c[1] as f64));
             [p.x, p.y, c[2] as f64 * to_photo.scale]
         })
         .collect();
@@ -149,11 +146,7 @@ mod tests {
 
     #[test]
     fn roi_maps_the_input_square_onto_the_rotated_crop() {
-        let roi = Roi {
-            center: Point::new(500.0, 400.0),
-            side: 300.0,
-            angle: 0.1,
-        };
+        let roi = Roi { center: Point::new(500.0, 400.0), side: 300.0, angle: 0.1 };
         let t = roi.to_photo(192);
         assert!(t.apply(Point::new(96.0, 96.0)).dist(roi.center) < 1e-9);
         let right_mid = t.apply(Point::new(192.0, 96.0));

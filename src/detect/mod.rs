@@ -5,6 +5,7 @@ pub mod face;
 pub mod landmarks;
 pub mod mesh;
 pub mod models;
+pub mod pose;
 pub mod segment;
 
 pub use face::Detection;
@@ -69,13 +70,7 @@ pub fn analyse(photo: &Pyramid, opts: &DetectOptions) -> Result<Analysis, Vision
     faces.sort_by(|a, b| b.width().total_cmp(&a.width()));
     let main_w = faces.first().map_or(0.0, |f| f.width());
     faces.retain(|f| f.width() >= main_w * opts.second_face_min_size);
-    let mut out = Analysis {
-        width: photo.width(),
-        height: photo.height(),
-        faces,
-        main: None,
-        mask: None,
-    };
+    let mut out = Analysis { width: photo.width(), height: photo.height(), faces, main: None, mask: None };
     let Some(det) = out.faces.first().cloned() else {
         return Ok(out);
     };
@@ -85,17 +80,17 @@ pub fn analyse(photo: &Pyramid, opts: &DetectOptions) -> Result<Analysis, Vision
         // A second pass on the crop the first mesh defines is tighter and better aligned.
         m = mesh::run(&models.mesh, photo, mesh::Roi::from_mesh(&m))?;
     }
-    let mut lm = landmarks::from_mesh(&m, photo);
+    let mirrored = match opts.effort {
+        Effort::Still => Some(mesh::run_mirrored(&models.mesh, photo, mesh::Roi::from_mesh(&m))?),
+        Effort::Live => None,
+    };
+    let mut lm = landmarks::from_mesh(&m, mirrored.as_ref(), photo);
     if opts.effort == Effort::Still {
         let region = segment::head_region(lm.left_pupil, lm.right_pupil);
         let mask = segment::person_mask(&models.segmenter, photo, region)?;
-        lm.head_top = landmarks::head_top(&mask, &lm, photo.height());
+        lm.head_top = landmarks::head_top(&mask, &lm);
         out.mask = Some(mask);
     }
-    out.main = Some(Face {
-        detection: det,
-        mesh: m,
-        landmarks: lm,
-    });
+    out.main = Some(Face { detection: det, mesh: m, landmarks: lm });
     Ok(out)
 }

@@ -18,20 +18,11 @@ pub struct Region {
 /// the edge pixels, which the model reads as more background.
 pub fn person_mask(net: &Net, photo: &Pyramid, region: Region) -> Result<PlacedMap, VisionError> {
     let n = net.side;
-    let to_photo = Similarity {
-        scale: region.side / n as f64,
-        angle: 0.0,
-        tx: region.left,
-        ty: region.top,
-    };
+    let to_photo = Similarity { scale: region.side / n as f64, angle: 0.0, tx: region.left, ty: region.top };
     let input = photo.sample_tensor(&to_photo, n, n, 0.0, 1.0, None);
     let out = net.run(input)?;
     // The converted graph exposes the raw logits and the sigmoid; prefer the probabilities.
-    let candidates: Vec<Vec<f32>> = out
-        .into_iter()
-        .map(|(_, d)| d)
-        .filter(|d| d.len() == n * n)
-        .collect();
+    let candidates: Vec<Vec<f32>> = out.into_iter().map(|(_, d)| d).filter(|d| d.len() == n * n).collect();
     let is_prob = |d: &Vec<f32>| d.iter().all(|v| (0.0..=1.0).contains(v));
     let data = match candidates.iter().position(is_prob) {
         Some(i) => candidates[i].clone(),
@@ -42,10 +33,7 @@ pub fn person_mask(net: &Net, photo: &Pyramid, region: Region) -> Result<PlacedM
             .map(|v| 1.0 / (1.0 + (-v).exp()))
             .collect(),
     };
-    Ok(PlacedMap {
-        map: FloatMap { w: n, h: n, data },
-        map_to_photo: to_photo,
-    })
+    Ok(PlacedMap { map: FloatMap { w: n, h: n, data }, map_to_photo: to_photo })
 }
 
 /// The head-and-shoulders square for a face whose pupils are `l`, `r` (photo pixels): wide
@@ -54,9 +42,5 @@ pub fn head_region(l: Point, r: Point) -> Region {
     let ipd = l.dist(r);
     let mid = l.mid(r);
     let side = 6.5 * ipd;
-    Region {
-        left: mid.x - side / 2.0,
-        top: mid.y - 3.0 * ipd,
-        side,
-    }
+    Region { left: mid.x - side / 2.0, top: mid.y - 3.0 * ipd, side }
 }
