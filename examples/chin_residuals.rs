@@ -31,13 +31,13 @@ fn main() -> anyhow::Result<()> {
         let ipd = t[0].dist(t[1]);
         let (up, ac) = (lm.up(), lm.across());
         for (k, &c) in cands.iter().enumerate() {
-            let d = t[129].sub(face.mesh.p(c));
+            let d = t[129].minus(face.mesh.p(c));
             along[k].push(-d.dot(up) / ipd);
             across[k].push(d.dot(ac) / ipd);
         }
         // Truth chin relative to eye mid, along the axis, in true IPD; and ours (152).
         let mid = lm.eye_mid();
-        rows.push((t[129].sub(mid).dot(up.scale(-1.0)) / ipd, face.mesh.p(152).sub(mid).dot(up.scale(-1.0)) / ipd));
+        rows.push((t[129].minus(mid).dot(up.scale(-1.0)) / ipd, face.mesh.p(152).minus(mid).dot(up.scale(-1.0)) / ipd));
     }
     for (k, c) in cands.iter().enumerate() {
         let a = &along[k];

@@ -123,9 +123,13 @@ pub fn eval(dir: &Path, fit: bool, verbose: bool, max_pupil: Option<f64>, max_ch
             println!("fit: {k}: {v:.4}");
         }
     }
-    let bad =
-        max_pupil.is_some_and(|m| !(s.pupil_median_pct <= m)) || max_chin.is_some_and(|m| !(s.chin_median_pct <= m));
+    let bad = over(s.pupil_median_pct, max_pupil) || over(s.chin_median_pct, max_chin);
     Ok(u8::from(bad || s.misses > 0))
+}
+
+/// Is `v` above the limit (a NaN, from no measurement at all, counts as above)?
+fn over(v: f64, limit: Option<f64>) -> bool {
+    limit.is_some_and(|m| v.is_nan() || v > m)
 }
 
 /// Median wall time of `f` over `runs`.

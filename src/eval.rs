@@ -106,9 +106,9 @@ fn compare(p: &Path, truth: &[Point], face: Option<&detect::Face>) -> PhotoResul
         file,
         pupil_err_pct: Some([pct(lm.left_pupil, tl), pct(lm.right_pupil, tr)]),
         chin_err_pct: Some(pct(lm.chin, tchin)),
-        chin_along_ipd: Some(tchin.sub(lm.chin).dot(up) / ipd),
-        skull_along_ipd: Some(tskull.sub(lm.skull_top).dot(up) / ipd),
-        head_top_above_skull_ipd: lm.head_top.point().map(|h| h.sub(tskull).dot(up) / ipd),
+        chin_along_ipd: Some(tchin.minus(lm.chin).dot(up) / ipd),
+        skull_along_ipd: Some(tskull.minus(lm.skull_top).dot(up) / ipd),
+        head_top_above_skull_ipd: lm.head_top.point().map(|h| h.minus(tskull).dot(up) / ipd),
         pitch_deg: m.pitch,
         yaw_deg: m.yaw,
     }

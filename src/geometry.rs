@@ -22,10 +22,10 @@ impl Point {
     pub fn lerp(self, o: Point, t: f64) -> Point {
         Point::new(self.x + (o.x - self.x) * t, self.y + (o.y - self.y) * t)
     }
-    pub fn add(self, o: Point) -> Point {
+    pub fn plus(self, o: Point) -> Point {
         Point::new(self.x + o.x, self.y + o.y)
     }
-    pub fn sub(self, o: Point) -> Point {
+    pub fn minus(self, o: Point) -> Point {
         Point::new(self.x - o.x, self.y - o.y)
     }
     pub fn scale(self, k: f64) -> Point {

@@ -66,6 +66,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Behave like other command-line tools when the reader goes away (`idbooth … | head`):
+    // end quietly instead of panicking on a closed pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let args = Args::parse();
     let result = match args.command {
         Command::Check { photos, spec, json } => check(&photos, &spec, json, args.lang),

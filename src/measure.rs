@@ -109,10 +109,10 @@ pub fn pose_and_expression(face: &Face, m: &mut Measurements) {
     let up = lm.up();
     let centre = mesh.p(idx::LIP_INNER_TOP).mid(mesh.p(idx::LIP_INNER_BOTTOM));
     let corners = mesh.p(idx::MOUTH_LEFT).mid(mesh.p(idx::MOUTH_RIGHT));
-    m.mouth_corner_lift = Some(corners.sub(centre).dot(up) / mw);
+    m.mouth_corner_lift = Some(corners.minus(centre).dot(up) / mw);
 
     if let Some(top) = lm.head_top.point() {
-        m.headwear_excess = Some(top.sub(lm.skull_top).dot(lm.up()) / lm.inter_pupil());
+        m.headwear_excess = Some(top.minus(lm.skull_top).dot(lm.up()) / lm.inter_pupil());
     }
 }
 
@@ -283,8 +283,8 @@ pub fn faces(a: &Analysis, m: &mut Measurements) {
 
 /// Scale a polygon about its centroid.
 fn grow(poly: &[Point], k: f64) -> Vec<Point> {
-    let c = poly.iter().fold(Point::default(), |a, p| a.add(*p)).scale(1.0 / poly.len() as f64);
-    poly.iter().map(|p| c.add(p.sub(c).scale(k))).collect()
+    let c = poly.iter().fold(Point::default(), |a, p| a.plus(*p)).scale(1.0 / poly.len() as f64);
+    poly.iter().map(|p| c.plus(p.minus(c).scale(k))).collect()
 }
 
 fn bbox(poly: &[Point], w: u32, h: u32) -> (u32, u32, u32, u32) {

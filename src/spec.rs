@@ -395,10 +395,10 @@ impl SpecBook {
     pub fn load() -> SpecBook {
         let mut book = Self::builtin();
         for dir in user_spec_dirs() {
-            if dir.is_dir() {
-                if let Err(e) = book.add_dir(&dir) {
-                    book.problems.push(e.to_string());
-                }
+            if dir.is_dir()
+                && let Err(e) = book.add_dir(&dir)
+            {
+                book.problems.push(e.to_string());
             }
         }
         book

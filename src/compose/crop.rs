@@ -73,20 +73,8 @@ impl Term {
         let v = self.value(s, ty);
         match (self.band.min, self.band.max) {
             (Some(lo), Some(hi)) => (v - (lo + hi) / 2.0) / ((hi - lo) / 2.0).max(1e-9),
-            (Some(lo), None) => {
-                if v < lo {
-                    1.0 + (lo - v) / lo.abs().max(1.0) * 10.0
-                } else {
-                    0.0
-                }
-            }
-            (None, Some(hi)) => {
-                if v > hi {
-                    1.0 + (v - hi) / hi.abs().max(1.0) * 10.0
-                } else {
-                    0.0
-                }
-            }
+            (Some(lo), None) if v < lo => 1.0 + (lo - v) / lo.abs().max(1.0) * 10.0,
+            (None, Some(hi)) if v > hi => 1.0 + (v - hi) / hi.abs().max(1.0) * 10.0,
             _ => 0.0,
         }
     }
@@ -236,77 +224,61 @@ pub fn solve(lm: &Landmarks, spec: &Spec, src_w: u32, src_h: u32) -> Result<Crop
     Ok(Crop { transform: t, roll_correction_deg: corr, source_quad: quad, limited_by, bottom_fill_px })
 }
 
-/// The exact minimax framing, ignoring photo edges: the smallest miss `t` (in half-bands) such
-/// that some (s, ty) keeps every measure within `t` of its band middle, found by bisection on
-/// `t` with the feasible set as a clipped polygon; priority measures first (lexicographic).
-/// Returns the centre of the final feasible polygon.
+/// The exact maximin framing: the (s, ty) that keeps every measure furthest inside its band,
+/// in output pixels (the margin that absorbs re-measurement noise), priority measures first.
+/// Each band is a pair of half-planes in (s, ty); the largest common margin is found by
+/// bisection with the feasible set as a clipped polygon, and its centre is returned.
 /// `hard`: extra half-planes `a·s + b·ty ≤ c` that must hold (photo edges).
 fn chebyshev(terms: &[Term], hard: &[(f64, f64, f64)], s_hint: f64) -> Option<(f64, f64)> {
-    let box_poly = |hint: f64| {
-        let (s0, s1) = (hint * 0.05, hint * 20.0 + 1.0);
-        vec![(s0, -1e5), (s1, -1e5), (s1, 1e5), (s0, 1e5)]
-    };
-    let mut start = box_poly(s_hint.abs().max(1e-3));
+    let hint = s_hint.abs().max(1e-3);
+    let mut start = vec![(hint * 0.05, -1e5), (hint * 20.0 + 1.0, -1e5), (hint * 20.0 + 1.0, 1e5), (hint * 0.05, 1e5)];
     for &(a, b, c) in hard {
         start = clip(&start, a, b, c);
     }
     if start.len() < 3 {
         return None;
     }
-    // Half-planes for "term within t half-bands of its middle" (open bands: within the bound).
-    let clip_term = |poly: Vec<(f64, f64)>, t: &Term, tol: f64| -> Vec<(f64, f64)> {
-        let (lo, hi) = match (t.band.min, t.band.max) {
-            (Some(lo), Some(hi)) => {
-                let (mid, half) = ((lo + hi) / 2.0, (hi - lo) / 2.0);
-                (Some(mid - tol * half), Some(mid + tol * half))
-            }
-            (lo, hi) => (lo, hi),
-        };
+    // Keep `term` at least `margin` px inside its band (a negative margin allows a miss).
+    let clip_term = |poly: Vec<(f64, f64)>, t: &Term, margin: f64| -> Vec<(f64, f64)> {
         let mut p = poly;
-        if let Some(hi) = hi {
-            p = clip(&p, t.a, t.b, hi - t.c); // a·s + b·ty ≤ hi − c
+        if let Some(hi) = t.band.max {
+            p = clip(&p, t.a, t.b, hi - margin - t.c); // a·s + b·ty + c ≤ hi − m
         }
-        if let Some(lo) = lo {
-            p = clip(&p, -t.a, -t.b, -(lo - t.c)); // a·s + b·ty ≥ lo − c
+        if let Some(lo) = t.band.min {
+            p = clip(&p, -t.a, -t.b, -(lo + margin - t.c)); // a·s + b·ty + c ≥ lo + m
         }
         p
     };
-    let feasible = |set: &[&Term], t: f64, fixed: &[(&Term, f64)]| {
+    let region = |set: &[&Term], m: f64, fixed: &[(&Term, f64)]| {
         let mut p = start.clone();
-        for (term, tol) in fixed {
-            p = clip_term(p, term, *tol);
+        for (term, fm) in fixed {
+            p = clip_term(p, term, *fm);
         }
         for term in set {
-            p = clip_term(p, term, t);
+            p = clip_term(p, term, m);
         }
         p
     };
-    let smallest = |set: &[&Term], fixed: &[(&Term, f64)]| -> Option<f64> {
-        let (mut lo, mut hi) = (0.0, 64.0);
-        if feasible(set, hi, fixed).len() < 3 {
+    let largest = |set: &[&Term], fixed: &[(&Term, f64)]| -> Option<f64> {
+        let (mut lo, mut hi) = (-400.0, 400.0);
+        if region(set, lo, fixed).len() < 3 {
             return None;
         }
-        for _ in 0..40 {
+        for _ in 0..48 {
             let mid = (lo + hi) / 2.0;
-            if feasible(set, mid, fixed).len() >= 3 { hi = mid } else { lo = mid }
+            if region(set, mid, fixed).len() >= 3 { lo = mid } else { hi = mid }
         }
-        Some(hi)
+        Some(lo)
     };
-    let two_sided = |t: &&Term| t.band.min.is_some() && t.band.max.is_some();
-    let prio: Vec<&Term> = terms.iter().filter(|t| t.weight > 1.0).filter(two_sided).collect();
+    let prio: Vec<&Term> = terms.iter().filter(|t| t.weight > 1.0).collect();
     let main: Vec<&Term> = terms.iter().filter(|t| t.weight >= 1.0).collect();
-    let t1 = if prio.is_empty() { 0.0 } else { smallest(&prio, &[])? };
-    let fixed: Vec<(&Term, f64)> = prio.iter().map(|t| (*t, t1.max(1.0))).collect();
-    let one_sided: Vec<&Term> = main.iter().copied().filter(|t| !two_sided(t)).collect();
-    let banded: Vec<&Term> = main.iter().copied().filter(two_sided).collect();
-    // Open bands are hard limits; the others are balanced.
-    let mut fixed_all = fixed.clone();
-    fixed_all.extend(one_sided.iter().map(|t| (*t, 1.0)));
-    let (t2, fixed) = match smallest(&banded, &fixed_all) {
-        Some(t2) => (t2, fixed_all),
-        None => (smallest(&banded, &fixed)?, fixed),
+    // Priority measures in their bands if at all possible, else as close as they can get.
+    let fixed: Vec<(&Term, f64)> = match largest(&prio, &[]) {
+        Some(m1) if !prio.is_empty() => prio.iter().map(|t| (*t, m1.min(0.0))).collect(),
+        _ => Vec::new(),
     };
-    let poly = feasible(&banded, t2 * 1.0001 + 1e-9, &fixed);
+    let m2 = largest(&main, &fixed)?;
+    let poly = region(&main, m2 - 1e-6, &fixed);
     if poly.len() < 3 {
         return None;
     }
@@ -382,7 +354,7 @@ mod tests {
     /// A synthetic upright face: pupils 160 px apart, like a London studio photo.
     fn face(dx: f64, dy: f64, roll_deg: f64) -> Landmarks {
         let c = Point::new(675.0 + dx, 600.0 + dy);
-        let at = |x: f64, y: f64| c.add(Point::new(x, y).rotate(roll_deg.to_radians()));
+        let at = |x: f64, y: f64| c.plus(Point::new(x, y).rotate(roll_deg.to_radians()));
         Landmarks {
             left_pupil: at(-80.0, 0.0),
             right_pupil: at(80.0, 0.0),

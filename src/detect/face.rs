@@ -130,7 +130,7 @@ pub fn weighted_nms(mut dets: Vec<Detection>, iou: f64) -> Vec<Detection> {
                 merged.rect[k] += d.rect[k] * wgt;
             }
             for k in 0..6 {
-                merged.keypoints[k] = merged.keypoints[k].add(d.keypoints[k].scale(wgt));
+                merged.keypoints[k] = merged.keypoints[k].plus(d.keypoints[k].scale(wgt));
             }
         }
         out.push(merged);

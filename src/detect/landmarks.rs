@@ -61,7 +61,7 @@ impl Landmarks {
     }
     /// Unit vector along the eye line (image-left → image-right).
     pub fn across(&self) -> Point {
-        let d = self.right_pupil.sub(self.left_pupil);
+        let d = self.right_pupil.minus(self.left_pupil);
         d.scale(1.0 / d.norm().max(1e-9))
     }
     /// Unit vector up the face (perpendicular to the eye line).
@@ -80,14 +80,14 @@ pub fn from_mesh(m: &Mesh, mirrored: Option<&Mesh>, photo: &Pyramid) -> Landmark
     let left = refine_pupil(photo, m, &idx::EYE_LEFT, idx::EYE_LEFT_OUTER, idx::EYE_LEFT_INNER);
     let right = refine_pupil(photo, m, &idx::EYE_RIGHT, idx::EYE_RIGHT_INNER, idx::EYE_RIGHT_OUTER);
     let ipd = left.dist(right);
-    let d = right.sub(left).scale(1.0 / ipd.max(1e-9));
+    let d = right.minus(left).scale(1.0 / ipd.max(1e-9));
     let up = d.rotate(-std::f64::consts::FRAC_PI_2);
     Landmarks {
         left_pupil: left,
         right_pupil: right,
-        chin: both(idx::CHIN, idx::CHIN).sub(up.scale(CHIN_OFFSET_IPD * ipd)),
+        chin: both(idx::CHIN, idx::CHIN).minus(up.scale(CHIN_OFFSET_IPD * ipd)),
         head_top: HeadTop::Unknown,
-        skull_top: both(idx::FOREHEAD, idx::FOREHEAD).add(up.scale(SKULL_OFFSET_IPD * ipd)),
+        skull_top: both(idx::FOREHEAD, idx::FOREHEAD).plus(up.scale(SKULL_OFFSET_IPD * ipd)),
         cheek_left: both(idx::CHEEK_LEFT, idx::CHEEK_RIGHT),
         cheek_right: both(idx::CHEEK_RIGHT, idx::CHEEK_LEFT),
     }
@@ -106,12 +106,12 @@ fn refine_pupil(photo: &Pyramid, m: &Mesh, contour: &[usize], c_left: usize, c_r
     // Eye-aligned patch: 64 px across the eye width.
     const N: usize = 64;
     let px = ew / N as f64;
-    let across = b.sub(a).scale(1.0 / ew);
+    let across = b.minus(a).scale(1.0 / ew);
     let down = across.rotate(std::f64::consts::FRAC_PI_2);
     let (pw, ph) = (N * 3 / 2, N);
-    let origin = start.sub(across.scale(pw as f64 / 2.0 * px)).sub(down.scale(ph as f64 / 2.0 * px));
+    let origin = start.minus(across.scale(pw as f64 / 2.0 * px)).minus(down.scale(ph as f64 / 2.0 * px));
     let patch = sample_lightness(photo, origin, across, down, px, pw, ph);
-    let to_photo = |u: f64, v: f64| origin.add(across.scale(u * px)).add(down.scale(v * px));
+    let to_photo = |u: f64, v: f64| origin.plus(across.scale(u * px)).plus(down.scale(v * px));
 
     let c0 = (pw as f64 / 2.0, ph as f64 / 2.0);
     let r0 = 0.2 * N as f64; // iris radius ≈ 0.2 × corner-to-corner eye width
@@ -160,7 +160,7 @@ fn sample_lightness(
     let base = photo.base();
     for v in 0..h {
         for u in 0..w {
-            let p = origin.add(across.scale((u as f64 + 0.5) * px)).add(down.scale((v as f64 + 0.5) * px));
+            let p = origin.plus(across.scale((u as f64 + 0.5) * px)).plus(down.scale((v as f64 + 0.5) * px));
             let c = crate::pixels::bilinear(base, p.x - 0.5, p.y - 0.5);
             map.data[v * w + u] = lightness([c[0] as u8, c[1] as u8, c[2] as u8]);
         }
@@ -178,11 +178,11 @@ pub fn head_top(mask: &PlacedMap, lm: &Landmarks) -> HeadTop {
     let max_t = 4.0 * ipd;
     let mut best: Option<(f64, Point)> = None;
     for k in -6..=6 {
-        let base = mid.add(across.scale(k as f64 * 0.08 * ipd));
+        let base = mid.plus(across.scale(k as f64 * 0.08 * ipd));
         let mut t = 0.0;
         let mut last_in = None;
         while t < max_t {
-            let p = base.add(up.scale(t));
+            let p = base.plus(up.scale(t));
             if p.y < 0.0 {
                 break;
             }
@@ -196,10 +196,10 @@ pub fn head_top(mask: &PlacedMap, lm: &Landmarks) -> HeadTop {
         }
         let Some(lt) = last_in else { continue };
         // Sub-sample: interpolate the 0.5 crossing just above the last inside sample.
-        let (v0, v1) = (mask.at(base.add(up.scale(lt)), 0.0), mask.at(base.add(up.scale(lt + step)), 0.0));
+        let (v0, v1) = (mask.at(base.plus(up.scale(lt)), 0.0), mask.at(base.plus(up.scale(lt + step)), 0.0));
         let f = if v0 > v1 { ((v0 - 0.5) / (v0 - v1)).clamp(0.0, 1.0) as f64 } else { 0.0 };
         let top_t = lt + f * step;
-        let p = base.add(up.scale(top_t));
+        let p = base.plus(up.scale(top_t));
         // Still on the person at the photo's top row: the real top is not in the picture.
         if p.y < 1.5 {
             return HeadTop::CutOff;

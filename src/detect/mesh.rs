@@ -53,7 +53,7 @@ impl Mesh {
         Point::new(self.points[i][0], self.points[i][1])
     }
     pub fn mean(&self, ids: &[usize]) -> Point {
-        let s = ids.iter().fold(Point::default(), |a, &i| a.add(self.p(i)));
+        let s = ids.iter().fold(Point::default(), |a, &i| a.plus(self.p(i)));
         s.scale(1.0 / ids.len() as f64)
     }
 }

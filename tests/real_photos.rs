@@ -1,0 +1,243 @@
+//! The real pipeline on real photos from ../shared/testdata (not in the repo): landmark accuracy
+//! against hand-placed points, spec-exact exports, and the faults each rule must catch.
+
+mod common;
+
+use common::{as_jpeg, check, photos_dir, rule, status};
+use idbooth::Lang;
+use idbooth::capture::{Portrait, load_photo};
+use idbooth::geometry::{Point, Similarity};
+use idbooth::judge::{GEOMETRY_RULES, Status};
+use idbooth::pixels::Pyramid;
+use rayon::prelude::*;
+
+fn london(name: &str) -> Option<Portrait> {
+    Some(load_photo(&photos_dir()?.join("london_neutral").join(name)).unwrap())
+}
+
+/// The photo turned by `deg` about its centre (same size; corners repeat the edge).
+fn rotated(p: &Portrait, deg: f64) -> Portrait {
+    let (w, h) = (p.width() as f64, p.height() as f64);
+    let c = Point::new(w / 2.0, h / 2.0);
+    // Output → source: rotate about the centre by −deg.
+    let a = -deg.to_radians();
+    let t = c.minus(c.rotate(a));
+    let out_to_src = Similarity { scale: 1.0, angle: a, tx: t.x, ty: t.y };
+    as_jpeg(&Pyramid::new(p.image.clone(), 32).warp(&out_to_src, p.width(), p.height()))
+}
+
+fn map_pixels(p: &Portrait, f: impl Fn(u32, u32, [u8; 3]) -> [u8; 3]) -> Portrait {
+    let img = image::RgbImage::from_fn(p.width(), p.height(), |x, y| image::Rgb(f(x, y, p.image.get_pixel(x, y).0)));
+    as_jpeg(&img)
+}
+
+/// Scale linear light by `k` (an underexposed shot).
+fn exposed(v: u8, k: f64) -> u8 {
+    let lin = (v as f64 / 255.0).powf(2.2) * k;
+    (lin.powf(1.0 / 2.2) * 255.0).round().clamp(0.0, 255.0) as u8
+}
+
+#[test]
+fn landmark_accuracy_on_all_74_london_photos() {
+    let Some(dir) = photos_dir() else { return };
+    let s = idbooth::eval::evaluate(&dir.join("london_neutral")).unwrap();
+    eprintln!(
+        "photos {} misses {} | pupils median {:.2}% p95 {:.2}% | chin median {:.2}% p95 {:.2}% (of true IPD)",
+        s.photos, s.misses, s.pupil_median_pct, s.pupil_p95_pct, s.chin_median_pct, s.chin_p95_pct
+    );
+    assert_eq!(s.photos, 74);
+    assert_eq!(s.misses, 0);
+    assert!(s.pupil_median_pct <= 3.0, "pupil median {:.2}%", s.pupil_median_pct);
+    assert!(s.chin_median_pct <= 5.0, "chin median {:.2}%", s.chin_median_pct);
+}
+
+#[test]
+fn exported_london_photos_are_spec_exact_and_pass_every_geometry_rule() {
+    let Some(dir) = photos_dir() else { return };
+    let spec = common::spec("cn-exit-entry");
+    let out_dir = std::env::temp_dir().join(format!("idbooth-london-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("london_neutral"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+        .collect();
+    files.sort();
+    let results: Vec<(String, Vec<String>, Vec<String>)> = files
+        .par_iter()
+        .map(|f| {
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            let src = idbooth::pipeline::check(&load_photo(f).unwrap(), &spec, Lang::En).unwrap();
+            let failed_geometry = |c: &idbooth::pipeline::Report| -> Vec<String> {
+                c.rules
+                    .iter()
+                    .filter(|r| GEOMETRY_RULES.contains(&r.id.as_str()) && r.status == Status::Fail)
+                    .map(|r| r.id.clone())
+                    .collect()
+            };
+            let before = failed_geometry(&src.report);
+            let out = out_dir.join(&name);
+            let saved = idbooth::export::save(
+                src.output.as_ref().unwrap(),
+                &src.report,
+                &spec,
+                &Default::default(),
+                &out,
+                &out.with_extension("json"),
+            )
+            .unwrap();
+            let bytes = std::fs::read(&saved.photo).unwrap();
+            assert_eq!(idbooth::export::jfif_density(&bytes), Some((1, 300, 300)), "{name}");
+            assert!((20 * 1024..=80_000).contains(&(bytes.len() as u64)), "{name}: {} bytes", bytes.len());
+            let again = idbooth::pipeline::check(&load_photo(&saved.photo).unwrap(), &spec, Lang::En).unwrap();
+            assert_eq!((again.report.source.width, again.report.source.height), (390, 567));
+            assert_eq!(again.report.judged, idbooth::pipeline::Judged::AsIs);
+            // The grey backdrop is reported as it is (replacement is a later stage).
+            let bg = again.report.rules.iter().find(|r| r.id == "background_color").unwrap();
+            assert_eq!(bg.status, Status::Fail, "{name}: grey backdrop must not pass as white/light blue");
+            (name, before, failed_geometry(&again.report))
+        })
+        .collect();
+    std::fs::remove_dir_all(&out_dir).ok();
+    let mut framable = 0;
+    for (name, before, after) in &results {
+        if before.is_empty() {
+            framable += 1;
+            assert!(after.is_empty(), "{name}: exported file fails {after:?}");
+        } else {
+            eprintln!("{name}: the source photo cannot be framed ({before:?}), reported as such");
+        }
+    }
+    // Only photos whose hair reaches the top edge may be unframable.
+    assert!(framable >= 72, "only {framable} of 74 London photos could be framed");
+}
+
+#[test]
+fn an_8_degree_tilt_fails_roll_and_a_2_degree_tilt_is_straightened() {
+    let Some(p) = london("002_03.jpg") else { return };
+    // Turn the photo so the head's total tilt is 2° and 8°, whatever it was to start with.
+    let base_roll = check(&p, "cn-exit-entry").report.measurements.roll.unwrap();
+    let small = check(&rotated(&p, 2.0 - base_roll), "cn-exit-entry");
+    assert_eq!(status(&small, "roll"), Status::Pass, "{}", rule(&small, "roll").message);
+    let corr = small.report.crop.as_ref().unwrap().rotation_deg;
+    assert!((corr + 2.0).abs() < 0.7, "levelled by {corr}° for a 2° tilt");
+    let big = check(&rotated(&p, 8.0 - base_roll), "cn-exit-entry");
+    assert_eq!(status(&big, "roll"), Status::Fail);
+    assert!(rule(&big, "roll").message.contains("straighten"));
+    assert!((big.report.crop.as_ref().unwrap().rotation_deg.abs() - 3.0).abs() < 1e-6);
+}
+
+#[test]
+fn a_face_moved_to_the_edge_is_recentred_or_reported() {
+    let Some(p) = london("003_03.jpg") else { return };
+    // Cut the photo so the face sits near its left edge.
+    let c = check(&p, "cn-exit-entry");
+    let lm = c.report.landmarks.as_ref().unwrap();
+    let mid_x = (lm.left_pupil[0] + lm.right_pupil[0]) / 2.0;
+    for margin in [0.45, 0.2] {
+        let left = (mid_x - margin * p.width() as f64).max(0.0) as u32;
+        let cut = image::imageops::crop_imm(&p.image, left, 0, p.width() - left, p.height()).to_image();
+        let r = check(&as_jpeg(&cut), "cn-exit-entry");
+        let v = rule(&r, "centering");
+        match v.status {
+            Status::Pass => assert!(r.report.crop.as_ref().unwrap().limited_by.is_empty()),
+            Status::Fail => assert!(v.message.contains("left edge"), "{}", v.message),
+            s => panic!("centering {s:?}: {}", v.message),
+        }
+        if margin < 0.3 {
+            assert_eq!(v.status, Status::Fail, "a face {margin} of the width from the edge cannot be centred");
+        } else {
+            assert_eq!(v.status, Status::Pass, "{}", v.message);
+        }
+    }
+}
+
+#[test]
+fn a_darkened_photo_fails_exposure() {
+    let Some(p) = london("004_03.jpg") else { return };
+    assert_ne!(status(&check(&p, "cn-exit-entry"), "exposure"), Status::Fail);
+    let dark = map_pixels(&p, |_, _, c| c.map(|v| exposed(v, 0.12)));
+    let r = check(&dark, "cn-exit-entry");
+    assert_eq!(status(&r, "exposure"), Status::Fail, "{}", rule(&r, "exposure").message);
+}
+
+#[test]
+fn a_photo_lit_from_one_side_fails_lighting_uniformity() {
+    let Some(p) = london("005_03.jpg") else { return };
+    assert_eq!(status(&check(&p, "cn-exit-entry"), "lighting_uniformity"), Status::Pass);
+    let c = check(&p, "cn-exit-entry");
+    let lm = c.report.landmarks.as_ref().unwrap();
+    let mid = (lm.left_pupil[0] + lm.right_pupil[0]) / 2.0;
+    let ipd = lm.right_pupil[0] - lm.left_pupil[0];
+    // Light from the image-right side: the far half of the face gets a quarter of the light,
+    // falling off over the nose ("阴阳脸").
+    let side = map_pixels(&p, |x, _, c| {
+        let t = ((x as f64 - mid) / (0.6 * ipd)).clamp(-1.0, 1.0);
+        let k = 0.625 + 0.375 * t;
+        c.map(|v| exposed(v, k))
+    });
+    let r = check(&side, "cn-exit-entry");
+    assert_eq!(status(&r, "lighting_uniformity"), Status::Fail, "{}", rule(&r, "lighting_uniformity").message);
+}
+
+#[test]
+fn smiles_fail_mouth_closed_and_neutral_faces_do_not() {
+    let Some(dir) = photos_dir() else { return };
+    let judge_dir = |sub: &str| -> Vec<(String, Status)> {
+        let mut files: Vec<_> = std::fs::read_dir(dir.join(sub))
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+            .collect();
+        files.sort();
+        files
+            .par_iter()
+            .map(|f| {
+                let c = check(&load_photo(f).unwrap(), "cn-exit-entry");
+                (f.file_name().unwrap().to_string_lossy().to_string(), status(&c, "mouth_closed"))
+            })
+            .collect()
+    };
+    let smiling = judge_dir("london_smiling");
+    let failed = smiling.iter().filter(|(_, s)| *s == Status::Fail).count();
+    eprintln!("smiling: {smiling:?}");
+    // Two of the eleven "smiles" are closed-lipped and barely visible (005, 024); a reviewer
+    // would likely accept them too.
+    assert!(failed >= 9, "only {failed} of {} smiles failed mouth_closed", smiling.len());
+    let neutral = judge_dir("london_neutral");
+    let bad: Vec<_> = neutral.iter().filter(|(_, s)| *s == Status::Fail).collect();
+    assert!(bad.is_empty(), "neutral faces failed mouth_closed: {bad:?}");
+}
+
+#[test]
+fn group_photos_fail_single_face() {
+    let Some(dir) = photos_dir() else { return };
+    for name in
+        ["detection4.jpg", "detection5.jpg", "detection6.jpg", "identification1.jpg", "test-image-person-group.jpg"]
+    {
+        let c = check(&load_photo(&dir.join("azure").join(name)).unwrap(), "cn-exit-entry");
+        assert!(c.report.faces >= 2, "{name}: {} faces", c.report.faces);
+        assert_eq!(status(&c, "single_face"), Status::Fail, "{name}");
+    }
+    for name in ["detection1.jpg", "detection2.jpg"] {
+        let c = check(&load_photo(&dir.join("azure").join(name)).unwrap(), "cn-exit-entry");
+        assert_eq!(c.report.faces, 1, "{name}");
+    }
+}
+
+#[test]
+fn the_public_domain_portraits_run_through_every_spec() {
+    // These ship in the repo: this test runs even without ../shared.
+    for sample in ["grace_hopper.jpg", "astronaut.png"] {
+        let p = common::sample(sample);
+        for spec in idbooth::spec::SpecBook::builtin().all() {
+            let c = idbooth::pipeline::check(&p, spec, Lang::Zh).unwrap();
+            assert_eq!(c.report.faces, 1, "{sample} {}", spec.id);
+            let out = c.output.as_ref().unwrap_or_else(|| panic!("{sample} {}: {:?}", spec.id, c.report.problem));
+            assert_eq!((out.width(), out.height()), (spec.width(), spec.height()));
+            for v in &c.report.rules {
+                assert!(!v.message.is_empty() && !v.title.is_empty(), "{} {}", spec.id, v.id);
+            }
+        }
+    }
+}
