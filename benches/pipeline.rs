@@ -33,7 +33,7 @@ fn benches(c: &mut Criterion) {
     g.bench_function("jpeg_to_exported_file", |b| {
         b.iter(|| {
             let p = decode_photo(&jpeg).unwrap();
-            let checked = pipeline::check(&p, &spec, Lang::En).unwrap();
+            let checked = pipeline::check_owned(p, &spec, Lang::En).unwrap();
             export::encode_to_window(checked.output.as_ref().unwrap(), 300, export::size_window(&spec)).unwrap()
         })
     });

@@ -49,8 +49,7 @@ pub struct ExportArgs {
 pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
     let book = SpecBook::load();
     let spec = book.get(&a.spec)?;
-    let portrait = load_photo(&a.photo)?;
-    let checked = pipeline::check(&portrait, spec, lang)?;
+    let checked = pipeline::check_owned(load_photo(&a.photo)?, spec, lang)?;
     let r = &checked.report;
     print_report(r, lang);
     let Some(out) = &checked.output else {
@@ -180,7 +179,7 @@ pub fn bench(photo: Option<&Path>, runs: usize) -> anyhow::Result<u8> {
     println!("12 MP decoded photo → checked, encoded file: {ms:.0} ms");
     let ms = time(runs.min(5), || -> anyhow::Result<()> {
         let p = decode_photo(&jpeg)?;
-        let c = pipeline::check(&p, spec, Lang::En)?;
+        let c = pipeline::check_owned(p, spec, Lang::En)?;
         let out = c.output.ok_or_else(|| anyhow::anyhow!("no crop"))?;
         export::encode_to_window(&out, 300, export::size_window(spec))?;
         Ok(())

@@ -50,31 +50,46 @@ pub fn encode_jpeg(img: &RgbImage, quality: u8, dpi: u16) -> Result<Vec<u8>, Exp
 
 /// The highest quality whose file fits under the window's top; an error if even that is
 /// below the window's bottom or the lowest quality is above its top. File size grows with
-/// quality, so a binary search needs about seven encodes.
+/// quality, so the bracket [fits, too big] is narrowed by encoding two qualities at a time
+/// (one per core): from 1–95 to a single step in four or five rounds.
 pub fn encode_to_window(img: &RgbImage, dpi: u16, window: Option<(u64, u64)>) -> Result<Encoded, ExportError> {
     let (lo, hi) = window.unwrap_or((0, u64::MAX));
-    let enc = |q: u8| encode_jpeg(img, q, dpi);
-    let top = enc(95)?;
-    if top.len() as u64 <= hi {
-        return done(top, 95, dpi, lo, hi, None);
+    let enc = |q: u8| encode_jpeg(img, q, dpi).map(|b| (q, b));
+    let (top, guess) = rayon::join(|| enc(95), || enc(88));
+    let (top, guess) = (top?, guess?);
+    if top.1.len() as u64 <= hi {
+        return done(top.1, 95, dpi, lo, hi, None);
     }
-    let (mut a, mut b) = (1u8, 95u8); // size(a) ≤ hi < size(b), once a is checked
-    let low = enc(a)?;
-    if low.len() as u64 > hi {
-        return Err(ExportError::SizeWindow { lo, hi, smallest: low.len() as u64, largest: top.len() as u64 });
-    }
-    let mut best = (low, a);
-    while b - a > 1 {
-        let m = a + (b - a) / 2;
-        let bytes = enc(m)?;
-        if bytes.len() as u64 <= hi {
-            a = m;
-            best = (bytes, m);
-        } else {
-            b = m;
+    let largest = top.1.len() as u64;
+    // Invariant: `fit` fits under `hi` (or is None), quality `bad` does not.
+    let (mut fit, mut bad) = if guess.1.len() as u64 <= hi { (Some(guess), 95u8) } else { (None, 88u8) };
+    let mut floor = fit.as_ref().map_or(0, |f| f.0);
+    while bad - floor > 1 {
+        let step = (bad - floor) as f32 / 3.0;
+        let q1 = (floor as f32 + step).round().clamp((floor + 1) as f32, (bad - 1) as f32) as u8;
+        let q2 = (floor as f32 + 2.0 * step).round().clamp(q1 as f32, (bad - 1) as f32) as u8;
+        let (a, b) = rayon::join(|| enc(q1.max(1)), || enc(q2.max(1)));
+        for r in [a?, b?] {
+            if r.1.len() as u64 <= hi {
+                if fit.as_ref().is_none_or(|f| r.0 > f.0) {
+                    floor = r.0;
+                    fit = Some(r);
+                }
+            } else {
+                bad = bad.min(r.0);
+            }
+        }
+        if q1 == 1 && fit.is_none() {
+            break;
         }
     }
-    done(best.0, best.1, dpi, lo, hi, Some(top.len() as u64))
+    match fit {
+        Some((q, bytes)) => done(bytes, q, dpi, lo, hi, Some(largest)),
+        None => {
+            let smallest = enc(1)?.1.len() as u64;
+            Err(ExportError::SizeWindow { lo, hi, smallest, largest })
+        }
+    }
 }
 
 fn done(bytes: Vec<u8>, quality: u8, dpi: u16, lo: u64, hi: u64, largest: Option<u64>) -> Result<Encoded, ExportError> {

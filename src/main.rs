@@ -115,8 +115,7 @@ fn check(photos: &[PathBuf], spec_id: &str, json: bool, lang: Lang) -> anyhow::R
 }
 
 fn check_one(path: &Path, spec: &idbooth::spec::Spec, pretty: bool, json: bool, lang: Lang) -> anyhow::Result<u8> {
-    let portrait = load_photo(path)?;
-    let checked = idbooth::pipeline::check(&portrait, spec, lang)?;
+    let checked = idbooth::pipeline::check_owned(load_photo(path)?, spec, lang)?;
     let r = &checked.report;
     if json {
         let text = if pretty { serde_json::to_string_pretty(r)? } else { serde_json::to_string(r)? };

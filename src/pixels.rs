@@ -60,7 +60,8 @@ impl Pyramid {
         let footprint = out_to_base.scale;
         let (lvl, k) = self.level_for(footprint);
         let f = footprint * k; // footprint in level pixels, < 2 unless at the top level
-        let n = (f.ceil() as usize).clamp(1, 4);
+        // Bilinear already spans two pixels: one sample suffices up to a footprint of ~1.6.
+        let n = if f < 1.6 { 1 } else { (f.ceil() as usize).clamp(2, 4) };
         let m = out_to_base.matrix();
         let mut out = RgbImage::new(w, h);
         out.par_chunks_mut(w as usize * 3).enumerate().for_each(|(y, row)| {
@@ -80,7 +81,8 @@ impl Pyramid {
                 }
                 let inv = 1.0 / (n * n) as f32;
                 for c in 0..3 {
-                    row[x * 3 + c] = (acc[c] * inv).round().clamp(0.0, 255.0) as u8;
+                    // `as u8` saturates; +0.5 rounds (f32::round is a libm call on baseline x86-64).
+                    row[x * 3 + c] = (acc[c] * inv + 0.5) as u8;
                 }
             }
         });
@@ -145,21 +147,19 @@ pub fn halve(img: &RgbImage) -> RgbImage {
 /// Bilinear sample at continuous pixel coordinates (pixel centres at integers), clamped to the edge.
 #[inline]
 pub fn bilinear(img: &RgbImage, x: f64, y: f64) -> [f32; 3] {
-    let (w, h) = (img.width() as i64, img.height() as i64);
-    let x = x.clamp(0.0, (w - 1) as f64);
-    let y = y.clamp(0.0, (h - 1) as f64);
-    let (x0, y0) = (x.floor() as i64, y.floor() as i64);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
-    let raw = img.as_raw();
-    let at = |xx: i64, yy: i64, c: usize| raw[((yy * w + xx) * 3) as usize + c] as f32;
-    let mut out = [0f32; 3];
-    for (c, o) in out.iter_mut().enumerate() {
-        let top = at(x0, y0, c) * (1.0 - fx) + at(x1, y0, c) * fx;
-        let bot = at(x0, y1, c) * (1.0 - fx) + at(x1, y1, c) * fx;
-        *o = top * (1.0 - fy) + bot * fy;
-    }
-    out
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let x = (x as f32).clamp(0.0, (w - 1) as f32);
+    let y = (y as f32).clamp(0.0, (h - 1) as f32);
+    let (x0, y0) = (x as usize, y as usize);
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let dx = if x0 + 1 < w { 3 } else { 0 };
+    let dy = if y0 + 1 < h { 3 * w } else { 0 };
+    let i = (y0 * w + x0) * 3;
+    let raw = &img.as_raw()[i..];
+    let (w00, w01, w10, w11) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy);
+    std::array::from_fn(|c| {
+        raw[c] as f32 * w00 + raw[dx + c] as f32 * w01 + raw[dy + c] as f32 * w10 + raw[dy + dx + c] as f32 * w11
+    })
 }
 
 /// A single-channel float map (masks, probabilities) with its own bilinear sampler.

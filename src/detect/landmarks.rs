@@ -77,8 +77,10 @@ pub fn from_mesh(m: &Mesh, mirrored: Option<&Mesh>, photo: &Pyramid) -> Landmark
         Some(f) => m.p(i).mid(f.p(j)),
         None => m.p(i),
     };
-    let left = refine_pupil(photo, m, &idx::EYE_LEFT, idx::EYE_LEFT_OUTER, idx::EYE_LEFT_INNER);
-    let right = refine_pupil(photo, m, &idx::EYE_RIGHT, idx::EYE_RIGHT_INNER, idx::EYE_RIGHT_OUTER);
+    let (left, right) = rayon::join(
+        || refine_pupil(photo, m, &idx::EYE_LEFT, idx::EYE_LEFT_OUTER, idx::EYE_LEFT_INNER),
+        || refine_pupil(photo, m, &idx::EYE_RIGHT, idx::EYE_RIGHT_INNER, idx::EYE_RIGHT_OUTER),
+    );
     let ipd = left.dist(right);
     let d = right.minus(left).scale(1.0 / ipd.max(1e-9));
     let up = d.rotate(-std::f64::consts::FRAC_PI_2);
@@ -115,7 +117,6 @@ fn refine_pupil(photo: &Pyramid, m: &Mesh, contour: &[usize], c_left: usize, c_r
 
     let c0 = (pw as f64 / 2.0, ph as f64 / 2.0);
     let r0 = 0.2 * N as f64; // iris radius ≈ 0.2 × corner-to-corner eye width
-    let mut best = (f64::MIN, c0);
     // Arc directions: ±50° around horizontal on both sides.
     let dirs: Vec<(f64, f64)> = (-5..=5)
         .flat_map(|k| {
@@ -123,24 +124,42 @@ fn refine_pupil(photo: &Pyramid, m: &Mesh, contour: &[usize], c_left: usize, c_r
             [(t.cos(), t.sin()), (-t.cos(), t.sin())]
         })
         .collect();
+    let score = |u: f64, v: f64, r: f64| {
+        dirs.iter()
+            .map(|&(dx, dy)| {
+                let out = patch.sample(u + dx * (r + 2.0), v + dy * (r + 2.0), 0.0);
+                let inn = patch.sample(u + dx * (r - 2.0), v + dy * (r - 2.0), 0.0);
+                (out - inn) as f64
+            })
+            .sum::<f64>()
+    };
+    // Coarse grid (1 px) over the search window, then 0.5 px steps around the best.
+    let mut best = (f64::MIN, c0, r0);
     for rk in [0.85, 1.0, 1.15] {
         let r = r0 * rk;
-        let mut v = c0.1 - 0.18 * N as f64;
-        while v <= c0.1 + 0.18 * N as f64 {
-            let mut u = c0.0 - 0.3 * N as f64;
-            while u <= c0.0 + 0.3 * N as f64 {
-                let mut s = 0.0;
-                for &(dx, dy) in &dirs {
-                    let out = patch.sample(u + dx * (r + 2.0), v + dy * (r + 2.0), 0.0);
-                    let inn = patch.sample(u + dx * (r - 2.0), v + dy * (r - 2.0), 0.0);
-                    s += (out - inn) as f64;
-                }
+        let (mut v, v_end) = (c0.1 - 0.18 * N as f64, c0.1 + 0.18 * N as f64);
+        while v <= v_end {
+            let (mut u, u_end) = (c0.0 - 0.3 * N as f64, c0.0 + 0.3 * N as f64);
+            while u <= u_end {
+                let s = score(u, v, r);
                 if s > best.0 {
-                    best = (s, (u, v));
+                    best = (s, (u, v), r);
                 }
-                u += 0.5;
+                u += 1.0;
             }
-            v += 0.5;
+            v += 1.0;
+        }
+    }
+    let (_, (cu, cv), cr) = best;
+    for rk in [0.93, 1.0, 1.07] {
+        for dv in -3..=3 {
+            for du in -3..=3 {
+                let (u, v, r) = (cu + du as f64 * 0.5, cv + dv as f64 * 0.5, cr * rk);
+                let s = score(u, v, r);
+                if s > best.0 {
+                    best = (s, (u, v), r);
+                }
+            }
         }
     }
     let (u, v) = best.1;

@@ -61,33 +61,41 @@ pub struct DetectOptions {
 /// Run the detection stage on a photo.
 pub fn analyse(photo: &Pyramid, opts: &DetectOptions) -> Result<Analysis, VisionError> {
     let models = Models::get()?;
-    let mut faces = face::detect(&models.short_range, photo, opts.min_score)?;
-    if opts.effort == Effort::Still {
+    let still = opts.effort == Effort::Still;
+    // Independent models run side by side (two cores): tract gains nothing from threads
+    // inside these small nets, so parallelism comes from running stages concurrently.
+    let (near, far) = rayon::join(
+        || face::detect(&models.short_range, photo, opts.min_score),
         // Small or distant faces (group photos, people in the background) need the full-range net.
-        let far = face::detect(&models.full_range, photo, opts.min_score.max(0.6))?;
-        faces = face::merge(faces, far);
-    }
+        || if still { face::detect(&models.full_range, photo, opts.min_score.max(0.6)) } else { Ok(Vec::new()) },
+    );
+    let mut faces = face::merge(near?, far?);
     faces.sort_by(|a, b| b.width().total_cmp(&a.width()));
     let main_w = faces.first().map_or(0.0, |f| f.width());
     faces.retain(|f| f.width() >= main_w * opts.second_face_min_size);
     let mut out = Analysis { width: photo.width(), height: photo.height(), faces, main: None, mask: None };
-    let Some(det) = out.faces.first().cloned() else {
-        return Ok(out);
-    };
+    let Some(det) = out.faces.first().cloned() else { return Ok(out) };
 
-    let mut m = mesh::run(&models.mesh, photo, mesh::Roi::from_detection(&det))?;
-    if opts.effort == Effort::Still {
-        // A second pass on the crop the first mesh defines is tighter and better aligned.
-        m = mesh::run(&models.mesh, photo, mesh::Roi::from_mesh(&m))?;
-    }
-    let mirrored = match opts.effort {
-        Effort::Still => Some(mesh::run_mirrored(&models.mesh, photo, mesh::Roi::from_mesh(&m))?),
-        Effort::Live => None,
+    let meshes = || -> Result<(Mesh, Option<Mesh>), VisionError> {
+        let first = mesh::run(&models.mesh, photo, mesh::Roi::from_detection(&det))?;
+        if !still {
+            return Ok((first, None));
+        }
+        // A second pass on the crop the first mesh defines is tighter and better aligned; its
+        // mirror image gives an independent second estimate of the midline points.
+        let roi = mesh::Roi::from_mesh(&first);
+        let (m, mirrored) =
+            rayon::join(|| mesh::run(&models.mesh, photo, roi), || mesh::run_mirrored(&models.mesh, photo, roi));
+        Ok((m?, Some(mirrored?)))
     };
+    // The head-and-shoulders region only needs the detector's eyes, so the mask is computed
+    // beside the mesh passes.
+    let region = segment::head_region(det.keypoints[0], det.keypoints[1]);
+    let mask = || if still { segment::person_mask(&models.segmenter, photo, region).map(Some) } else { Ok(None) };
+    let (meshes, mask) = rayon::join(meshes, mask);
+    let (m, mirrored) = meshes?;
     let mut lm = landmarks::from_mesh(&m, mirrored.as_ref(), photo);
-    if opts.effort == Effort::Still {
-        let region = segment::head_region(lm.left_pupil, lm.right_pupil);
-        let mask = segment::person_mask(&models.segmenter, photo, region)?;
+    if let Some(mask) = mask? {
         lm.head_top = landmarks::head_top(&mask, &lm);
         out.mask = Some(mask);
     }
