@@ -50,7 +50,8 @@ fn main() -> anyhow::Result<()> {
         let t_render = ms(t);
         let t = Instant::now();
         let mut mm = idbooth::measure::Measurements::default();
-        idbooth::measure::photographic(face, &crop.transform, &out, a.mask.as_ref(), spec, &mut mm);
+        let person = idbooth::measure::person_on_frame(a.mask.as_ref().unwrap(), &crop.transform, 390, 567);
+        idbooth::measure::photographic(face, &crop.transform, &out, Some(&person), spec, &mut mm);
         let t_photo = ms(t);
         let inv = crop.transform.inverse();
         let t = Instant::now();

@@ -28,6 +28,10 @@ pub struct ExportArgs {
     /// Where to write the JSON summary (default: beside the JPEG, same name, .json).
     #[arg(long)]
     summary: Option<PathBuf>,
+    /// Background: auto (replace where the spec allows), keep, or an allowed colour name
+    /// such as white or light-blue.
+    #[arg(long, default_value = "auto")]
+    background: idbooth::compose::background::BackgroundChoice,
     /// Refuse to write anything when a rule fails.
     #[arg(long)]
     strict: bool,
@@ -49,7 +53,7 @@ pub struct ExportArgs {
 pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
     let book = SpecBook::load();
     let spec = book.get(&a.spec)?;
-    let checked = pipeline::check_owned(load_photo(&a.photo)?, spec, lang)?;
+    let checked = pipeline::check_with(load_photo(&a.photo)?, spec, lang, &a.background)?;
     let r = &checked.report;
     print_report(r, lang);
     let Some(out) = &checked.output else {
@@ -86,6 +90,11 @@ pub fn print_report(r: &Report, lang: Lang) {
     println!("{src}: {}×{} px, spec {}, judged {:?}", r.source.width, r.source.height, r.spec, r.judged);
     if let Some(p) = &r.problem {
         println!("  !! {p}");
+    }
+    match (&r.background.replaced_with, &r.background.kept_because) {
+        (Some(c), _) => println!("  background replaced with {c} before judging"),
+        (None, Some(why)) => println!("  background judged as photographed: {why}"),
+        _ => {}
     }
     for v in &r.rules {
         let range = match (v.min, v.max) {
@@ -124,6 +133,27 @@ pub fn eval(dir: &Path, fit: bool, verbose: bool, max_pupil: Option<f64>, max_ch
     }
     let bad = over(s.pupil_median_pct, max_pupil) || over(s.chin_median_pct, max_chin);
     Ok(u8::from(bad || s.misses > 0))
+}
+
+pub fn eval_matte(dir: &Path, verbose: bool) -> anyhow::Result<u8> {
+    let t = Instant::now();
+    let book = SpecBook::builtin();
+    let s = idbooth::eval::matte_agreement(dir, book.get(DEFAULT_SPEC)?)?;
+    if verbose {
+        for (f, iou) in &s.results {
+            println!("{f:<14} IoU {iou:.4}");
+        }
+    }
+    println!(
+        "photos {}  mean IoU {:.4}  worst {} ({:.4})  ({:.1} s)",
+        s.photos,
+        s.mean_iou,
+        s.worst.0,
+        s.worst.1,
+        t.elapsed().as_secs_f64()
+    );
+    println!("hair cut off at the top (>20 % of the top rows missed): {:?}", s.hair_cut);
+    Ok(0)
 }
 
 /// Is `v` above the limit (a NaN, from no measurement at all, counts as above)?

@@ -1,6 +1,8 @@
 //! idbooth core: everything that is not GUI. The photo's journey, one module per stage:
 //! capture → detect → measure → judge → compose → export. See ARCHITECTURE.md.
 
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod capture;
 pub mod compose;
 pub mod detect;

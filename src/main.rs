@@ -4,22 +4,51 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use idbooth::Lang;
 use idbooth::capture::load_photo;
+use idbooth::compose::background::BackgroundChoice;
 use idbooth::judge::Status;
 use idbooth::spec::{DEFAULT_SPEC, SpecBook};
 
 mod cli;
 
 #[derive(Parser)]
-#[command(name = "idbooth", version, about = "Offline ID-photo booth: check, crop and export photos to official specs")]
+#[command(
+    name = "idbooth",
+    version,
+    about = "Offline ID-photo booth: check, crop and export photos to official specs",
+    long_about = "Offline ID-photo booth: check, crop and export photos to official specs.\n\n\
+                  With no subcommand, opens the booth's window (camera, or PHOTO when given).",
+    args_conflicts_with_subcommands = true
+)]
 struct Args {
     /// Language of messages: en or zh.
     #[arg(long, global = true, default_value = "en")]
     lang: Lang,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    gui: GuiArgs,
+}
+
+/// Options of the window (no subcommand).
+#[derive(clap::Args)]
+struct GuiArgs {
+    /// A photo to open in the window at once.
+    photo: Option<PathBuf>,
+    /// Spec to start with (default: the last one used).
+    #[arg(long)]
+    spec: Option<String>,
+    /// Play the photos in this folder as a live camera (demo, tests, no camera needed).
+    #[arg(long, value_name = "DIR")]
+    frames: Option<PathBuf>,
+    /// Do not look for a camera.
+    #[arg(long)]
+    no_camera: bool,
+    /// Full screen with large controls; returns to the start after a while on the done screen.
+    #[arg(long)]
+    kiosk: bool,
 }
 
 #[derive(Subcommand)]
@@ -33,6 +62,10 @@ enum Command {
         /// Print the report as JSON (one object; one per line for several photos).
         #[arg(long)]
         json: bool,
+        /// Background before judging: auto (replace where the spec allows), keep, or an allowed
+        /// colour name such as white or light-blue.
+        #[arg(long, default_value = "auto")]
+        background: BackgroundChoice,
     },
     /// Crop and export a receipt-ready JPEG plus a JSON summary.
     Export(cli::ExportArgs),
@@ -56,6 +89,9 @@ enum Command {
         /// Fail (exit 1) when the chin median error exceeds this percentage of the IPD.
         #[arg(long)]
         max_chin: Option<f64>,
+        /// Instead: compare the background matte with a colour-distance reference (plain backdrops).
+        #[arg(long)]
+        matte: bool,
     },
     /// Time the stages on a photo (default: the bundled sample).
     Bench {
@@ -73,12 +109,23 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let args = Args::parse();
-    let result = match args.command {
-        Command::Check { photos, spec, json } => check(&photos, &spec, json, args.lang),
+    let matches = Args::command().get_matches();
+    let lang_given = matches.value_source("lang") == Some(clap::parser::ValueSource::CommandLine);
+    let args = match Args::from_arg_matches(&matches) {
+        Ok(a) => a,
+        Err(e) => e.exit(),
+    };
+    let Some(command) = args.command else {
+        return gui(args.gui, lang_given.then_some(args.lang));
+    };
+    let result = match command {
+        Command::Check { photos, spec, json, background } => check(&photos, &spec, json, &background, args.lang),
         Command::Export(e) => cli::export(&e, args.lang),
         Command::Specs { json } => specs(json),
-        Command::Eval { dir, fit, verbose, max_pupil, max_chin } => cli::eval(&dir, fit, verbose, max_pupil, max_chin),
+        Command::Eval { dir, matte: true, verbose, .. } => cli::eval_matte(&dir, verbose),
+        Command::Eval { dir, fit, verbose, max_pupil, max_chin, .. } => {
+            cli::eval(&dir, fit, verbose, max_pupil, max_chin)
+        }
         Command::Bench { photo, runs } => cli::bench(photo.as_deref(), runs),
     };
     match result {
@@ -90,12 +137,43 @@ fn main() -> ExitCode {
     }
 }
 
-fn check(photos: &[PathBuf], spec_id: &str, json: bool, lang: Lang) -> anyhow::Result<u8> {
+#[cfg(feature = "gui")]
+fn gui(a: GuiArgs, lang: Option<Lang>) -> ExitCode {
+    // Without --lang: the last language used, else the system's.
+    let system = std::env::var("LANG").ok().filter(|l| l.starts_with("zh")).map(|_| Lang::Zh);
+    let settings = idbooth::app::state::Settings::default_path();
+    let remembered = settings.as_deref().map(idbooth::app::state::Settings::load).and_then(|s| s.lang);
+    let opts = idbooth::app::Options {
+        photo: a.photo,
+        frames: a.frames,
+        lang: lang.or(remembered).or(system),
+        spec: a.spec,
+        camera: !a.no_camera,
+        sample: true,
+        kiosk: a.kiosk,
+        settings,
+    };
+    match idbooth::app::run(opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("idbooth: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(not(feature = "gui"))]
+fn gui(_: GuiArgs, _: Option<Lang>) -> ExitCode {
+    eprintln!("idbooth: this build has no window (built without the `gui` feature); see `idbooth --help`");
+    ExitCode::from(2)
+}
+
+fn check(photos: &[PathBuf], spec_id: &str, json: bool, bg: &BackgroundChoice, lang: Lang) -> anyhow::Result<u8> {
     let book = SpecBook::load();
     let spec = book.get(spec_id)?;
     let mut worst = 0u8;
     for path in photos {
-        let code = match check_one(path, spec, json && photos.len() == 1, json, lang) {
+        let code = match check_one(path, spec, json && photos.len() == 1, json, bg, lang) {
             Ok(c) => c,
             Err(e) => {
                 if json {
@@ -114,8 +192,15 @@ fn check(photos: &[PathBuf], spec_id: &str, json: bool, lang: Lang) -> anyhow::R
     Ok(worst)
 }
 
-fn check_one(path: &Path, spec: &idbooth::spec::Spec, pretty: bool, json: bool, lang: Lang) -> anyhow::Result<u8> {
-    let checked = idbooth::pipeline::check_owned(load_photo(path)?, spec, lang)?;
+fn check_one(
+    path: &Path,
+    spec: &idbooth::spec::Spec,
+    pretty: bool,
+    json: bool,
+    bg: &BackgroundChoice,
+    lang: Lang,
+) -> anyhow::Result<u8> {
+    let checked = idbooth::pipeline::check_with(load_photo(path)?, spec, lang, bg)?;
     let r = &checked.report;
     if json {
         let text = if pretty { serde_json::to_string_pretty(r)? } else { serde_json::to_string(r)? };

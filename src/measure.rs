@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::detect::mesh::idx;
 use crate::detect::{Analysis, Face};
 use crate::geometry::{Point, Similarity, line_angle_deg, median};
-use crate::pixels::{PlacedMap, delta_e, lab, lightness};
+use crate::pixels::{FloatMap, PlacedMap, delta_e, lab, lightness};
 use crate::spec::{Crown, Spec};
 
 /// Everything measured on one photo. `None` means "could not be measured" and the rule that
@@ -93,7 +93,7 @@ pub fn pose_and_expression(face: &Face, m: &mut Measurements) {
     m.roll = Some(line_angle_deg(lm.left_pupil, lm.right_pupil));
     if let Some(pose) = crate::detect::pose::head_pose(mesh) {
         m.yaw = Some(pose.yaw);
-        m.pitch = Some(pose.pitch - PITCH_OFFSET_DEG);
+        m.pitch = Some(pose.pitch);
     }
 
     let openness = |corners: (usize, usize), lids: &[(usize, usize)]| {
@@ -116,17 +116,14 @@ pub fn pose_and_expression(face: &Face, m: &mut Measurements) {
     }
 }
 
-/// The mesh's forehead→chin axis leans back on an upright face; this removes that lean
-/// (median pitch of the 74 frontal London photos, docs/calibration.md).
-pub const PITCH_OFFSET_DEG: f64 = 0.0;
-
-/// Light, background and sharpness on the output image. `mask` is the person mask placed in
-/// the source photo; `crop` maps the source onto `out`.
+/// Light, background and sharpness on the output image. `person` is the person's opacity over
+/// the output frame (None: the background cannot be told apart, its rules stay unchecked);
+/// `crop` maps the source onto `out`.
 pub fn photographic(
     face: &Face,
     crop: &Similarity,
     out: &RgbImage,
-    mask: Option<&PlacedMap>,
+    person: Option<&FloatMap>,
     spec: &Spec,
     m: &mut Measurements,
 ) {
@@ -178,21 +175,18 @@ pub fn photographic(
     // Sharpness: RMS of the Laplacian of L* around the eyes, where a sharp photo has detail.
     m.sharpness = sharpness(out, &eyes);
 
-    if let Some(mask) = mask {
-        background(out, crop, mask, spec, m);
+    if let Some(person) = person {
+        background(out, person, spec, m);
     }
 }
 
-fn background(out: &RgbImage, crop: &Similarity, mask: &PlacedMap, spec: &Spec, m: &mut Measurements) {
-    let inv = crop.inverse();
+fn background(out: &RgbImage, person: &FloatMap, spec: &Spec, m: &mut Measurements) {
     let (w, h) = (out.width(), out.height());
     let mut labs: Vec<[f32; 3]> = Vec::new();
     // Every other pixel is plenty and halves the cost.
     for y in (0..h).step_by(2) {
         for x in (0..w).step_by(2) {
-            let src = inv.apply(Point::new(x as f64 + 0.5, y as f64 + 0.5));
-            // Outside the mask's square we cannot tell person from background: skip.
-            if mask.at(src, 1.0) < 0.02 {
+            if person.get(x as usize, y as usize) < 0.02 {
                 labs.push(lab(out.get_pixel(x, y).0));
             }
         }
@@ -215,7 +209,7 @@ fn background(out: &RgbImage, crop: &Similarity, mask: &PlacedMap, spec: &Spec, 
 }
 
 /// 99th percentile of L* over the whole output image (every other pixel).
-fn highlights(out: &RgbImage) -> Option<f64> {
+pub fn highlights(out: &RgbImage) -> Option<f64> {
     let mut hist = [0usize; 101];
     let mut n = 0usize;
     for (i, px) in out.pixels().enumerate() {
@@ -324,4 +318,17 @@ mod tests {
         let big = grow(&sq, 2.0);
         assert!(inside(&big, Point::new(-4.0, -4.0)));
     }
+}
+
+/// The person mask (placed in the photo) resampled onto the output frame.
+pub fn person_on_frame(mask: &PlacedMap, crop: &Similarity, w: u32, h: u32) -> FloatMap {
+    let inv = crop.inverse();
+    let mut f = FloatMap::new(w as usize, h as usize);
+    for y in 0..h as usize {
+        for x in 0..w as usize {
+            // Outside the mask's square we cannot tell person from background: count as person.
+            f.data[y * w as usize + x] = mask.at(inv.apply(Point::new(x as f64 + 0.5, y as f64 + 0.5)), 1.0);
+        }
+    }
+    f
 }

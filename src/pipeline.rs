@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Lang;
 use crate::capture::Portrait;
+use crate::compose::background::{self, BackgroundChoice};
 use crate::compose::{self, Crop, CropError, Side};
 use crate::detect::{self, Analysis, DetectOptions, Effort, HeadTop, VisionError};
 use crate::geometry::Point;
@@ -68,6 +69,16 @@ pub struct Report {
     /// A problem that stops the photo from being used at all (no face, impossible crop).
     pub problem: Option<String>,
     pub measurements: Measurements,
+    /// What was done to the background before judging.
+    pub background: BackgroundReport,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BackgroundReport {
+    /// The allowed colour the background was replaced with; null when kept as photographed.
+    pub replaced_with: Option<String>,
+    /// Why it was kept, when it was.
+    pub kept_because: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -101,9 +112,15 @@ pub fn check(portrait: &Portrait, spec: &Spec, lang: Lang) -> Result<Checked, Vi
 
 /// [`check`] without copying the pixels (a 12 MP photo is 36 MB).
 pub fn check_owned(portrait: Portrait, spec: &Spec, lang: Lang) -> Result<Checked, VisionError> {
+    check_with(portrait, spec, lang, &BackgroundChoice::Auto)
+}
+
+/// [`check_owned`] with an explicit background choice.
+pub fn check_with(portrait: Portrait, spec: &Spec, lang: Lang, bg: &BackgroundChoice) -> Result<Checked, VisionError> {
     let path = portrait.path.as_ref().map(|p| p.display().to_string());
     let pyr = Pyramid::new(portrait.image, 32);
-    check_pyramid(&pyr, path, spec, lang)
+    let analysis = detect::analyse(&pyr, &detect_options(spec, Effort::Still))?;
+    Ok(judge_analysis_with(&pyr, analysis, path, spec, lang, bg))
 }
 
 pub fn check_pyramid(pyr: &Pyramid, path: Option<String>, spec: &Spec, lang: Lang) -> Result<Checked, VisionError> {
@@ -112,7 +129,21 @@ pub fn check_pyramid(pyr: &Pyramid, path: Option<String>, spec: &Spec, lang: Lan
 }
 
 /// Crop, compose, measure and judge an analysed photo (spec changes re-run only this).
+/// The background is replaced as the spec allows when the analysis is of a still (live
+/// frames carry no mask and keep the cheap path).
 pub fn judge_analysis(pyr: &Pyramid, analysis: Analysis, path: Option<String>, spec: &Spec, lang: Lang) -> Checked {
+    judge_analysis_with(pyr, analysis, path, spec, lang, &BackgroundChoice::Auto)
+}
+
+/// [`judge_analysis`] with an explicit background choice.
+pub fn judge_analysis_with(
+    pyr: &Pyramid,
+    analysis: Analysis,
+    path: Option<String>,
+    spec: &Spec,
+    lang: Lang,
+    bg: &BackgroundChoice,
+) -> Checked {
     let (w, h) = (pyr.width(), pyr.height());
     let judged = if (w, h) == (spec.width(), spec.height()) { Judged::AsIs } else { Judged::AutoCrop };
     let mut m = Measurements::default();
@@ -121,6 +152,7 @@ pub fn judge_analysis(pyr: &Pyramid, analysis: Analysis, path: Option<String>, s
     let mut crop = None;
     let mut output = None;
     let mut crop_sides: Vec<Side> = Vec::new();
+    let mut bg_report = BackgroundReport::default();
 
     if let Some(face) = &analysis.main {
         measure::pose_and_expression(face, &mut m);
@@ -140,9 +172,36 @@ pub fn judge_analysis(pyr: &Pyramid, analysis: Analysis, path: Option<String>, s
         match solved {
             Ok(c) => {
                 crop_sides = c.limited_by.clone();
-                let out = compose::render(pyr, &c, spec);
+                let mut out = compose::render(pyr, &c, spec);
+                let frame_to_photo = c.transform.inverse();
+                let mut captured_highlights = None;
                 measure::geometry(face, &c.transform, spec, &mut m);
-                measure::photographic(face, &c.transform, &out, analysis.mask.as_ref(), spec, &mut m);
+                let (person, report) = match analysis.mask.as_ref() {
+                    None => (None, BackgroundReport { replaced_with: None, kept_because: Some("live frame".into()) }),
+                    Some(mask) => match background_colour(spec, bg).and_then(|c| {
+                        Ok((c, background::matte(pyr, &frame_to_photo, &out).map_err(|e| e.to_string())?))
+                    }) {
+                        Ok((colour, person)) => {
+                            // Exposure belongs to the capture: a white backdrop painted in must
+                            // not hide an underexposed photo.
+                            captured_highlights = measure::highlights(&out);
+                            out = background::replace(&out, &person, colour.rgb);
+                            (
+                                Some(person),
+                                BackgroundReport { replaced_with: Some(colour.name.clone()), kept_because: None },
+                            )
+                        }
+                        Err(why) => (
+                            Some(measure::person_on_frame(mask, &c.transform, out.width(), out.height())),
+                            BackgroundReport { replaced_with: None, kept_because: Some(why) },
+                        ),
+                    },
+                };
+                bg_report = report;
+                measure::photographic(face, &c.transform, &out, person.as_ref(), spec, &mut m);
+                if captured_highlights.is_some() {
+                    m.highlights = captured_highlights;
+                }
                 output = Some(out);
                 crop = Some(c);
             }
@@ -221,8 +280,23 @@ pub fn judge_analysis(pyr: &Pyramid, analysis: Analysis, path: Option<String>, s
         passed,
         problem,
         measurements: m,
+        background: bg_report,
     };
     Checked { report, output, analysis, crop }
+}
+
+/// The colour to put behind the person, or why the background stays as photographed.
+fn background_colour<'a>(spec: &'a Spec, bg: &BackgroundChoice) -> Result<&'a crate::spec::BackgroundColor, String> {
+    let allowed = spec.background.replace_allowed.value.unwrap_or(0.0) > 0.0;
+    match bg {
+        BackgroundChoice::Keep => Err("kept as photographed (requested)".into()),
+        _ if !allowed => Err(format!("{} does not allow replacing the background", spec.id)),
+        BackgroundChoice::Auto => spec.background.colors.first().ok_or_else(|| "no allowed colour".into()),
+        BackgroundChoice::Color(name) => spec.background_color(name).ok_or_else(|| {
+            let names: Vec<&str> = spec.background.colors.iter().map(|c| c.name.as_str()).collect();
+            format!("{name} is not an allowed background for {} (allowed: {})", spec.id, names.join(", "))
+        }),
+    }
 }
 
 fn edge_key(side: Side) -> &'static str {

@@ -54,8 +54,8 @@ impl Pyramid {
 
     /// Render `w × h` output pixels where output pixel centres map to base pixels through
     /// `out_to_base`. Each output pixel averages a small grid of bilinear samples over its
-    /// footprint (box prefilter), so downscaling does not alias. Outside the photo the nearest
-    /// edge pixel is repeated.
+    /// footprint (box prefilter), so downscaling does not alias. Outside the photo the image is
+    /// mirrored at its edge (a strip below a cut-off shirt continues its texture, not a smear).
     pub fn warp(&self, out_to_base: &Similarity, w: u32, h: u32) -> RgbImage {
         let footprint = out_to_base.scale;
         let (lvl, k) = self.level_for(footprint);
@@ -63,6 +63,7 @@ impl Pyramid {
         // Bilinear already spans two pixels: one sample suffices up to a footprint of ~1.6.
         let n = if f < 1.6 { 1 } else { (f.ceil() as usize).clamp(2, 4) };
         let m = out_to_base.matrix();
+        let (bw, bh) = (self.width() as f64, self.height() as f64);
         let mut out = RgbImage::new(w, h);
         out.par_chunks_mut(w as usize * 3).enumerate().for_each(|(y, row)| {
             for x in 0..w as usize {
@@ -71,8 +72,8 @@ impl Pyramid {
                     for sx in 0..n {
                         let ox = x as f64 + (sx as f64 + 0.5) / n as f64;
                         let oy = y as f64 + (sy as f64 + 0.5) / n as f64;
-                        let bx = m[0][0] * ox + m[0][1] * oy + m[0][2];
-                        let by = m[1][0] * ox + m[1][1] * oy + m[1][2];
+                        let bx = reflect(m[0][0] * ox + m[0][1] * oy + m[0][2], bw);
+                        let by = reflect(m[1][0] * ox + m[1][1] * oy + m[1][2], bh);
                         let px = bilinear(lvl, bx * k - 0.5, by * k - 0.5);
                         for c in 0..3 {
                             acc[c] += px[c];
@@ -121,6 +122,18 @@ impl Pyramid {
             }
         });
         buf
+    }
+}
+
+/// Mirror a coordinate into [0, len] (the edge is the mirror).
+#[inline]
+fn reflect(v: f64, len: f64) -> f64 {
+    if v < 0.0 {
+        (-v).min(len)
+    } else if v > len {
+        (2.0 * len - v).max(0.0)
+    } else {
+        v
     }
 }
 

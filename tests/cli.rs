@@ -58,10 +58,18 @@ fn check_json_has_the_documented_shape() {
             assert!(r.get(k).is_some(), "{id}.{k}");
         }
     }
-    // Her blue studio backdrop is not an allowed background: the check must say so.
-    let bg = rules.iter().find(|r| r["id"] == "background_color").unwrap();
-    assert_eq!(bg["status"], "fail");
+    // Her cap reaches the photo's top edge: the crown rule fails, so the exit code is 1.
     assert_eq!(out.status.code(), Some(1));
+    // By default the blue studio backdrop is replaced with the spec's white, and judged so.
+    assert_eq!(v["background"]["replaced_with"], "white");
+    let bg = rules.iter().find(|r| r["id"] == "background_color").unwrap();
+    assert_eq!(bg["status"], "pass");
+    // Kept as photographed, the blue backdrop is not an allowed background: the check says so.
+    let kept = idbooth(&["check", &repo("assets/samples/grace_hopper.jpg"), "--json", "--background", "keep"]);
+    let k: serde_json::Value = serde_json::from_slice(&kept.stdout).unwrap();
+    let bg = k["rules"].as_array().unwrap().iter().find(|r| r["id"] == "background_color").unwrap();
+    assert_eq!(bg["status"], "fail");
+    assert!(k["background"]["replaced_with"].is_null());
 }
 
 #[test]

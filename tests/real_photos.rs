@@ -6,6 +6,7 @@ mod common;
 use common::{as_jpeg, check, photos_dir, rule, status};
 use idbooth::Lang;
 use idbooth::capture::{Portrait, load_photo};
+use idbooth::compose::background::BackgroundChoice;
 use idbooth::geometry::{Point, Similarity};
 use idbooth::judge::{GEOMETRY_RULES, Status};
 use idbooth::pixels::Pyramid;
@@ -89,12 +90,22 @@ fn exported_london_photos_are_spec_exact_and_pass_every_geometry_rule() {
             let bytes = std::fs::read(&saved.photo).unwrap();
             assert_eq!(idbooth::export::jfif_density(&bytes), Some((1, 300, 300)), "{name}");
             assert!((20 * 1024..=80_000).contains(&(bytes.len() as u64)), "{name}: {} bytes", bytes.len());
-            let again = idbooth::pipeline::check(&load_photo(&saved.photo).unwrap(), &spec, Lang::En).unwrap();
+            assert_eq!(src.report.background.replaced_with.as_deref(), Some("white"));
+            // Judge the exported file exactly as it is: no second replacement.
+            let again = idbooth::pipeline::check_with(
+                load_photo(&saved.photo).unwrap(),
+                &spec,
+                Lang::En,
+                &BackgroundChoice::Keep,
+            )
+            .unwrap();
             assert_eq!((again.report.source.width, again.report.source.height), (390, 567));
             assert_eq!(again.report.judged, idbooth::pipeline::Judged::AsIs);
-            // The grey backdrop is reported as it is (replacement is a later stage).
-            let bg = again.report.rules.iter().find(|r| r.id == "background_color").unwrap();
-            assert_eq!(bg.status, Status::Fail, "{name}: grey backdrop must not pass as white/light blue");
+            // The grey backdrop was replaced: the file itself now shows a plain white background.
+            for id in ["background_color", "background_uniformity"] {
+                let v = again.report.rules.iter().find(|r| r.id == id).unwrap();
+                assert_eq!(v.status, Status::Pass, "{name}: {id}: {}", v.message);
+            }
             (name, before, failed_geometry(&again.report))
         })
         .collect();
@@ -110,6 +121,45 @@ fn exported_london_photos_are_spec_exact_and_pass_every_geometry_rule() {
     }
     // Only photos whose hair reaches the top edge may be unframable.
     assert!(framable >= 72, "only {framable} of 74 London photos could be framed");
+}
+
+#[test]
+fn the_matte_agrees_with_the_grey_backdrop_on_all_74_london_photos() {
+    let Some(dir) = photos_dir() else { return };
+    let s = idbooth::eval::matte_agreement(&dir.join("london_neutral"), &common::spec("cn-exit-entry")).unwrap();
+    eprintln!(
+        "matte: {} photos, mean IoU {:.4}, worst {:?}, top rows missed: {:?}",
+        s.photos, s.mean_iou, s.worst, s.hair_cut
+    );
+    assert!(s.photos >= 73);
+    assert!(s.mean_iou >= 0.97, "mean IoU {:.4}", s.mean_iou);
+    assert!(s.worst.1 >= 0.85, "worst {:?}", s.worst);
+}
+
+#[test]
+fn keep_judges_the_backdrop_as_photographed_and_colours_are_checked() {
+    let Some(p) = london("002_03.jpg") else { return };
+    let spec = common::spec("cn-exit-entry");
+    let kept = idbooth::pipeline::check_with(p.clone(), &spec, Lang::En, &BackgroundChoice::Keep).unwrap();
+    assert_eq!(status(&kept, "background_color"), Status::Fail, "the grey backdrop is not white or light blue");
+    assert!(kept.report.background.replaced_with.is_none());
+    let blue = idbooth::pipeline::check_with(p.clone(), &spec, Lang::En, &BackgroundChoice::Color("light-blue".into()))
+        .unwrap();
+    assert_eq!(blue.report.background.replaced_with.as_deref(), Some("light-blue"));
+    let px = blue.output.as_ref().unwrap().get_pixel(5, 5).0;
+    assert_eq!(px, [100, 197, 255]);
+    // A colour the spec does not allow is refused, not painted.
+    let red = idbooth::pipeline::check_with(p, &spec, Lang::En, &BackgroundChoice::Color("red".into())).unwrap();
+    assert!(red.report.background.kept_because.as_deref().unwrap().contains("not an allowed"));
+    // Specs that forbid edits keep the photo's own background.
+    let icao = idbooth::pipeline::check_with(
+        london("002_03.jpg").unwrap(),
+        &common::spec("icao-35x45"),
+        Lang::En,
+        &BackgroundChoice::Auto,
+    )
+    .unwrap();
+    assert!(icao.report.background.replaced_with.is_none());
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Compose: from the source photo to the output frame (crop, rotation, scale).
 
+pub mod background;
 pub mod crop;
 
 pub use crop::{Crop, CropError, Side, solve};

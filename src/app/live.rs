@@ -1,0 +1,453 @@
+//! The live path: a camera thread fills a one-frame slot (older frames are dropped), an
+//! analysis worker takes the newest frame, analyses it (Effort::Live; a segmented Still pass
+//! now and then for the background) and posts the result; the UI thread only reads the slots.
+//! Also the booth's target framing and the warnings derived from a live result. No egui here.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::Lang;
+use crate::capture::frames::{CaptureError, Frame, FrameSource};
+use crate::compose::background::BackgroundChoice;
+use crate::detect::{self, Analysis, Effort};
+use crate::geometry::Point;
+use crate::judge::{Status, Verdict};
+use crate::measure::Measurements;
+use crate::pipeline;
+use crate::pixels::Pyramid;
+use crate::spec::{Limit, Spec};
+
+/// Opens the source on the camera thread (opening a camera can take a while).
+pub type SourceFactory = Box<dyn FnOnce() -> Result<Box<dyn FrameSource>, CaptureError> + Send>;
+
+/// Every this many live analyses, one runs with segmentation to judge the background.
+const STILL_EVERY: u64 = 15;
+
+pub struct LiveResult {
+    pub seq: u64,
+    pub width: u32,
+    pub height: u32,
+    pub analysis: Analysis,
+    pub verdicts: Vec<Verdict>,
+    pub measurements: Measurements,
+    pub millis: f64,
+}
+
+#[derive(Default)]
+struct Shared {
+    latest: Mutex<Option<Arc<Frame>>>,
+    result: Mutex<Option<Arc<LiveResult>>>,
+    error: Mutex<Option<CaptureError>>,
+    info: Mutex<String>,
+    spec: Mutex<Option<(Spec, Lang)>>,
+    stop: AtomicBool,
+    frames: AtomicU64,
+    analyses: AtomicU64,
+}
+
+pub struct LiveSession {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+    started: Instant,
+}
+
+/// Called by the worker threads when something new is there (e.g. `ctx.request_repaint`).
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+impl LiveSession {
+    pub fn start(factory: SourceFactory, spec: &Spec, lang: Lang, wake: Option<Wake>) -> LiveSession {
+        let shared = Arc::new(Shared::default());
+        *shared.spec.lock().unwrap() = Some((spec.clone(), lang));
+        let wake = wake.unwrap_or_else(|| Arc::new(|| {}));
+        let (s, w) = (shared.clone(), wake.clone());
+        let camera = std::thread::Builder::new()
+            .name("idbooth-camera".into())
+            .spawn(move || camera_loop(factory, &s, &*w))
+            .expect("spawn camera thread");
+        let (s, w) = (shared.clone(), wake);
+        let worker = std::thread::Builder::new()
+            .name("idbooth-analysis".into())
+            .spawn(move || analysis_loop(&s, &*w))
+            .expect("spawn analysis thread");
+        LiveSession { shared, threads: vec![camera, worker], started: Instant::now() }
+    }
+
+    pub fn latest_frame(&self) -> Option<Arc<Frame>> {
+        self.shared.latest.lock().unwrap().clone()
+    }
+
+    pub fn latest_result(&self) -> Option<Arc<LiveResult>> {
+        self.shared.result.lock().unwrap().clone()
+    }
+
+    /// The camera's error, once it stopped.
+    pub fn error(&self) -> Option<CaptureError> {
+        self.shared.error.lock().unwrap().clone()
+    }
+
+    pub fn info(&self) -> String {
+        self.shared.info.lock().unwrap().clone()
+    }
+
+    pub fn set_spec(&self, spec: &Spec, lang: Lang) {
+        *self.shared.spec.lock().unwrap() = Some((spec.clone(), lang));
+    }
+
+    /// (frames delivered, analyses done, seconds since the start).
+    pub fn stats(&self) -> (u64, u64, f64) {
+        (
+            self.shared.frames.load(Ordering::Relaxed),
+            self.shared.analyses.load(Ordering::Relaxed),
+            self.started.elapsed().as_secs_f64(),
+        )
+    }
+
+    pub fn stop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for LiveSession {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn camera_loop(factory: SourceFactory, s: &Shared, wake: &(dyn Fn() + Send + Sync)) {
+    let mut source = match factory() {
+        Ok(src) => src,
+        Err(e) => {
+            *s.error.lock().unwrap() = Some(e);
+            wake();
+            return;
+        }
+    };
+    *s.info.lock().unwrap() = source.info();
+    while !s.stop.load(Ordering::Relaxed) {
+        match source.next_frame() {
+            Ok(frame) => {
+                *s.latest.lock().unwrap() = Some(Arc::new(frame));
+                s.frames.fetch_add(1, Ordering::Relaxed);
+                wake();
+            }
+            Err(e) => {
+                *s.error.lock().unwrap() = Some(e);
+                wake();
+                return;
+            }
+        }
+    }
+}
+
+fn analysis_loop(s: &Shared, wake: &(dyn Fn() + Send + Sync)) {
+    let mut last_seq = 0;
+    let mut background: Option<Verdict> = None;
+    while !s.stop.load(Ordering::Relaxed) {
+        let frame = s.latest.lock().unwrap().clone();
+        let Some(frame) = frame.filter(|f| f.seq != last_seq) else {
+            if s.error.lock().unwrap().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(3));
+            continue;
+        };
+        last_seq = frame.seq;
+        let Some((spec, lang)) = s.spec.lock().unwrap().clone() else { continue };
+        let n = s.analyses.load(Ordering::Relaxed);
+        let effort = if n % STILL_EVERY == STILL_EVERY - 1 { Effort::Still } else { Effort::Live };
+        let t = Instant::now();
+        let pyr = Pyramid::new(frame.image.clone(), 32);
+        let Ok(analysis) = detect::analyse(&pyr, &pipeline::detect_options(&spec, effort)) else { continue };
+        // Keep the real background: the live warning is about what stands behind the person.
+        let checked = pipeline::judge_analysis_with(&pyr, analysis, None, &spec, lang, &BackgroundChoice::Keep);
+        let mut verdicts = checked.report.rules;
+        if let Some(v) = verdicts.iter_mut().find(|v| v.id == "background_uniformity") {
+            if effort == Effort::Still {
+                background = Some(v.clone()).filter(|v| v.status != Status::NotChecked);
+            } else if let Some(b) = &background {
+                *v = b.clone();
+            }
+        }
+        let result = LiveResult {
+            seq: frame.seq,
+            width: pyr.width(),
+            height: pyr.height(),
+            analysis: checked.analysis,
+            verdicts,
+            measurements: checked.report.measurements,
+            millis: t.elapsed().as_secs_f64() * 1000.0,
+        };
+        *s.result.lock().unwrap() = Some(Arc::new(result));
+        s.analyses.fetch_add(1, Ordering::Relaxed);
+        wake();
+    }
+}
+
+/// Where the spec's output frame sits in a live frame: centred, 90 % of the frame's height.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Target {
+    /// Frame pixels per output pixel.
+    pub scale: f64,
+    /// Top-left corner of the output frame in frame pixels.
+    pub x0: f64,
+    pub y0: f64,
+}
+
+impl Target {
+    pub fn new(frame_w: f64, frame_h: f64, spec: &Spec) -> Target {
+        let (w, h) = (spec.width() as f64, spec.height() as f64);
+        let scale = (0.9 * frame_h / h).min(0.95 * frame_w / w);
+        Target { scale, x0: (frame_w - w * scale) / 2.0, y0: (frame_h - h * scale) / 2.0 }
+    }
+
+    /// A frame point in output pixels.
+    pub fn to_output(&self, p: Point) -> Point {
+        Point { x: (p.x - self.x0) / self.scale, y: (p.y - self.y0) / self.scale }
+    }
+}
+
+/// The spec's framing bands in output pixels (rows from the top; `None` where the spec is silent).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Bands {
+    pub width: f64,
+    pub height: f64,
+    pub crown: Option<(f64, f64)>,
+    pub eyes: Option<(f64, f64)>,
+    pub chin: Option<(f64, f64)>,
+    /// Allowed head heights (chin to top of head).
+    pub head: Option<(f64, f64)>,
+    /// Typical face width, for the head outline.
+    pub face_width: f64,
+}
+
+fn range(l: Option<&Limit>) -> Option<(f64, f64)> {
+    let l = l?;
+    match (l.min, l.max) {
+        (Some(a), Some(b)) => Some((a, b)),
+        (Some(a), None) => Some((a, a)),
+        (None, Some(b)) => Some((0.0, b)),
+        (None, None) => l.value.map(|v| (v, v)),
+    }
+}
+
+impl Bands {
+    pub fn new(spec: &Spec) -> Bands {
+        let g = &spec.geometry;
+        let (w, h) = (spec.width() as f64, spec.height() as f64);
+        let crown = range(g.crown_margin.as_ref());
+        let head = range(g.head_height.as_ref());
+        let eyes = range(g.eye_line_from_top.as_ref())
+            .or_else(|| range(g.eye_line_from_bottom.as_ref()).map(|(a, b)| (h - b, h - a)));
+        let chin = match (crown, head) {
+            (Some(c), Some(hh)) => {
+                let c = (c.0 + c.1) / 2.0;
+                Some((c + hh.0, c + hh.1))
+            }
+            _ => range(g.chin_margin.as_ref()).map(|(a, b)| (h - b, h - a)),
+        };
+        let head_mid = head.map_or(h * 0.6, |(a, b)| (a + b) / 2.0);
+        let face_width = g.face_width.as_ref().and_then(|l| l.middle()).unwrap_or(head_mid * 0.72);
+        Bands { width: w, height: h, crown, eyes, chin, head, face_width }
+    }
+}
+
+/// A live warning: short and actionable (texts in `ui.warn.*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Warn {
+    NoFace,
+    ManyFaces,
+    TooFar,
+    TooClose,
+    MoveUp,
+    MoveDown,
+    MoveLeft,
+    MoveRight,
+    TooDark,
+    TooBright,
+    UnevenLight,
+    Background,
+    Turned,
+    Tilted,
+    Pitched,
+    EyesClosed,
+    MouthOpen,
+}
+
+impl Warn {
+    pub fn key(self) -> &'static str {
+        match self {
+            Warn::NoFace => "warn.no_face",
+            Warn::ManyFaces => "warn.many_faces",
+            Warn::TooFar => "warn.too_far",
+            Warn::TooClose => "warn.too_close",
+            Warn::MoveUp => "warn.move_up",
+            Warn::MoveDown => "warn.move_down",
+            Warn::MoveLeft => "warn.move_left",
+            Warn::MoveRight => "warn.move_right",
+            Warn::TooDark => "warn.too_dark",
+            Warn::TooBright => "warn.too_bright",
+            Warn::UnevenLight => "warn.uneven_light",
+            Warn::Background => "warn.background",
+            Warn::Turned => "warn.turned",
+            Warn::Tilted => "warn.tilted",
+            Warn::Pitched => "warn.pitched",
+            Warn::EyesClosed => "warn.eyes_closed",
+            Warn::MouthOpen => "warn.mouth_open",
+        }
+    }
+}
+
+/// The warnings one live result raises (before smoothing).
+pub fn warnings(r: &LiveResult, spec: &Spec) -> Vec<Warn> {
+    let mut out = Vec::new();
+    let failed = |id: &str| r.verdicts.iter().find(|v| v.id == id).filter(|v| v.status == Status::Fail);
+    if r.measurements.faces > 1 {
+        out.push(Warn::ManyFaces);
+    }
+    let Some(face) = &r.analysis.main else {
+        out.push(Warn::NoFace);
+        return out;
+    };
+    if let Some(v) = failed("exposure") {
+        let q = &spec.quality.face_lightness;
+        let mid = q.middle().unwrap_or(60.0);
+        let l = r.measurements.face_lightness.or(v.value).unwrap_or(mid);
+        out.push(if l < mid { Warn::TooDark } else { Warn::TooBright });
+    }
+    for (id, w) in [
+        ("lighting_uniformity", Warn::UnevenLight),
+        ("background_uniformity", Warn::Background),
+        ("yaw", Warn::Turned),
+        ("roll", Warn::Tilted),
+        ("pitch", Warn::Pitched),
+        ("eyes_open", Warn::EyesClosed),
+        ("mouth_closed", Warn::MouthOpen),
+    ] {
+        if failed(id).is_some() {
+            out.push(w);
+        }
+    }
+    // Position and size against the booth's fixed target framing.
+    let target = Target::new(r.width as f64, r.height as f64, spec);
+    let bands = Bands::new(spec);
+    let lm = &face.landmarks;
+    let top = target.to_output(lm.head_top.point().unwrap_or(lm.skull_top));
+    let chin = target.to_output(lm.chin);
+    let eyes = target.to_output(lm.eye_mid());
+    if let Some((lo, hi)) = bands.head {
+        let head = chin.y - top.y;
+        if head < lo * 0.93 {
+            out.push(Warn::TooFar);
+        } else if head > hi * 1.07 {
+            out.push(Warn::TooClose);
+        }
+    }
+    if let Some((a, b)) = bands.eyes {
+        let tol = bands.height * 0.03;
+        if eyes.y < a - tol {
+            out.push(Warn::MoveDown);
+        } else if eyes.y > b + tol {
+            out.push(Warn::MoveUp);
+        }
+    }
+    let tol = spec.geometry.centering.as_ref().and_then(|l| l.max).unwrap_or(0.0).max(bands.width * 0.06);
+    // Camera pixels are not mirrored: a face right of centre is on the person's left.
+    if eyes.x > bands.width / 2.0 + tol {
+        out.push(Warn::MoveRight);
+    } else if eyes.x < bands.width / 2.0 - tol {
+        out.push(Warn::MoveLeft);
+    }
+    out
+}
+
+/// Shows a warning when it held in at least `need` of the last `window` analyses: no flicker.
+pub struct Smoother {
+    history: VecDeque<Vec<Warn>>,
+    window: usize,
+    need: usize,
+    last_seq: u64,
+}
+
+impl Default for Smoother {
+    fn default() -> Smoother {
+        Smoother { history: VecDeque::new(), window: 5, need: 3, last_seq: 0 }
+    }
+}
+
+impl Smoother {
+    /// Add the warnings of analysis `seq` (a repeated `seq` is ignored).
+    pub fn push(&mut self, seq: u64, warns: Vec<Warn>) {
+        if seq == self.last_seq && !self.history.is_empty() {
+            return;
+        }
+        self.last_seq = seq;
+        self.history.push_back(warns);
+        while self.history.len() > self.window {
+            self.history.pop_front();
+        }
+    }
+
+    pub fn active(&self) -> Vec<Warn> {
+        let mut all: Vec<Warn> = self.history.iter().flatten().copied().collect();
+        all.sort();
+        all.dedup();
+        let need = self.need.min(self.history.len().max(1));
+        all.retain(|w| self.history.iter().filter(|h| h.contains(w)).count() >= need);
+        all
+    }
+
+    pub fn clear(&mut self) {
+        self.history.clear();
+        self.last_seq = 0;
+    }
+
+    /// Analyses seen so far (up to the window).
+    pub fn len(&self) -> usize {
+        self.history.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.history.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_warning_needs_three_of_the_last_five() {
+        let mut s = Smoother::default();
+        s.push(1, vec![Warn::TooDark]);
+        // The first analyses count at once (need is capped by what was seen).
+        assert_eq!(s.active(), [Warn::TooDark]);
+        s.push(2, vec![]);
+        s.push(3, vec![]);
+        assert!(s.active().is_empty(), "1 of 3");
+        s.push(4, vec![Warn::TooDark]);
+        s.push(4, vec![Warn::TooDark]); // same analysis twice: ignored
+        s.push(5, vec![Warn::TooDark]);
+        assert_eq!(s.active(), [Warn::TooDark]);
+        for seq in 6..9 {
+            s.push(seq, vec![]);
+        }
+        assert!(s.active().is_empty());
+    }
+
+    #[test]
+    fn the_target_is_centred_and_bands_are_ordered() {
+        let spec = crate::spec::SpecBook::builtin().get(crate::spec::DEFAULT_SPEC).unwrap().clone();
+        let t = Target::new(640.0, 480.0, &spec);
+        assert!((t.y0 - 24.0).abs() < 1e-9);
+        assert!((t.x0 * 2.0 + spec.width() as f64 * t.scale - 640.0).abs() < 1e-9);
+        let b = Bands::new(&spec);
+        let (c, e, ch) = (b.crown.unwrap(), b.eyes.unwrap(), b.chin.unwrap());
+        assert!(c.1 < e.0 && e.1 < ch.0 && ch.1 < b.height, "{b:?}");
+    }
+}

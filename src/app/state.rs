@@ -1,0 +1,265 @@
+//! The booth's data, apart from how it is drawn: the checked still, the applicant form, the
+//! export, the remembered settings. No egui here.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::text::{t, ta};
+use crate::Lang;
+use crate::capture::Portrait;
+use crate::detect::{self, Analysis, Effort};
+use crate::export::{self, Applicant, Saved};
+use crate::judge::Status;
+use crate::pipeline::{self, Checked, Report};
+use crate::pixels::Pyramid;
+use crate::spec::Spec;
+
+/// A still photo, analysed once (the slow part) and judged against the current spec and
+/// language (cheap: re-run on every change of either).
+pub struct Still {
+    pub pyr: Arc<Pyramid>,
+    pub analysis: Analysis,
+    pub checked: Checked,
+    pub path: Option<String>,
+}
+
+impl Still {
+    /// Detect and judge: the slow path, run on a worker thread.
+    pub fn check(portrait: Portrait, spec: &Spec, lang: Lang) -> Result<Still, String> {
+        let path = portrait.path.as_ref().map(|p| p.display().to_string());
+        let pyr = Arc::new(Pyramid::new(portrait.image, 32));
+        let analysis =
+            detect::analyse(&pyr, &pipeline::detect_options(spec, Effort::Still)).map_err(|e| e.to_string())?;
+        let checked = pipeline::judge_analysis(&pyr, analysis.clone(), path.clone(), spec, lang);
+        Ok(Still { pyr, analysis, checked, path })
+    }
+
+    /// Judge again for another spec or language (no detection).
+    pub fn rejudge(&mut self, spec: &Spec, lang: Lang) {
+        self.checked = pipeline::judge_analysis(&self.pyr, self.analysis.clone(), self.path.clone(), spec, lang);
+    }
+
+    pub fn report(&self) -> &Report {
+        &self.checked.report
+    }
+
+    /// A face was found (otherwise the window shows a message instead of a checklist).
+    pub fn has_face(&self) -> bool {
+        self.analysis.main.is_some()
+    }
+}
+
+/// Document types on the form (`Applicant.document`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Document {
+    #[default]
+    Passport,
+    HkMacau,
+    Taiwan,
+    Other,
+}
+
+impl Document {
+    pub const ALL: [Document; 4] = [Document::Passport, Document::HkMacau, Document::Taiwan, Document::Other];
+
+    /// The id written into the summary.
+    pub fn id(self) -> &'static str {
+        match self {
+            Document::Passport => "passport",
+            Document::HkMacau => "hk-macau-permit",
+            Document::Taiwan => "taiwan-permit",
+            Document::Other => "other",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> String {
+        let key = match self {
+            Document::Passport => "form.passport",
+            Document::HkMacau => "form.hk_macau",
+            Document::Taiwan => "form.taiwan",
+            Document::Other => "form.other",
+        };
+        t(lang, key)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Form {
+    pub name: String,
+    pub document: Document,
+    pub city: String,
+    pub phone: String,
+    pub notes: String,
+    /// Staff's reason for exporting despite a failed rule (empty: no override).
+    pub override_reason: String,
+}
+
+impl Form {
+    /// Labels of the required fields left empty.
+    pub fn missing(&self, lang: Lang) -> Vec<String> {
+        [("form.name", &self.name), ("form.city", &self.city), ("form.phone", &self.phone)]
+            .into_iter()
+            .filter(|(_, v)| v.trim().is_empty())
+            .map(|(k, _)| t(lang, k))
+            .collect()
+    }
+
+    pub fn phone_ok(&self) -> bool {
+        let p = self.phone.trim();
+        let digits = p.chars().filter(char::is_ascii_digit).count();
+        (6..=20).contains(&digits) && p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+    }
+
+    /// The first problem with the form, in `lang`.
+    pub fn validate(&self, lang: Lang) -> Result<(), String> {
+        let missing = self.missing(lang);
+        if !missing.is_empty() {
+            return Err(ta(lang, "form.missing", &[("fields", missing.join(", "))]));
+        }
+        if !self.phone_ok() {
+            return Err(t(lang, "form.bad_phone"));
+        }
+        Ok(())
+    }
+
+    pub fn applicant(&self) -> Applicant {
+        let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        Applicant {
+            name: opt(&self.name),
+            document: Some(self.document.id().to_string()),
+            city: opt(&self.city),
+            phone: opt(&self.phone),
+            notes: opt(&self.notes),
+            override_reason: opt(&self.override_reason),
+        }
+    }
+}
+
+/// Titles of the failed rules (or the report's problem when no single rule is to blame).
+pub fn blocking(report: &Report) -> Vec<String> {
+    let mut v: Vec<String> =
+        report.rules.iter().filter(|r| r.status == Status::Fail).map(|r| r.title.clone()).collect();
+    if v.is_empty()
+        && let Some(p) = &report.problem
+    {
+        v.push(p.clone());
+    }
+    v
+}
+
+/// `idbooth-<spec>-<YYYYMMDD-HHMMSS>.jpg` and `.json` in `dir` (a counter avoids overwriting).
+pub fn export_paths(dir: &Path, spec: &Spec) -> (PathBuf, PathBuf) {
+    let stamp: String = export::utc_now().chars().filter(|c| c.is_ascii_digit()).collect();
+    let stamp = format!("{}-{}", &stamp[..8.min(stamp.len())], &stamp[8.min(stamp.len())..]);
+    for n in 0.. {
+        let stem =
+            if n == 0 { format!("idbooth-{}-{stamp}", spec.id) } else { format!("idbooth-{}-{stamp}-{n}", spec.id) };
+        let photo = dir.join(format!("{stem}.jpg"));
+        if !photo.exists() {
+            return (photo, dir.join(format!("{stem}.json")));
+        }
+    }
+    unreachable!()
+}
+
+/// Validate, apply the override rule, and write the JPEG and the summary.
+pub fn export(still: &Still, spec: &Spec, form: &Form, dir: &Path, lang: Lang) -> Result<Saved, String> {
+    let Some(output) = &still.checked.output else { return Err(t(lang, "form.no_result")) };
+    form.validate(lang)?;
+    let report = still.report();
+    if !report.passed && form.override_reason.trim().is_empty() {
+        let rules = blocking(report).join(", ");
+        return Err(format!("{} {}", ta(lang, "form.blocked", &[("rules", rules)]), t(lang, "form.override_hint")));
+    }
+    let mut applicant = form.applicant();
+    if report.passed {
+        applicant.override_reason = None;
+    }
+    std::fs::create_dir_all(dir).map_err(|e| ta(lang, "form.export_error", &[("error", e.to_string())]))?;
+    let (photo, summary) = export_paths(dir, spec);
+    export::save(output, report, spec, &applicant, &photo, &summary)
+        .map_err(|e| ta(lang, "form.export_error", &[("error", e.to_string())]))
+}
+
+/// What the window remembers between runs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Settings {
+    pub camera: Option<u32>,
+    pub resolution: (u32, u32),
+    pub mirror: bool,
+    pub lang: Option<Lang>,
+    pub spec: Option<String>,
+    pub folder: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { camera: None, resolution: (1280, 720), mirror: true, lang: None, spec: None, folder: None }
+    }
+}
+
+impl Settings {
+    /// `$XDG_CONFIG_HOME/idbooth/gui.json` (or `~/.config/…`).
+    pub fn default_path() -> Option<PathBuf> {
+        let base = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+        Some(base.join("idbooth/gui.json"))
+    }
+
+    pub fn load(path: &Path) -> Settings {
+        std::fs::read(path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+    }
+
+    pub fn save(&self, path: &Path) {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if let Ok(json) = serde_json::to_vec_pretty(self) {
+            let _ = export::write_atomic(path, &json);
+        }
+    }
+}
+
+/// Where exports go unless the person picks a folder: ~/Pictures/idbooth, else ./idbooth-export.
+pub fn default_folder() -> PathBuf {
+    match std::env::var_os("HOME").map(PathBuf::from) {
+        Some(home) if home.join("Pictures").is_dir() => home.join("Pictures/idbooth"),
+        Some(home) => home.join("idbooth"),
+        None => PathBuf::from("idbooth-export"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_names_missing_fields_and_checks_the_phone() {
+        let mut f = Form::default();
+        assert_eq!(f.missing(Lang::En), ["Name", "City of application", "Phone"]);
+        f.name = "张三".into();
+        f.city = "深圳".into();
+        f.phone = "12ab".into();
+        assert!(f.validate(Lang::En).unwrap_err().contains("phone"));
+        f.phone = "+86 138-0000-0000".into();
+        assert!(f.validate(Lang::Zh).is_ok());
+        let a = f.applicant();
+        assert_eq!(a.document.as_deref(), Some("passport"));
+        assert_eq!(a.notes, None);
+    }
+
+    #[test]
+    fn settings_round_trip() {
+        let dir = std::env::temp_dir().join(format!("idbooth-settings-{}", std::process::id()));
+        let p = dir.join("gui.json");
+        let s = Settings { camera: Some(2), lang: Some(Lang::Zh), ..Settings::default() };
+        s.save(&p);
+        assert_eq!(Settings::load(&p), s);
+        assert_eq!(Settings::load(&dir.join("none.json")), Settings::default());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
