@@ -96,6 +96,10 @@ pub fn print_report(r: &Report, lang: Lang) {
         (None, Some(why)) => println!("  background judged as photographed: {why}"),
         _ => {}
     }
+    if let Some(t) = &r.tone {
+        let wb = t.white_balance.map(|g| format!("{g:.3}")).join("/");
+        println!("  tone: exposure {:+.2} EV, white balance R/G/B ×{wb}", t.exposure_ev);
+    }
     for v in &r.rules {
         let range = match (v.min, v.max) {
             (Some(a), Some(b)) => format!("[{a}–{b}]"),

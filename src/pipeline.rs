@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::Lang;
 use crate::capture::Portrait;
 use crate::compose::background::{self, BackgroundChoice};
+use crate::compose::tone;
 use crate::compose::{self, Crop, CropError, Side};
 use crate::detect::{self, Analysis, DetectOptions, Effort, HeadTop, VisionError};
 use crate::geometry::Point;
@@ -71,6 +72,8 @@ pub struct Report {
     pub measurements: Measurements,
     /// What was done to the background before judging.
     pub background: BackgroundReport,
+    /// Global exposure / white-balance correction applied (only where the spec allows edits).
+    pub tone: Option<tone::ToneCorrection>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -153,6 +156,7 @@ pub fn judge_analysis_with(
     let mut output = None;
     let mut crop_sides: Vec<Side> = Vec::new();
     let mut bg_report = BackgroundReport::default();
+    let mut tone_report = None;
 
     if let Some(face) = &analysis.main {
         measure::pose_and_expression(face, &mut m);
@@ -175,6 +179,7 @@ pub fn judge_analysis_with(
                 let mut out = compose::render(pyr, &c, spec);
                 let frame_to_photo = c.transform.inverse();
                 let mut captured_highlights = None;
+                let mut tone_applied = None;
                 measure::geometry(face, &c.transform, spec, &mut m);
                 let (person, report) = match analysis.mask.as_ref() {
                     None => (None, BackgroundReport { replaced_with: None, kept_because: Some("live frame".into()) }),
@@ -182,8 +187,12 @@ pub fn judge_analysis_with(
                         Ok((c, background::matte(pyr, &frame_to_photo, &out).map_err(|e| e.to_string())?))
                     }) {
                         Ok((colour, person)) => {
-                            // Exposure belongs to the capture: a white backdrop painted in must
-                            // not hide an underexposed photo.
+                            // Global tone first (measured on the person and the old backdrop),
+                            // then the new background; exposure is judged before the painted
+                            // backdrop could hide an underexposed photo.
+                            let t = tone::estimate(&out, &person, spec);
+                            out = tone::apply(&out, &t);
+                            tone_applied = Some(t);
                             captured_highlights = measure::highlights(&out);
                             out = background::replace(&out, &person, colour.rgb);
                             (
@@ -198,6 +207,7 @@ pub fn judge_analysis_with(
                     },
                 };
                 bg_report = report;
+                tone_report = tone_applied.filter(|t| !t.is_identity());
                 measure::photographic(face, &c.transform, &out, person.as_ref(), spec, &mut m);
                 if captured_highlights.is_some() {
                     m.highlights = captured_highlights;
@@ -281,6 +291,7 @@ pub fn judge_analysis_with(
         problem,
         measurements: m,
         background: bg_report,
+        tone: tone_report,
     };
     Checked { report, output, analysis, crop }
 }

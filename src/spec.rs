@@ -227,6 +227,10 @@ pub struct ComposeSpec {
     /// Largest strip at the bottom of the frame (fraction of its height) that may be filled by
     /// extending the photo's bottom edge (shirt), when the photo ends just below the shoulders.
     pub bottom_fill: Limit,
+    /// Largest white-balance change per channel (fraction, linear light).
+    pub white_balance_gain: Limit,
+    /// Largest global exposure increase, in stops.
+    pub exposure_ev: Limit,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -888,7 +888,9 @@ fn checklist(ui: &mut egui::Ui, lang: Lang, report: &crate::pipeline::Report) {
         ui.end_row();
         for v in &report.rules {
             ui.label(&v.title);
-            let value = v.value.map(|x| format!("{x} {}", v.unit)).unwrap_or_else(|| "—".into());
+            // Counts need no unit ("1", not "1 faces": the rule's title says what is counted).
+            let unit = if v.unit == "faces" { "" } else { v.unit.as_str() };
+            let value = v.value.map(|x| format!("{x} {unit}")).unwrap_or_else(|| "—".into());
             ui.label(value);
             let range = match (v.min, v.max) {
                 (Some(a), Some(b)) if a == b => format!("{a}"),

@@ -2,6 +2,7 @@
 
 pub mod background;
 pub mod crop;
+pub mod tone;
 
 pub use crop::{Crop, CropError, Side, solve};
 
