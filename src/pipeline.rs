@@ -14,7 +14,7 @@ use crate::geometry::Point;
 use crate::i18n::tr;
 use crate::judge::{self, Status, Verdict};
 use crate::measure::{self, Measurements};
-use crate::pixels::Pyramid;
+use crate::pixels::{PlacedMap, Pyramid};
 use crate::spec::Spec;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,7 +180,7 @@ pub fn judge_analysis_with(
                 let frame_to_photo = c.transform.inverse();
                 let mut captured_highlights = None;
                 let mut tone_applied = None;
-                measure::geometry(face, &c.transform, spec, &mut m);
+                let mut refined_face = None;
                 let (person, report) = match analysis.mask.as_ref() {
                     None => (None, BackgroundReport { replaced_with: None, kept_because: Some("live frame".into()) }),
                     Some(mask) => match background_colour(spec, bg).and_then(|c| {
@@ -195,6 +195,13 @@ pub fn judge_analysis_with(
                             tone_applied = Some(t);
                             captured_highlights = measure::highlights(&out);
                             out = background::replace(&out, &person, colour.rgb);
+                            // Measure the top of the hair on the export-resolution matte.
+                            let placed = PlacedMap { map: person.clone(), map_to_photo: frame_to_photo };
+                            if let top @ HeadTop::Found { .. } = detect::landmarks::head_top(&placed, &face.landmarks) {
+                                let mut f = face.clone();
+                                f.landmarks.head_top = top;
+                                refined_face = Some(f);
+                            }
                             (
                                 Some(person),
                                 BackgroundReport { replaced_with: Some(colour.name.clone()), kept_because: None },
@@ -207,6 +214,7 @@ pub fn judge_analysis_with(
                     },
                 };
                 bg_report = report;
+                measure::geometry(refined_face.as_ref().unwrap_or(face), &c.transform, spec, &mut m);
                 tone_report = tone_applied.filter(|t| !t.is_identity());
                 measure::photographic(face, &c.transform, &out, person.as_ref(), spec, &mut m);
                 if captured_highlights.is_some() {

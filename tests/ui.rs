@@ -87,6 +87,14 @@ fn open_check_switch_spec_and_language_fill_the_form_and_export() {
     for v in &report.rules {
         assert!(!h.query_all_by_label(&v.title).collect::<Vec<_>>().is_empty(), "no row for {}", v.title);
     }
+    // The background: replaced as the spec allows; "keep" re-judges the photo as it was taken.
+    assert!(report.background.replaced_with.is_some(), "{:?}", report.background);
+    h.get_by_role_and_label(Role::ComboBox, "Background").click();
+    h.run();
+    h.get_by_label("Keep the original").click();
+    h.run();
+    assert!(h.state().still().unwrap().report().background.replaced_with.is_none());
+
     let book = SpecBook::load();
     let first = book.get("cn-exit-entry").unwrap();
     assert_eq!(h.state().result_size(), Some((first.width(), first.height())));

@@ -21,6 +21,7 @@ use egui::{Color32, RichText, TextureHandle, TextureOptions, pos2, vec2};
 use crate::Lang;
 use crate::capture::frames::{CaptureError, FrameSource, RecordedFrames};
 use crate::capture::{Portrait, decode_photo, load_photo};
+use crate::compose::background::BackgroundChoice;
 use crate::judge::Status;
 use crate::spec::{DEFAULT_SPEC, Spec, SpecBook};
 use live::{LiveSession, Smoother, SourceFactory, Target, Warn};
@@ -86,6 +87,8 @@ pub struct BoothApp {
     pub folder: PathBuf,
     pub mirror: bool,
     pub show_guides: bool,
+    /// Background of the result: replaced as the spec allows, kept, or a chosen allowed colour.
+    pub background: BackgroundChoice,
     settings: Settings,
     settings_path: Option<PathBuf>,
     picker: Box<dyn FilePicker>,
@@ -127,6 +130,7 @@ impl BoothApp {
             folder: settings.folder.clone().unwrap_or_else(state::default_folder),
             mirror: settings.mirror,
             show_guides: true,
+            background: BackgroundChoice::Auto,
             settings,
             settings_path: opts.settings.clone(),
             picker,
@@ -188,8 +192,9 @@ impl BoothApp {
         self.last_export = None;
         let (tx, rx) = std::sync::mpsc::channel();
         let (spec, lang, ctx) = (self.spec().clone(), self.lang, self.wake_ctx.clone());
+        let bg = self.background.clone();
         std::thread::spawn(move || {
-            let _ = tx.send(Still::check(portrait, &spec, lang));
+            let _ = tx.send(Still::check(portrait, &spec, lang, &bg));
             if let Some(ctx) = ctx {
                 ctx.request_repaint();
             }
@@ -236,8 +241,15 @@ impl BoothApp {
 
     fn on_spec_or_lang_change(&mut self) {
         let (spec, lang) = (self.spec().clone(), self.lang);
+        // A colour the new spec does not allow falls back to the spec's own choice.
+        if let BackgroundChoice::Color(name) = &self.background
+            && spec.background_color(name).is_none()
+        {
+            self.background = BackgroundChoice::Auto;
+        }
+        let bg = self.background.clone();
         if let StillState::Done(s) = &mut self.still {
-            s.rejudge(&spec, lang);
+            s.rejudge(&spec, lang, &bg);
             self.still_gen += 1;
         }
         if let Some(l) = &self.live {
@@ -691,6 +703,7 @@ impl BoothApp {
             });
         }
         let mut retake = false;
+        let mut new_bg = self.background.clone();
         egui::Panel::left("result").min_size(360.0).show(ui, |ui| {
             ui.add_space(6.0);
             ui.heading(t(lang, "result"));
@@ -725,6 +738,28 @@ impl BoothApp {
                     &[("w", out.width().to_string()), ("h", out.height().to_string()), ("dpi", spec.dpi().to_string())],
                 ));
                 ui.checkbox(&mut self.show_guides, t(lang, "guides"));
+                let label = ui.label(t(lang, "background"));
+                let name = |b: &BackgroundChoice| match b {
+                    BackgroundChoice::Auto => t(lang, "bg_auto"),
+                    BackgroundChoice::Keep => t(lang, "bg_keep"),
+                    BackgroundChoice::Color(c) => spec.background_color(c).map_or(c.clone(), |c| match lang {
+                        Lang::Zh => c.name_zh.clone().unwrap_or_else(|| c.name.clone()),
+                        Lang::En => c.name.replace('-', " "),
+                    }),
+                };
+                let mut choices = vec![BackgroundChoice::Auto, BackgroundChoice::Keep];
+                if spec.background.replace_allowed.value.unwrap_or(0.0) > 0.0 {
+                    choices.extend(spec.background.colors.iter().map(|c| BackgroundChoice::Color(c.name.clone())));
+                }
+                egui::ComboBox::from_id_salt("background")
+                    .selected_text(name(&self.background))
+                    .show_ui(ui, |ui| {
+                        for c in &choices {
+                            ui.selectable_value(&mut new_bg, c.clone(), name(c));
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
             }
             ui.add_space(8.0);
             if ui.button(RichText::new(t(lang, "retake")).size(18.0)).clicked() {
@@ -740,6 +775,10 @@ impl BoothApp {
                 }
             });
         });
+        if new_bg != self.background {
+            self.background = new_bg;
+            self.on_spec_or_lang_change();
+        }
         if retake {
             self.retake();
         }
@@ -834,7 +873,7 @@ impl BoothApp {
         let passed = still.report().passed;
         if !passed {
             ui.add_space(6.0);
-            let blocked = state::blocking(still.report()).join(", ");
+            let blocked = state::blocking(still.report()).join(&t(lang, "list_sep"));
             ui.colored_label(red, ta(lang, "form.blocked", &[("rules", blocked)]));
             ui.label(t(lang, "form.override_hint"));
             ui.horizontal(|ui| {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::text::{t, ta};
 use crate::Lang;
 use crate::capture::Portrait;
+use crate::compose::background::BackgroundChoice;
 use crate::detect::{self, Analysis, Effort};
 use crate::export::{self, Applicant, Saved};
 use crate::judge::Status;
@@ -27,18 +28,19 @@ pub struct Still {
 
 impl Still {
     /// Detect and judge: the slow path, run on a worker thread.
-    pub fn check(portrait: Portrait, spec: &Spec, lang: Lang) -> Result<Still, String> {
+    pub fn check(portrait: Portrait, spec: &Spec, lang: Lang, bg: &BackgroundChoice) -> Result<Still, String> {
         let path = portrait.path.as_ref().map(|p| p.display().to_string());
         let pyr = Arc::new(Pyramid::new(portrait.image, 32));
         let analysis =
             detect::analyse(&pyr, &pipeline::detect_options(spec, Effort::Still)).map_err(|e| e.to_string())?;
-        let checked = pipeline::judge_analysis(&pyr, analysis.clone(), path.clone(), spec, lang);
+        let checked = pipeline::judge_analysis_with(&pyr, analysis.clone(), path.clone(), spec, lang, bg);
         Ok(Still { pyr, analysis, checked, path })
     }
 
-    /// Judge again for another spec or language (no detection).
-    pub fn rejudge(&mut self, spec: &Spec, lang: Lang) {
-        self.checked = pipeline::judge_analysis(&self.pyr, self.analysis.clone(), self.path.clone(), spec, lang);
+    /// Judge again for another spec, language or background (no detection).
+    pub fn rejudge(&mut self, spec: &Spec, lang: Lang, bg: &BackgroundChoice) {
+        self.checked =
+            pipeline::judge_analysis_with(&self.pyr, self.analysis.clone(), self.path.clone(), spec, lang, bg);
     }
 
     pub fn report(&self) -> &Report {
@@ -116,7 +118,7 @@ impl Form {
     pub fn validate(&self, lang: Lang) -> Result<(), String> {
         let missing = self.missing(lang);
         if !missing.is_empty() {
-            return Err(ta(lang, "form.missing", &[("fields", missing.join(", "))]));
+            return Err(ta(lang, "form.missing", &[("fields", missing.join(&t(lang, "list_sep")))]));
         }
         if !self.phone_ok() {
             return Err(t(lang, "form.bad_phone"));
@@ -170,7 +172,7 @@ pub fn export(still: &Still, spec: &Spec, form: &Form, dir: &Path, lang: Lang) -
     form.validate(lang)?;
     let report = still.report();
     if !report.passed && form.override_reason.trim().is_empty() {
-        let rules = blocking(report).join(", ");
+        let rules = blocking(report).join(&t(lang, "list_sep"));
         return Err(format!("{} {}", ta(lang, "form.blocked", &[("rules", rules)]), t(lang, "form.override_hint")));
     }
     let mut applicant = form.applicant();
