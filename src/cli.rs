@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use idbooth::Lang;
-use idbooth::capture::{Portrait, decode_photo, load_photo};
+use idbooth::capture::{decode_photo, load_photo};
 use idbooth::detect::{self, Effort};
 use idbooth::export::{self, Applicant};
 use idbooth::geometry::median;
@@ -219,7 +219,6 @@ pub fn bench(photo: Option<&Path>, runs: usize) -> anyhow::Result<u8> {
         Ok(())
     });
     println!("12 MP JPEG bytes → checked, encoded file:  {ms:.0} ms");
-    let _: &Portrait = &portrait;
     Ok(0)
 }
 

@@ -146,12 +146,6 @@ fn camera_loop(factory: SourceFactory, s: &Shared, wake: &(dyn Fn() + Send + Syn
 }
 
 fn analysis_loop(s: &Shared, wake: &(dyn Fn() + Send + Sync)) {
-    // The preview must stay fluid when both compete for the CPU: analysis yields to the UI.
-    #[cfg(target_os = "linux")]
-    // SAFETY: plain system call; on Linux, PRIO_PROCESS with id 0 changes the calling thread only.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-    }
     let mut last_seq = 0;
     let mut background: Option<Verdict> = None;
     while !s.stop.load(Ordering::Relaxed) {
