@@ -248,7 +248,8 @@ pub fn judge_analysis_with(
         let mut explained = false;
         for v in rules.iter_mut().filter(|v| judge::GEOMETRY_RULES.contains(&v.id.as_str())) {
             let edge_rule = crop_sides.iter().any(|side| edge_rule(*side) == v.id);
-            if crop.is_none() && edge_rule {
+            if edge_rule && m.head_top_problem.is_none() && (crop.is_none() || v.status == Status::Fail) {
+                // The edge is the reason this margin is short: say that, once.
                 v.status = Status::Fail;
                 v.message = edge_text.join(" ");
             } else if v.status == Status::Fail && m.head_top_problem.is_none() {

@@ -167,8 +167,8 @@ fn background_estimate(out: &RgbImage, alpha: &FloatMap) -> Vec<f32> {
         let (mut s, mut n) = ([0f64; 3], 0f64);
         for (k, px) in out.pixels().enumerate() {
             if weight[k] > 0.0 {
-                for c in 0..3 {
-                    s[c] += px.0[c] as f64;
+                for (acc, v) in s.iter_mut().zip(px.0) {
+                    *acc += v as f64;
                 }
                 n += 1.0;
             }

@@ -35,8 +35,8 @@ pub fn estimate(out: &RgbImage, person: &FloatMap, spec: &Spec) -> ToneCorrectio
     let mut chroma = 0f64;
     for (k, px) in out.pixels().enumerate() {
         if person.data[k] < 0.05 {
-            for c in 0..3 {
-                sum[c] += lin(px.0[c]);
+            for (acc, v) in sum.iter_mut().zip(px.0) {
+                *acc += lin(v);
             }
             let l = lab(px.0);
             chroma += (l[1] as f64).hypot(l[2] as f64);
