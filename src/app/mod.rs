@@ -983,5 +983,5 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
             Ok(Box::new(BoothApp::new(opts, Box::new(SystemPicker))))
         }),
     )
-    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}\n(no desktop here? the command line works without one: idbooth check PHOTO, idbooth --help)"))
 }
