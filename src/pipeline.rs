@@ -196,14 +196,17 @@ pub fn judge_analysis_with(
                             captured_highlights = measure::highlights(&out);
                             out = background::replace(&out, &person, colour.rgb);
                             // Measure the top of the hair on the export-resolution matte.
-                            let placed = PlacedMap { map: person.clone(), map_to_photo: frame_to_photo };
+                            let placed = PlacedMap { map: person, map_to_photo: frame_to_photo };
                             if let top @ HeadTop::Found { .. } = detect::landmarks::head_top(&placed, &face.landmarks) {
                                 let mut f = face.clone();
                                 f.landmarks.head_top = top;
                                 refined_face = Some(f);
                             }
+                            // Judge the new background through the independent head-region
+                            // mask, not the matte that painted it: leftovers of the old
+                            // background then count against it.
                             (
-                                Some(person),
+                                Some(measure::person_on_frame(mask, &c.transform, out.width(), out.height())),
                                 BackgroundReport { replaced_with: Some(colour.name.clone()), kept_because: None },
                             )
                         }
