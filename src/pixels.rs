@@ -241,6 +241,12 @@ pub fn lab(rgb: [u8; 3]) -> [f32; 3] {
     [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
 }
 
+/// Linear light (0–1) of an sRGB channel value (table lookup).
+#[inline]
+pub fn to_linear(v: u8) -> f32 {
+    SRGB_TO_LINEAR[v as usize]
+}
+
 /// CIE L* (0–100) of an sRGB pixel.
 pub fn lightness(rgb: [u8; 3]) -> f32 {
     LIGHTNESS[luma_index(rgb)]
