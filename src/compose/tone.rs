@@ -34,7 +34,9 @@ pub fn estimate(out: &RgbImage, person: &FloatMap, spec: &Spec) -> ToneCorrectio
     let (mut sum, mut n) = ([0f64; 3], 0usize);
     let mut chroma = 0f64;
     // Every other pixel of every other row is plenty for a mean.
-    for (k, px) in out.pixels().enumerate().filter(|(k, _)| (k % 2 == 0) && (k / out.width() as usize) % 2 == 0) {
+    for (k, px) in
+        out.pixels().enumerate().filter(|(k, _)| k.is_multiple_of(2) && (k / out.width() as usize).is_multiple_of(2))
+    {
         if person.data[k] < 0.05 {
             for (acc, v) in sum.iter_mut().zip(px.0) {
                 *acc += lin(v);
