@@ -19,9 +19,6 @@ impl Point {
     pub fn mid(self, o: Point) -> Point {
         Point::new((self.x + o.x) / 2.0, (self.y + o.y) / 2.0)
     }
-    pub fn lerp(self, o: Point, t: f64) -> Point {
-        Point::new(self.x + (o.x - self.x) * t, self.y + (o.y - self.y) * t)
-    }
     pub fn plus(self, o: Point) -> Point {
         Point::new(self.x + o.x, self.y + o.y)
     }
@@ -41,9 +38,6 @@ impl Point {
     pub fn rotate(self, a: f64) -> Point {
         let (s, c) = a.sin_cos();
         Point::new(c * self.x - s * self.y, s * self.x + c * self.y)
-    }
-    pub fn as_array(self) -> [f64; 2] {
-        [self.x, self.y]
     }
 }
 

@@ -169,7 +169,6 @@ pub fn photographic(
         }
     }
 
-    m.highlights = highlights(out);
     m.smile = teeth_share(out, &idx::LIPS_INNER.iter().map(|&i| to_out(i)).collect::<Vec<_>>());
 
     // Sharpness: RMS of the Laplacian of L* around the eyes, where a sharp photo has detail.

@@ -220,9 +220,8 @@ pub fn judge_analysis_with(
                 measure::geometry(refined_face.as_ref().unwrap_or(face), &c.transform, spec, &mut m);
                 tone_report = tone_applied.filter(|t| !t.is_identity());
                 measure::photographic(face, &c.transform, &out, person.as_ref(), spec, &mut m);
-                if captured_highlights.is_some() {
-                    m.highlights = captured_highlights;
-                }
+                // Exposure belongs to the capture: measured on the frame before a painted backdrop.
+                m.highlights = captured_highlights.or_else(|| measure::highlights(&out));
                 output = Some(out);
                 crop = Some(c);
             }

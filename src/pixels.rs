@@ -1,7 +1,7 @@
 //! Pixel plumbing shared by the stages: a halving pyramid (cheap, alias-free downsampling of
 //! 12 MP photos), affine sampling from it, and colour conversions (sRGB → CIE L*a*b*).
 
-use image::{GrayImage, RgbImage};
+use image::RgbImage;
 use rayon::prelude::*;
 
 use crate::geometry::{Point, Similarity};
@@ -29,9 +29,6 @@ impl Pyramid {
     }
     pub fn base(&self) -> &RgbImage {
         &self.levels[0]
-    }
-    pub fn into_base(self) -> RgbImage {
-        self.levels.into_iter().next().expect("pyramid has a base")
     }
     pub fn width(&self) -> u32 {
         self.levels[0].width()
@@ -204,11 +201,6 @@ impl FloatMap {
         let top = self.get(x0, y0) * (1.0 - fx) + self.get(x1, y0) * fx;
         let bot = self.get(x0, y1) * (1.0 - fx) + self.get(x1, y1) * fx;
         top * (1.0 - fy) + bot * fy
-    }
-    pub fn to_gray(&self) -> GrayImage {
-        GrayImage::from_fn(self.w as u32, self.h as u32, |x, y| {
-            image::Luma([(self.get(x as usize, y as usize).clamp(0.0, 1.0) * 255.0).round() as u8])
-        })
     }
 }
 

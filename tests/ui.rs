@@ -56,6 +56,17 @@ fn app(photo: Option<PathBuf>, folder: Option<PathBuf>) -> BoothApp {
 }
 
 /// Step until the still check is done (the UI keeps drawing meanwhile).
+/// Wait until the live session has stopped (its source failed or ran out).
+fn wait_live_ends(h: &mut Harness<'_, BoothApp>) {
+    let t = Instant::now();
+    while h.state().is_live() {
+        assert!(t.elapsed() < Duration::from_secs(10), "the live session did not stop");
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    h.run();
+}
+
 fn wait_checked(h: &mut Harness<'_, BoothApp>) {
     let t = Instant::now();
     h.step();
@@ -306,13 +317,7 @@ fn camera_errors_show_a_message_and_the_file_path_still_works() {
     h.state_mut().set_live_source(Box::new(|| {
         Box::new(|| Err::<Box<dyn FrameSource>, _>(CaptureError::Busy("/dev/video0".into())))
     }));
-    let t = Instant::now();
-    while h.state().is_live() {
-        assert!(t.elapsed() < Duration::from_secs(10));
-        std::thread::sleep(Duration::from_millis(10));
-        h.step();
-    }
-    h.run();
+    wait_live_ends(&mut h);
     h.get_by_label_contains("Camera problem");
     // Unplugged mid-preview: the source stops delivering.
     let good = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
@@ -320,13 +325,7 @@ fn camera_errors_show_a_message_and_the_file_path_still_works() {
         let frames = vec![good.clone(); 3];
         Box::new(move || Ok(Box::new(RecordedFrames::new(frames, 30.0).once()) as Box<dyn FrameSource>))
     }));
-    let t = Instant::now();
-    while h.state().is_live() {
-        assert!(t.elapsed() < Duration::from_secs(10));
-        std::thread::sleep(Duration::from_millis(10));
-        h.step();
-    }
-    h.run();
+    wait_live_ends(&mut h);
     h.get_by_label_contains("Camera problem");
     h.get_all_by_label("Open photo…").next().unwrap().click();
     wait_checked(&mut h);

@@ -138,14 +138,13 @@ pub fn weighted_nms(mut dets: Vec<Detection>, iou: f64) -> Vec<Detection> {
     out
 }
 
-/// Merge detections from several nets: the same face found twice counts once.
+/// Merge detections from several nets: the same face found twice counts once (the caller orders them).
 pub fn merge(mut a: Vec<Detection>, b: Vec<Detection>) -> Vec<Detection> {
     for d in b {
         if !a.iter().any(|x| x.iou(&d) > 0.3 || x.center().dist(d.center()) < x.width().min(d.width()) * 0.5) {
             a.push(d);
         }
     }
-    a.sort_by(|x, y| (y.width() * y.score as f64).total_cmp(&(x.width() * x.score as f64)));
     a
 }
 
