@@ -3,12 +3,11 @@
 //! Run: `cargo bench` (or `idbooth bench` for a quick table).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use idbooth::Lang;
 use idbooth::capture::decode_photo;
 use idbooth::detect::{self, Effort};
 use idbooth::export;
-use idbooth::pipeline;
 use idbooth::pixels::Pyramid;
+use idbooth::session::{self, JudgeOptions, Session};
 use idbooth::spec::SpecBook;
 
 fn benches(c: &mut Criterion) {
@@ -21,7 +20,7 @@ fn benches(c: &mut Criterion) {
     let frame = image::imageops::resize(&sample.image, 410, 480, image::imageops::FilterType::Triangle);
     let mut canvas = image::RgbImage::from_pixel(640, 480, image::Rgb([120, 120, 120]));
     image::imageops::overlay(&mut canvas, &frame, 115, 0);
-    let live = pipeline::detect_options(&spec, Effort::Live);
+    let live = session::detect_options(&spec, Effort::Live);
     c.bench_function("live_frame_640x480_detect_landmarks", |b| {
         b.iter(|| detect::analyse(&Pyramid::new(canvas.clone(), 32), &live).unwrap())
     });
@@ -33,10 +32,16 @@ fn benches(c: &mut Criterion) {
     g.bench_function("jpeg_to_exported_file", |b| {
         b.iter(|| {
             let p = decode_photo(&jpeg).unwrap();
-            let checked = pipeline::check_owned(p, &spec, Lang::En).unwrap();
-            export::encode_to_window(checked.output.as_ref().unwrap(), 300, export::size_window(&spec)).unwrap()
+            let s = Session::new(p, &spec).unwrap();
+            let j = s.judge(&spec, &JudgeOptions::default());
+            let c = s.compose(&j, &spec).unwrap();
+            export::encode_to_window(&c.image, 300, export::size_window(&spec)).unwrap()
         })
     });
+    // An open photo switching spec: the crop, frame, measures and verdicts from the cached detection.
+    let open = Session::new(decode_photo(&jpeg).unwrap(), &spec).unwrap();
+    let icao = book.get("icao-35x45").unwrap();
+    g.bench_function("spec_switch", |b| b.iter(|| open.judge(icao, &JudgeOptions::default())));
     g.finish();
 }
 

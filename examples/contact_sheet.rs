@@ -2,10 +2,9 @@
 //! `cargo run --release --example contact_sheet -- OUT.png PHOTO...` (e.g. the selfies and
 //! azure photos in ../shared/testdata/photos). Each row: source frame kept, then replaced.
 
-use idbooth::Lang;
 use idbooth::capture::load_photo;
 use idbooth::compose::background::BackgroundChoice;
-use idbooth::pipeline::check_with;
+use idbooth::session::{JudgeOptions, Session};
 use idbooth::spec::SpecBook;
 
 fn main() -> anyhow::Result<()> {
@@ -19,14 +18,17 @@ fn main() -> anyhow::Result<()> {
     let mut sheet = image::RgbImage::from_pixel(w * cols, h * rows.max(1), image::Rgb([40, 40, 40]));
     for (i, path) in photos.iter().enumerate() {
         let (x, y) = ((i as u32 % (cols / 2)) * 2 * w, (i as u32 / (cols / 2)) * h);
-        let before = check_with(load_photo(path.as_ref())?, spec, Lang::En, &BackgroundChoice::Keep)?;
-        let after = check_with(load_photo(path.as_ref())?, spec, Lang::En, &BackgroundChoice::Auto)?;
-        match (before.output, after.output) {
+        let session = Session::new(load_photo(path.as_ref())?, spec)?;
+        let compose = |background| {
+            let j = session.judge(spec, &JudgeOptions { background, adjust: None });
+            session.compose(&j, spec).ok().map(|c| c.image)
+        };
+        match (compose(BackgroundChoice::Keep), compose(BackgroundChoice::Auto)) {
             (Some(b), Some(a)) => {
                 image::imageops::replace(&mut sheet, &b, x as i64, y as i64);
                 image::imageops::replace(&mut sheet, &a, (x + w) as i64, y as i64);
             }
-            _ => eprintln!("{path}: no crop ({:?})", after.report.problem),
+            _ => eprintln!("{path}: no crop of the head fits this photo"),
         }
     }
     sheet.save(out)?;

@@ -19,7 +19,7 @@ fn main() -> anyhow::Result<()> {
     let (mut ec, mut er) = (Vec::new(), Vec::new());
     for f in &files {
         let pyr = Pyramid::new(load_photo(f)?.image, 32);
-        let a = detect::analyse(&pyr, &idbooth::pipeline::detect_options(spec, Effort::Still))?;
+        let a = detect::analyse(&pyr, &idbooth::session::detect_options(spec, Effort::Still))?;
         let Some(face) = &a.main else { continue };
         let Some(top) = face.landmarks.head_top.point() else { continue };
         let crop = solve(&face.landmarks, spec, pyr.width(), pyr.height())?;

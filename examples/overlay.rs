@@ -22,8 +22,10 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let p = load_photo(args[1].as_ref())?;
     let pyr = Pyramid::new(p.image.clone(), 32);
-    let a =
-        detect::analyse(&pyr, &DetectOptions { min_score: 0.5, second_face_min_size: 0.25, effort: Effort::Still })?;
+    let a = detect::analyse(
+        &pyr,
+        &DetectOptions { min_score: 0.5, far_min_score: 0.6, second_face_min_size: 0.25, effort: Effort::Still },
+    )?;
     let mut img = p.image.clone();
     if let Some(mask) = &a.mask {
         for y in 0..img.height() {

@@ -4,15 +4,19 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use idbooth::Lang;
+use idbooth::approval::{self, Confirm, Policy};
 use idbooth::capture::{decode_photo, load_photo};
+use idbooth::compose::background::BackgroundChoice;
 use idbooth::detect::{self, Effort};
-use idbooth::export::{self, Applicant};
+use idbooth::export::{self, Applicant, Targets, pair};
 use idbooth::geometry::median;
-use idbooth::i18n::tr;
-use idbooth::judge::Status;
-use idbooth::pipeline::{self, Report};
+use idbooth::i18n::{fmt_num, tr};
+use idbooth::judge::{Overall, RuleId};
+use idbooth::paths::shown;
 use idbooth::pixels::Pyramid;
-use idbooth::spec::{DEFAULT_SPEC, SpecBook};
+use idbooth::report::Report;
+use idbooth::session::{self, JudgeOptions, Judgement, Session};
+use idbooth::spec::{DEFAULT_SPEC, Spec, SpecBook};
 
 /// The bundled sample portrait (public domain; see assets/samples/README.md).
 pub const SAMPLE: &[u8] = include_bytes!("../assets/samples/grace_hopper.jpg");
@@ -28,17 +32,27 @@ pub struct ExportArgs {
     /// Where to write the JSON summary (default: beside the JPEG, same name, .json).
     #[arg(long)]
     summary: Option<PathBuf>,
+    /// Replace an existing export of the same name (the source photo is never written over).
+    #[arg(long)]
+    overwrite: bool,
     /// Background: auto (replace where the spec allows), keep, or an allowed colour name
     /// such as white or light-blue.
     #[arg(long, default_value = "auto")]
-    background: idbooth::compose::background::BackgroundChoice,
-    /// Refuse to write anything when a rule fails.
+    background: BackgroundChoice,
+    /// Rules a person has looked at and confirms (comma-separated ids, e.g. mouth_closed,yaw):
+    /// needed for every rule that fails or needs a person.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    confirm: Vec<RuleId>,
+    /// Who confirms (recorded in the summary with the time).
+    #[arg(long, value_name = "NAME")]
+    by: Option<String>,
+    /// Why a failed rule is overridden (required for failed rules).
     #[arg(long)]
-    strict: bool,
+    reason: Option<String>,
     /// Applicant's name (for the form summary).
     #[arg(long)]
     name: Option<String>,
-    /// Document: passport, hk-macau-permit, taiwan-permit or other.
+    /// Document: passport, hk-macau-permit, taiwan-permit, resident-id, social-security, visa or other.
     #[arg(long)]
     document: Option<String>,
     /// City of application.
@@ -48,72 +62,172 @@ pub struct ExportArgs {
     phone: Option<String>,
     #[arg(long)]
     notes: Option<String>,
+    /// The kiosk's ticket number.
+    #[arg(long)]
+    ticket: Option<String>,
+}
+
+/// Exit code of one photo's outcome.
+fn code(o: Overall) -> u8 {
+    match o {
+        Overall::Pass => 0,
+        Overall::Fail => 1,
+        Overall::NeedsPerson => 3,
+    }
+}
+
+/// The worse of two exit codes: an error (2), then a failure (1), then needs-a-person (3).
+fn worse(a: u8, b: u8) -> u8 {
+    let rank = |c: u8| match c {
+        2 => 3,
+        1 => 2,
+        3 => 1,
+        _ => 0,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+/// An allowed colour, or an error naming the allowed ones.
+fn check_background(spec: &Spec, bg: &BackgroundChoice) -> anyhow::Result<()> {
+    if let BackgroundChoice::Color(name) = bg
+        && spec.replace_allowed()
+        && spec.background_color(name).is_none()
+    {
+        let names: Vec<&str> = spec.background.colors.iter().map(|c| c.name.as_str()).collect();
+        anyhow::bail!("{name} is not an allowed background for {} (allowed: {})", spec.id, names.join(", "));
+    }
+    Ok(())
+}
+
+fn judged(path: &Path, spec: &Spec, bg: &BackgroundChoice) -> anyhow::Result<(Session, Judgement)> {
+    let session = Session::new(load_photo(path)?, spec)?;
+    let j = session.judge(spec, &JudgeOptions { background: bg.clone(), adjust: None });
+    Ok((session, j))
+}
+
+pub fn check(photos: &[PathBuf], spec_id: &str, json: bool, bg: &BackgroundChoice, lang: Lang) -> anyhow::Result<u8> {
+    let book = SpecBook::load();
+    let spec = book.get(spec_id)?;
+    check_background(spec, bg)?;
+    let mut worst = 0u8;
+    for path in photos {
+        let c = match judged(path, spec, bg) {
+            Ok((session, j)) => {
+                let r = Report::new(&session, &j, spec, lang);
+                if json {
+                    println!("{}", serde_json::to_string(&r)?);
+                } else {
+                    print_report(&r, lang);
+                }
+                code(j.overall)
+            }
+            Err(e) => {
+                let msg = idbooth::paths::escape(&format!("{e:#}"));
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({ "source": { "path": path.display().to_string() }, "error": msg })
+                    );
+                } else {
+                    eprintln!("{}: {msg}", shown(path));
+                }
+                2
+            }
+        };
+        worst = worse(worst, c);
+    }
+    Ok(worst)
 }
 
 pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
     let book = SpecBook::load();
     let spec = book.get(&a.spec)?;
-    let checked = pipeline::check_with(load_photo(&a.photo)?, spec, lang, &a.background)?;
-    let r = &checked.report;
-    print_report(r, lang);
-    let Some(out) = &checked.output else {
-        anyhow::bail!("nothing exported: {}", r.problem.clone().unwrap_or_default());
+    check_background(spec, &a.background)?;
+    let summary_path = a.summary.clone().unwrap_or_else(|| a.output.with_extension("json"));
+    let targets = Targets { photo: &a.output, summary: &summary_path, overwrite: a.overwrite, source: Some(&a.photo) };
+    // Refuse a target that would lose data before the slow part.
+    pair::check_targets(&targets)?;
+    let (session, j) = judged(&a.photo, spec, &a.background)?;
+    let report = Report::new(&session, &j, spec, lang);
+    print_report(&report, lang);
+    let confirm = Confirm { rules: a.confirm.clone(), by: a.by.clone(), reason: a.reason.clone() };
+    let release = match approval::release(&j.verdicts, &confirm, &Policy::default(), &export::summary::now_local()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("idbooth: {e}");
+            eprintln!(
+                "  nothing was written; to export anyway, a person confirms: --confirm RULES --by NAME [--reason TEXT]"
+            );
+            return Ok(code(j.overall));
+        }
     };
-    if a.strict && !r.passed {
-        anyhow::bail!("nothing exported (--strict): a rule failed");
-    }
-    let summary = a.summary.clone().unwrap_or_else(|| a.output.with_extension("json"));
+    let composed = session.compose(&j, spec)?;
     let applicant = Applicant {
         name: a.name.clone(),
         document: a.document.clone(),
         city: a.city.clone(),
         phone: a.phone.clone(),
         notes: a.notes.clone(),
-        override_reason: None,
+        ticket: a.ticket.clone(),
     };
-    let saved = export::save(out, r, spec, &applicant, &a.output, &summary)?;
+    let saved = export::save(&composed, &report, spec, &applicant, &release, &targets)?;
     println!(
         "wrote {} ({}×{} px, {} dpi, {} bytes, JPEG quality {}) and {}",
-        saved.photo.display(),
-        out.width(),
-        out.height(),
+        shown(&saved.photo),
+        composed.image.width(),
+        composed.image.height(),
         saved.encoded.dpi,
         saved.encoded.size_bytes,
         saved.encoded.quality,
-        saved.summary.display()
+        shown(&saved.summary_path)
     );
-    Ok(if r.passed { 0 } else { 1 })
+    Ok(0)
 }
 
 pub fn print_report(r: &Report, lang: Lang) {
-    let src = r.source.path.as_deref().unwrap_or("photo");
+    let src = r.source.path.as_deref().map(idbooth::paths::escape).unwrap_or_else(|| "photo".into());
     println!("{src}: {}×{} px, spec {}, judged {:?}", r.source.width, r.source.height, r.spec, r.judged);
-    if let Some(p) = &r.problem {
-        println!("  !! {p}");
-    }
     match (&r.background.replaced_with, &r.background.kept_because) {
-        (Some(c), _) => println!("  background replaced with {c} before judging"),
-        (None, Some(why)) => println!("  background judged as photographed: {why}"),
+        (Some(c), _) => println!("  {}", tr(lang, "background.replaced_with", &[("color", c.clone())])),
+        (None, Some(why)) => {
+            let why = tr(
+                lang,
+                &format!(
+                    "background.{}",
+                    serde_json::to_value(why).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+                ),
+                &[],
+            );
+            println!("  {}", tr(lang, "background.kept", &[("why", why)]));
+        }
         _ => {}
     }
-    if let Some(t) = &r.tone {
-        let wb = t.white_balance.map(|g| format!("{g:.3}")).join("/");
-        println!("  tone: exposure {:+.2} EV, white balance R/G/B ×{wb}", t.exposure_ev);
-    }
-    for v in &r.rules {
+    for rr in &r.rules {
+        let v = &rr.verdict;
         let range = match (v.min, v.max) {
-            (Some(a), Some(b)) => format!("[{a}–{b}]"),
-            (Some(a), None) => format!("[≥{a}]"),
-            (None, Some(b)) => format!("[≤{b}]"),
+            (Some(a), Some(b)) => format!("[{}–{}]", fmt_num(a), fmt_num(b)),
+            (Some(a), None) => format!("[≥{}]", fmt_num(a)),
+            (None, Some(b)) => format!("[≤{}]", fmt_num(b)),
             _ => String::new(),
         };
-        let value = v.value.map(|x| format!("{x}")).unwrap_or_else(|| "—".into());
-        println!("  {} {:<22} {:>8} {:<5} {:<14} {}", crate::mark(v.status), v.id, value, v.unit, range, v.message);
+        let value = v.value.map(fmt_num).unwrap_or_else(|| "—".into());
+        println!(
+            "  {} {:<22} {:>8} {:<5} {:<14} {}",
+            crate::mark(v.status),
+            v.rule.as_str(),
+            value,
+            v.unit.symbol(),
+            range,
+            rr.message
+        );
     }
-    let fails = r.rules.iter().filter(|v| v.status == Status::Fail).count();
-    let verdict =
-        if r.passed { tr(lang, "status.pass", &[]) } else { format!("{} ×{fails}", tr(lang, "status.fail", &[])) };
-    println!("  => {verdict}");
+    let open: Vec<&str> = r.verdicts().filter(|v| !v.status.is_ok()).map(|v| v.rule.as_str()).collect();
+    let verdict = tr(lang, &format!("overall.{}", r.overall.as_str()), &[]);
+    if open.is_empty() {
+        println!("  => {verdict}");
+    } else {
+        println!("  => {verdict}: {}", open.join(", "));
+    }
 }
 
 pub fn eval(dir: &Path, fit: bool, verbose: bool, max_pupil: Option<f64>, max_chin: Option<f64>) -> anyhow::Result<u8> {
@@ -190,7 +304,7 @@ pub fn bench(photo: Option<&Path>, runs: usize) -> anyhow::Result<u8> {
     // Live frame: 640×480, short-range detector + one mesh pass.
     let frame =
         image::imageops::resize(&letterbox(&portrait.image, 4, 3), 640, 480, image::imageops::FilterType::Triangle);
-    let live = pipeline::detect_options(spec, Effort::Live);
+    let live = session::detect_options(spec, Effort::Live);
     let fp = Pyramid::new(frame.clone(), 32);
     let ms = time(runs, || detect::analyse(&fp, &live));
     println!("live frame 640×480, detection + landmarks: {ms:.1} ms");
@@ -204,29 +318,32 @@ pub fn bench(photo: Option<&Path>, runs: usize) -> anyhow::Result<u8> {
     let ms = time(runs.min(5), || decode_photo(&jpeg));
     println!("12 MP decode:                              {ms:.0} ms");
     let p12 = decode_photo(&jpeg)?;
-    let ms = time(runs.min(5), || -> anyhow::Result<()> {
-        let c = pipeline::check(&p12, spec, Lang::En)?;
-        let out = c.output.ok_or_else(|| anyhow::anyhow!("no crop"))?;
-        export::encode_to_window(&out, 300, export::size_window(spec))?;
-        Ok(())
+    let keep = JudgeOptions { background: BackgroundChoice::Keep, adjust: None };
+    let auto = JudgeOptions::default();
+    let export_ms = |opts: &JudgeOptions| {
+        time(runs.min(5), || -> anyhow::Result<()> {
+            let s = Session::new(decode_photo(&jpeg)?, spec)?;
+            let j = s.judge(spec, opts);
+            let c = s.compose(&j, spec)?;
+            export::encode_to_window(&c.image, 300, export::size_window(spec))?;
+            Ok(())
+        })
+    };
+    println!("12 MP JPEG bytes → checked, encoded file:  {:.0} ms (background replaced)", export_ms(&auto));
+    println!("12 MP JPEG bytes → checked, encoded file:  {:.0} ms (background kept)", export_ms(&keep));
+    // An open photo: switching spec re-judges from the session's cache; switching language
+    // re-renders the texts only.
+    let s = Session::new(p12, spec)?;
+    let other = book.get("icao-35x45")?;
+    let mut flip = false;
+    let ms = time(runs, || {
+        flip = !flip;
+        s.judge(if flip { other } else { spec }, &auto)
     });
-    println!("12 MP decoded photo → checked, encoded file: {ms:.0} ms");
-    let ms = time(runs.min(5), || -> anyhow::Result<()> {
-        let p = decode_photo(&jpeg)?;
-        let c = pipeline::check_owned(p, spec, Lang::En)?;
-        let out = c.output.ok_or_else(|| anyhow::anyhow!("no crop"))?;
-        export::encode_to_window(&out, 300, export::size_window(spec))?;
-        Ok(())
-    });
-    println!("12 MP JPEG bytes → checked, encoded file:  {ms:.0} ms (background replaced)");
-    let keep = idbooth::compose::background::BackgroundChoice::Keep;
-    let ms = time(runs.min(5), || -> anyhow::Result<()> {
-        let c = pipeline::check_with(decode_photo(&jpeg)?, spec, Lang::En, &keep)?;
-        let out = c.output.ok_or_else(|| anyhow::anyhow!("no crop"))?;
-        export::encode_to_window(&out, 300, export::size_window(spec))?;
-        Ok(())
-    });
-    println!("12 MP JPEG bytes → checked, encoded file:  {ms:.0} ms (background kept)");
+    println!("spec switch on an open 12 MP photo:        {ms:.1} ms (crop, unedited frame, measures, verdicts)");
+    let j = s.judge(spec, &auto);
+    let ms = time(runs.max(100), || idbooth::report::render_rules(&j.verdicts, spec, Lang::Zh));
+    println!("language switch (render every rule's text): {ms:.3} ms");
     Ok(0)
 }
 

@@ -69,7 +69,7 @@ pub fn evaluate(dir: &Path) -> anyhow::Result<Summary> {
         .collect();
     photos.sort();
     anyhow::ensure!(!photos.is_empty(), "no .jpg with a matching .tem in {}", dir.display());
-    let opts = DetectOptions { min_score: 0.5, second_face_min_size: 0.25, effort: Effort::Still };
+    let opts = DetectOptions { min_score: 0.5, far_min_score: 0.6, second_face_min_size: 0.25, effort: Effort::Still };
     let mut results = Vec::new();
     for p in &photos {
         let truth = read_tem(&p.with_extension("tem"))?;
@@ -182,7 +182,7 @@ pub fn matte_agreement(dir: &Path, spec: &crate::spec::Spec) -> anyhow::Result<M
         .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
         .collect();
     photos.sort();
-    let opts = crate::pipeline::detect_options(spec, Effort::Still);
+    let opts = crate::session::detect_options(spec, Effort::Still);
     let results: Vec<anyhow::Result<Option<(String, f64, f64)>>> = photos
         .par_iter()
         .map(|p| {

@@ -4,6 +4,9 @@
 use std::sync::LazyLock;
 
 use crate::Lang;
+use crate::compose::Side;
+use crate::judge::{Reason, Status, Verdict};
+use crate::spec::Spec;
 
 static EN: LazyLock<toml::Table> = LazyLock::new(|| parse(include_str!("../assets/locales/en.toml")));
 static ZH: LazyLock<toml::Table> = LazyLock::new(|| parse(include_str!("../assets/locales/zh.toml")));
@@ -33,6 +36,76 @@ pub fn tr(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
         s = s.replace(&format!("{{{k}}}"), v);
     }
     s
+}
+
+/// The title and message of a verdict in `lang`, from `rules.<id>.<reason key>`; photo edges
+/// that explain a failed framing rule are appended from `errors.edge_*`.
+pub fn verdict_text(v: &Verdict, spec: &Spec, lang: Lang) -> (String, String) {
+    let id = v.rule.as_str();
+    let title = tr(lang, &format!("rules.{id}.title"), &[]);
+    let colour_name = |name: &str| match (lang, spec.background_color(name).and_then(|c| c.name_zh.clone())) {
+        (Lang::Zh, Some(z)) => z,
+        _ => name.replace('-', " "),
+    };
+    let allowed: Vec<String> = spec.background.colors.iter().map(|c| colour_name(&c.name)).collect();
+    let args = [
+        ("value", v.value.map(fmt_num).unwrap_or_default()),
+        ("min", v.min.map(fmt_num).unwrap_or_default()),
+        ("max", v.max.map(fmt_num).unwrap_or_default()),
+        ("unit", v.unit.symbol().to_string()),
+        ("color", v.detail.as_deref().map(colour_name).unwrap_or_default()),
+        ("allowed", allowed.join(" / ")),
+    ];
+    let reason = v.reason.as_str();
+    let warn_reason = format!("warn_{reason}");
+    let keys: Vec<&str> = match v.reason {
+        Reason::InBand => vec!["pass"],
+        Reason::NearLow => vec!["warn_low", "warn"],
+        Reason::NearHigh => vec!["warn_high", "warn"],
+        Reason::TooLow => vec!["low"],
+        Reason::TooHigh => vec!["high"],
+        Reason::NotMeasured => vec!["unknown"],
+        Reason::PhotoEdge => vec![],
+        _ if v.status == Status::Warn => vec![warn_reason.as_str(), reason, "warn"],
+        _ => vec![reason],
+    };
+    let found = keys.iter().map(|k| format!("rules.{id}.{k}")).find(|k| has(lang, k) || has(Lang::En, k));
+    let mut message = match (v.reason, found) {
+        (Reason::PhotoEdge, _) => String::new(),
+        (_, Some(key)) => tr(lang, &key, &args),
+        (_, None) => tr(lang, &format!("reasons.{reason}"), &args),
+    };
+    if !v.edges.is_empty() {
+        let edges: Vec<String> = if v.edges.len() >= 3 {
+            vec![tr(lang, "errors.edge_many", &[])]
+        } else {
+            v.edges.iter().map(|s| tr(lang, &format!("errors.edge_{}", side_name(*s)), &[])).collect()
+        };
+        message = [message, edges.join(" ")].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" ");
+    }
+    (title, message)
+}
+
+fn side_name(s: Side) -> &'static str {
+    match s {
+        Side::Top => "top",
+        Side::Bottom => "bottom",
+        Side::Left => "left",
+        Side::Right => "right",
+    }
+}
+
+/// A number as people read it: whole when it is nearly whole, one decimal from 10 up, else
+/// up to two (a band edge like 0.15 must not read as 0.1).
+pub fn fmt_num(x: f64) -> String {
+    if (x - x.round()).abs() < 0.005 {
+        format!("{}", x.round() as i64)
+    } else if x.abs() >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        let s = format!("{x:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
 }
 
 /// Does `key` exist in `lang`?

@@ -1,8 +1,10 @@
 //! idbooth core: everything that is not GUI. The photo's journey, one module per stage:
-//! capture → detect → measure → judge → compose → export. See ARCHITECTURE.md.
+//! capture → detect → measure → judge → compose → export, held together per photo by a
+//! [`session::Session`]. See ARCHITECTURE.md.
 
 #[cfg(feature = "gui")]
 pub mod app;
+pub mod approval;
 pub mod capture;
 pub mod compose;
 pub mod detect;
@@ -11,9 +13,12 @@ pub mod export;
 pub mod geometry;
 pub mod i18n;
 pub mod judge;
+pub mod logging;
 pub mod measure;
-pub mod pipeline;
+pub mod paths;
 pub mod pixels;
+pub mod report;
+pub mod session;
 pub mod spec;
 
 /// Language of the texts shown to a person.

@@ -1,12 +1,11 @@
 //! `idbooth`: the command line over the library — check photos, export receipt-ready files,
 //! list specs, measure landmark accuracy and speed.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use idbooth::Lang;
-use idbooth::capture::load_photo;
 use idbooth::compose::background::BackgroundChoice;
 use idbooth::judge::Status;
 use idbooth::spec::{DEFAULT_SPEC, SpecBook};
@@ -20,12 +19,15 @@ mod cli;
     about = "Offline ID-photo booth: check, crop and export photos to official specs",
     long_about = "Offline ID-photo booth: check, crop and export photos to official specs.\n\n\
                   With no subcommand, opens the booth's window (camera, or PHOTO when given).",
-    args_conflicts_with_subcommands = true
+    after_help = "Exit status of check and export: 0 the photo passes (export: written); 1 a rule fails \
+                  (export: refused, nothing written); 3 nothing fails but a person must confirm a rule \
+                  (export: refused until confirmed with --confirm/--by); 2 an error (unreadable file, bad \
+                  arguments, a write that failed). With several photos the worst counts: 2, then 1, then 3."
 )]
 struct Args {
     /// Language of messages: en or zh.
-    #[arg(long, global = true, default_value = "en")]
-    lang: Lang,
+    #[arg(long, global = true)]
+    lang: Option<Lang>,
     #[command(subcommand)]
     command: Option<Command>,
     #[command(flatten)]
@@ -53,22 +55,23 @@ struct GuiArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check photos against a spec. Exit 0: every rule passes; 1: a rule fails; 2: an error.
+    /// Check photos against a spec (see the exit status below).
     Check {
         #[arg(required = true)]
         photos: Vec<PathBuf>,
         #[arg(long, default_value = DEFAULT_SPEC)]
         spec: String,
-        /// Print the report as JSON (one object; one per line for several photos).
+        /// Print one JSON report per photo, one per line.
         #[arg(long)]
         json: bool,
-        /// Background before judging: auto (replace where the spec allows), keep, or an allowed
-        /// colour name such as white or light-blue.
+        /// Background the booth will give the photo: auto (replace where the spec allows), keep,
+        /// or an allowed colour name such as white or light-blue. Judging always reads the photo
+        /// as taken; this only decides what is done to it afterwards.
         #[arg(long, default_value = "auto")]
         background: BackgroundChoice,
     },
     /// Crop and export a receipt-ready JPEG plus a JSON summary.
-    Export(cli::ExportArgs),
+    Export(Box<cli::ExportArgs>),
     /// List the known specs.
     Specs {
         #[arg(long)]
@@ -109,18 +112,16 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let matches = Args::command().get_matches();
-    let lang_given = matches.value_source("lang") == Some(clap::parser::ValueSource::CommandLine);
-    let args = match Args::from_arg_matches(&matches) {
-        Ok(a) => a,
-        Err(e) => e.exit(),
-    };
+    let args = Args::parse();
+    let _log = idbooth::logging::init();
     let Some(command) = args.command else {
-        return gui(args.gui, lang_given.then_some(args.lang));
+        return gui(args.gui, args.lang);
     };
+    let lang = args.lang.unwrap_or_default();
+    tracing::info!(command = command.name(), "command line");
     let result = match command {
-        Command::Check { photos, spec, json, background } => check(&photos, &spec, json, &background, args.lang),
-        Command::Export(e) => cli::export(&e, args.lang),
+        Command::Check { photos, spec, json, background } => cli::check(&photos, &spec, json, &background, lang),
+        Command::Export(e) => cli::export(&e, lang),
         Command::Specs { json } => specs(json),
         Command::Eval { dir, matte: true, verbose, .. } => cli::eval_matte(&dir, verbose),
         Command::Eval { dir, fit, verbose, max_pupil, max_chin, .. } => {
@@ -131,8 +132,21 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("idbooth: {e:#}");
+            tracing::warn!("command failed");
+            eprintln!("idbooth: {}", idbooth::paths::escape(&format!("{e:#}")));
             ExitCode::from(2)
+        }
+    }
+}
+
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Check { .. } => "check",
+            Command::Export(_) => "export",
+            Command::Specs { .. } => "specs",
+            Command::Eval { .. } => "eval",
+            Command::Bench { .. } => "bench",
         }
     }
 }
@@ -166,49 +180,6 @@ fn gui(a: GuiArgs, lang: Option<Lang>) -> ExitCode {
 fn gui(_: GuiArgs, _: Option<Lang>) -> ExitCode {
     eprintln!("idbooth: this build has no window (built without the `gui` feature); see `idbooth --help`");
     ExitCode::from(2)
-}
-
-fn check(photos: &[PathBuf], spec_id: &str, json: bool, bg: &BackgroundChoice, lang: Lang) -> anyhow::Result<u8> {
-    let book = SpecBook::load();
-    let spec = book.get(spec_id)?;
-    let mut worst = 0u8;
-    for path in photos {
-        let code = match check_one(path, spec, json && photos.len() == 1, json, bg, lang) {
-            Ok(c) => c,
-            Err(e) => {
-                if json {
-                    println!(
-                        "{}",
-                        serde_json::json!({ "source": { "path": path.display().to_string() }, "error": format!("{e:#}") })
-                    );
-                } else {
-                    eprintln!("{}: {e:#}", path.display());
-                }
-                2
-            }
-        };
-        worst = worst.max(code);
-    }
-    Ok(worst)
-}
-
-fn check_one(
-    path: &Path,
-    spec: &idbooth::spec::Spec,
-    pretty: bool,
-    json: bool,
-    bg: &BackgroundChoice,
-    lang: Lang,
-) -> anyhow::Result<u8> {
-    let checked = idbooth::pipeline::check_with(load_photo(path)?, spec, lang, bg)?;
-    let r = &checked.report;
-    if json {
-        let text = if pretty { serde_json::to_string_pretty(r)? } else { serde_json::to_string(r)? };
-        println!("{text}");
-    } else {
-        cli::print_report(r, lang);
-    }
-    Ok(if r.passed { 0 } else { 1 })
 }
 
 fn specs(json: bool) -> anyhow::Result<u8> {
@@ -246,5 +217,6 @@ pub(crate) fn mark(s: Status) -> &'static str {
         Status::Warn => "WARN",
         Status::Fail => "FAIL",
         Status::NotChecked => " -- ",
+        Status::NeedsPerson => "LOOK",
     }
 }

@@ -1,6 +1,7 @@
-//! Measure: numbers computed from the photo, nothing judged yet. Geometry is measured on the
-//! output frame (landmarks mapped through the crop); light, background and sharpness on the
-//! composed output image itself, since that is what the reviewer sees.
+//! Measure: numbers computed from the photo as captured, nothing judged yet. Pose and expression
+//! come from the mesh (independent of any spec); geometry is measured on the output frame
+//! (landmarks mapped through the crop); light, background and sharpness on the *unedited* frame
+//! (the photo's own pixels resampled through the crop, before the booth's tone or backdrop).
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::detect::mesh::idx;
 use crate::detect::{Analysis, Face};
 use crate::geometry::{Point, Similarity, line_angle_deg, median};
-use crate::pixels::{FloatMap, PlacedMap, delta_e, lab, lightness};
+use crate::pixels::{FloatMap, PlacedMap, lab, lightness};
 use crate::spec::{Crown, Spec};
 
 /// Everything measured on one photo. `None` means "could not be measured" and the rule that
@@ -52,11 +53,18 @@ pub struct Measurements {
     pub face_side_difference: Option<f64>,
     pub background_lab: Option<[f64; 3]>,
     pub background_lightness_spread: Option<f64>,
-    /// Nearest allowed colour and its distance.
-    pub background_color: Option<(String, f64)>,
     pub sharpness: Option<f64>,
     /// Why the top of the head could not be measured, if it could not.
-    pub head_top_problem: Option<String>,
+    pub head_top_problem: Option<HeadTopProblem>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeadTopProblem {
+    /// The hair reaches the photo's top edge: the real top is not in the picture.
+    CutOff,
+    /// No person mask (live frame) or the mask showed no head.
+    NotFound,
 }
 
 /// Geometry of the main face on the output frame under `crop`.
@@ -86,7 +94,7 @@ pub fn geometry(face: &Face, crop: &Similarity, spec: &Spec, m: &mut Measurement
     m.upscale = Some(crop.scale);
 }
 
-/// Pose and expression from the mesh; independent of the crop.
+/// Pose, expression and the head top from the mesh and mask; independent of the crop and spec.
 pub fn pose_and_expression(face: &Face, m: &mut Measurements) {
     let mesh = &face.mesh;
     let lm = &face.landmarks;
@@ -111,22 +119,19 @@ pub fn pose_and_expression(face: &Face, m: &mut Measurements) {
     let corners = mesh.p(idx::MOUTH_LEFT).mid(mesh.p(idx::MOUTH_RIGHT));
     m.mouth_corner_lift = Some(corners.minus(centre).dot(up) / mw);
 
-    if let Some(top) = lm.head_top.point() {
-        m.headwear_excess = Some(top.minus(lm.skull_top).dot(lm.up()) / lm.inter_pupil());
+    match &lm.head_top {
+        crate::detect::HeadTop::Found { at } => {
+            m.headwear_excess = Some(at.minus(lm.skull_top).dot(lm.up()) / lm.inter_pupil());
+        }
+        crate::detect::HeadTop::CutOff => m.head_top_problem = Some(HeadTopProblem::CutOff),
+        crate::detect::HeadTop::Unknown => m.head_top_problem = Some(HeadTopProblem::NotFound),
     }
 }
 
-/// Light, background and sharpness on the output image. `person` is the person's opacity over
-/// the output frame (None: the background cannot be told apart, its rules stay unchecked);
-/// `crop` maps the source onto `out`.
-pub fn photographic(
-    face: &Face,
-    crop: &Similarity,
-    out: &RgbImage,
-    person: Option<&FloatMap>,
-    spec: &Spec,
-    m: &mut Measurements,
-) {
+/// Light, background, highlights and sharpness on the unedited output frame `out`. `person` is
+/// the person's opacity over it (None: the background cannot be told apart, its rules stay
+/// unchecked); `crop` maps the source onto `out`.
+pub fn photographic(face: &Face, crop: &Similarity, out: &RgbImage, person: Option<&FloatMap>, m: &mut Measurements) {
     let mesh = &face.mesh;
     let to_out = |i: usize| crop.apply(mesh.p(i));
     let oval: Vec<Point> = idx::FACE_OVAL.iter().map(|&i| to_out(i)).collect();
@@ -174,12 +179,13 @@ pub fn photographic(
     // Sharpness: RMS of the Laplacian of L* around the eyes, where a sharp photo has detail.
     m.sharpness = sharpness(out, &eyes);
 
+    m.highlights = highlights(out);
     if let Some(person) = person {
-        background(out, person, spec, m);
+        background(out, person, m);
     }
 }
 
-fn background(out: &RgbImage, person: &FloatMap, spec: &Spec, m: &mut Measurements) {
+fn background(out: &RgbImage, person: &FloatMap, m: &mut Measurements) {
     let (w, h) = (out.width(), out.height());
     let mut labs: Vec<[f32; 3]> = Vec::new();
     // Every other pixel is plenty and halves the cost.
@@ -198,13 +204,6 @@ fn background(out: &RgbImage, person: &FloatMap, spec: &Spec, m: &mut Measuremen
     let var = labs.iter().map(|v| (v[0] as f64 - mean[0]).powi(2)).sum::<f64>() / n;
     m.background_lab = Some(mean);
     m.background_lightness_spread = Some(var.sqrt());
-    let meanf = mean.map(|v| v as f32);
-    m.background_color = spec
-        .background
-        .colors
-        .iter()
-        .map(|c| (c.name.clone(), delta_e(meanf, lab(c.rgb)) as f64))
-        .min_by(|a, b| a.1.total_cmp(&b.1));
 }
 
 /// 99th percentile of L* over the whole output image (every other pixel).

@@ -198,6 +198,8 @@ pub struct Quality {
     /// A second detection counts as a face when its width is at least this fraction of the main face's.
     pub second_face_min_size: Limit,
     pub face_detection_score: Limit,
+    /// The full-range detector (small, distant faces) is trusted only above this score.
+    pub far_face_detection_score: Limit,
     pub eye_openness: Limit,
     pub mouth_opening: Limit,
     pub smile: Limit,
@@ -274,6 +276,19 @@ impl Spec {
     }
     pub fn background_color(&self, name: &str) -> Option<&BackgroundColor> {
         self.background.colors.iter().find(|c| c.name == name)
+    }
+    /// May the booth replace the background?
+    pub fn replace_allowed(&self) -> bool {
+        self.background.replace_allowed.value.unwrap_or(0.0) > 0.0
+    }
+    /// The allowed colour nearest to a CIE L*a*b* colour, and its CIE76 distance.
+    pub fn nearest_background(&self, lab: [f64; 3]) -> Option<(&BackgroundColor, f64)> {
+        let lab = lab.map(|v| v as f32);
+        self.background
+            .colors
+            .iter()
+            .map(|c| (c, crate::pixels::delta_e(lab, crate::pixels::lab(c.rgb)) as f64))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
     }
 
     /// Parse one spec file (with the defaults merged under it) and normalise it to pixels.

@@ -14,6 +14,7 @@ use idbooth::Lang;
 use idbooth::app::live::Warn;
 use idbooth::app::{BoothApp, FilePicker, Options, fonts};
 use idbooth::capture::frames::{FrameSource, RecordedFrames, scale_brightness};
+use idbooth::judge::Overall;
 use idbooth::spec::SpecBook;
 
 /// Stands in for the system dialog: answers with fixed paths.
@@ -94,7 +95,9 @@ fn open_check_switch_spec_and_language_fill_the_form_and_export() {
     // The checklist fills in: every rule of the engine has a row.
     h.get_by_label("Checklist");
     let report = h.state().still().unwrap().report().clone();
-    assert_eq!(report.rules.len(), idbooth::judge::RULES.len());
+    let spec = SpecBook::load().get("cn-exit-entry").unwrap().clone();
+    let defined = idbooth::judge::judge(&Default::default(), &spec, &Default::default()).len();
+    assert_eq!(report.rules.len(), defined);
     for v in &report.rules {
         assert!(!h.query_all_by_label(&v.title).collect::<Vec<_>>().is_empty(), "no row for {}", v.title);
     }
@@ -103,7 +106,7 @@ fn open_check_switch_spec_and_language_fill_the_form_and_export() {
     h.get_by_role_and_label(Role::ComboBox, "Background").click();
     h.run();
     h.get_by_label("Keep the original").click();
-    h.run();
+    wait_checked(&mut h);
     assert!(h.state().still().unwrap().report().background.replaced_with.is_none());
 
     let book = SpecBook::load();
@@ -116,7 +119,7 @@ fn open_check_switch_spec_and_language_fill_the_form_and_export() {
     h.get_by_role_and_label(Role::ComboBox, "Photo spec").click();
     h.run();
     h.get_by_label_contains(us.name_en.as_str()).click();
-    h.run();
+    wait_checked(&mut h);
     assert_eq!(h.state().spec().id, "us-2x2");
     assert_eq!(h.state().result_size(), Some((us.width(), us.height())));
     h.get_by_label_contains(&size_label(us.width(), us.height()));
@@ -133,7 +136,7 @@ fn open_check_switch_spec_and_language_fill_the_form_and_export() {
     h.get_by_role_and_label(Role::ComboBox, "照片规格").click();
     h.run();
     h.get_by_label_contains(first.name_zh.as_str()).click();
-    h.run();
+    wait_checked(&mut h);
     assert_eq!(h.state().spec().id, "cn-exit-entry");
 
     // An incomplete form is refused, naming what is missing.
@@ -157,17 +160,19 @@ fn open_check_switch_spec_and_language_fill_the_form_and_export() {
     assert_eq!(h.state().form.name, "张三");
     assert_eq!(h.state().form.phone, "+86 138 0000 0000");
 
-    let passed = h.state().still().unwrap().report().passed;
-    if !passed {
-        // A failed rule blocks the export and says which rule; staff override with a reason.
-        h.get_by_label("导出照片和表单").click();
-        h.run();
-        let (msg, ok) = h.state().export_message().map(|(m, ok)| (m.to_string(), ok)).unwrap();
-        let failed = idbooth::app::state::blocking(h.state().still().unwrap().report());
-        assert!(!ok && msg.contains(&failed[0]), "{msg}");
-        let field = h.get_by_role_and_label(Role::TextInput, "工作人员放行——原因");
+    // Her cap reaches the photo's top edge: the crown rule fails, and the export is blocked
+    // naming it; staff confirm with their name and a reason.
+    assert_eq!(h.state().still().unwrap().report().overall, Overall::Fail);
+    h.get_by_label("导出照片和表单").click();
+    h.run();
+    let (msg, ok) = h.state().export_message().map(|(m, ok)| (m.to_string(), ok)).unwrap();
+    let failed = idbooth::app::state::blocking(h.state().still().unwrap().report());
+    assert!(!ok && msg.contains(&failed[0]), "{msg}");
+    for (label, text) in [("工作人员姓名", "李伟"), ("工作人员放行——原因", "old archive photo, approved by staff")]
+    {
+        let field = h.get_by_role_and_label(Role::TextInput, label);
         field.focus();
-        field.type_text("old archive photo, approved by staff");
+        field.type_text(text);
         h.run();
     }
     h.get_by_label("导出照片和表单").click();
@@ -181,20 +186,19 @@ fn open_check_switch_spec_and_language_fill_the_form_and_export() {
     assert_eq!(saved.photo.parent(), Some(out.as_path()));
     let jpeg = image::open(&saved.photo).unwrap();
     assert_eq!((jpeg.width(), jpeg.height()), (first.width(), first.height()));
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(&saved.summary).unwrap()).unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(&saved.summary_path).unwrap()).unwrap();
     assert_eq!(summary["spec"], "cn-exit-entry");
     assert_eq!(summary["photo_file"], saved.photo.file_name().unwrap().to_str().unwrap());
+    assert_eq!(summary["photo_sha256"], idbooth::export::summary::sha256_hex(&std::fs::read(&saved.photo).unwrap()));
     assert_eq!(summary["applicant"]["name"], "张三");
     assert_eq!(summary["applicant"]["city"], "深圳");
     assert_eq!(summary["applicant"]["phone"], "+86 138 0000 0000");
     assert_eq!(summary["applicant"]["document"], "passport");
     assert_eq!(summary["applicant"]["notes"], "test");
-    assert_eq!(summary["report"]["passed"], passed);
-    if passed {
-        assert!(summary["applicant"]["override_reason"].is_null());
-    } else {
-        assert_eq!(summary["applicant"]["override_reason"], "old archive photo, approved by staff");
-    }
+    assert_eq!(summary["outcome"], "fail");
+    let confirmed = summary["confirmations"].as_array().unwrap();
+    assert!(confirmed.iter().any(|c| c["rule"] == "crown_margin" && c["status"] == "fail"), "{confirmed:?}");
+    assert!(confirmed.iter().all(|c| c["by"] == "李伟" && c["reason"] == "old archive photo, approved by staff"));
     std::fs::remove_dir_all(&out).ok();
 }
 

@@ -14,10 +14,10 @@ use crate::capture::frames::{CaptureError, Frame, FrameSource};
 use crate::compose::background::BackgroundChoice;
 use crate::detect::{self, Analysis, Effort};
 use crate::geometry::Point;
-use crate::judge::{Status, Verdict};
+use crate::judge::{RuleId, Status, Verdict};
 use crate::measure::Measurements;
-use crate::pipeline;
 use crate::pixels::Pyramid;
+use crate::session::{self, JudgeOptions, Session};
 use crate::spec::{Limit, Spec};
 
 /// Opens the source on the camera thread (opening a camera can take a while).
@@ -158,29 +158,37 @@ fn analysis_loop(s: &Shared, wake: &(dyn Fn() + Send + Sync)) {
             continue;
         };
         last_seq = frame.seq;
-        let Some((spec, lang)) = s.spec.lock().unwrap().clone() else { continue };
+        let Some((spec, _lang)) = s.spec.lock().unwrap().clone() else { continue };
         let n = s.analyses.load(Ordering::Relaxed);
         let effort = if n % STILL_EVERY == STILL_EVERY - 1 { Effort::Still } else { Effort::Live };
         let t = Instant::now();
         let pyr = Pyramid::new(frame.image.clone(), 32);
-        let Ok(analysis) = detect::analyse(&pyr, &pipeline::detect_options(&spec, effort)) else { continue };
+        let analysis = match detect::analyse(&pyr, &session::detect_options(&spec, effort)) {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!("live analysis failed: {e}");
+                continue;
+            }
+        };
         // Keep the real background: the live warning is about what stands behind the person.
-        let checked = pipeline::judge_analysis_with(&pyr, analysis, None, &spec, lang, &BackgroundChoice::Keep);
-        let mut verdicts = checked.report.rules;
-        if let Some(v) = verdicts.iter_mut().find(|v| v.id == "background_uniformity") {
+        let session = Session::from_analysis(Arc::new(pyr), analysis, None);
+        let judgement = session.judge(&spec, &JudgeOptions { background: BackgroundChoice::Keep, adjust: None });
+        let mut verdicts = judgement.verdicts;
+        if let Some(v) = verdicts.iter_mut().find(|v| v.rule == RuleId::BackgroundUniformity) {
             if effort == Effort::Still {
                 background = Some(v.clone()).filter(|v| v.status != Status::NotChecked);
             } else if let Some(b) = &background {
                 *v = b.clone();
             }
         }
+        let (width, height) = (session.source.width, session.source.height);
         let result = LiveResult {
             seq: frame.seq,
-            width: pyr.width(),
-            height: pyr.height(),
-            analysis: checked.analysis,
+            width,
+            height,
+            analysis: session.into_analysis(),
             verdicts,
-            measurements: checked.report.measurements,
+            measurements: judgement.measurements,
             millis: t.elapsed().as_secs_f64() * 1000.0,
         };
         *s.result.lock().unwrap() = Some(Arc::new(result));
@@ -306,7 +314,7 @@ impl Warn {
 /// The warnings one live result raises (before smoothing).
 pub fn warnings(r: &LiveResult, spec: &Spec) -> Vec<Warn> {
     let mut out = Vec::new();
-    let failed = |id: &str| r.verdicts.iter().find(|v| v.id == id).filter(|v| v.status == Status::Fail);
+    let failed = |id: RuleId| r.verdicts.iter().find(|v| v.rule == id).filter(|v| v.status == Status::Fail);
     if r.measurements.faces > 1 {
         out.push(Warn::ManyFaces);
     }
@@ -314,20 +322,20 @@ pub fn warnings(r: &LiveResult, spec: &Spec) -> Vec<Warn> {
         out.push(Warn::NoFace);
         return out;
     };
-    if let Some(v) = failed("exposure") {
+    if let Some(v) = failed(RuleId::Exposure) {
         let q = &spec.quality.face_lightness;
         let mid = q.middle().unwrap_or(60.0);
         let l = r.measurements.face_lightness.or(v.value).unwrap_or(mid);
         out.push(if l < mid { Warn::TooDark } else { Warn::TooBright });
     }
     for (id, w) in [
-        ("lighting_uniformity", Warn::UnevenLight),
-        ("background_uniformity", Warn::Background),
-        ("yaw", Warn::Turned),
-        ("roll", Warn::Tilted),
-        ("pitch", Warn::Pitched),
-        ("eyes_open", Warn::EyesClosed),
-        ("mouth_closed", Warn::MouthOpen),
+        (RuleId::LightingUniformity, Warn::UnevenLight),
+        (RuleId::BackgroundUniformity, Warn::Background),
+        (RuleId::Yaw, Warn::Turned),
+        (RuleId::Roll, Warn::Tilted),
+        (RuleId::Pitch, Warn::Pitched),
+        (RuleId::EyesOpen, Warn::EyesClosed),
+        (RuleId::MouthClosed, Warn::MouthOpen),
     ] {
         if failed(id).is_some() {
             out.push(w);

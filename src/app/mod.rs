@@ -22,7 +22,7 @@ use crate::Lang;
 use crate::capture::frames::{CaptureError, FrameSource, RecordedFrames};
 use crate::capture::{Portrait, decode_photo, load_photo};
 use crate::compose::background::BackgroundChoice;
-use crate::judge::Status;
+use crate::judge::{Overall, Status};
 use crate::spec::{DEFAULT_SPEC, Spec, SpecBook};
 use live::{LiveSession, Smoother, SourceFactory, Target, Warn};
 use state::{Document, Form, Settings, Still};
@@ -216,7 +216,7 @@ impl BoothApp {
 
     /// Pixel size of the cropped result (the spec's size).
     pub fn result_size(&self) -> Option<(u32, u32)> {
-        self.still()?.checked.output.as_ref().map(|o| o.dimensions())
+        self.still()?.composed.as_ref().map(|c| c.image.dimensions())
     }
 
     pub fn error(&self) -> Option<&str> {
@@ -235,7 +235,17 @@ impl BoothApp {
     pub fn set_lang(&mut self, lang: Lang) {
         if lang != self.lang {
             self.lang = lang;
-            self.on_spec_or_lang_change();
+            // Texts only: the verdicts stay as they are.
+            let spec = self.spec().clone();
+            if let StillState::Done(s) = &mut self.still {
+                s.set_lang(&spec, lang);
+            }
+            if let Some(l) = &self.live {
+                l.set_spec(&spec, lang);
+            }
+            self.export_msg = None;
+            self.settings.lang = Some(lang);
+            self.save_settings();
         }
     }
 
@@ -248,9 +258,18 @@ impl BoothApp {
             self.background = BackgroundChoice::Auto;
         }
         let bg = self.background.clone();
-        if let StillState::Done(s) = &mut self.still {
-            s.rejudge(&spec, lang, &bg);
-            self.still_gen += 1;
+        if let StillState::Done(s) = &self.still {
+            // Re-judge from the cached detection on a worker: composing runs the matte model.
+            let session = s.session.clone();
+            let (tx, rx) = std::sync::mpsc::channel();
+            let (spec, ctx) = (spec.clone(), self.wake_ctx.clone());
+            std::thread::spawn(move || {
+                let _ = tx.send(Ok(Still::judged(session, &spec, lang, &bg)));
+                if let Some(ctx) = ctx {
+                    ctx.request_repaint();
+                }
+            });
+            self.still = StillState::Checking(rx);
         }
         if let Some(l) = &self.live {
             l.set_spec(&spec, lang);
@@ -697,7 +716,7 @@ impl BoothApp {
         let spec = self.book.all()[self.spec_idx].clone();
         // The result texture follows every re-judge (spec or language change).
         if self.result_tex.as_ref().is_none_or(|(_, g)| *g != self.still_gen) {
-            self.result_tex = still.checked.output.as_ref().map(|o| {
+            self.result_tex = still.composed.as_ref().map(|c| &c.image).map(|o| {
                 let img = egui::ColorImage::from_rgb([o.width() as usize, o.height() as usize], o.as_raw());
                 (ui.ctx().load_texture("result", img, TextureOptions::LINEAR), self.still_gen)
             });
@@ -707,7 +726,7 @@ impl BoothApp {
         egui::Panel::left("result").min_size(360.0).show(ui, |ui| {
             ui.add_space(6.0);
             ui.heading(t(lang, "result"));
-            if let (Some((tex, _)), Some(out)) = (&self.result_tex, &still.checked.output) {
+            if let (Some((tex, _)), Some(out)) = (&self.result_tex, still.composed.as_ref().map(|c| &c.image)) {
                 let (w, h) = (out.width() as f32, out.height() as f32);
                 // Shown at a fixed 0.8 screen px per output px while it fits: a bigger spec is bigger.
                 let k = 0.8f32.min((ui.available_height() - 120.0).max(100.0) / h).min(420.0 / w);
@@ -720,7 +739,7 @@ impl BoothApp {
                 );
                 if self.show_guides {
                     let mut marks = guides::Marks::default();
-                    if let (Some(face), Some(crop)) = (&still.analysis.main, &still.checked.crop) {
+                    if let (Some(face), Ok(crop)) = (&still.session.analysis.main, &still.judgement.crop) {
                         let lm = &face.landmarks;
                         let p = |q: crate::geometry::Point| {
                             let o = crop.transform.apply(q);
@@ -794,19 +813,21 @@ impl BoothApp {
             ui.label(RichText::new(t(lang, "no_face")).size(20.0).color(Color32::from_rgb(220, 60, 50)));
             return false;
         }
-        let fails = report.rules.iter().filter(|v| v.status == Status::Fail).count();
-        let warns = report.rules.iter().filter(|v| v.status == Status::Warn).count();
-        let (text, color) = if report.passed && warns == 0 {
-            (t(lang, "passed"), Color32::from_rgb(60, 170, 60))
-        } else if report.passed {
-            (ta(lang, "warned", &[("n", warns.to_string())]), Color32::from_rgb(220, 150, 30))
-        } else {
-            (ta(lang, "failed", &[("n", fails.max(1).to_string())]), Color32::from_rgb(220, 60, 50))
+        let count = |st: Status| report.verdicts().filter(|v| v.status == st).count();
+        let open = report.verdicts().filter(|v| !v.status.is_ok()).count();
+        let (text, color) = match report.overall {
+            Overall::Pass if count(Status::Warn) == 0 => (t(lang, "passed"), Color32::from_rgb(60, 170, 60)),
+            Overall::Pass => {
+                (ta(lang, "warned", &[("n", count(Status::Warn).to_string())]), Color32::from_rgb(220, 150, 30))
+            }
+            Overall::NeedsPerson => {
+                (ta(lang, "needs_person", &[("n", open.to_string())]), Color32::from_rgb(90, 120, 220))
+            }
+            Overall::Fail => {
+                (ta(lang, "failed", &[("n", count(Status::Fail).max(1).to_string())]), Color32::from_rgb(220, 60, 50))
+            }
         };
         ui.label(RichText::new(text).size(18.0).color(color));
-        if let Some(p) = &report.problem {
-            ui.colored_label(Color32::from_rgb(220, 60, 50), p);
-        }
         checklist(ui, lang, report);
         true
     }
@@ -870,15 +891,16 @@ impl BoothApp {
             ui.end_row();
         });
         let Some(still) = self.still() else { return };
-        let passed = still.report().passed;
-        if !passed {
+        if still.report().overall != Overall::Pass {
             ui.add_space(6.0);
             let blocked = state::blocking(still.report()).join(&t(lang, "list_sep"));
             ui.colored_label(red, ta(lang, "form.blocked", &[("rules", blocked)]));
             ui.label(t(lang, "form.override_hint"));
             ui.horizontal(|ui| {
+                let l = ui.label(t(lang, "form.operator"));
+                ui.add(egui::TextEdit::singleline(&mut self.form.operator).desired_width(160.0)).labelled_by(l.id);
                 let l = ui.label(t(lang, "form.override"));
-                ui.add(egui::TextEdit::singleline(&mut self.form.override_reason).desired_width(360.0))
+                ui.add(egui::TextEdit::singleline(&mut self.form.override_reason).desired_width(300.0))
                     .labelled_by(l.id);
             });
         }
@@ -900,7 +922,10 @@ impl BoothApp {
                 let msg = ta(
                     self.lang,
                     "form.exported",
-                    &[("photo", saved.photo.display().to_string()), ("summary", saved.summary.display().to_string())],
+                    &[
+                        ("photo", crate::paths::shown(&saved.photo)),
+                        ("summary", crate::paths::shown(&saved.summary_path)),
+                    ],
                 );
                 self.export_msg = Some((msg, true));
                 self.last_export = Some(saved);
@@ -915,7 +940,7 @@ impl BoothApp {
     }
 }
 
-fn checklist(ui: &mut egui::Ui, lang: Lang, report: &crate::pipeline::Report) {
+fn checklist(ui: &mut egui::Ui, lang: Lang, report: &crate::report::Report) {
     ui.add_space(6.0);
     ui.heading(t(lang, "checklist.heading"));
     egui::Grid::new("checklist").striped(true).num_columns(5).spacing([10.0, 4.0]).show(ui, |ui| {
@@ -925,17 +950,18 @@ fn checklist(ui: &mut egui::Ui, lang: Lang, report: &crate::pipeline::Report) {
         ui.strong("");
         ui.strong(t(lang, "checklist.advice"));
         ui.end_row();
-        for v in &report.rules {
-            ui.label(&v.title);
-            // Counts need no unit ("1", not "1 faces": the rule's title says what is counted).
-            let unit = if v.unit == "faces" { "" } else { v.unit.as_str() };
-            let value = v.value.map(|x| format!("{x} {unit}")).unwrap_or_else(|| "—".into());
+        for r in &report.rules {
+            let v = &r.verdict;
+            ui.label(&r.title);
+            let num = crate::i18n::fmt_num;
+            let unit = v.unit.symbol();
+            let value = v.value.map(|x| format!("{} {unit}", num(x))).unwrap_or_else(|| "—".into());
             ui.label(value);
             let range = match (v.min, v.max) {
-                (Some(a), Some(b)) if a == b => format!("{a}"),
-                (Some(a), Some(b)) => format!("{a}–{b}"),
-                (Some(a), None) => format!("≥ {a}"),
-                (None, Some(b)) => format!("≤ {b}"),
+                (Some(a), Some(b)) if a == b => num(a),
+                (Some(a), Some(b)) => format!("{}–{}", num(a), num(b)),
+                (Some(a), None) => format!("≥ {}", num(a)),
+                (None, Some(b)) => format!("≤ {}", num(b)),
                 _ => "—".into(),
             };
             ui.label(range);
@@ -944,12 +970,13 @@ fn checklist(ui: &mut egui::Ui, lang: Lang, report: &crate::pipeline::Report) {
                 Status::Warn => ("status.warn", Color32::from_rgb(220, 150, 30)),
                 Status::Fail => ("status.fail", Color32::from_rgb(220, 60, 50)),
                 Status::NotChecked => ("status.not_checked", Color32::GRAY),
+                Status::NeedsPerson => ("status.needs_person", Color32::from_rgb(90, 120, 220)),
             };
             ui.colored_label(color, format!("● {}", crate::i18n::tr(lang, key, &[])));
             if v.status == Status::Pass {
                 ui.label("");
             } else {
-                ui.add(egui::Label::new(&v.message).wrap());
+                ui.add(egui::Label::new(&r.message).wrap());
             }
             ui.end_row();
         }

@@ -8,48 +8,60 @@ use serde::{Deserialize, Serialize};
 
 use super::text::{t, ta};
 use crate::Lang;
+use crate::approval::{self, Confirm, Policy, ReleaseError};
 use crate::capture::Portrait;
 use crate::compose::background::BackgroundChoice;
-use crate::detect::{self, Analysis, Effort};
-use crate::export::{self, Applicant, Saved};
-use crate::judge::Status;
-use crate::pipeline::{self, Checked, Report};
-use crate::pixels::Pyramid;
+use crate::export::{self, Applicant, Saved, Targets};
+use crate::report::Report;
+use crate::session::{Composed, JudgeOptions, Judgement, Session};
 use crate::spec::Spec;
 
-/// A still photo, analysed once (the slow part) and judged against the current spec and
-/// language (cheap: re-run on every change of either).
+/// A still photo: detected once (the slow part), judged against the current spec, composed
+/// (tone, backdrop) for export, and its report rendered in the current language.
 pub struct Still {
-    pub pyr: Arc<Pyramid>,
-    pub analysis: Analysis,
-    pub checked: Checked,
-    pub path: Option<String>,
+    pub session: Arc<Session>,
+    pub judgement: Judgement,
+    /// The exported image; None when no crop fits.
+    pub composed: Option<Composed>,
+    report: Report,
 }
 
 impl Still {
-    /// Detect and judge: the slow path, run on a worker thread.
+    /// Detect, judge and compose: the slow path, run on a worker thread.
     pub fn check(portrait: Portrait, spec: &Spec, lang: Lang, bg: &BackgroundChoice) -> Result<Still, String> {
-        let path = portrait.path.as_ref().map(|p| p.display().to_string());
-        let pyr = Arc::new(Pyramid::new(portrait.image, 32));
-        let analysis =
-            detect::analyse(&pyr, &pipeline::detect_options(spec, Effort::Still)).map_err(|e| e.to_string())?;
-        let checked = pipeline::judge_analysis_with(&pyr, analysis.clone(), path.clone(), spec, lang, bg);
-        Ok(Still { pyr, analysis, checked, path })
+        let session = Session::new(portrait, spec).map_err(|e| e.to_string())?;
+        Ok(Still::judged(Arc::new(session), spec, lang, bg))
     }
 
-    /// Judge again for another spec, language or background (no detection).
-    pub fn rejudge(&mut self, spec: &Spec, lang: Lang, bg: &BackgroundChoice) {
-        self.checked =
-            pipeline::judge_analysis_with(&self.pyr, self.analysis.clone(), self.path.clone(), spec, lang, bg);
+    /// Judge an analysed photo for a spec and background (no detection; compose runs the
+    /// matte model, so this too belongs on a worker).
+    pub fn judged(session: Arc<Session>, spec: &Spec, lang: Lang, bg: &BackgroundChoice) -> Still {
+        let judgement = session.judge(spec, &JudgeOptions { background: bg.clone(), adjust: None });
+        let composed = match session.compose(&judgement, spec) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                if judgement.frame.is_some() {
+                    tracing::warn!("compose failed: {e}");
+                }
+                None
+            }
+        };
+        let report = Report::new(&session, &judgement, spec, lang);
+        Still { session, judgement, composed, report }
+    }
+
+    /// The texts in another language (no judging).
+    pub fn set_lang(&mut self, spec: &Spec, lang: Lang) {
+        self.report = self.report.in_lang(spec, lang);
     }
 
     pub fn report(&self) -> &Report {
-        &self.checked.report
+        &self.report
     }
 
     /// A face was found (otherwise the window shows a message instead of a checklist).
     pub fn has_face(&self) -> bool {
-        self.analysis.main.is_some()
+        self.session.analysis.main.is_some()
     }
 }
 
@@ -96,6 +108,8 @@ pub struct Form {
     pub notes: String,
     /// Staff's reason for exporting despite a failed rule (empty: no override).
     pub override_reason: String,
+    /// The staff member who confirms rules that fail or need a person.
+    pub operator: String,
 }
 
 impl Form {
@@ -134,54 +148,57 @@ impl Form {
             city: opt(&self.city),
             phone: opt(&self.phone),
             notes: opt(&self.notes),
-            override_reason: opt(&self.override_reason),
+            ticket: None,
         }
     }
 }
 
-/// Titles of the failed rules (or the report's problem when no single rule is to blame).
+/// Titles of the rules a person must confirm before export.
 pub fn blocking(report: &Report) -> Vec<String> {
-    let mut v: Vec<String> =
-        report.rules.iter().filter(|r| r.status == Status::Fail).map(|r| r.title.clone()).collect();
-    if v.is_empty()
-        && let Some(p) = &report.problem
-    {
-        v.push(p.clone());
-    }
-    v
+    report.rules.iter().filter(|r| !r.verdict.status.is_ok()).map(|r| r.title.clone()).collect()
 }
 
 /// `idbooth-<spec>-<YYYYMMDD-HHMMSS>.jpg` and `.json` in `dir` (a counter avoids overwriting).
 pub fn export_paths(dir: &Path, spec: &Spec) -> (PathBuf, PathBuf) {
-    let stamp: String = export::utc_now().chars().filter(|c| c.is_ascii_digit()).collect();
-    let stamp = format!("{}-{}", &stamp[..8.min(stamp.len())], &stamp[8.min(stamp.len())..]);
-    for n in 0.. {
+    let stamp = jiff::Zoned::now().strftime("%Y%m%d-%H%M%S").to_string();
+    let mut n = 0;
+    loop {
         let stem =
             if n == 0 { format!("idbooth-{}-{stamp}", spec.id) } else { format!("idbooth-{}-{stamp}-{n}", spec.id) };
-        let photo = dir.join(format!("{stem}.jpg"));
-        if !photo.exists() {
-            return (photo, dir.join(format!("{stem}.json")));
+        let (photo, summary) = (dir.join(format!("{stem}.jpg")), dir.join(format!("{stem}.json")));
+        if !photo.exists() && !summary.exists() {
+            return (photo, summary);
         }
+        n += 1;
     }
-    unreachable!()
 }
 
-/// Validate, apply the override rule, and write the JPEG and the summary.
+/// Validate the form, pass the release gate (staff confirm every open rule by name, with a
+/// reason for a failure), and write the JPEG and its summary as one unit.
 pub fn export(still: &Still, spec: &Spec, form: &Form, dir: &Path, lang: Lang) -> Result<Saved, String> {
-    let Some(output) = &still.checked.output else { return Err(t(lang, "form.no_result")) };
+    let Some(composed) = &still.composed else { return Err(t(lang, "form.no_result")) };
     form.validate(lang)?;
     let report = still.report();
-    if !report.passed && form.override_reason.trim().is_empty() {
-        let rules = blocking(report).join(&t(lang, "list_sep"));
-        return Err(format!("{} {}", ta(lang, "form.blocked", &[("rules", rules)]), t(lang, "form.override_hint")));
-    }
-    let mut applicant = form.applicant();
-    if report.passed {
-        applicant.override_reason = None;
-    }
+    let open: Vec<_> = approval::to_confirm(&still.judgement.verdicts).iter().map(|v| v.rule).collect();
+    let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let confirm = if form.override_reason.trim().is_empty() && form.operator.trim().is_empty() {
+        Confirm::default()
+    } else {
+        Confirm { rules: open, by: opt(&form.operator), reason: opt(&form.override_reason) }
+    };
+    let release =
+        approval::release(&still.judgement.verdicts, &confirm, &Policy::default(), &export::summary::now_local())
+            .map_err(|e| match e {
+                ReleaseError::Unconfirmed { .. } => {
+                    let rules = blocking(report).join(&t(lang, "list_sep"));
+                    format!("{} {}", ta(lang, "form.blocked", &[("rules", rules)]), t(lang, "form.override_hint"))
+                }
+                other => other.to_string(),
+            })?;
     std::fs::create_dir_all(dir).map_err(|e| ta(lang, "form.export_error", &[("error", e.to_string())]))?;
     let (photo, summary) = export_paths(dir, spec);
-    export::save(output, report, spec, &applicant, &photo, &summary)
+    let targets = Targets { photo: &photo, summary: &summary, overwrite: false, source: None };
+    export::save(composed, report, spec, &form.applicant(), &release, &targets)
         .map_err(|e| ta(lang, "form.export_error", &[("error", e.to_string())]))
 }
 
@@ -221,7 +238,12 @@ impl Settings {
             let _ = std::fs::create_dir_all(dir);
         }
         if let Ok(json) = serde_json::to_vec_pretty(self) {
-            let _ = export::write_atomic(path, &json);
+            let written = tempfile::NamedTempFile::new_in(path.parent().unwrap_or(Path::new(".")))
+                .and_then(|mut f| std::io::Write::write_all(&mut f, &json).map(|_| f))
+                .and_then(|f| f.persist(path).map_err(|e| e.error));
+            if let Err(e) = written {
+                tracing::warn!("window settings not saved: {e}");
+            }
         }
     }
 }

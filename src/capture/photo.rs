@@ -4,7 +4,9 @@
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
+
+use crate::paths::shown;
 
 /// Largest file we read at all (a 100 MP camera raw-converted JPEG is ~60 MB).
 pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
@@ -14,15 +16,15 @@ pub const MAX_PIXELS: u64 = 120_000_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PhotoError {
-    #[error("file not found: {0}")]
+    #[error("file not found: {}", shown(.0))]
     NotFound(PathBuf),
-    #[error("cannot read {0}: {1}")]
+    #[error("cannot read {}: {}", shown(.0), .1)]
     Io(PathBuf, std::io::Error),
     #[error("the file is {0} MB; photos larger than {max} MB are not accepted", max = MAX_FILE_BYTES / 1_048_576)]
     FileTooLarge(u64),
     #[error("not a photo this program can read (JPEG, PNG, TIFF, WebP or BMP expected)")]
     NotAnImage,
-    #[error("the image is {w}×{h} pixels; the limit is {MAX_SIDE} px on a side and {mp} megapixels", mp = MAX_PIXELS / 1_000_000)]
+    #[error("the image is {w}×{h} pixels, which exceeds the limit of {mp} megapixels ({MAX_SIDE} px on a side)", mp = MAX_PIXELS / 1_000_000)]
     TooLarge { w: u32, h: u32 },
     #[error("the photo file is damaged or incomplete: {0}")]
     Corrupt(String),
@@ -76,6 +78,18 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Portrait, PhotoError> {
     if reader.format().is_none() {
         return Err(PhotoError::NotAnImage);
     }
+    let format = reader.format();
+    // The size from the header alone, before any pixel is decoded: a bomb is refused with its size.
+    let header = ImageReader::with_format(Cursor::new(bytes), format.unwrap_or(ImageFormat::Png));
+    if let Ok((w, h)) = header.into_dimensions()
+        && (w > MAX_SIDE || h > MAX_SIDE || w as u64 * h as u64 > MAX_PIXELS)
+    {
+        return Err(PhotoError::TooLarge { w, h });
+    }
+    // A cut-off JPEG decodes into a grey-filled picture without complaint: check its structure.
+    if format == Some(ImageFormat::Jpeg) && !jpeg_is_complete(bytes) {
+        return Err(PhotoError::Corrupt("the file ends before the image does".into()));
+    }
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -102,10 +116,55 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Portrait, PhotoError> {
     Ok(Portrait { image, path: None })
 }
 
+/// Does the JPEG reach its end-of-image marker? Walks the segments (skipping their lengths, so
+/// bytes inside EXIF or ICC blocks are never mistaken for markers) and the entropy-coded scans.
+pub fn jpeg_is_complete(b: &[u8]) -> bool {
+    let n = b.len();
+    if n < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+        return false;
+    }
+    let mut i = 2;
+    loop {
+        // Fill bytes before a marker.
+        while i < n && b[i] == 0xFF && i + 1 < n && b[i + 1] == 0xFF {
+            i += 1;
+        }
+        if i + 1 >= n || b[i] != 0xFF {
+            return false;
+        }
+        let m = b[i + 1];
+        match m {
+            0xD9 => return true,
+            0x01 | 0xD0..=0xD7 => {
+                i += 2;
+                continue;
+            }
+            _ => {}
+        }
+        if i + 3 >= n {
+            return false;
+        }
+        let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
+        i += 2 + len;
+        if m == 0xDA {
+            // Entropy-coded data: a marker is 0xFF followed by anything but 0x00 or a restart.
+            loop {
+                if i + 1 >= n {
+                    return false;
+                }
+                if b[i] == 0xFF && b[i + 1] != 0x00 && !(0xD0..=0xD7).contains(&b[i + 1]) {
+                    break;
+                }
+                i += 1;
+            }
+        }
+    }
+}
+
 fn classify(e: image::ImageError) -> PhotoError {
     use image::ImageError as E;
     match e {
-        E::Limits(_) => PhotoError::TooLarge { w: 0, h: 0 },
+        E::Limits(l) => PhotoError::Corrupt(format!("the image needs more memory than allowed: {l}")),
         E::Unsupported(_) => PhotoError::NotAnImage,
         E::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
             PhotoError::Corrupt("the file ends before the image does".into())
@@ -136,9 +195,11 @@ mod tests {
         let img = DynamicImage::ImageRgb8(ImageBuffer::from_fn(64, 64, |x, y| Rgb([x as u8 * 4, y as u8 * 4, 9])));
         let mut jpg = Vec::new();
         img.write_to(&mut Cursor::new(&mut jpg), image::ImageFormat::Jpeg).unwrap();
-        let cut = &jpg[..jpg.len() / 2];
-        let e = decode_photo(cut);
-        assert!(matches!(e, Err(PhotoError::Corrupt(_))) || e.is_ok(), "{e:?}");
+        assert!(jpeg_is_complete(&jpg));
+        for cut in [jpg.len() / 2, jpg.len() - 2, jpg.len() - 1, 300] {
+            let e = decode_photo(&jpg[..cut]);
+            assert!(matches!(e, Err(PhotoError::Corrupt(_))), "cut at {cut}: {e:?}");
+        }
         let cut_png = png(&img);
         assert!(matches!(decode_photo(&cut_png[..cut_png.len() / 3]), Err(PhotoError::Corrupt(_))));
     }
@@ -175,6 +236,8 @@ mod tests {
         // Keep the header valid: recompute the IHDR chunk's CRC over type + data (bytes 12..29).
         let crc = crc32(&out[12..29]);
         out[29..33].copy_from_slice(&crc.to_be_bytes());
-        assert!(matches!(decode_photo(&out), Err(PhotoError::TooLarge { .. })));
+        let e = decode_photo(&out).unwrap_err();
+        assert!(matches!(e, PhotoError::TooLarge { w: 20_000, h: 20_000 }), "{e:?}");
+        assert!(e.to_string().contains("20000×20000 pixels"), "{e}");
     }
 }

@@ -41,6 +41,49 @@ pub enum CropError {
     /// Any crop that frames the head to the spec needs pixels beyond these edges of the photo.
     #[error("the photo is cut too tightly around the person at the {}", sides_text(.0))]
     OutsidePhoto(Vec<Side>),
+    /// There is no face to frame.
+    #[error("no face to frame")]
+    NoFace,
+}
+
+impl Crop {
+    /// The whole photo as it is (a photo already at the spec's pixel size).
+    pub fn identity(w: u32, h: u32) -> Crop {
+        Crop {
+            transform: Similarity::IDENTITY,
+            roll_correction_deg: 0.0,
+            source_quad: Similarity::IDENTITY.source_quad(w as f64, h as f64),
+            limited_by: Vec::new(),
+            bottom_fill_px: 0.0,
+        }
+    }
+
+    /// This crop corrected by a person: the frame's content moved by (dx, dy) output pixels,
+    /// enlarged by `zoom` and turned by `rotate_deg` about the frame's centre. Edges the new
+    /// frame crosses are reported like the solver's (the photo's edge is mirrored there).
+    pub fn adjusted(&self, a: &crate::session::Adjust, spec: &Spec, src_w: u32, src_h: u32) -> Crop {
+        let (w, h) = (spec.width() as f64, spec.height() as f64);
+        let zoom = if a.zoom > 0.0 { a.zoom } else { 1.0 };
+        let angle = a.rotate_deg.to_radians();
+        // About the centre c: p' = zoom·R·(p − c) + c + d.
+        let c = Point::new(w / 2.0, h / 2.0);
+        let shift = c.minus(c.rotate(angle).scale(zoom)).plus(Point::new(a.dx, a.dy));
+        let about = Similarity { scale: zoom, angle, tx: shift.x, ty: shift.y };
+        let t = &self.transform;
+        let p = about.apply(Point::new(t.tx, t.ty));
+        let transform = Similarity { scale: t.scale * zoom, angle: t.angle + angle, tx: p.x, ty: p.y };
+        let fill = spec.compose.bottom_fill.max.unwrap_or(0.0).clamp(0.0, 0.25) * h;
+        let (limited_by, _) = out_of_photo(&transform, w, h, src_w as f64, src_h as f64, fill);
+        let quad = transform.source_quad(w, h);
+        let below = quad.iter().map(|p| p.y - src_h as f64).fold(0.0, f64::max) * transform.scale;
+        Crop {
+            transform,
+            roll_correction_deg: self.roll_correction_deg + a.rotate_deg,
+            source_quad: quad,
+            limited_by,
+            bottom_fill_px: if below > 0.5 { below } else { 0.0 },
+        }
+    }
 }
 
 fn sides_text(s: &[Side]) -> String {

@@ -53,19 +53,28 @@ pub fn estimate(out: &RgbImage, person: &FloatMap, spec: &Spec) -> ToneCorrectio
         wb = mean.map(|m| (grey / m.max(1e-6)).clamp(1.0 - max_wb, 1.0 + max_wb));
     }
     // Exposure: bring the person's brightest 1 % (after white balance) up to L* ≈ 92 when short.
-    let mut lums: Vec<f64> = out
+    // Also the brightest channel: skin is red-heavy, so a luminance target alone would push the
+    // red channel of a well-lit face into clipping.
+    let (mut lums, mut peaks): (Vec<f64>, Vec<f64>) = out
         .pixels()
         .enumerate()
         .filter(|(k, _)| person.data[*k] > 0.5)
-        .map(|(_, px)| (0..3).map(|c| lin(px.0[c]) * wb[c] * [0.2126, 0.7152, 0.0722][c]).sum::<f64>())
-        .collect();
+        .map(|(_, px)| {
+            let c: [f64; 3] = std::array::from_fn(|c| lin(px.0[c]) * wb[c]);
+            (c[0] * 0.2126 + c[1] * 0.7152 + c[2] * 0.0722, c[0].max(c[1]).max(c[2]))
+        })
+        .unzip();
     let mut ev = 0.0;
     if lums.len() > 500 {
         lums.sort_by(f64::total_cmp);
+        peaks.sort_by(f64::total_cmp);
         let p99 = lums[lums.len() * 99 / 100];
+        let peak = peaks[peaks.len() * 995 / 1000];
         let target = 0.80; // linear luminance of L* ≈ 92
         if p99 > 1e-4 && p99 < target * 0.9 {
-            ev = (target / p99).log2().clamp(0.0, max_ev);
+            // Never lift the brightest 0.5 % of the person past 0.93 linear (≈ 247 of 255).
+            let headroom = if peak > 1e-4 { (0.93 / peak).log2() } else { max_ev };
+            ev = (target / p99).log2().min(headroom).clamp(0.0, max_ev);
         }
     }
     ToneCorrection { white_balance: wb, exposure_ev: ev }

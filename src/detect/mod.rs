@@ -53,6 +53,8 @@ pub struct Analysis {
 #[derive(Debug, Clone, Copy)]
 pub struct DetectOptions {
     pub min_score: f32,
+    /// Floor for the full-range detector (stills only).
+    pub far_min_score: f32,
     /// A further face counts when its width is at least this share of the main face's.
     pub second_face_min_size: f64,
     pub effort: Effort,
@@ -67,7 +69,7 @@ pub fn analyse(photo: &Pyramid, opts: &DetectOptions) -> Result<Analysis, Vision
     let (near, far) = rayon::join(
         || face::detect(&models.short_range, photo, opts.min_score),
         // Small or distant faces (group photos, people in the background) need the full-range net.
-        || if still { face::detect(&models.full_range, photo, opts.min_score.max(0.6)) } else { Ok(Vec::new()) },
+        || if still { face::detect(&models.full_range, photo, opts.far_min_score) } else { Ok(Vec::new()) },
     );
     let mut faces = face::merge(near?, far?);
     faces.sort_by(|a, b| b.width().total_cmp(&a.width()));

@@ -7,9 +7,12 @@
 use std::path::PathBuf;
 
 use idbooth::Lang;
+use idbooth::approval::{self, Confirm, Policy};
 use idbooth::capture::{Portrait, decode_photo, load_photo};
-use idbooth::judge::{Status, Verdict};
-use idbooth::pipeline::{self, Checked};
+use idbooth::compose::background::BackgroundChoice;
+use idbooth::judge::Status;
+use idbooth::report::{Report, RuleReport};
+use idbooth::session::{Composed, JudgeOptions, Judgement, Session};
 use idbooth::spec::{Spec, SpecBook};
 
 pub fn photos_dir() -> Option<PathBuf> {
@@ -33,16 +36,54 @@ pub fn sample(name: &str) -> Portrait {
     load_photo(&path).unwrap()
 }
 
-pub fn check(p: &Portrait, spec_id: &str) -> Checked {
-    pipeline::check(p, &spec(spec_id), Lang::En).unwrap()
+/// A photo run through the whole journey, as the front ends do.
+pub struct Checked {
+    pub session: Session,
+    pub judgement: Judgement,
+    pub report: Report,
+    pub composed: Option<Composed>,
 }
 
-pub fn rule<'a>(c: &'a Checked, id: &str) -> &'a Verdict {
-    c.report.rules.iter().find(|v| v.id == id).unwrap_or_else(|| panic!("no rule {id}"))
+impl Checked {
+    /// The exported image (None when no crop fits).
+    pub fn output(&self) -> Option<&image::RgbImage> {
+        self.composed.as_ref().map(|c| &c.image)
+    }
+}
+
+pub fn check_with(p: &Portrait, spec: &Spec, bg: BackgroundChoice) -> Checked {
+    let session = Session::new(p.clone(), spec).unwrap();
+    let judgement = session.judge(spec, &JudgeOptions { background: bg, adjust: None });
+    let composed = judgement.frame.as_ref().map(|_| session.compose(&judgement, spec).unwrap());
+    let report = Report::new(&session, &judgement, spec, Lang::En);
+    Checked { session, judgement, report, composed }
+}
+
+pub fn check(p: &Portrait, spec_id: &str) -> Checked {
+    check_with(p, &spec(spec_id), BackgroundChoice::Auto)
+}
+
+pub fn rule<'a>(c: &'a Checked, id: &str) -> &'a RuleReport {
+    c.report.rules.iter().find(|v| v.verdict.rule.as_str() == id).unwrap_or_else(|| panic!("no rule {id}"))
 }
 
 pub fn status(c: &Checked, id: &str) -> Status {
-    rule(c, id).status
+    rule(c, id).verdict.status
+}
+
+/// Export through the release gate; rules that are not ok are confirmed by a test operator.
+pub fn export(c: &Checked, spec: &Spec, photo: &std::path::Path) -> idbooth::export::Saved {
+    let confirm = Confirm {
+        rules: approval::to_confirm(&c.judgement.verdicts).iter().map(|v| v.rule).collect(),
+        by: Some("test operator".into()),
+        reason: Some("test".into()),
+    };
+    let release =
+        approval::release(&c.judgement.verdicts, &confirm, &Policy::default(), "2026-01-01T00:00:00Z").unwrap();
+    let summary = photo.with_extension("json");
+    let targets = idbooth::export::Targets { photo, summary: &summary, overwrite: false, source: None };
+    idbooth::export::save(c.composed.as_ref().unwrap(), &c.report, spec, &Default::default(), &release, &targets)
+        .unwrap()
 }
 
 /// JPEG round trip, as a photo file would arrive.

@@ -1,25 +1,44 @@
 //! Export: the receipt-ready JPEG (exact pixels, DPI in the JFIF header, quality searched so
-//! the file lands in the spec's size window) and its JSON summary, each written atomically.
+//! the file lands in the spec's size window) and its JSON summary, written together as one
+//! unit ([`pair`]) after the release gate ([`crate::approval`]) let the photo through.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+pub mod pair;
+pub mod summary;
+
+use std::path::PathBuf;
 
 use image::RgbImage;
 use image::codecs::jpeg::{JpegEncoder, PixelDensity};
 use serde::{Deserialize, Serialize};
 
+use crate::approval::Release;
+use crate::paths::shown;
+use crate::report::Report;
+use crate::session::Composed;
 use crate::spec::Spec;
+pub use pair::Targets;
+pub use summary::{Applicant, Summary};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("the disk is full: nothing was written to {0}; free some space and export again")]
+    #[error("the disk is full: nothing was written to {}; free some space and export again", shown(.0))]
     DiskFull(PathBuf),
-    #[error("cannot write {0}: {1}")]
+    #[error("cannot write {}: {}", shown(.0), .1)]
     Io(PathBuf, std::io::Error),
+    #[error("{} already exists: choose another name, or overwrite it on purpose (--overwrite)", shown(.0))]
+    Exists(PathBuf),
+    #[error("{} is the photo being exported from: it is never written over; choose another name", shown(.0))]
+    IsSource(PathBuf),
+    #[error("the photo and its summary cannot both be {}", shown(.0))]
+    SameFile(PathBuf),
+    #[error("the file name {} is longer than this file system allows ({max} bytes)", shown(path))]
+    NameTooLong { path: PathBuf, max: usize },
     #[error("JPEG encoding failed: {0}")]
     Encode(String),
     #[error("no JPEG quality gives a file between {lo} and {hi} bytes (smallest {smallest}, largest {largest})")]
     SizeWindow { lo: u64, hi: u64, smallest: u64, largest: u64 },
+    #[error("the composed image is {got_w}×{got_h} px but the spec needs {want_w}×{want_h} px")]
+    WrongSize { got_w: u32, got_h: u32, want_w: u32, want_h: u32 },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,26 +119,71 @@ fn done(bytes: Vec<u8>, quality: u8, dpi: u16, lo: u64, hi: u64, largest: Option
     Ok(Encoded { size_bytes: n, bytes, quality, dpi })
 }
 
-/// Write through a temporary file in the same folder and rename over the target, so an
-/// interrupted export leaves either the old file or the new one, never half a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "export".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let io = |e: std::io::Error| {
-        let _ = std::fs::remove_file(&tmp);
-        if e.raw_os_error() == Some(28) || e.kind() == std::io::ErrorKind::StorageFull {
-            ExportError::DiskFull(path.into())
-        } else {
-            ExportError::Io(path.into(), e)
-        }
+#[derive(Debug, Clone)]
+pub struct Saved {
+    pub photo: PathBuf,
+    pub summary_path: PathBuf,
+    pub encoded: Encoded,
+    pub summary: Summary,
+}
+
+/// Encode the composed photo into the spec's window and write it with its summary, as one unit.
+/// Only a [`Release`] from the approval gate lets a photo out.
+pub fn save(
+    composed: &Composed,
+    report: &Report,
+    spec: &Spec,
+    applicant: &Applicant,
+    release: &Release,
+    targets: &Targets,
+) -> Result<Saved, ExportError> {
+    let img = &composed.image;
+    if (img.width(), img.height()) != (spec.width(), spec.height()) {
+        return Err(ExportError::WrongSize {
+            got_w: img.width(),
+            got_h: img.height(),
+            want_w: spec.width(),
+            want_h: spec.height(),
+        });
+    }
+    pair::check_targets(targets)?;
+    let window = size_window(spec);
+    let encoded = encode_to_window(img, spec.dpi() as u16, window)?;
+    let mm = |l: &Option<crate::spec::Limit>| l.as_ref().and_then(|l| l.value.or(l.min));
+    let summary = Summary {
+        schema: summary::SCHEMA,
+        photo_file: targets.photo.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+        photo_bytes: encoded.size_bytes,
+        photo_sha256: summary::sha256_hex(&encoded.bytes),
+        spec: spec.id.clone(),
+        spec_name_en: spec.name_en.clone(),
+        spec_name_zh: spec.name_zh.clone(),
+        width_px: img.width(),
+        height_px: img.height(),
+        dpi: encoded.dpi,
+        print_width_mm: mm(&spec.image.print_width_mm),
+        print_height_mm: mm(&spec.image.print_height_mm),
+        jpeg_quality: encoded.quality,
+        size_window: window,
+        exported_at: summary::now_local(),
+        applicant: applicant.clone(),
+        outcome: release.overall(),
+        confirmations: release.confirmations().to_vec(),
+        background: (&composed.background).into(),
+        tone: composed.tone,
+        report: report.clone(),
     };
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(io)?;
-    Ok(())
+    let json = serde_json::to_vec_pretty(&summary).map_err(|e| ExportError::Encode(e.to_string()))?;
+    pair::write_pair(targets, &encoded.bytes, &json)?;
+    tracing::info!(
+        spec = %spec.id,
+        bytes = encoded.size_bytes,
+        quality = encoded.quality,
+        outcome = release.overall().as_str(),
+        confirmed = release.confirmations().len(),
+        "exported a photo and its summary"
+    );
+    Ok(Saved { photo: targets.photo.into(), summary_path: targets.summary.into(), encoded, summary })
 }
 
 /// Read the JFIF density of a JPEG: (unit, x, y) with unit 1 = dots per inch.
@@ -129,94 +193,6 @@ pub fn jfif_density(jpeg: &[u8]) -> Option<(u8, u16, u16)> {
         return None;
     }
     Some((jpeg[13], u16::from_be_bytes([jpeg[14], jpeg[15]]), u16::from_be_bytes([jpeg[16], jpeg[17]])))
-}
-
-/// The applicant's details for the counter, as entered at the booth.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Applicant {
-    pub name: Option<String>,
-    /// passport | hk-macau-permit | taiwan-permit | other
-    pub document: Option<String>,
-    pub city: Option<String>,
-    pub phone: Option<String>,
-    pub notes: Option<String>,
-    /// Staff's written reason for exporting despite a failed rule.
-    pub override_reason: Option<String>,
-}
-
-/// The JSON written beside the photo: what was exported, for whom, and the full check.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Summary {
-    pub photo_file: String,
-    pub spec: String,
-    pub spec_name_en: String,
-    pub spec_name_zh: String,
-    pub width_px: u32,
-    pub height_px: u32,
-    pub dpi: u16,
-    pub jpeg_quality: u8,
-    pub size_bytes: u64,
-    /// The spec's window in bytes (strict reading of KB).
-    pub size_window: Option<(u64, u64)>,
-    pub exported_at_utc: String,
-    pub applicant: Applicant,
-    pub report: crate::pipeline::Report,
-}
-
-#[derive(Debug, Clone)]
-pub struct Saved {
-    pub photo: PathBuf,
-    pub summary: PathBuf,
-    pub encoded: Encoded,
-}
-
-/// Encode `output` into the spec's size window and write it and its summary, each atomically
-/// (photo first: a summary never describes a photo that is not there).
-pub fn save(
-    output: &RgbImage,
-    report: &crate::pipeline::Report,
-    spec: &Spec,
-    applicant: &Applicant,
-    photo_path: &Path,
-    summary_path: &Path,
-) -> Result<Saved, ExportError> {
-    let window = size_window(spec);
-    let encoded = encode_to_window(output, spec.dpi() as u16, window)?;
-    write_atomic(photo_path, &encoded.bytes)?;
-    let summary = Summary {
-        photo_file: photo_path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
-        spec: spec.id.clone(),
-        spec_name_en: spec.name_en.clone(),
-        spec_name_zh: spec.name_zh.clone(),
-        width_px: output.width(),
-        height_px: output.height(),
-        dpi: encoded.dpi,
-        jpeg_quality: encoded.quality,
-        size_bytes: encoded.size_bytes,
-        size_window: window,
-        exported_at_utc: utc_now(),
-        applicant: applicant.clone(),
-        report: report.clone(),
-    };
-    let json = serde_json::to_vec_pretty(&summary).map_err(|e| ExportError::Encode(e.to_string()))?;
-    write_atomic(summary_path, &json)?;
-    Ok(Saved { photo: photo_path.into(), summary: summary_path.into(), encoded })
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` from the system clock (civil-from-days, no time-zone database needed).
-pub fn utc_now() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 #[cfg(test)]
@@ -252,26 +228,5 @@ mod tests {
         let flat = RgbImage::from_pixel(390, 567, image::Rgb([255, 255, 255]));
         assert!(matches!(encode_to_window(&flat, 300, Some((200_000, 300_000))), Err(ExportError::SizeWindow { .. })));
         assert!(matches!(encode_to_window(&card(), 300, Some((0, 500))), Err(ExportError::SizeWindow { .. })));
-    }
-
-    #[test]
-    fn utc_timestamps_are_well_formed() {
-        let t = utc_now();
-        assert_eq!(t.len(), 20, "{t}");
-        assert!(t.starts_with("20") && t.ends_with('Z'));
-    }
-
-    #[test]
-    fn atomic_write_replaces_whole_files_and_leaves_no_temp() {
-        let dir = std::env::temp_dir().join(format!("idbooth-export-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join("a.jpg");
-        write_atomic(&p, b"first").unwrap();
-        write_atomic(&p, b"second").unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"second");
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
-        let missing = dir.join("no/such/dir/b.jpg");
-        assert!(matches!(write_atomic(&missing, b"x"), Err(ExportError::Io(..))));
-        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -1,0 +1,362 @@
+//! Judge: every rule is a small unit (`rules.rs`) that reads the measurements, compares them with
+//! the spec's band and returns a [`Verdict`]: plain data (rule, status, reason code, value, band),
+//! no prose. Texts are made at the edge from `(rule, reason)` by [`crate::i18n::verdict_text`].
+//! A rule never passes what it could not measure, and a rule the spec does not define is left out.
+
+mod rules;
+
+use serde::{Deserialize, Serialize};
+
+use crate::compose::Side;
+use crate::measure::Measurements;
+use crate::spec::{Limit, Spec};
+
+/// Every rule the booth knows, in checklist order. The snake_case names are the stable ids of
+/// the JSON contract and the locale keys (`rules.<id>.*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleId {
+    SingleFace,
+    Resolution,
+    HeadHeight,
+    FaceWidth,
+    InterPupil,
+    EyeLine,
+    CrownMargin,
+    ChinMargin,
+    Centering,
+    Roll,
+    Yaw,
+    Pitch,
+    EyesOpen,
+    MouthClosed,
+    Headwear,
+    Exposure,
+    LightingUniformity,
+    BackgroundUniformity,
+    BackgroundColor,
+    Sharpness,
+}
+
+impl RuleId {
+    pub const ALL: [RuleId; 20] = [
+        RuleId::SingleFace,
+        RuleId::Resolution,
+        RuleId::HeadHeight,
+        RuleId::FaceWidth,
+        RuleId::InterPupil,
+        RuleId::EyeLine,
+        RuleId::CrownMargin,
+        RuleId::ChinMargin,
+        RuleId::Centering,
+        RuleId::Roll,
+        RuleId::Yaw,
+        RuleId::Pitch,
+        RuleId::EyesOpen,
+        RuleId::MouthClosed,
+        RuleId::Headwear,
+        RuleId::Exposure,
+        RuleId::LightingUniformity,
+        RuleId::BackgroundUniformity,
+        RuleId::BackgroundColor,
+        RuleId::Sharpness,
+    ];
+
+    /// The stable id (`head_height`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleId::SingleFace => "single_face",
+            RuleId::Resolution => "resolution",
+            RuleId::HeadHeight => "head_height",
+            RuleId::FaceWidth => "face_width",
+            RuleId::InterPupil => "inter_pupil",
+            RuleId::EyeLine => "eye_line",
+            RuleId::CrownMargin => "crown_margin",
+            RuleId::ChinMargin => "chin_margin",
+            RuleId::Centering => "centering",
+            RuleId::Roll => "roll",
+            RuleId::Yaw => "yaw",
+            RuleId::Pitch => "pitch",
+            RuleId::EyesOpen => "eyes_open",
+            RuleId::MouthClosed => "mouth_closed",
+            RuleId::Headwear => "headwear",
+            RuleId::Exposure => "exposure",
+            RuleId::LightingUniformity => "lighting_uniformity",
+            RuleId::BackgroundUniformity => "background_uniformity",
+            RuleId::BackgroundColor => "background_color",
+            RuleId::Sharpness => "sharpness",
+        }
+    }
+
+    /// Rules about where the head sits in the frame: what the crop controls.
+    pub fn is_geometry(self) -> bool {
+        matches!(
+            self,
+            RuleId::HeadHeight
+                | RuleId::FaceWidth
+                | RuleId::InterPupil
+                | RuleId::EyeLine
+                | RuleId::CrownMargin
+                | RuleId::ChinMargin
+                | RuleId::Centering
+        )
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for RuleId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<RuleId, String> {
+        RuleId::ALL.into_iter().find(|r| r.as_str() == s.trim()).ok_or_else(|| {
+            let ids: Vec<&str> = RuleId::ALL.iter().map(|r| r.as_str()).collect();
+            format!("unknown rule '{s}' (known: {})", ids.join(", "))
+        })
+    }
+}
+
+/// The outcome of one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Measured and inside the band.
+    Pass,
+    /// Measured, inside the band but near its edge: passes, with advice.
+    Warn,
+    /// Measured and outside the band.
+    Fail,
+    /// Could not be measured on this photo: a person must look.
+    NotChecked,
+    /// Measured, but only a person can decide (e.g. a replaced busy background).
+    NeedsPerson,
+}
+
+impl Status {
+    /// Statuses that let the photo through without a person.
+    pub fn is_ok(self) -> bool {
+        matches!(self, Status::Pass | Status::Warn)
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::NotChecked => "not_checked",
+            Status::NeedsPerson => "needs_person",
+        }
+    }
+}
+
+/// Why a rule came out as it did: with the rule id, the key of its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Inside the band.
+    InBand,
+    /// Inside the band, near its lower / upper end.
+    NearLow,
+    NearHigh,
+    /// Below / above the band.
+    TooLow,
+    TooHigh,
+    /// The measurement could not be taken.
+    NotMeasured,
+    NoFace,
+    ManyFaces,
+    /// The top of the head is cut off by the photo's top edge.
+    HeadCutOff,
+    /// A photo edge keeps the crop from framing the head (see `Verdict::edges`).
+    PhotoEdge,
+    /// The whole photo is underexposed (its highlights are low).
+    DarkScene,
+    /// Part of the face is clipped to white or black.
+    BurntOut,
+    MouthOpen,
+    TeethShowing,
+    CornersRaised,
+    /// The background as photographed is off, and the booth replaced it.
+    Replaced,
+    /// The booth replaced a busy background: a person should check the edges.
+    ReplacedBusy,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::InBand => "in_band",
+            Reason::NearLow => "near_low",
+            Reason::NearHigh => "near_high",
+            Reason::TooLow => "too_low",
+            Reason::TooHigh => "too_high",
+            Reason::NotMeasured => "not_measured",
+            Reason::NoFace => "no_face",
+            Reason::ManyFaces => "many_faces",
+            Reason::HeadCutOff => "head_cut_off",
+            Reason::PhotoEdge => "photo_edge",
+            Reason::DarkScene => "dark_scene",
+            Reason::BurntOut => "burnt_out",
+            Reason::MouthOpen => "mouth_open",
+            Reason::TeethShowing => "teeth_showing",
+            Reason::CornersRaised => "corners_raised",
+            Reason::Replaced => "replaced",
+            Reason::ReplacedBusy => "replaced_busy",
+        }
+    }
+}
+
+/// Units of measured values, as printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Unit {
+    #[serde(rename = "px")]
+    Px,
+    #[serde(rename = "°")]
+    Deg,
+    #[serde(rename = "×")]
+    Times,
+    #[serde(rename = "L*")]
+    Lightness,
+    #[serde(rename = "%")]
+    Percent,
+    #[serde(rename = "ΔE")]
+    DeltaE,
+    #[serde(rename = "faces")]
+    Faces,
+    #[serde(rename = "IPD")]
+    Ipd,
+    #[serde(rename = "")]
+    Ratio,
+}
+
+impl Unit {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Unit::Px => "px",
+            Unit::Deg => "°",
+            Unit::Times => "×",
+            Unit::Lightness => "L*",
+            Unit::Percent => "%",
+            Unit::DeltaE => "ΔE",
+            Unit::Faces => "",
+            Unit::Ipd => "IPD",
+            Unit::Ratio => "",
+        }
+    }
+}
+
+/// One rule's outcome on one photo: data only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    #[serde(rename = "id")]
+    pub rule: RuleId,
+    pub status: Status,
+    pub reason: Reason,
+    /// The measured value (rounded to 0.01) the status was decided on.
+    pub value: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub unit: Unit,
+    /// Photo edges that kept the crop from the band (geometry rules only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edges: Vec<Side>,
+    /// A name the text needs (the nearest allowed background colour).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// The photo as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Overall {
+    /// Every rule measured and inside its band.
+    Pass,
+    /// Nothing failed, but a rule could not be measured or only a person can decide it.
+    NeedsPerson,
+    /// A rule is outside its band.
+    Fail,
+}
+
+impl Overall {
+    pub fn of(verdicts: &[Verdict]) -> Overall {
+        if verdicts.iter().any(|v| v.status == Status::Fail) {
+            Overall::Fail
+        } else if verdicts.iter().all(|v| v.status.is_ok()) && !verdicts.is_empty() {
+            Overall::Pass
+        } else {
+            Overall::NeedsPerson
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Overall::Pass => "pass",
+            Overall::NeedsPerson => "needs_person",
+            Overall::Fail => "fail",
+        }
+    }
+}
+
+/// What the judge needs besides the measurements: how the frame was made.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// A crop was found (`false`: the head cannot be framed inside the photo at all).
+    pub framed: bool,
+    /// Photo edges that kept the crop from its ideal framing (or made it impossible).
+    pub edges: Vec<Side>,
+    /// The booth will replace the background with an allowed colour.
+    pub background_replaced: bool,
+}
+
+/// Judge every rule the spec defines.
+pub fn judge(m: &Measurements, spec: &Spec, ctx: &Context) -> Vec<Verdict> {
+    RuleId::ALL.iter().filter_map(|&id| rules::check(id, m, spec, ctx)).collect()
+}
+
+/// A measurement against a band: the common unit behind most rules.
+pub(crate) fn band(rule: RuleId, value: Option<f64>, limit: &Limit, unit: Unit) -> Verdict {
+    let mut v = Verdict {
+        rule,
+        status: Status::NotChecked,
+        reason: Reason::NotMeasured,
+        value: value.map(round2),
+        min: limit.min,
+        max: limit.max,
+        unit,
+        edges: Vec::new(),
+        detail: None,
+    };
+    let Some(x) = value.filter(|x| x.is_finite()) else { return v };
+    (v.status, v.reason) = if limit.min.is_some_and(|m| x < m) {
+        (Status::Fail, Reason::TooLow)
+    } else if limit.max.is_some_and(|m| x > m) {
+        (Status::Fail, Reason::TooHigh)
+    } else if limit.warn_below.is_some_and(|m| x < m) {
+        (Status::Warn, Reason::NearLow)
+    } else if limit.warn_above.is_some_and(|m| x > m) {
+        (Status::Warn, Reason::NearHigh)
+    } else {
+        (Status::Pass, Reason::InBand)
+    };
+    v
+}
+
+/// The more severe of two verdicts on the same rule. A pass needs both halves measured.
+pub(crate) fn worst(a: Verdict, b: Verdict) -> Verdict {
+    let rank = |s: Status| match s {
+        Status::Fail => 4,
+        Status::NeedsPerson => 3,
+        Status::NotChecked => 2,
+        Status::Warn => 1,
+        Status::Pass => 0,
+    };
+    if rank(b.status) > rank(a.status) { b } else { a }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,170 @@
+//! The rules, one small function each: measurements + the spec's band → a verdict, or `None`
+//! when the spec does not define the rule.
+
+use super::{Context, Reason, RuleId, Status, Unit, Verdict, band, worst};
+use crate::compose::Side;
+use crate::measure::{HeadTopProblem, Measurements};
+use crate::spec::Spec;
+
+pub(super) fn check(id: RuleId, m: &Measurements, spec: &Spec, ctx: &Context) -> Option<Verdict> {
+    let g = &spec.geometry;
+    let q = &spec.quality;
+    let p = &spec.pose;
+    let v = match id {
+        RuleId::SingleFace => single_face(m),
+        RuleId::Resolution => band(id, m.upscale, &q.upscale, Unit::Times),
+        RuleId::HeadHeight => framing(id, m.head_height, g.head_height.as_ref()?, ctx),
+        RuleId::FaceWidth => framing(id, m.face_width, g.face_width.as_ref()?, ctx),
+        RuleId::InterPupil => framing(id, m.inter_pupil, g.inter_pupil.as_ref()?, ctx),
+        RuleId::EyeLine => eye_line(m, spec, ctx)?,
+        RuleId::CrownMargin => crown_margin(m, spec, ctx)?,
+        RuleId::ChinMargin => framing(id, m.chin_margin, g.chin_margin.as_ref()?, ctx),
+        RuleId::Centering => framing(id, m.center_offset.map(f64::abs), g.centering.as_ref()?, ctx),
+        RuleId::Roll => band(id, m.roll.map(f64::abs), &p.roll_deg, Unit::Deg),
+        RuleId::Yaw => band(id, m.yaw.map(f64::abs), &p.yaw_deg, Unit::Deg),
+        RuleId::Pitch => band(id, m.pitch.map(f64::abs), &p.pitch_deg, Unit::Deg),
+        RuleId::EyesOpen => band(id, m.eye_openness, &q.eye_openness, Unit::Ratio),
+        RuleId::MouthClosed => mouth_closed(m, spec),
+        RuleId::Headwear => band(id, m.headwear_excess, &q.headwear_excess, Unit::Ipd),
+        RuleId::Exposure => exposure(m, spec),
+        RuleId::LightingUniformity => {
+            band(id, m.face_side_difference.map(f64::abs), &q.face_side_difference, Unit::Lightness)
+        }
+        RuleId::BackgroundUniformity => background_uniformity(m, spec, ctx),
+        RuleId::BackgroundColor => background_color(m, spec, ctx),
+        RuleId::Sharpness => band(id, m.sharpness, &q.sharpness, Unit::Ratio),
+    };
+    Some(v)
+}
+
+fn single_face(m: &Measurements) -> Verdict {
+    let (status, reason) = match m.faces {
+        1 => (Status::Pass, Reason::InBand),
+        0 => (Status::Fail, Reason::NoFace),
+        _ => (Status::Fail, Reason::ManyFaces),
+    };
+    Verdict {
+        rule: RuleId::SingleFace,
+        status,
+        reason,
+        value: Some(m.faces as f64),
+        min: Some(1.0),
+        max: Some(1.0),
+        unit: Unit::Faces,
+        edges: Vec::new(),
+        detail: None,
+    }
+}
+
+/// The rule that measures the margin at a photo edge.
+fn edge_rule(side: Side) -> RuleId {
+    match side {
+        Side::Top => RuleId::CrownMargin,
+        Side::Bottom => RuleId::ChinMargin,
+        Side::Left | Side::Right => RuleId::Centering,
+    }
+}
+
+/// A geometry band, with the photo edges that stood in the crop's way as the explanation.
+fn framing(id: RuleId, value: Option<f64>, limit: &crate::spec::Limit, ctx: &Context) -> Verdict {
+    let mut v = band(id, value, limit, Unit::Px);
+    if !ctx.framed && !ctx.edges.is_empty() {
+        // No frame fits inside the photo: every framing rule fails for the edges' sake.
+        v.status = Status::Fail;
+        v.reason = Reason::PhotoEdge;
+        v.edges = ctx.edges.clone();
+    } else if v.status == Status::Fail && !ctx.edges.is_empty() {
+        let own: Vec<Side> = ctx.edges.iter().copied().filter(|s| edge_rule(*s) == id).collect();
+        if own.is_empty() {
+            v.edges = ctx.edges.clone();
+        } else {
+            v.reason = Reason::PhotoEdge;
+            v.edges = own;
+        }
+    }
+    v
+}
+
+fn eye_line(m: &Measurements, spec: &Spec, ctx: &Context) -> Option<Verdict> {
+    let g = &spec.geometry;
+    if let Some(t) = &g.eye_line_from_top {
+        return Some(framing(RuleId::EyeLine, m.eye_line_from_top, t, ctx));
+    }
+    // Measured from the bottom, a small value means the eyes are low: swap the advice.
+    let mut v = framing(RuleId::EyeLine, m.eye_line_from_bottom, g.eye_line_from_bottom.as_ref()?, ctx);
+    v.reason = match v.reason {
+        Reason::TooLow => Reason::TooHigh,
+        Reason::TooHigh => Reason::TooLow,
+        Reason::NearLow => Reason::NearHigh,
+        Reason::NearHigh => Reason::NearLow,
+        r => r,
+    };
+    Some(v)
+}
+
+fn crown_margin(m: &Measurements, spec: &Spec, ctx: &Context) -> Option<Verdict> {
+    let mut v = framing(RuleId::CrownMargin, m.crown_margin, spec.geometry.crown_margin.as_ref()?, ctx);
+    if m.head_top_problem == Some(HeadTopProblem::CutOff) {
+        v.status = Status::Fail;
+        v.reason = Reason::HeadCutOff;
+        v.edges.clear();
+    }
+    Some(v)
+}
+
+/// A sub-measure of a rule, its band outcome renamed to say which part failed.
+fn part(id: RuleId, value: Option<f64>, limit: &crate::spec::Limit, unit: Unit, why: Reason) -> Verdict {
+    let mut v = band(id, value, limit, unit);
+    if matches!(v.status, Status::Fail | Status::Warn) {
+        v.reason = why;
+    }
+    v
+}
+
+fn mouth_closed(m: &Measurements, spec: &Spec) -> Verdict {
+    let (q, id) = (&spec.quality, RuleId::MouthClosed);
+    let open = part(id, m.mouth_opening, &q.mouth_opening, Unit::Ratio, Reason::MouthOpen);
+    // Teeth between the lips is a smile even when the lips barely part.
+    let teeth = part(id, m.smile, &q.smile, Unit::Ratio, Reason::TeethShowing);
+    // Raised corners: a closed-lip smile.
+    let lift = part(id, m.mouth_corner_lift, &q.mouth_corner_lift, Unit::Ratio, Reason::CornersRaised);
+    worst(worst(open, teeth), lift)
+}
+
+fn exposure(m: &Measurements, spec: &Spec) -> Verdict {
+    let (q, id) = (&spec.quality, RuleId::Exposure);
+    let level = band(id, m.face_lightness, &q.face_lightness, Unit::Lightness);
+    let scene = part(id, m.highlights, &q.highlights, Unit::Lightness, Reason::DarkScene);
+    let clipped = part(id, m.face_clipped_pct, &q.face_clipped_pct, Unit::Percent, Reason::BurntOut);
+    // The face's own level is reported when nothing is wrong.
+    worst(worst(level, scene), clipped)
+}
+
+fn background_uniformity(m: &Measurements, spec: &Spec, ctx: &Context) -> Verdict {
+    let q = &spec.quality;
+    let mut v = band(
+        RuleId::BackgroundUniformity,
+        m.background_lightness_spread,
+        &q.background_lightness_spread,
+        Unit::Lightness,
+    );
+    // A busy background painted over leaves doubt at the hair and shoulders: a person looks.
+    if ctx.background_replaced && v.status == Status::Fail {
+        v.status = Status::NeedsPerson;
+        v.reason = Reason::ReplacedBusy;
+    }
+    v
+}
+
+fn background_color(m: &Measurements, spec: &Spec, ctx: &Context) -> Verdict {
+    let q = &spec.quality;
+    let nearest = m.background_lab.and_then(|lab| spec.nearest_background(lab));
+    let mut v = band(RuleId::BackgroundColor, nearest.map(|n| n.1), &q.background_color_delta_e, Unit::DeltaE);
+    v.detail = nearest.map(|n| n.0.name.clone());
+    // The colour as photographed is off, but the booth paints an allowed one.
+    if ctx.background_replaced && matches!(v.status, Status::Fail | Status::Warn) {
+        v.status = Status::Pass;
+        v.reason = Reason::Replaced;
+    }
+    v
+}

@@ -1,0 +1,216 @@
+use super::*;
+use crate::measure::HeadTopProblem;
+use crate::spec::SpecBook;
+
+fn spec(id: &str) -> Spec {
+    SpecBook::builtin().get(id).unwrap().clone()
+}
+
+fn find(v: &[Verdict], id: RuleId) -> &Verdict {
+    v.iter().find(|x| x.rule == id).unwrap_or_else(|| panic!("no {id}"))
+}
+
+fn framed() -> Context {
+    Context { framed: true, ..Context::default() }
+}
+
+#[test]
+fn nothing_measured_means_nothing_passes() {
+    let v = judge(&Measurements::default(), &spec("cn-exit-entry"), &framed());
+    assert_eq!(find(&v, RuleId::SingleFace).status, Status::Fail);
+    for x in v.iter().filter(|x| x.rule != RuleId::SingleFace) {
+        assert_eq!((x.status, x.reason), (Status::NotChecked, Reason::NotMeasured), "{}", x.rule);
+    }
+    assert_eq!(Overall::of(&v), Overall::Fail);
+}
+
+#[test]
+fn rules_the_spec_does_not_define_are_left_out() {
+    // The exit-entry spec bands no chin margin; ICAO bands no crown margin in pixels.
+    let v = judge(&Measurements::default(), &spec("cn-exit-entry"), &framed());
+    assert!(v.iter().all(|x| x.rule != RuleId::ChinMargin));
+    assert!(v.iter().any(|x| x.rule == RuleId::CrownMargin));
+}
+
+#[test]
+fn one_unmeasured_rule_makes_the_photo_need_a_person_never_pass() {
+    let pass = |rule| Verdict {
+        rule,
+        status: Status::Pass,
+        reason: Reason::InBand,
+        value: Some(1.0),
+        min: None,
+        max: None,
+        unit: Unit::Px,
+        edges: vec![],
+        detail: None,
+    };
+    let mut v: Vec<Verdict> = [RuleId::Roll, RuleId::Yaw].map(pass).to_vec();
+    assert_eq!(Overall::of(&v), Overall::Pass);
+    v.push(Verdict { status: Status::NotChecked, reason: Reason::NotMeasured, ..pass(RuleId::Pitch) });
+    assert_eq!(Overall::of(&v), Overall::NeedsPerson);
+    v.push(Verdict { status: Status::Fail, reason: Reason::TooHigh, ..pass(RuleId::Exposure) });
+    assert_eq!(Overall::of(&v), Overall::Fail);
+    assert_eq!(Overall::of(&[]), Overall::NeedsPerson);
+}
+
+#[test]
+fn bands_give_pass_warn_fail_with_reason_codes() {
+    let m = Measurements {
+        head_height: Some(340.0),
+        roll: Some(-8.0),
+        upscale: Some(1.2),
+        yaw: Some(6.0),
+        faces: 1,
+        ..Default::default()
+    };
+    let v = judge(&m, &spec("cn-exit-entry"), &framed());
+    let hh = find(&v, RuleId::HeadHeight);
+    assert_eq!((hh.status, hh.reason), (Status::Fail, Reason::TooLow));
+    assert_eq!((hh.min, hh.max), (Some(354.0), Some(402.0)));
+    let roll = find(&v, RuleId::Roll);
+    assert_eq!((roll.status, roll.reason, roll.value), (Status::Fail, Reason::TooHigh, Some(8.0)));
+    assert_eq!(find(&v, RuleId::Resolution).reason, Reason::NearHigh);
+    assert_eq!(find(&v, RuleId::Yaw).status, Status::Warn);
+}
+
+#[test]
+fn exposure_and_mouth_need_every_part_measured_and_name_the_part_that_failed() {
+    let s = spec("cn-exit-entry");
+    let m = Measurements {
+        face_lightness: Some(60.0),
+        highlights: Some(95.0),
+        face_clipped_pct: Some(0.0),
+        mouth_opening: Some(0.01),
+        smile: Some(0.0),
+        faces: 1,
+        ..Default::default()
+    };
+    // Mouth: opening and teeth fine, corner lift unmeasured → not a pass.
+    let v = judge(&m, &s, &framed());
+    assert_eq!(find(&v, RuleId::Exposure).status, Status::Pass);
+    assert_eq!(find(&v, RuleId::MouthClosed).status, Status::NotChecked);
+    let v = judge(
+        &Measurements { face_clipped_pct: Some(20.0), smile: Some(0.9), mouth_corner_lift: Some(0.0), ..m.clone() },
+        &s,
+        &framed(),
+    );
+    assert_eq!(find(&v, RuleId::Exposure).reason, Reason::BurntOut);
+    assert_eq!(find(&v, RuleId::MouthClosed).reason, Reason::TeethShowing);
+    let v = judge(&Measurements { highlights: None, ..m }, &s, &framed());
+    assert_eq!(find(&v, RuleId::Exposure).status, Status::NotChecked);
+}
+
+#[test]
+fn eye_line_from_the_bottom_swaps_the_advice() {
+    let id = spec("cn-resident-id");
+    assert!(id.geometry.eye_line_from_top.is_none() && id.geometry.eye_line_from_bottom.is_some());
+    let m = Measurements { eye_line_from_bottom: Some(1.0), faces: 1, ..Default::default() };
+    let e = judge(&m, &id, &framed()).into_iter().find(|v| v.rule == RuleId::EyeLine).unwrap();
+    // Few pixels below the eyes: the eyes sit too low in the frame.
+    assert_eq!((e.status, e.reason), (Status::Fail, Reason::TooHigh));
+}
+
+#[test]
+fn a_cut_off_head_fails_the_crown_rule_with_its_own_reason() {
+    let m = Measurements { head_top_problem: Some(HeadTopProblem::CutOff), faces: 1, ..Default::default() };
+    let c = find(&judge(&m, &spec("cn-exit-entry"), &framed()), RuleId::CrownMargin).clone();
+    assert_eq!((c.status, c.reason), (Status::Fail, Reason::HeadCutOff));
+}
+
+#[test]
+fn photo_edges_explain_framing_failures_and_an_impossible_crop_fails_every_framing_rule() {
+    let s = spec("cn-exit-entry");
+    let m = Measurements { crown_margin: Some(10.0), head_height: Some(340.0), faces: 1, ..Default::default() };
+    let ctx = Context { framed: true, edges: vec![Side::Top], ..Context::default() };
+    let v = judge(&m, &s, &ctx);
+    let crown = find(&v, RuleId::CrownMargin);
+    assert_eq!((crown.status, crown.reason, crown.edges.clone()), (Status::Fail, Reason::PhotoEdge, vec![Side::Top]));
+    let hh = find(&v, RuleId::HeadHeight);
+    assert_eq!((hh.reason, hh.edges.clone()), (Reason::TooLow, vec![Side::Top]));
+    let none = judge(
+        &Measurements { faces: 1, ..Default::default() },
+        &s,
+        &Context { framed: false, edges: vec![Side::Bottom], ..Context::default() },
+    );
+    for v in none.iter().filter(|v| v.rule.is_geometry()) {
+        assert_eq!((v.status, v.reason), (Status::Fail, Reason::PhotoEdge), "{}", v.rule);
+    }
+}
+
+#[test]
+fn a_replaced_background_is_judged_as_photographed_with_the_edit_named() {
+    let s = spec("cn-exit-entry");
+    // A busy, blue-grey room behind the person.
+    let m = Measurements {
+        background_lab: Some([55.0, -5.0, -20.0]),
+        background_lightness_spread: Some(12.0),
+        faces: 1,
+        ..Default::default()
+    };
+    let kept = judge(&m, &s, &framed());
+    assert_eq!(find(&kept, RuleId::BackgroundUniformity).status, Status::Fail);
+    assert_eq!(find(&kept, RuleId::BackgroundColor).status, Status::Fail);
+    let ctx = Context { framed: true, background_replaced: true, ..Context::default() };
+    let replaced = judge(&m, &s, &ctx);
+    let u = find(&replaced, RuleId::BackgroundUniformity);
+    assert_eq!((u.status, u.reason, u.value), (Status::NeedsPerson, Reason::ReplacedBusy, Some(12.0)));
+    let c = find(&replaced, RuleId::BackgroundColor);
+    assert_eq!((c.status, c.reason), (Status::Pass, Reason::Replaced));
+    assert!(c.value.unwrap() > 10.0, "the captured colour's distance is shown");
+}
+
+#[test]
+fn rule_ids_round_trip_as_their_stable_names() {
+    for id in RuleId::ALL {
+        assert_eq!(id.as_str().parse::<RuleId>().unwrap(), id);
+        assert_eq!(serde_json::to_value(id).unwrap(), id.as_str());
+    }
+    assert!("no_such_rule".parse::<RuleId>().is_err());
+}
+
+#[test]
+fn every_rule_and_reason_has_text_in_both_languages() {
+    use crate::Lang;
+    let s = spec("cn-exit-entry");
+    let reasons = [
+        Reason::InBand,
+        Reason::NearLow,
+        Reason::NearHigh,
+        Reason::TooLow,
+        Reason::TooHigh,
+        Reason::NotMeasured,
+        Reason::NoFace,
+        Reason::ManyFaces,
+        Reason::HeadCutOff,
+        Reason::PhotoEdge,
+        Reason::DarkScene,
+        Reason::BurntOut,
+        Reason::MouthOpen,
+        Reason::TeethShowing,
+        Reason::CornersRaised,
+        Reason::Replaced,
+        Reason::ReplacedBusy,
+    ];
+    for lang in [Lang::En, Lang::Zh] {
+        for rule in RuleId::ALL {
+            for reason in reasons {
+                let v = Verdict {
+                    rule,
+                    status: Status::Fail,
+                    reason,
+                    value: Some(1.0),
+                    min: Some(0.0),
+                    max: Some(2.0),
+                    unit: Unit::Px,
+                    edges: if reason == Reason::PhotoEdge { vec![Side::Top] } else { vec![] },
+                    detail: None,
+                };
+                let (title, message) = crate::i18n::verdict_text(&v, &s, lang);
+                assert!(!title.contains("rules.") && !message.is_empty(), "{rule}/{reason:?}: {title} / {message}");
+                assert!(!message.contains("rules.") && !message.contains("reasons."), "{rule}/{reason:?}: {message}");
+                assert!(!message.contains('{'), "unfilled placeholder in {rule}/{reason:?}: {message}");
+            }
+        }
+    }
+}
