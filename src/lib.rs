@@ -20,6 +20,7 @@ pub mod pixels;
 pub mod report;
 pub mod session;
 pub mod spec;
+pub mod spool;
 
 /// Language of the texts shown to a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -48,9 +48,15 @@ struct GuiArgs {
     /// Do not look for a camera.
     #[arg(long)]
     no_camera: bool,
-    /// Full screen with large controls; returns to the start after a while on the done screen.
-    #[arg(long)]
+    /// Self-service kiosk: full screen, touch only, captures by itself, cannot be closed.
+    #[arg(long, conflicts_with = "counter")]
     kiosk: bool,
+    /// Staff at a photo counter: the kiosk's queue, manual crop, confirmations.
+    #[arg(long)]
+    counter: bool,
+    /// The studio settings file (default: ~/.config/idbooth/studio.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    settings: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -96,6 +102,12 @@ enum Command {
         #[arg(long)]
         matte: bool,
     },
+    /// Show the studio settings file with every key, or set the staff PIN.
+    Settings {
+        /// Store this staff PIN (hashed) in the settings file.
+        #[arg(long, value_name = "DIGITS")]
+        set_pin: Option<String>,
+    },
     /// Time the stages on a photo (default: the bundled sample).
     Bench {
         photo: Option<PathBuf>,
@@ -128,6 +140,7 @@ fn main() -> ExitCode {
             cli::eval(&dir, fit, verbose, max_pupil, max_chin)
         }
         Command::Bench { photo, runs } => cli::bench(photo.as_deref(), runs),
+        Command::Settings { set_pin } => settings(args.gui.settings, set_pin),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -147,25 +160,44 @@ impl Command {
             Command::Specs { .. } => "specs",
             Command::Eval { .. } => "eval",
             Command::Bench { .. } => "bench",
+            Command::Settings { .. } => "settings",
         }
     }
 }
 
 #[cfg(feature = "gui")]
 fn gui(a: GuiArgs, lang: Option<Lang>) -> ExitCode {
-    // Without --lang: the last language used, else the system's.
+    use idbooth::app::config::{Mode, StudioSettings};
+    let path = a.settings.clone().or_else(StudioSettings::default_path);
+    let (settings, problem) = match &path {
+        Some(p) => StudioSettings::load(p),
+        None => (StudioSettings::default(), None),
+    };
+    if let Some(p) = &problem {
+        eprintln!("idbooth: {p}");
+        tracing::warn!("settings file problem");
+    }
+    // Without --lang: the settings' first language; on a laptop the last one used, else the system's.
     let system = std::env::var("LANG").ok().filter(|l| l.starts_with("zh")).map(|_| Lang::Zh);
-    let settings = idbooth::app::state::Settings::default_path();
-    let remembered = settings.as_deref().map(idbooth::app::state::Settings::load).and_then(|s| s.lang);
+    let mode = if a.kiosk {
+        Some(Mode::Kiosk)
+    } else if a.counter {
+        Some(Mode::Counter)
+    } else {
+        None
+    };
     let opts = idbooth::app::Options {
         photo: a.photo,
         frames: a.frames,
-        lang: lang.or(remembered).or(system),
+        lang: lang.or(system.filter(|_| settings.mode == Mode::Laptop && mode.is_none())),
         spec: a.spec,
         camera: !a.no_camera,
         sample: true,
-        kiosk: a.kiosk,
+        mode,
         settings,
+        settings_problem: problem.map(|p| p.to_string()),
+        remember: idbooth::app::state::Remembered::default_path(),
+        state_dir: None,
     };
     match idbooth::app::run(opts) {
         Ok(()) => ExitCode::SUCCESS,
@@ -180,6 +212,35 @@ fn gui(a: GuiArgs, lang: Option<Lang>) -> ExitCode {
 fn gui(_: GuiArgs, _: Option<Lang>) -> ExitCode {
     eprintln!("idbooth: this build has no window (built without the `gui` feature); see `idbooth --help`");
     ExitCode::from(2)
+}
+
+#[cfg(feature = "gui")]
+fn settings(path: Option<PathBuf>, set_pin: Option<String>) -> anyhow::Result<u8> {
+    use idbooth::app::config::StudioSettings;
+    let path = path
+        .or_else(StudioSettings::default_path)
+        .ok_or_else(|| anyhow::anyhow!("no config folder here: use --settings FILE"))?;
+    let (mut s, problem) = StudioSettings::load(&path);
+    if let Some(p) = problem {
+        anyhow::bail!("{p}");
+    }
+    match set_pin {
+        Some(pin) => {
+            s.set_pin(&pin).map_err(|e| anyhow::anyhow!(e))?;
+            s.save(&path)?;
+            println!("staff PIN stored (hashed) in {}", idbooth::paths::shown(&path));
+        }
+        None => {
+            println!("# {}", idbooth::paths::shown(&path));
+            print!("{}", toml::to_string_pretty(&s)?);
+        }
+    }
+    Ok(0)
+}
+
+#[cfg(not(feature = "gui"))]
+fn settings(_: Option<PathBuf>, _: Option<String>) -> anyhow::Result<u8> {
+    anyhow::bail!("this build has no window, so no studio settings")
 }
 
 fn specs(json: bool) -> anyhow::Result<u8> {

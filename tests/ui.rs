@@ -1,8 +1,12 @@
-//! The window, driven by egui_kittest (no display needed): open a photo through the same path
-//! as Open…, the checklist, spec and language switches, the form and export, a no-face photo,
-//! drag and drop, and the live path fed by recorded frames.
+//! The window, driven by egui_kittest (no display needed), screen by screen and transition by
+//! transition in each mode: laptop (open, check, switch, confirm, export, live, camera trouble,
+//! no file dialog), kiosk (attract → choose → guided auto-capture → result → done → attract,
+//! every idle reset on a fake clock, the wipe, the staff PIN, a lost camera), counter (queue from
+//! the spool, manual crop, confirmations, one export per click).
 
 #![cfg(feature = "gui")]
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -11,24 +15,27 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use idbooth::Lang;
-use idbooth::app::live::Warn;
-use idbooth::app::{BoothApp, FilePicker, Options, fonts};
-use idbooth::capture::frames::{FrameSource, RecordedFrames, scale_brightness};
+use idbooth::app::config::{Mode, StudioSettings};
+use idbooth::app::live::{Target, Warn};
+use idbooth::app::machine::Screen;
+use idbooth::app::{BoothApp, FilePicker, Intent, Options, fonts};
+use idbooth::capture::frames::{CaptureError, FrameSource, RecordedFrames, scale_brightness};
 use idbooth::judge::Overall;
 use idbooth::spec::SpecBook;
 
-/// Stands in for the system dialog: answers with fixed paths.
+/// Stands in for the system dialog: answers with fixed paths, or says there is no dialog.
 struct FakePicker {
     photo: Option<PathBuf>,
     folder: Option<PathBuf>,
+    missing: bool,
 }
 
 impl FilePicker for FakePicker {
-    fn pick_photo(&mut self) -> Option<PathBuf> {
-        self.photo.clone()
+    fn pick_photo(&mut self) -> Result<Option<PathBuf>, String> {
+        if self.missing { Err("no file dialog on this system".into()) } else { Ok(self.photo.clone()) }
     }
-    fn pick_folder(&mut self, _start: &Path) -> Option<PathBuf> {
-        self.folder.clone()
+    fn pick_folder(&mut self, _start: &Path) -> Result<Option<PathBuf>, String> {
+        Ok(self.folder.clone())
     }
 }
 
@@ -43,65 +50,109 @@ fn temp_dir(name: &str) -> PathBuf {
     d
 }
 
-fn harness(app: BoothApp) -> Harness<'static, BoothApp> {
+fn harness_sized(app: BoothApp, size: [f32; 2]) -> Harness<'static, BoothApp> {
     Harness::builder()
-        .with_size([1400.0, 1000.0])
+        .with_size(size)
         .with_max_steps(12)
         .with_context_setup(fonts::install)
         .build_ui_state(|ui, app: &mut BoothApp| app.show(ui), app)
 }
 
+fn harness(app: BoothApp) -> Harness<'static, BoothApp> {
+    harness_sized(app, [1400.0, 1000.0])
+}
+
+fn app_with(mode: Mode, settings: StudioSettings, photo: Option<PathBuf>, folder: Option<PathBuf>) -> BoothApp {
+    let state = temp_dir(&format!("state-{mode:?}"));
+    let opts = Options {
+        lang: Some(Lang::En),
+        mode: Some(mode),
+        settings: StudioSettings { languages: vec![Lang::En, Lang::Zh], ..settings },
+        state_dir: Some(state),
+        ..Options::default()
+    };
+    BoothApp::new(opts, Box::new(FakePicker { photo, folder, missing: false }))
+}
+
 fn app(photo: Option<PathBuf>, folder: Option<PathBuf>) -> BoothApp {
-    let opts = Options { lang: Some(Lang::En), ..Options::default() };
-    BoothApp::new(opts, Box::new(FakePicker { photo, folder }))
+    app_with(Mode::Laptop, StudioSettings::default(), photo, folder)
 }
 
-/// Step until the still check is done (the UI keeps drawing meanwhile).
-/// Wait until the live session has stopped (its source failed or ran out).
-fn wait_live_ends(h: &mut Harness<'_, BoothApp>) {
-    let t = Instant::now();
-    while h.state().is_live() {
-        assert!(t.elapsed() < Duration::from_secs(10), "the live session did not stop");
-        std::thread::sleep(Duration::from_millis(10));
-        h.step();
-    }
-    h.run();
-}
-
-fn wait_checked(h: &mut Harness<'_, BoothApp>) {
+/// Step (a little real time passing) until `done` holds.
+fn step_until(h: &mut Harness<'_, BoothApp>, what: &str, secs: u64, done: impl Fn(&BoothApp) -> bool) {
     let t = Instant::now();
     h.step();
-    while h.state().is_busy() {
-        assert!(t.elapsed() < Duration::from_secs(60), "the check never finished");
-        std::thread::sleep(Duration::from_millis(20));
+    while !done(h.state()) {
+        let a = h.state();
+        assert!(
+            t.elapsed() < Duration::from_secs(secs),
+            "timed out waiting for {what} (screen {:?}, live {}, warnings {:?}, capturing {}, error {:?})",
+            a.screen(),
+            a.is_live(),
+            a.live_warnings(),
+            a.capturing(),
+            a.error()
+        );
+        std::thread::sleep(Duration::from_millis(15));
         h.step();
     }
-    h.run();
+    h.step();
+}
+
+/// Until the still check and the composition are done.
+fn wait_checked(h: &mut Harness<'_, BoothApp>) {
+    step_until(h, "the check", 120, |a| {
+        !a.is_busy() && a.still().is_none_or(|s| s.composed.is_some() || s.judgement.frame.is_none())
+    });
+}
+
+/// Scroll a button into view, then click it (a click outside a scroll area's view is lost).
+fn press(h: &mut Harness<'_, BoothApp>, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run_steps(3);
+    h.get_by_label(label).click();
+    h.run_steps(3);
 }
 
 fn size_label(w: u32, h: u32) -> String {
     format!("{w} × {h} px")
 }
 
+fn live_source(frames: Vec<image::RgbImage>) -> idbooth::app::SourceMaker {
+    Box::new(move || {
+        let frames = frames.clone();
+        Box::new(move || Ok(Box::new(RecordedFrames::new(frames, 30.0)) as Box<dyn FrameSource>))
+    })
+}
+
+fn wait_analyses(h: &mut Harness<'_, BoothApp>, n: u64) {
+    let start = h.state().live_analyses();
+    step_until(h, "live analyses", 60, |a| a.live_analyses() >= start + n);
+}
+
+// ---------------------------------------------------------------- laptop
+
 #[test]
-fn open_check_switch_spec_and_language_fill_the_form_and_export() {
+fn laptop_open_check_switch_confirm_and_export_once() {
     let out = temp_dir("export");
     let mut h = harness(app(Some(repo("assets/samples/grace_hopper.jpg")), Some(out.clone())));
     h.run();
-    // The top bar and the start screen both offer Open…: either goes through the picker.
+    assert_eq!(h.state().screen(), Screen::Start);
     h.get_all_by_label("Open photo…").next().unwrap().click();
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Checking);
     wait_checked(&mut h);
+    assert_eq!(h.state().screen(), Screen::Review);
 
-    // The checklist fills in: every rule of the engine has a row.
+    // The checklist: every rule the spec defines has a row.
     h.get_by_label("Checklist");
     let report = h.state().still().unwrap().report().clone();
     let spec = SpecBook::load().get("cn-exit-entry").unwrap().clone();
-    let defined = idbooth::judge::judge(&Default::default(), &spec, &Default::default()).len();
-    assert_eq!(report.rules.len(), defined);
-    for v in &report.rules {
-        assert!(!h.query_all_by_label(&v.title).collect::<Vec<_>>().is_empty(), "no row for {}", v.title);
+    assert_eq!(report.rules.len(), idbooth::judge::judge(&Default::default(), &spec, &Default::default()).len());
+    for r in &report.rules {
+        assert!(h.query_all_by_label(&r.title).next().is_some(), "no row for {}", r.title);
     }
-    // The background: replaced as the spec allows; "keep" re-judges the photo as it was taken.
+    // Background: replaced as the spec allows; "keep" re-judges from the cache.
     assert!(report.background.replaced_with.is_some(), "{:?}", report.background);
     h.get_by_role_and_label(Role::ComboBox, "Background").click();
     h.run();
@@ -114,7 +165,7 @@ fn open_check_switch_spec_and_language_fill_the_form_and_export() {
     assert_eq!(h.state().result_size(), Some((first.width(), first.height())));
     h.get_by_label_contains(&size_label(first.width(), first.height()));
 
-    // Switch the spec through the combo box: the result takes the new spec's size.
+    // Spec switch through the combo box: the result takes the new spec's size.
     let us = book.get("us-2x2").unwrap();
     h.get_by_role_and_label(Role::ComboBox, "Photo spec").click();
     h.run();
@@ -122,17 +173,18 @@ fn open_check_switch_spec_and_language_fill_the_form_and_export() {
     wait_checked(&mut h);
     assert_eq!(h.state().spec().id, "us-2x2");
     assert_eq!(h.state().result_size(), Some((us.width(), us.height())));
-    h.get_by_label_contains(&size_label(us.width(), us.height()));
     assert!(h.query_by_label_contains(&size_label(first.width(), first.height())).is_none());
 
-    // Switch the language: the window and the checklist turn Chinese.
+    // Language: texts only; the verdicts stay identical.
+    let before: Vec<_> = h.state().still().unwrap().report().verdicts().cloned().collect();
     h.get_by_label("中文").click();
     h.run();
     h.get_by_label("检查清单");
     h.get_by_label("申请人信息");
-    assert!(h.state().still().unwrap().report().rules[0].title.chars().any(|c| c > '\u{3000}'));
+    let zh = h.state().still().unwrap().report().clone();
+    assert!(zh.rules[0].title.chars().any(|c| c > '\u{3000}'));
+    assert_eq!(zh.verdicts().cloned().collect::<Vec<_>>(), before);
 
-    // Back to the first spec for the export.
     h.get_by_role_and_label(Role::ComboBox, "照片规格").click();
     h.run();
     h.get_by_label_contains(first.name_zh.as_str()).click();
@@ -144,10 +196,7 @@ fn open_check_switch_spec_and_language_fill_the_form_and_export() {
     h.run();
     let (msg, ok) = h.state().export_message().map(|(m, ok)| (m.to_string(), ok)).unwrap();
     assert!(!ok && msg.contains("姓名") && msg.contains("电话"), "{msg}");
-
-    // Fill the form by typing.
-    h.get_by_label("选择文件夹…").click();
-    h.run();
+    press(&mut h, "选择文件夹…");
     assert_eq!(h.state().folder, out);
     for (label, text) in
         [("姓名", "张三"), ("申请城市", "深圳"), ("电话", "+86 138 0000 0000"), ("备注（可选）", "test")]
@@ -157,17 +206,20 @@ fn open_check_switch_spec_and_language_fill_the_form_and_export() {
         field.type_text(text);
         h.run();
     }
-    assert_eq!(h.state().form.name, "张三");
-    assert_eq!(h.state().form.phone, "+86 138 0000 0000");
+    assert_eq!(h.state().visit.form.name, "张三");
 
-    // Her cap reaches the photo's top edge: the crown rule fails, and the export is blocked
-    // naming it; staff confirm with their name and a reason.
+    // Her cap reaches the top edge: the photo fails; export is refused until each open rule is
+    // ticked by a named person, with a reason for the failures.
     assert_eq!(h.state().still().unwrap().report().overall, Overall::Fail);
     h.get_by_label("导出照片和表单").click();
     h.run();
     let (msg, ok) = h.state().export_message().map(|(m, ok)| (m.to_string(), ok)).unwrap();
     let failed = idbooth::app::state::blocking(h.state().still().unwrap().report());
     assert!(!ok && msg.contains(&failed[0]), "{msg}");
+    press(&mut h, "以上均已检查");
+    h.get_by_label("导出照片和表单").click();
+    h.run();
+    assert!(!h.state().export_message().unwrap().1, "no operator yet");
     for (label, text) in [("工作人员姓名", "李伟"), ("工作人员放行——原因", "old archive photo, approved by staff")]
     {
         let field = h.get_by_role_and_label(Role::TextInput, label);
@@ -179,26 +231,36 @@ fn open_check_switch_spec_and_language_fill_the_form_and_export() {
     h.run();
     let (msg, ok) = h.state().export_message().map(|(m, ok)| (m.to_string(), ok)).unwrap();
     assert!(ok, "{msg}");
-    let saved = h.state().last_export.clone().unwrap();
-    h.get_by_label_contains(&saved.photo.display().to_string());
+    let saved = h.state().visit.last_export.clone().unwrap();
+    // One export per click: the button is spent until something changes.
+    assert!(h.state().exported());
+    h.state_mut().apply(Intent::Export);
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 2, "exported twice");
 
-    // The two files, with the right content.
-    assert_eq!(saved.photo.parent(), Some(out.as_path()));
     let jpeg = image::open(&saved.photo).unwrap();
     assert_eq!((jpeg.width(), jpeg.height()), (first.width(), first.height()));
     let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(&saved.summary_path).unwrap()).unwrap();
-    assert_eq!(summary["spec"], "cn-exit-entry");
-    assert_eq!(summary["photo_file"], saved.photo.file_name().unwrap().to_str().unwrap());
     assert_eq!(summary["photo_sha256"], idbooth::export::summary::sha256_hex(&std::fs::read(&saved.photo).unwrap()));
     assert_eq!(summary["applicant"]["name"], "张三");
     assert_eq!(summary["applicant"]["city"], "深圳");
-    assert_eq!(summary["applicant"]["phone"], "+86 138 0000 0000");
     assert_eq!(summary["applicant"]["document"], "passport");
-    assert_eq!(summary["applicant"]["notes"], "test");
     assert_eq!(summary["outcome"], "fail");
     let confirmed = summary["confirmations"].as_array().unwrap();
     assert!(confirmed.iter().any(|c| c["rule"] == "crown_margin" && c["status"] == "fail"), "{confirmed:?}");
     assert!(confirmed.iter().all(|c| c["by"] == "李伟" && c["reason"] == "old archive photo, approved by staff"));
+
+    // The next photo starts a clean form: nothing of the previous applicant carries over.
+    h.state_mut().apply(Intent::Sample);
+    wait_checked(&mut h);
+    let f = &h.state().visit.form;
+    assert!(
+        f.name.is_empty()
+            && f.phone.is_empty()
+            && f.city.is_empty()
+            && f.override_reason.is_empty()
+            && f.operator.is_empty()
+    );
+    assert!(h.state().visit.confirmed.is_empty() && !h.state().exported());
     std::fs::remove_dir_all(&out).ok();
 }
 
@@ -232,33 +294,42 @@ fn a_photo_without_a_face_shows_the_message_not_a_checklist() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-fn live_source(frames: Vec<image::RgbImage>) -> idbooth::app::SourceMaker {
-    Box::new(move || {
-        let frames = frames.clone();
-        Box::new(move || Ok(Box::new(RecordedFrames::new(frames, 30.0)) as Box<dyn FrameSource>))
-    })
-}
-
-/// Step the window until `n` more live analyses went through.
-fn wait_analyses(h: &mut Harness<'_, BoothApp>, n: u64) {
-    let t = Instant::now();
-    let start = h.state().live_analyses();
-    while h.state().live_analyses() < start + n {
-        assert!(t.elapsed() < Duration::from_secs(60), "analysis stalled");
-        std::thread::sleep(Duration::from_millis(10));
-        h.step();
-    }
-    h.step();
+#[test]
+fn without_a_file_dialog_a_path_field_opens_the_photo() {
+    let opts = Options { lang: Some(Lang::En), ..Options::default() };
+    let picker = FakePicker { photo: None, folder: None, missing: true };
+    let mut h = harness(BoothApp::new(opts, Box::new(picker)));
+    h.run();
+    h.get_all_by_label("Open photo…").next().unwrap().click();
+    h.run();
+    h.get_by_label_contains("No file dialog");
+    let field = h.get_by_role_and_label(Role::TextInput, "Photo file");
+    field.focus();
+    field.type_text(repo("assets/samples/astronaut.png").to_str().unwrap());
+    h.run();
+    h.get_by_label("Open").click();
+    wait_checked(&mut h);
+    assert_eq!(h.state().screen(), Screen::Review);
 }
 
 #[test]
-fn live_warnings_appear_for_a_dark_frame_and_go_for_a_good_one() {
+fn at_800_by_500_the_export_button_stays_on_screen() {
+    let mut h = harness_sized(app(None, None), [800.0, 500.0]);
+    h.state_mut().apply(Intent::Sample);
+    wait_checked(&mut h);
+    let b = h.get_by_label("Export photo and form");
+    let r = b.rect();
+    assert!(r.max.y <= 500.0 && r.max.x <= 800.0 && r.min.y >= 0.0, "export button at {r:?}");
+}
+
+#[test]
+fn live_warnings_appear_for_a_dark_frame_and_go_for_a_good_one_then_capture_and_retake() {
     let good = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
     let dark = scale_brightness(&good, 0.22);
     let mut h = harness(app(None, None));
     h.state_mut().set_live_source(live_source(vec![dark]));
+    assert_eq!(h.state().screen(), Screen::Live);
     wait_analyses(&mut h, 6);
-    assert!(h.state().is_live());
     assert!(h.state().live_warnings().contains(&Warn::TooDark), "{:?}", h.state().live_warnings());
     h.get_by_label_contains("Too dark");
 
@@ -268,21 +339,319 @@ fn live_warnings_appear_for_a_dark_frame_and_go_for_a_good_one() {
     assert!(!warns.contains(&Warn::TooDark) && !warns.contains(&Warn::NoFace), "{warns:?}");
     assert!(h.query_by_label_contains("Too dark").is_none());
 
-    // Space starts the 3-2-1 countdown; the still is then checked at full resolution.
+    // Space starts the 3-2-1 countdown (on the app's clock); the still is then checked.
     h.key_press(egui::Key::Space);
-    let t = Instant::now();
-    while h.state().is_live() {
-        assert!(t.elapsed() < Duration::from_secs(10), "no capture after the countdown");
-        std::thread::sleep(Duration::from_millis(30));
-        h.step();
-    }
+    h.step();
+    h.state_mut().advance(Duration::from_secs(4));
+    step_until(&mut h, "the capture", 30, |a| a.screen() != Screen::Live);
     wait_checked(&mut h);
     assert!(h.state().still().is_some_and(|s| s.has_face()));
     h.get_by_label("Checklist");
-    // Retake goes back to the live preview.
     h.get_by_label("Retake").click();
     h.step();
-    assert!(h.state().is_live());
+    assert_eq!(h.state().screen(), Screen::Live);
+}
+
+#[test]
+fn camera_errors_show_a_message_and_the_file_path_still_works() {
+    let mut h = harness(app(Some(repo("assets/samples/grace_hopper.jpg")), None));
+    h.state_mut().set_live_source(Box::new(|| {
+        Box::new(|| Err::<Box<dyn FrameSource>, _>(CaptureError::Busy("/dev/video0".into())))
+    }));
+    step_until(&mut h, "the camera error", 10, |a| !a.is_live());
+    assert_eq!(h.state().screen(), Screen::Start);
+    h.get_by_label_contains("Camera problem");
+    // Unplugged mid-preview: the source stops delivering.
+    let good = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
+    h.state_mut().set_live_source(Box::new(move || {
+        let frames = vec![good.clone(); 3];
+        Box::new(move || Ok(Box::new(RecordedFrames::new(frames, 30.0).once()) as Box<dyn FrameSource>))
+    }));
+    step_until(&mut h, "the end of the frames", 10, |a| !a.is_live());
+    assert!(h.state().error().is_some());
+    h.get_all_by_label("Open photo…").next().unwrap().click();
+    wait_checked(&mut h);
+    assert_eq!(h.state().screen(), Screen::Review);
+}
+
+// ---------------------------------------------------------------- kiosk
+
+fn kiosk_settings(spool: &Path) -> StudioSettings {
+    let mut s = StudioSettings { spool_dir: Some(spool.to_path_buf()), ..StudioSettings::default() };
+    s.set_pin("2468").unwrap();
+    s
+}
+
+/// A 640×480 camera frame with a compliant person placed exactly in the booth's target frame.
+fn compliant_frame() -> Option<image::RgbImage> {
+    let dir = common::photos_dir()?;
+    let p = idbooth::capture::load_photo(&dir.join("london_neutral/002_03.jpg")).unwrap();
+    let spec = common::spec("cn-exit-entry");
+    let c = common::check_with(&p, &spec, idbooth::compose::background::BackgroundChoice::Keep);
+    let out = c.output().unwrap().clone();
+    let t = Target::new(640.0, 480.0, &spec);
+    let (w, h) = ((out.width() as f64 * t.scale) as u32, (out.height() as f64 * t.scale) as u32);
+    let small = image::imageops::resize(&out, w, h, image::imageops::FilterType::Triangle);
+    let mut canvas = image::RgbImage::from_pixel(640, 480, *out.get_pixel(2, 2));
+    image::imageops::replace(&mut canvas, &small, t.x0.round() as i64, t.y0.round() as i64);
+    Some(canvas)
+}
+
+#[test]
+fn kiosk_walks_a_customer_through_auto_capture_to_a_ticket_and_forgets_them() {
+    let Some(frame) = compliant_frame() else { return };
+    let spool = temp_dir("spool");
+    let mut h = harness(app_with(Mode::Kiosk, kiosk_settings(&spool), None, None));
+    h.state_mut().set_live_source(live_source(vec![frame]));
+    h.run_steps(4);
+    assert_eq!(h.state().screen(), Screen::Attract);
+    h.get_by_label("Touch the screen to start");
+    // No staff controls anywhere: no file dialog, no spec choice, no keyboard hints.
+    assert!(h.query_by_label("Open photo…").is_none() && h.query_by_label_contains("(Space)").is_none());
+    h.get_by_label("Touch the screen to start").click();
+    h.run_steps(4);
+    assert_eq!(h.state().screen(), Screen::Choose);
+    h.get_by_label("中文").click();
+    h.run_steps(4);
+    h.get_by_label("护照").click();
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Guided);
+    assert_eq!(h.state().lang, Lang::Zh);
+    // Framing, pose and light hold: the countdown starts by itself, then the burst, the check.
+    wait_analyses(&mut h, 4);
+    h.state_mut().advance(Duration::from_secs(2));
+    step_until(&mut h, "the countdown", 30, |a| a.screen() != Screen::Guided || a.capturing());
+    h.state_mut().advance(Duration::from_secs(4));
+    step_until(&mut h, "the capture", 60, |a| a.screen() != Screen::Guided);
+    wait_checked(&mut h);
+    assert_eq!(h.state().screen(), Screen::KioskResult);
+    let overall = h.state().still().unwrap().report().overall;
+    assert_ne!(
+        overall,
+        Overall::Fail,
+        "{:?}",
+        h.state()
+            .still()
+            .unwrap()
+            .report()
+            .rules
+            .iter()
+            .filter(|r| !r.verdict.status.is_ok())
+            .map(|r| r.verdict.rule)
+            .collect::<Vec<_>>()
+    );
+    assert!(h.query_by_label("检查清单").is_none(), "customers do not see the technical checklist");
+    h.get_by_label("使用这张照片").click();
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Done);
+    let ticket = h.state().visit.ticket.clone().unwrap();
+    h.run_steps(2);
+    h.get_by_label(&ticket);
+    // Handed to the counter as a complete pair.
+    let entries = idbooth::spool::list(&spool);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].handoff.ticket, ticket);
+    assert_eq!(entries[0].handoff.document, "passport");
+    // The done screen returns to attract by itself and the customer is forgotten.
+    h.state_mut().advance(Duration::from_secs(21));
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Attract);
+    assert!(h.state().visit.is_empty(), "something of the customer remains");
+    assert_eq!(h.state().lang, Lang::En, "the next customer starts in the default language");
+    assert!(!h.state().is_live());
+    let files: Vec<_> = std::fs::read_dir(&spool).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(files.len(), 2, "only the hand-off stays: {files:?}");
+    std::fs::remove_dir_all(&spool).ok();
+}
+
+#[test]
+fn every_kiosk_screen_times_out_to_attract_and_wipes_the_visit() {
+    let spool = temp_dir("spool-idle");
+    let good = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
+    let mut h = harness(app_with(Mode::Kiosk, kiosk_settings(&spool), None, None));
+    h.state_mut().set_live_source(live_source(vec![good.clone()]));
+    h.run_steps(4);
+    // Attract never times out.
+    h.state_mut().advance(Duration::from_secs(3600));
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Attract);
+    // Choose: 60 s untouched.
+    h.state_mut().apply(Intent::Touch);
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Choose);
+    h.state_mut().advance(Duration::from_secs(59));
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Choose);
+    h.state_mut().advance(Duration::from_secs(2));
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Attract);
+    // Guided with nobody in front of the camera.
+    h.state_mut().set_live_source(live_source(vec![image::RgbImage::from_pixel(640, 480, image::Rgb([90, 90, 90]))]));
+    h.state_mut().apply(Intent::Touch);
+    h.state_mut().apply(Intent::Choose { lang: Lang::Zh, document: idbooth::app::state::Document::Passport });
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Guided);
+    wait_analyses(&mut h, 2);
+    h.state_mut().advance(Duration::from_secs(61));
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Attract);
+    assert!(!h.state().is_live());
+    // A checked photo on the result screen, with a form half filled: all gone after 60 s.
+    h.state_mut().apply(Intent::Touch);
+    h.state_mut().apply(Intent::Choose { lang: Lang::En, document: idbooth::app::state::Document::Passport });
+    h.state_mut().open_portrait(idbooth::capture::Portrait::from_rgb(good), None);
+    wait_checked(&mut h);
+    assert_eq!(h.state().screen(), Screen::KioskResult);
+    h.state_mut().visit.form.name = "someone".into();
+    assert!(!h.state().visit.is_empty());
+    h.state_mut().advance(Duration::from_secs(61));
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Attract);
+    assert!(h.state().visit.is_empty());
+    assert!(h.state().still().is_none());
+    // Nothing was handed over or written.
+    assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0);
+    std::fs::remove_dir_all(&spool).ok();
+}
+
+#[test]
+fn the_kiosk_ignores_close_keys_and_only_a_pin_lets_staff_out() {
+    let spool = temp_dir("spool-pin");
+    let mut h = harness(app_with(Mode::Kiosk, kiosk_settings(&spool), None, None));
+    h.run_steps(4);
+    h.key_press(egui::Key::Escape);
+    h.key_press_modifiers(egui::Modifiers::CTRL, egui::Key::Q);
+    h.run_steps(4);
+    assert!(!h.state().quit_requested);
+    assert_eq!(h.state().screen(), Screen::Attract);
+    // The hidden gesture: press and hold the top-left corner.
+    let corner = egui::pos2(10.0, 10.0);
+    h.event(egui::Event::PointerMoved(corner));
+    h.event(egui::Event::PointerButton {
+        pos: corner,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Default::default(),
+    });
+    h.step();
+    h.state_mut().advance(Duration::from_secs(4));
+    h.step();
+    h.step();
+    assert_eq!(h.state().screen(), Screen::StaffPin);
+    h.event(egui::Event::PointerButton {
+        pos: corner,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Default::default(),
+    });
+    h.run_steps(4);
+    for k in ["1", "3", "5", "7", "OK"] {
+        h.get_by_label(k).click();
+        h.run_steps(4);
+    }
+    assert!(!h.state().quit_requested);
+    h.get_by_label("Wrong PIN");
+    for k in ["2", "4", "6", "8", "OK"] {
+        h.get_by_label(k).click();
+        h.run_steps(4);
+    }
+    assert!(h.state().quit_requested);
+    std::fs::remove_dir_all(&spool).ok();
+}
+
+#[test]
+fn a_lost_camera_asks_for_staff_and_the_kiosk_recovers_when_it_returns() {
+    let spool = temp_dir("spool-cam");
+    let mut h = harness(app_with(Mode::Kiosk, kiosk_settings(&spool), None, None));
+    h.state_mut().set_live_source(Box::new(|| {
+        Box::new(|| Err::<Box<dyn FrameSource>, _>(CaptureError::Disconnected("/dev/video0".into())))
+    }));
+    h.state_mut().apply(Intent::Touch);
+    h.state_mut().apply(Intent::Choose { lang: Lang::En, document: idbooth::app::state::Document::Passport });
+    step_until(&mut h, "the camera error", 10, |a| a.screen() == Screen::AskStaff);
+    h.get_by_label_contains("ask a member of staff");
+    // Plugged back in: the next retry finds frames, and the customer carries on.
+    let good = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
+    h.state_mut().set_live_source(live_source(vec![good]));
+    h.state_mut().advance(Duration::from_secs(4));
+    step_until(&mut h, "the camera to return", 20, |a| a.screen() != Screen::AskStaff);
+    assert_eq!(h.state().screen(), Screen::Guided);
+    std::fs::remove_dir_all(&spool).ok();
+}
+
+// ---------------------------------------------------------------- counter
+
+#[test]
+fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
+    let spool = temp_dir("spool-counter");
+    let out = temp_dir("counter-out");
+    let photo = idbooth::capture::load_photo(&repo("assets/samples/astronaut.png")).unwrap().image;
+    let handoff = idbooth::spool::Handoff {
+        schema: 1,
+        ticket: "007".into(),
+        document: "hk-macau-permit".into(),
+        spec: "cn-exit-entry".into(),
+        lang: Lang::Zh,
+        captured_at: "2026-12-03T10:00:00+08:00".into(),
+        outcome: Overall::Fail,
+        open_rules: vec![],
+    };
+    idbooth::spool::handoff(&spool, &photo, &handoff).unwrap();
+    let settings =
+        StudioSettings { spool_dir: Some(spool.clone()), export_dir: Some(out.clone()), ..StudioSettings::default() };
+    let mut h = harness(app_with(Mode::Counter, settings, None, Some(out.clone())));
+    h.run();
+    assert_eq!(h.state().screen(), Screen::Start);
+    h.get_by_label("Waiting from the kiosk: 1");
+    h.get_by_label("007").click();
+    wait_checked(&mut h);
+    assert_eq!(h.state().screen(), Screen::Review);
+    assert_eq!(h.state().visit.form.ticket, "007");
+    assert_eq!(h.state().visit.form.document, idbooth::app::state::Document::HkMacau);
+    assert!(h.state().visit.form.name.is_empty());
+
+    // Manual crop: zoom in, the geometry re-judges at once; reset goes back.
+    let head = |a: &BoothApp| a.still().unwrap().judgement.measurements.head_height.unwrap();
+    let auto = head(h.state());
+    h.state_mut().apply(Intent::Adjust(idbooth::session::Adjust { zoom: 1.2, ..Default::default() }));
+    h.step();
+    assert!((head(h.state()) / auto - 1.2).abs() < 0.01, "{auto} → {}", head(h.state()));
+    assert_eq!(h.state().still().unwrap().report().judged, idbooth::session::Judged::Adjusted);
+    press(&mut h, "Back to automatic");
+    wait_checked(&mut h);
+    assert!((head(h.state()) - auto).abs() < 1e-6);
+
+    for (label, text) in [
+        ("Name", "Eileen"),
+        ("City of application", "深圳"),
+        ("Phone", "13800000000"),
+        ("Staff name", "Wang"),
+        ("Staff override — reason", "archive"),
+    ] {
+        let field = h.get_by_role_and_label(Role::TextInput, label);
+        field.focus();
+        field.type_text(text);
+        h.run();
+    }
+    press(&mut h, "I checked all of these");
+    // A double click exports once.
+    h.state_mut().apply(Intent::Export);
+    h.state_mut().apply(Intent::Export);
+    h.run();
+    assert!(h.state().export_message().unwrap().1, "{:?}", h.state().export_message());
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 2);
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&h.state().visit.last_export.as_ref().unwrap().summary_path).unwrap())
+            .unwrap();
+    assert_eq!(s["applicant"]["ticket"], "007");
+    assert_eq!(idbooth::spool::list(&spool)[0].status, idbooth::spool::EntryStatus::Exported);
+    // Next customer: a clean visit.
+    h.get_by_label("Next customer").click();
+    h.run();
+    assert_eq!(h.state().screen(), Screen::Start);
+    assert!(h.state().visit.is_empty());
+    std::fs::remove_dir_all(&spool).ok();
+    std::fs::remove_dir_all(&out).ok();
 }
 
 /// UI and analysis rates with a synthetic 640×480 source: `cargo test --release --test ui -- --ignored --nocapture`.
@@ -305,33 +674,9 @@ fn measure_live_fps() {
         std::thread::sleep(Duration::from_millis(15));
     }
     let secs = t.elapsed().as_secs_f64();
-    let analyses = h.state().live_analyses() - a0;
     println!(
         "UI: {:.1} frames/s (with 15 ms pacing), analysis: {:.1} analyses/s over {secs:.1} s",
         steps as f64 / secs,
-        analyses as f64 / secs
+        (h.state().live_analyses() - a0) as f64 / secs
     );
-}
-
-#[test]
-fn camera_errors_show_a_message_and_the_file_path_still_works() {
-    use idbooth::capture::frames::CaptureError;
-    let mut h = harness(app(Some(repo("assets/samples/grace_hopper.jpg")), None));
-    // A busy camera: a message, no live view, and Open… still works.
-    h.state_mut().set_live_source(Box::new(|| {
-        Box::new(|| Err::<Box<dyn FrameSource>, _>(CaptureError::Busy("/dev/video0".into())))
-    }));
-    wait_live_ends(&mut h);
-    h.get_by_label_contains("Camera problem");
-    // Unplugged mid-preview: the source stops delivering.
-    let good = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
-    h.state_mut().set_live_source(Box::new(move || {
-        let frames = vec![good.clone(); 3];
-        Box::new(move || Ok(Box::new(RecordedFrames::new(frames, 30.0).once()) as Box<dyn FrameSource>))
-    }));
-    wait_live_ends(&mut h);
-    h.get_by_label_contains("Camera problem");
-    h.get_all_by_label("Open photo…").next().unwrap().click();
-    wait_checked(&mut h);
-    h.get_by_label("Checklist");
 }

@@ -28,6 +28,8 @@ const STILL_EVERY: u64 = 15;
 
 pub struct LiveResult {
     pub seq: u64,
+    /// The frame this result is about (the kiosk keeps the best of a burst).
+    pub frame: Arc<Frame>,
     pub width: u32,
     pub height: u32,
     pub analysis: Analysis,
@@ -184,6 +186,7 @@ fn analysis_loop(s: &Shared, wake: &(dyn Fn() + Send + Sync)) {
         let (width, height) = (session.source.width, session.source.height);
         let result = LiveResult {
             seq: frame.seq,
+            frame: frame.clone(),
             width,
             height,
             analysis: session.into_analysis(),
@@ -423,6 +426,61 @@ impl Smoother {
     pub fn is_empty(&self) -> bool {
         self.history.is_empty()
     }
+}
+
+/// The kiosk's auto-capture: how long the framing has held, and the burst after the countdown.
+#[derive(Debug, Default)]
+pub struct Guide {
+    ready_since: Option<Instant>,
+    lost_since: Option<Instant>,
+    /// The countdown ended: frames are being kept until the burst is full.
+    pub burst_started: Option<Instant>,
+    last_kept: u64,
+}
+
+impl Guide {
+    /// Feed whether everything is in order now; returns for how long it has been.
+    pub fn ready_for(&mut self, ready: bool, now: Instant) -> Duration {
+        if ready {
+            self.lost_since = None;
+            now.duration_since(*self.ready_since.get_or_insert(now))
+        } else {
+            self.ready_since = None;
+            self.lost_since.get_or_insert(now);
+            Duration::ZERO
+        }
+    }
+
+    /// How long things have not been in order (zero while they are).
+    pub fn lost_for(&mut self, now: Instant) -> Duration {
+        now.duration_since(*self.lost_since.get_or_insert(now))
+    }
+
+    /// During the burst, keep each newly analysed frame with its score.
+    pub fn keep_frame(&mut self, r: &LiveResult, burst: &mut Vec<(Arc<Frame>, f64)>) {
+        if self.burst_started.is_none() || r.seq == self.last_kept {
+            return;
+        }
+        self.last_kept = r.seq;
+        burst.push((r.frame.clone(), score(r)));
+    }
+}
+
+/// How good a live frame is for the photo: no failed rule first, then the widest-open eyes
+/// (a blink is the usual loss), then the least mouth opening.
+pub fn score(r: &LiveResult) -> f64 {
+    if r.analysis.main.is_none() {
+        return f64::MIN;
+    }
+    let fails = r.verdicts.iter().filter(|v| v.status == Status::Fail).count() as f64;
+    let eyes = r.measurements.eye_openness.unwrap_or(0.0);
+    let mouth = r.measurements.mouth_opening.unwrap_or(1.0);
+    -10.0 * fails + eyes - 0.5 * mouth
+}
+
+/// The best-scored frame of a burst.
+pub fn best_of(burst: &[(Arc<Frame>, f64)]) -> Option<Arc<Frame>> {
+    burst.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map(|(f, _)| f.clone())
 }
 
 #[cfg(test)]

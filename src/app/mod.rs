@@ -1,13 +1,17 @@
-//! The desktop window (eframe/egui) over the engine: live camera preview with guides and
-//! warnings, capture, review with the checklist, the applicant form and export.
-//!
-//! Data lives in [`state`] and [`live`] (no egui there); this module only draws it and turns
-//! clicks into calls. Nothing here waits on inference: stills are checked on a worker thread,
+//! The desktop window (eframe/egui) over the engine, in three modes — laptop, counter, kiosk —
+//! on one screen state machine ([`machine::Screen`]). This module owns the data and every
+//! transition (`go`); `logic` ticks timers and polls the workers, `show` draws the current
+//! screen (one module per screen under `screens/`), and the screens answer with [`Intent`]s that
+//! are applied after drawing. Nothing here waits on a model: stills are detected on a worker,
 //! live frames by the analysis worker of [`live::LiveSession`].
 
+pub mod config;
 pub mod fonts;
 pub mod guides;
 pub mod live;
+pub mod machine;
+pub mod queue;
+pub mod screens;
 pub mod state;
 pub mod text;
 
@@ -16,16 +20,19 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
-use egui::{Color32, RichText, TextureHandle, TextureOptions, pos2, vec2};
+use egui::TextureHandle;
 
 use crate::Lang;
-use crate::capture::frames::{CaptureError, FrameSource, RecordedFrames};
+use crate::capture::frames::{CaptureError, Frame, FrameSource, RecordedFrames};
 use crate::capture::{Portrait, decode_photo, load_photo};
 use crate::compose::background::BackgroundChoice;
-use crate::judge::{Overall, Status};
-use crate::spec::{DEFAULT_SPEC, Spec, SpecBook};
-use live::{LiveSession, Smoother, SourceFactory, Target, Warn};
-use state::{Document, Form, Settings, Still};
+use crate::judge::RuleId;
+use crate::session::{Adjust, Composed};
+use crate::spec::{Spec, SpecBook};
+use config::{Mode, StudioSettings};
+use live::{Guide, LiveSession, Smoother, SourceFactory};
+use machine::{Screen, Why};
+use state::{Document, Form, Remembered, Still};
 use text::{t, ta};
 
 /// The bundled sample portrait (public domain; see assets/samples/README.md).
@@ -33,22 +40,40 @@ pub const SAMPLE: &[u8] = include_bytes!("../../assets/samples/grace_hopper.jpg"
 
 /// How the app picks files: the system dialog, or a stand-in in tests.
 pub trait FilePicker {
-    fn pick_photo(&mut self) -> Option<PathBuf>;
-    fn pick_folder(&mut self, start: &Path) -> Option<PathBuf>;
+    /// `Err` when no dialog can be shown here (no portal or GTK): the window offers a path field.
+    fn pick_photo(&mut self) -> Result<Option<PathBuf>, String>;
+    fn pick_folder(&mut self, start: &Path) -> Result<Option<PathBuf>, String>;
 }
 
 /// The system's file dialog (rfd).
 pub struct SystemPicker;
 
 impl FilePicker for SystemPicker {
-    fn pick_photo(&mut self) -> Option<PathBuf> {
-        rfd::FileDialog::new()
+    fn pick_photo(&mut self) -> Result<Option<PathBuf>, String> {
+        dialog_available()?;
+        Ok(rfd::FileDialog::new()
             .add_filter("photo", &["jpg", "jpeg", "png", "tif", "tiff", "webp", "bmp", "JPG", "JPEG", "PNG"])
-            .pick_file()
+            .pick_file())
     }
-    fn pick_folder(&mut self, start: &Path) -> Option<PathBuf> {
-        rfd::FileDialog::new().set_directory(start).pick_folder()
+    fn pick_folder(&mut self, start: &Path) -> Result<Option<PathBuf>, String> {
+        dialog_available()?;
+        Ok(rfd::FileDialog::new().set_directory(start).pick_folder())
     }
+}
+
+/// rfd answers "cancelled" when it has no way to show a dialog; tell that case apart.
+fn dialog_available() -> Result<(), String> {
+    #[cfg(target_os = "linux")]
+    {
+        let portal = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+        let zenity = std::env::var_os("PATH").is_some_and(|p| {
+            std::env::split_paths(&p).any(|d| d.join("zenity").is_file() || d.join("kdialog").is_file())
+        });
+        if !portal && !zenity {
+            return Err("no file dialog on this system".into());
+        }
+    }
+    Ok(())
 }
 
 /// Makes a new frame source each time the live preview (re)starts.
@@ -65,112 +90,442 @@ pub struct Options {
     pub spec: Option<String>,
     /// Look for a camera at start.
     pub camera: bool,
-    /// Show the bundled sample when there is neither a photo nor a camera.
+    /// Show the bundled sample when there is neither a photo nor a camera (laptop).
     pub sample: bool,
-    /// Full screen, larger controls, back to the start after a while on the done screen.
-    pub kiosk: bool,
-    /// Where to remember settings (`None`: nothing is remembered).
-    pub settings: Option<PathBuf>,
+    /// The mode from the command line (`--kiosk`, `--counter`), over the settings file's.
+    pub mode: Option<Mode>,
+    /// The studio settings (already loaded) and the problem loading them, if any.
+    pub settings: StudioSettings,
+    pub settings_problem: Option<String>,
+    /// Where the window remembers language, spec, folder (laptop and counter; `None`: nowhere).
+    pub remember: Option<PathBuf>,
+    /// Where the booth keeps its counters (tickets); `None`: the OS data folder.
+    pub state_dir: Option<PathBuf>,
 }
 
-enum StillState {
+/// What a screen asks for; applied after drawing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent {
+    Open,
+    OpenPath(PathBuf),
+    Sample,
+    StartCamera,
+    Capture,
+    CancelCountdown,
+    Retake,
+    SetSpec(String),
+    SetLang(Lang),
+    SetBackground(BackgroundChoice),
+    SetDocument(Document),
+    ChooseFolder,
+    Export,
+    Adjust(Adjust),
+    /// Kiosk.
+    Touch,
+    Choose {
+        lang: Lang,
+        document: Document,
+    },
+    Accept,
+    StaffGesture,
+    Pin(String),
+    /// Kiosk: back to the attract screen (the customer's data is dropped).
+    StartOver,
+    /// Counter.
+    QueueOpen(usize),
+    QueueStep(i32),
+    NextCustomer,
+}
+
+enum StillJob {
     None,
     Checking(Receiver<Result<Still, String>>),
     Done(Box<Still>),
+}
+
+/// Everything about the person in front of the booth; dropped whole when they leave.
+pub struct Visit {
+    still: StillJob,
+    /// A compose running for the current judgement (generation), on a worker.
+    composing: Option<(u64, Receiver<Result<Composed, String>>)>,
+    pub form: Form,
+    /// Open rules the operator ticked as checked (counter).
+    pub confirmed: std::collections::BTreeSet<RuleId>,
+    pub adjust: Adjust,
+    pub ticket: Option<String>,
+    /// The spool entry this photo came from (counter).
+    pub from_spool: Option<PathBuf>,
+    export_msg: Option<(String, bool)>,
+    pub last_export: Option<crate::export::Saved>,
+    /// The judgement generation the last export wrote (one export per click).
+    exported_gen: Option<u64>,
+    /// Kiosk: the frames kept for the burst after the countdown.
+    burst: Vec<(Arc<Frame>, f64)>,
+    /// Kiosk: the customer chose language and document.
+    pub started: bool,
+}
+
+impl Default for Visit {
+    fn default() -> Visit {
+        Visit {
+            still: StillJob::None,
+            composing: None,
+            form: Form::default(),
+            confirmed: Default::default(),
+            adjust: Adjust { zoom: 1.0, ..Adjust::default() },
+            ticket: None,
+            from_spool: None,
+            export_msg: None,
+            last_export: None,
+            exported_gen: None,
+            burst: Vec::new(),
+            started: false,
+        }
+    }
+}
+
+impl Visit {
+    /// Nothing of a customer is held (the kiosk's reset guarantee).
+    pub fn is_empty(&self) -> bool {
+        matches!(self.still, StillJob::None)
+            && self.composing.is_none()
+            && self.form == Form::default()
+            && self.confirmed.is_empty()
+            && self.ticket.is_none()
+            && self.last_export.is_none()
+            && self.burst.is_empty()
+            && !self.started
+    }
 }
 
 pub struct BoothApp {
     pub book: SpecBook,
     pub spec_idx: usize,
     pub lang: Lang,
-    pub form: Form,
+    pub mode: Mode,
+    pub settings: StudioSettings,
     pub folder: PathBuf,
     pub mirror: bool,
     pub show_guides: bool,
     /// Background of the result: replaced as the spec allows, kept, or a chosen allowed colour.
     pub background: BackgroundChoice,
-    settings: Settings,
-    settings_path: Option<PathBuf>,
+    pub visit: Visit,
+    pub queue: queue::Queue,
+    screen: Screen,
+    entered: Instant,
+    last_activity: Instant,
+    /// Tests move time forward without waiting.
+    fake_now: Option<Instant>,
+    remembered: Remembered,
+    remember_path: Option<PathBuf>,
+    state_dir: Option<PathBuf>,
     picker: Box<dyn FilePicker>,
-    kiosk: bool,
-    // Source
+    /// The file dialog failed: show a path field instead.
+    pub path_entry: Option<String>,
     #[cfg(feature = "camera")]
     cameras: Vec<crate::capture::camera::CameraDevice>,
     live_maker: Option<SourceMaker>,
     live: Option<LiveSession>,
-    countdown: Option<Instant>,
+    camera_retry_at: Option<Instant>,
     smoother: Smoother,
+    guide: Guide,
+    countdown: Option<Instant>,
     preview: Option<(TextureHandle, u64)>,
-    // Still
-    still: StillState,
     result_tex: Option<(TextureHandle, u64)>,
+    /// Bumped whenever the judged photo or its composition changes.
     still_gen: u64,
-    // Messages
     notice: Option<String>,
     error: Option<String>,
-    export_msg: Option<(String, bool)>,
-    pub last_export: Option<crate::export::Saved>,
+    staff_press: Option<Instant>,
+    pub pin_entry: String,
+    pin_error: bool,
+    /// Staff asked to leave the kiosk (the window closes).
+    pub quit_requested: bool,
     frame_times: std::collections::VecDeque<Instant>,
-    last_stats_print: Instant,
-    last_input: Instant,
     wake_ctx: Option<egui::Context>,
 }
 
 impl BoothApp {
     pub fn new(opts: Options, picker: Box<dyn FilePicker>) -> BoothApp {
-        let settings = opts.settings.as_deref().map(Settings::load).unwrap_or_default();
+        let settings = opts.settings.clone();
+        let mode = opts.mode.unwrap_or(settings.mode);
+        // The kiosk remembers nothing between customers.
+        let remember_path = opts.remember.clone().filter(|_| mode != Mode::Kiosk);
+        let remembered = remember_path.as_deref().map(Remembered::load).unwrap_or_default();
         let book = SpecBook::load();
-        let spec_id = opts.spec.clone().or(settings.spec.clone()).unwrap_or_else(|| DEFAULT_SPEC.to_string());
+        let spec_id = opts.spec.clone().or(remembered.spec.clone()).unwrap_or_else(|| settings.default_spec.clone());
         let spec_idx = book.all().iter().position(|s| s.id == spec_id).unwrap_or(0);
+        let lang = opts.lang.or(remembered.lang).or(settings.languages.first().copied()).unwrap_or_default();
+        let folder = remembered.folder.clone().or(settings.export_dir.clone()).unwrap_or_else(state::default_folder);
+        let now = Instant::now();
         let mut app = BoothApp {
             book,
             spec_idx,
-            lang: opts.lang.or(settings.lang).unwrap_or_default(),
-            form: Form::default(),
-            folder: settings.folder.clone().unwrap_or_else(state::default_folder),
-            mirror: settings.mirror,
+            lang,
+            mode,
+            mirror: settings.camera.mirror,
+            settings,
+            folder,
             show_guides: true,
             background: BackgroundChoice::Auto,
-            settings,
-            settings_path: opts.settings.clone(),
+            visit: Visit::default(),
+            queue: queue::Queue::default(),
+            screen: Screen::first(mode),
+            entered: now,
+            last_activity: now,
+            fake_now: None,
+            remembered,
+            remember_path,
+            state_dir: opts.state_dir.clone(),
             picker,
-            kiosk: opts.kiosk,
+            path_entry: None,
             #[cfg(feature = "camera")]
             cameras: Vec::new(),
             live_maker: None,
             live: None,
-            countdown: None,
+            camera_retry_at: None,
             smoother: Smoother::default(),
+            guide: Guide::default(),
+            countdown: None,
             preview: None,
-            still: StillState::None,
             result_tex: None,
             still_gen: 0,
-            notice: None,
+            notice: opts.settings_problem.clone(),
             error: None,
-            export_msg: None,
-            last_export: None,
+            staff_press: None,
+            pin_entry: String::new(),
+            pin_error: false,
+            quit_requested: false,
             frame_times: Default::default(),
-            last_stats_print: Instant::now(),
-            last_input: Instant::now(),
             wake_ctx: None,
         };
-        if let Some(p) = &opts.photo {
-            app.open_path(p);
-        } else if let Some(dir) = &opts.frames {
+        tracing::info!(mode = ?mode, screen = app.screen.name(), "booth started");
+        app.visit.form.document = Document::from_id(&app.settings.default_document).unwrap_or_default();
+        if let Some(dir) = &opts.frames {
             let dir = dir.clone();
-            app.set_live_source(Box::new(move || {
+            app.live_maker = Some(Box::new(move || {
                 let dir = dir.clone();
                 Box::new(move || RecordedFrames::from_dir(&dir, 15.0).map(|s| Box::new(s) as Box<dyn FrameSource>))
             }));
-        } else {
-            let camera = opts.camera && app.start_saved_camera();
-            if !camera && opts.sample {
-                app.notice = Some(t(app.lang, "first_run"));
-                app.open_portrait(decode_photo(SAMPLE).expect("the bundled sample decodes"));
-            }
+        } else if opts.camera {
+            app.find_camera();
+        }
+        match mode {
+            Mode::Kiosk => {}
+            Mode::Counter => app.refresh_queue(),
+            Mode::Laptop => {}
+        }
+        if let Some(p) = &opts.photo {
+            app.open_path(p);
+        } else if mode != Mode::Kiosk && app.live_maker.is_some() {
+            app.go(Screen::Live, Why::Started);
+        } else if mode == Mode::Laptop && opts.sample {
+            app.notice.get_or_insert_with(|| t(lang, "first_run"));
         }
         app
     }
+
+    // ---- time ----
+
+    pub fn now(&self) -> Instant {
+        self.fake_now.unwrap_or_else(Instant::now)
+    }
+
+    /// Move the clock forward (tests: jump past a timeout without waiting).
+    pub fn advance(&mut self, d: Duration) {
+        self.fake_now = Some(self.now() + d);
+    }
+
+    // ---- the machine ----
+
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    /// The only place the screen changes: leave the old one, log, enter the new one.
+    pub fn go(&mut self, to: Screen, why: Why) {
+        let from = self.screen;
+        let now = self.now();
+        tracing::info!(
+            from = from.name(),
+            to = to.name(),
+            why = why.name(),
+            secs = format!("{:.1}", now.duration_since(self.entered).as_secs_f64()),
+            "screen"
+        );
+        // Exit.
+        if from.is_live() && !to.is_live() {
+            self.stop_live();
+        }
+        self.countdown = None;
+        self.guide = Guide::default();
+        self.staff_press = None;
+        // Enter.
+        self.screen = to;
+        self.entered = now;
+        self.last_activity = now;
+        match to {
+            Screen::Attract => {
+                // The customer is gone: nothing of them stays, in memory or on disk.
+                self.visit = Visit::default();
+                self.visit.form.document = Document::from_id(&self.settings.default_document).unwrap_or_default();
+                self.result_tex = None;
+                self.preview = None;
+                self.pin_entry.clear();
+                self.error = None;
+                self.lang = self.settings.languages.first().copied().unwrap_or_default();
+                self.spec_idx = self.book.all().iter().position(|s| s.id == self.settings.default_spec).unwrap_or(0);
+            }
+            Screen::Live | Screen::Guided => self.start_live(),
+            Screen::AskStaff => self.camera_retry_at = Some(now),
+            _ => {}
+        }
+    }
+
+    /// Timers and workers; never blocks, never draws.
+    pub fn logic(&mut self, ctx: &egui::Context) {
+        let now = self.now();
+        if ctx.input(|i| !i.events.is_empty() || i.pointer.any_down()) {
+            self.last_activity = now;
+        }
+        // A kiosk cannot be closed from the keyboard or the window manager.
+        if self.mode == Mode::Kiosk && !self.quit_requested && ctx.input(|i| i.viewport().close_requested()) {
+            tracing::info!("close request ignored in kiosk mode");
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+        }
+        if self.quit_requested {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        self.poll_still();
+        self.poll_compose();
+        self.poll_live(now);
+        if self.mode == Mode::Counter {
+            self.queue.poll(self.settings.spool_dir.as_deref(), now);
+        }
+        // Files dropped onto the window (not at the kiosk).
+        let dropped = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect::<Vec<_>>());
+        if self.mode != Mode::Kiosk
+            && let Some(p) = dropped.into_iter().find(|p| !p.as_os_str().is_empty())
+        {
+            self.open_path(&p);
+        }
+        // The idle timer of this screen.
+        if let Some((after, to)) = machine::idle_timeout(self.screen, self.mode, &self.settings.timeouts) {
+            let since = self.last_activity.max(self.entered);
+            let due = since + after;
+            if now >= due {
+                self.go(to, Why::Timeout);
+            } else {
+                // egui only runs when something repaints: ask for one when the timer is due.
+                ctx.request_repaint_after(due - now);
+            }
+        }
+        if self.busy() || self.live.is_some() || self.countdown.is_some() || self.camera_retry_at.is_some() {
+            ctx.request_repaint_after(Duration::from_millis(30));
+        }
+    }
+
+    // ---- intents ----
+
+    pub fn apply(&mut self, intent: Intent) {
+        match intent {
+            Intent::Open => self.open_dialog(),
+            Intent::OpenPath(p) => self.open_path(&p),
+            Intent::Sample => {
+                self.notice = None;
+                if let Ok(p) = decode_photo(SAMPLE) {
+                    self.open_portrait(p, None);
+                }
+            }
+            Intent::StartCamera => {
+                self.find_camera();
+                if self.live_maker.is_some() {
+                    self.go(Screen::Live, Why::Opened);
+                }
+            }
+            Intent::Capture => self.countdown = Some(self.now()),
+            Intent::CancelCountdown => self.countdown = None,
+            Intent::Retake => {
+                let to = match self.mode {
+                    Mode::Kiosk => Screen::Guided,
+                    _ if self.live_maker.is_some() => Screen::Live,
+                    _ => Screen::Start,
+                };
+                self.visit.still = StillJob::None;
+                self.visit.composing = None;
+                self.go(to, Why::Retake);
+            }
+            Intent::SetSpec(id) => self.set_spec(&id),
+            Intent::SetLang(l) => self.set_lang(l),
+            Intent::SetBackground(bg) => {
+                if bg != self.background {
+                    self.background = bg;
+                    self.rejudge();
+                }
+            }
+            Intent::SetDocument(d) => self.set_document(d),
+            Intent::ChooseFolder => match self.picker.pick_folder(&self.folder) {
+                Ok(Some(p)) => {
+                    self.folder = p;
+                    self.remember();
+                }
+                Ok(None) => {}
+                Err(e) => self.error = Some(ta(self.lang, "dialog_missing", &[("error", e)])),
+            },
+            Intent::Export => self.export(),
+            Intent::Adjust(a) => {
+                if a != self.visit.adjust {
+                    self.visit.adjust = a;
+                    self.rejudge();
+                }
+            }
+            Intent::Touch => {
+                if self.screen == Screen::Attract {
+                    self.go(Screen::Choose, Why::Touched);
+                }
+            }
+            Intent::Choose { lang, document } => {
+                self.lang = lang;
+                self.visit.started = true;
+                self.set_document(document);
+                if self.live_maker.is_some() {
+                    self.go(Screen::Guided, Why::Chosen);
+                } else {
+                    self.go(Screen::AskStaff, Why::CameraLost);
+                }
+            }
+            Intent::Accept => self.accept_at_kiosk(),
+            Intent::StaffGesture => {
+                self.pin_entry.clear();
+                self.pin_error = false;
+                self.go(Screen::StaffPin, Why::StaffGesture);
+            }
+            Intent::Pin(pin) => {
+                if self.settings.pin_matches(&pin) {
+                    tracing::info!("staff left the kiosk");
+                    self.quit_requested = true;
+                } else {
+                    tracing::warn!("wrong staff PIN");
+                    self.pin_error = true;
+                    self.pin_entry.clear();
+                }
+            }
+            Intent::StartOver => self.go(Screen::Attract, Why::Cancelled),
+            Intent::QueueOpen(i) => self.open_queue_entry(i),
+            Intent::QueueStep(d) => {
+                if let Some(i) = self.queue.step(d) {
+                    self.open_queue_entry(i);
+                }
+            }
+            Intent::NextCustomer => {
+                self.visit = Visit::default();
+                self.result_tex = None;
+                self.go(Screen::Start, Why::Closed);
+            }
+        }
+    }
+
+    // ---- photos ----
 
     pub fn spec(&self) -> &Spec {
         &self.book.all()[self.spec_idx]
@@ -179,48 +534,67 @@ impl BoothApp {
     /// Same path as Open… and drag-and-drop: load a photo file and check it.
     pub fn open_path(&mut self, path: &Path) {
         match load_photo(path) {
-            Ok(p) => self.open_portrait(p),
+            Ok(p) => self.open_portrait(p, None),
             Err(e) => self.error = Some(ta(self.lang, "photo_error", &[("error", e.to_string())])),
         }
     }
 
-    /// Check a still on a worker thread (the window keeps drawing; a spinner shows).
-    pub fn open_portrait(&mut self, portrait: Portrait) {
-        self.stop_live();
+    /// Check a still on a worker (the window keeps drawing; a spinner shows). Every new photo
+    /// starts a new visit: nothing of the previous person's form carries over.
+    pub fn open_portrait(&mut self, portrait: Portrait, from_spool: Option<(PathBuf, crate::spool::Handoff)>) {
         self.error = None;
-        self.export_msg = None;
-        self.last_export = None;
+        if self.mode != Mode::Kiosk {
+            let document = self.visit.form.document;
+            self.visit = Visit::default();
+            self.visit.form.document = document;
+        }
+        if let Some((path, h)) = from_spool {
+            self.visit.from_spool = Some(path);
+            self.visit.ticket = Some(h.ticket.clone());
+            self.visit.form.ticket = h.ticket;
+            if let Some(d) = Document::from_id(&h.document) {
+                self.visit.form.document = d;
+            }
+        }
         let (tx, rx) = std::sync::mpsc::channel();
-        let (spec, lang, ctx) = (self.spec().clone(), self.lang, self.wake_ctx.clone());
-        let bg = self.background.clone();
+        let (spec, lang, ctx, bg) = (self.spec().clone(), self.lang, self.wake_ctx.clone(), self.background.clone());
         std::thread::spawn(move || {
             let _ = tx.send(Still::check(portrait, &spec, lang, &bg));
             if let Some(ctx) = ctx {
                 ctx.request_repaint();
             }
         });
-        self.still = StillState::Checking(rx);
+        self.visit.still = StillJob::Checking(rx);
+        self.go(Screen::Checking, Why::Opened);
     }
 
     /// A still is being checked.
     pub fn is_busy(&self) -> bool {
-        matches!(self.still, StillState::Checking(_))
+        matches!(self.visit.still, StillJob::Checking(_))
+    }
+
+    fn busy(&self) -> bool {
+        self.is_busy() || self.visit.composing.is_some()
     }
 
     pub fn still(&self) -> Option<&Still> {
-        match &self.still {
-            StillState::Done(s) => Some(s),
+        match &self.visit.still {
+            StillJob::Done(s) => Some(s),
             _ => None,
         }
     }
 
     /// Pixel size of the cropped result (the spec's size).
     pub fn result_size(&self) -> Option<(u32, u32)> {
-        self.still()?.composed.as_ref().map(|c| c.image.dimensions())
+        self.still()?.judgement.frame.as_ref().map(|o| o.dimensions())
     }
 
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()
+    }
+
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
     }
 
     pub fn set_spec(&mut self, id: &str) {
@@ -228,7 +602,19 @@ impl BoothApp {
             && i != self.spec_idx
         {
             self.spec_idx = i;
-            self.on_spec_or_lang_change();
+            // A colour the new spec does not allow falls back to the spec's own choice.
+            if let BackgroundChoice::Color(name) = &self.background
+                && self.spec().background_color(name).is_none()
+            {
+                self.background = BackgroundChoice::Auto;
+            }
+            self.visit.adjust = Adjust { zoom: 1.0, ..Adjust::default() };
+            self.rejudge();
+            if let Some(l) = &self.live {
+                l.set_spec(self.spec(), self.lang);
+            }
+            self.remembered.spec = Some(id.to_string());
+            self.remember();
         }
     }
 
@@ -237,76 +623,260 @@ impl BoothApp {
             self.lang = lang;
             // Texts only: the verdicts stay as they are.
             let spec = self.spec().clone();
-            if let StillState::Done(s) = &mut self.still {
+            if let StillJob::Done(s) = &mut self.visit.still {
                 s.set_lang(&spec, lang);
             }
-            if let Some(l) = &self.live {
-                l.set_spec(&spec, lang);
-            }
-            self.export_msg = None;
-            self.settings.lang = Some(lang);
-            self.save_settings();
+            self.visit.export_msg = None;
+            self.remembered.lang = Some(lang);
+            self.remember();
         }
     }
 
-    fn on_spec_or_lang_change(&mut self) {
-        let (spec, lang) = (self.spec().clone(), self.lang);
-        // A colour the new spec does not allow falls back to the spec's own choice.
-        if let BackgroundChoice::Color(name) = &self.background
-            && spec.background_color(name).is_none()
+    fn set_document(&mut self, d: Document) {
+        self.visit.form.document = d;
+        // A document the current spec is not for: switch to the first spec that is.
+        if !self.spec().documents.iter().any(|x| x == d.id())
+            && let Some(s) = self.book.all().iter().find(|s| s.documents.iter().any(|x| x == d.id()))
         {
-            self.background = BackgroundChoice::Auto;
+            let id = s.id.clone();
+            self.set_spec(&id);
         }
-        let bg = self.background.clone();
-        if let StillState::Done(s) = &self.still {
-            // Re-judge from the cached detection on a worker: composing runs the matte model.
-            let session = s.session.clone();
-            let (tx, rx) = std::sync::mpsc::channel();
-            let (spec, ctx) = (spec.clone(), self.wake_ctx.clone());
-            std::thread::spawn(move || {
-                let _ = tx.send(Ok(Still::judged(session, &spec, lang, &bg)));
-                if let Some(ctx) = ctx {
-                    ctx.request_repaint();
-                }
-            });
-            self.still = StillState::Checking(rx);
-        }
-        if let Some(l) = &self.live {
-            l.set_spec(&spec, lang);
-        }
-        self.export_msg = None;
-        self.settings.spec = Some(spec.id.clone());
-        self.settings.lang = Some(lang);
-        self.save_settings();
     }
 
-    fn save_settings(&mut self) {
-        self.settings.mirror = self.mirror;
-        self.settings.folder = Some(self.folder.clone());
-        if let Some(p) = &self.settings_path {
-            self.settings.save(p);
+    /// Judge the open photo again (spec, background or crop changed): milliseconds, on this
+    /// thread, from the session's cache; the composition (a model) follows on a worker.
+    fn rejudge(&mut self) {
+        let (spec, lang, bg, adjust) = (self.spec().clone(), self.lang, self.background.clone(), self.visit.adjust);
+        if let StillJob::Done(s) = &mut self.visit.still {
+            s.rejudge(&spec, lang, &bg, adjust);
+            self.visit.confirmed.clear();
+            self.visit.export_msg = None;
+            self.still_gen += 1;
+            self.start_compose();
         }
+    }
+
+    fn start_compose(&mut self) {
+        let StillJob::Done(s) = &self.visit.still else { return };
+        if s.composed.is_some() || s.judgement.frame.is_none() {
+            return;
+        }
+        let (session, judgement, spec, ctx) =
+            (s.session.clone(), s.judgement.clone(), self.spec().clone(), self.wake_ctx.clone());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(session.compose(&judgement, &spec).map_err(|e| e.to_string()));
+            if let Some(ctx) = ctx {
+                ctx.request_repaint();
+            }
+        });
+        self.visit.composing = Some((self.still_gen, rx));
+    }
+
+    fn poll_still(&mut self) {
+        let StillJob::Checking(rx) = &self.visit.still else { return };
+        match rx.try_recv() {
+            Ok(Ok(s)) => {
+                tracing::info!(
+                    overall = s.judgement.overall.as_str(),
+                    faces = s.judgement.measurements.faces,
+                    "photo checked"
+                );
+                self.visit.still = StillJob::Done(Box::new(s));
+                self.still_gen += 1;
+                let to = if self.mode == Mode::Kiosk { Screen::KioskResult } else { Screen::Review };
+                self.go(to, Why::Checked);
+            }
+            Ok(Err(e)) => {
+                tracing::warn!("check failed");
+                self.error = Some(ta(self.lang, "check_error", &[("error", e)]));
+                self.visit.still = StillJob::None;
+                let to = if self.mode == Mode::Kiosk { Screen::Guided } else { Screen::Start };
+                self.go(to, Why::CheckFailed);
+            }
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Disconnected) => {
+                self.visit.still = StillJob::None;
+                self.go(Screen::first(self.mode), Why::CheckFailed);
+            }
+        }
+    }
+
+    fn poll_compose(&mut self) {
+        let Some((gen_, rx)) = &self.visit.composing else { return };
+        let gen_ = *gen_;
+        match rx.try_recv() {
+            Ok(r) => {
+                self.visit.composing = None;
+                if gen_ != self.still_gen {
+                    // Stale: the photo was judged again meanwhile.
+                    self.start_compose();
+                    return;
+                }
+                match r {
+                    Ok(c) => {
+                        if let StillJob::Done(s) = &mut self.visit.still {
+                            s.composed = Some(c);
+                            self.still_gen += 1;
+                        }
+                    }
+                    Err(e) => self.error = Some(ta(self.lang, "check_error", &[("error", e)])),
+                }
+            }
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Disconnected) => self.visit.composing = None,
+        }
+    }
+
+    fn open_dialog(&mut self) {
+        match self.picker.pick_photo() {
+            Ok(Some(p)) => self.open_path(&p),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!("no file dialog: {e}");
+                self.error = Some(ta(self.lang, "dialog_missing", &[("error", e)]));
+                self.path_entry = Some(String::new());
+            }
+        }
+    }
+
+    // ---- export ----
+
+    /// The message under the Export button, and whether it reports success.
+    pub fn export_message(&self) -> Option<(&str, bool)> {
+        self.visit.export_msg.as_ref().map(|(m, ok)| (m.as_str(), *ok))
+    }
+
+    /// Has the photo as now judged been exported already? (One export per click.)
+    pub fn exported(&self) -> bool {
+        self.visit.exported_gen == Some(self.still_gen)
+    }
+
+    /// Export the current result with the form (what the Export button does).
+    pub fn export(&mut self) {
+        if self.exported() {
+            return;
+        }
+        let Some(still) = self.still() else { return };
+        let confirmed: Vec<RuleId> = self.visit.confirmed.iter().copied().collect();
+        let r = state::export(
+            still,
+            self.spec(),
+            &self.visit.form,
+            &confirmed,
+            &self.settings.overrides,
+            &self.folder,
+            self.lang,
+        );
+        match r {
+            Ok(saved) => {
+                let msg = ta(
+                    self.lang,
+                    "form.exported",
+                    &[
+                        ("photo", crate::paths::shown(&saved.photo)),
+                        ("summary", crate::paths::shown(&saved.summary_path)),
+                    ],
+                );
+                if let Some(p) = &self.visit.from_spool
+                    && let Err(e) = crate::spool::set_status(p, crate::spool::EntryStatus::Exported)
+                {
+                    tracing::warn!("spool status not saved: {e}");
+                }
+                self.queue.mark_exported(self.visit.from_spool.as_deref());
+                self.visit.export_msg = Some((msg, true));
+                self.visit.last_export = Some(saved);
+                self.visit.exported_gen = Some(self.still_gen);
+            }
+            Err(e) => self.visit.export_msg = Some((e, false)),
+        }
+    }
+
+    // ---- kiosk ----
+
+    /// "Looks good": hand the photo to the counter and show the ticket.
+    fn accept_at_kiosk(&mut self) {
+        let Some(still) = self.still() else { return };
+        let ticket = match &self.state_dir.clone().or_else(crate::paths::data_dir) {
+            Some(d) => crate::spool::next_ticket(d).map_err(|e| e.to_string()),
+            None => Err("no data folder".into()),
+        };
+        let handed = ticket.and_then(|ticket| {
+            let h = crate::spool::Handoff {
+                schema: 1,
+                ticket: ticket.clone(),
+                document: self.visit.form.document.id().into(),
+                spec: self.spec().id.clone(),
+                lang: self.lang,
+                captured_at: crate::export::summary::now_local(),
+                outcome: still.judgement.overall,
+                open_rules: crate::approval::to_confirm(&still.judgement.verdicts).iter().map(|v| v.rule).collect(),
+            };
+            let dir = self.settings.spool_dir.clone().ok_or_else(|| "no spool folder in the settings".to_string())?;
+            crate::spool::handoff(&dir, still.session.pyramid().base(), &h).map_err(|e| e.to_string())?;
+            Ok(ticket)
+        });
+        match handed {
+            Ok(ticket) => {
+                self.visit.ticket = Some(ticket);
+                self.go(Screen::Done, Why::Accepted);
+            }
+            Err(e) => {
+                tracing::error!("kiosk hand-off failed: {e}");
+                self.error = Some(t(self.lang, "kiosk.handoff_failed"));
+                self.go(Screen::AskStaff, Why::CheckFailed);
+            }
+        }
+    }
+
+    // ---- live ----
+
+    #[cfg(feature = "camera")]
+    fn find_camera(&mut self) {
+        self.cameras = crate::capture::camera::list_cameras().unwrap_or_default();
+        if self.cameras.is_empty() {
+            self.notice = Some(t(self.lang, "no_camera"));
+            return;
+        }
+        let cam = &self.settings.camera;
+        let index = cam.index.filter(|i| self.cameras.iter().any(|c| c.index == *i)).unwrap_or(self.cameras[0].index);
+        self.use_camera(index);
+    }
+
+    #[cfg(not(feature = "camera"))]
+    fn find_camera(&mut self) {
+        self.notice = Some(t(self.lang, "no_camera"));
+    }
+
+    #[cfg(feature = "camera")]
+    fn use_camera(&mut self, index: u32) {
+        self.remembered.camera = Some(index);
+        let (w, h) = (self.settings.camera.width, self.settings.camera.height);
+        self.live_maker = Some(Box::new(move || {
+            Box::new(move || {
+                crate::capture::camera::CameraSource::open(index, w, h).map(|s| Box::new(s) as Box<dyn FrameSource>)
+            })
+        }));
     }
 
     /// Use `maker` for the live preview and start it (tests pass recorded frames here).
     pub fn set_live_source(&mut self, maker: SourceMaker) {
         self.live_maker = Some(maker);
-        self.start_live();
+        match self.screen {
+            Screen::Live | Screen::Guided => self.start_live(),
+            _ if self.mode == Mode::Kiosk => {}
+            _ => self.go(Screen::Live, Why::Opened),
+        }
     }
 
     fn start_live(&mut self) {
-        if self.live_maker.is_none() {
-            return;
-        }
         self.stop_live();
-        self.still = StillState::None;
         self.error = None;
         self.smoother.clear();
         self.preview = None;
-        let ctx = self.wake_ctx.clone();
-        let wake: Option<live::Wake> = ctx.map(|c| Arc::new(move || c.request_repaint()) as live::Wake);
-        let factory = self.live_maker.as_ref().map(|m| m());
-        if let Some(factory) = factory {
+        let wake: Option<live::Wake> =
+            self.wake_ctx.clone().map(|c| Arc::new(move || c.request_repaint()) as live::Wake);
+        if let Some(factory) = self.live_maker.as_ref().map(|m| m()) {
             self.live = Some(LiveSession::start(factory, self.spec(), self.lang, wake));
         }
     }
@@ -322,12 +892,17 @@ impl BoothApp {
         self.live.is_some()
     }
 
+    /// The countdown or the burst after it is running.
+    pub fn capturing(&self) -> bool {
+        self.countdown.is_some() || self.guide.burst_started.is_some()
+    }
+
     /// The smoothed live warnings now shown.
-    pub fn live_warnings(&self) -> Vec<Warn> {
+    pub fn live_warnings(&self) -> Vec<live::Warn> {
         self.smoother.active()
     }
 
-    /// Analyses folded into the warnings so far (up to the smoothing window).
+    /// Analyses folded into the warnings so far.
     pub fn live_analyses(&self) -> u64 {
         self.live.as_ref().map_or(0, |l| l.stats().1)
     }
@@ -347,109 +922,131 @@ impl BoothApp {
         (ui, an)
     }
 
-    #[cfg(feature = "camera")]
-    fn start_saved_camera(&mut self) -> bool {
-        self.cameras = crate::capture::camera::list_cameras().unwrap_or_default();
-        if self.cameras.is_empty() {
-            self.notice = Some(t(self.lang, "no_camera"));
-            return false;
-        }
-        let index = self
-            .settings
-            .camera
-            .filter(|i| self.cameras.iter().any(|c| c.index == *i))
-            .unwrap_or(self.cameras[0].index);
-        self.use_camera(index);
-        true
-    }
-
-    #[cfg(not(feature = "camera"))]
-    fn start_saved_camera(&mut self) -> bool {
-        self.notice = Some(t(self.lang, "no_camera"));
-        false
-    }
-
-    #[cfg(feature = "camera")]
-    fn use_camera(&mut self, index: u32) {
-        self.settings.camera = Some(index);
-        let (w, h) = self.settings.resolution;
-        self.save_settings();
-        self.set_live_source(Box::new(move || {
-            Box::new(move || {
-                crate::capture::camera::CameraSource::open(index, w, h).map(|s| Box::new(s) as Box<dyn FrameSource>)
-            })
-        }));
-    }
-
-    fn capture(&mut self) {
-        let Some(frame) = self.live.as_ref().and_then(|l| l.latest_frame()) else { return };
-        let portrait = Portrait::from_rgb(frame.image.clone());
-        self.open_portrait(portrait);
-    }
-
-    fn retake(&mut self) {
-        if self.live_maker.is_some() {
-            self.start_live();
-        } else {
-            self.open_dialog();
-        }
-    }
-
-    fn open_dialog(&mut self) {
-        if let Some(p) = self.picker.pick_photo() {
-            self.open_path(&p);
-        }
-    }
-
-    /// Poll the workers; never blocks.
-    fn poll(&mut self, ctx: &egui::Context) {
-        if let StillState::Checking(rx) = &self.still {
-            match rx.try_recv() {
-                Ok(Ok(s)) => {
-                    self.still = StillState::Done(Box::new(s));
-                    self.still_gen += 1;
+    /// Live results, the countdown, the kiosk's auto-capture, a lost camera.
+    fn poll_live(&mut self, now: Instant) {
+        if self.screen == Screen::AskStaff && self.mode == Mode::Kiosk {
+            // Look for the camera again now and then; back to the customer when it delivers.
+            if self.camera_retry_at.is_some_and(|t| now >= t) {
+                self.camera_retry_at = Some(now + Duration::from_secs_f64(self.settings.timeouts.camera_retry));
+                if self.live.is_none() {
+                    self.find_camera();
+                    self.start_live();
                 }
-                Ok(Err(e)) => {
-                    self.error = Some(ta(self.lang, "check_error", &[("error", e)]));
-                    self.still = StillState::None;
-                }
-                Err(TryRecvError::Empty) => ctx.request_repaint_after(Duration::from_millis(30)),
-                Err(TryRecvError::Disconnected) => self.still = StillState::None,
             }
-        }
-        let mut camera_error = None;
-        if let Some(l) = &self.live {
-            if let Some(e) = l.error() {
-                camera_error = Some(e);
-            } else if let Some(r) = l.latest_result() {
-                self.smoother.push(r.seq, live::warnings(&r, &self.book.all()[self.spec_idx]));
+            if let Some(l) = &self.live
+                && l.latest_frame().is_some()
+                && l.error().is_none()
+            {
+                self.camera_retry_at = None;
+                let to = if self.visit.started { Screen::Guided } else { Screen::Attract };
+                self.go(to, Why::CameraBack);
+            } else if let Some(l) = &self.live
+                && l.error().is_some()
+            {
+                self.stop_live();
             }
-            ctx.request_repaint_after(Duration::from_millis(15));
+            return;
         }
-        if let Some(e) = camera_error {
+        let Some(l) = &self.live else { return };
+        if let Some(e) = l.error() {
+            tracing::warn!("camera: {e}");
             self.stop_live();
-            self.error = Some(match e {
-                CaptureError::NoDevice => t(self.lang, "no_camera"),
-                e => ta(self.lang, "camera_error", &[("error", e.to_string())]),
-            });
-        }
-        // Files dropped onto the window.
-        let dropped = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect::<Vec<_>>());
-        if let Some(p) = dropped.into_iter().find(|p| !p.as_os_str().is_empty()) {
-            self.open_path(&p);
-        }
-        // Countdown to the capture.
-        if let Some(start) = self.countdown {
-            if start.elapsed() >= Duration::from_secs(3) {
-                self.countdown = None;
-                self.capture();
+            if self.mode == Mode::Kiosk {
+                self.go(Screen::AskStaff, Why::CameraLost);
             } else {
-                ctx.request_repaint_after(Duration::from_millis(50));
+                self.error = Some(match e {
+                    CaptureError::NoDevice => t(self.lang, "no_camera"),
+                    e => ta(self.lang, "camera_error", &[("error", e.to_string())]),
+                });
+                self.go(Screen::Start, Why::CameraLost);
+            }
+            return;
+        }
+        if let Some(r) = l.latest_result() {
+            let warns = live::warnings(&r, self.spec());
+            if r.analysis.main.is_some() {
+                // A face in front of the camera counts as someone being there.
+                self.last_activity = now;
+            }
+            self.smoother.push(r.seq, warns);
+            self.guide.keep_frame(&r, &mut self.visit.burst);
+        }
+        let t = self.settings.timeouts.clone();
+        // The kiosk captures by itself once everything held for a moment.
+        let ready = self.smoother.len() >= 3 && self.smoother.active().is_empty();
+        let held = self.guide.ready_for(ready, now);
+        if self.screen == Screen::Guided
+            && self.countdown.is_none()
+            && self.guide.burst_started.is_none()
+            && held >= Duration::from_secs_f64(t.hold)
+        {
+            tracing::info!("framing held: countdown");
+            self.countdown = Some(now);
+        }
+        if let Some(start) = self.countdown {
+            // Moved away during the countdown: start over (a short lapse is forgiven).
+            if self.screen == Screen::Guided && !ready && self.guide.lost_for(now) > Duration::from_millis(700) {
+                self.countdown = None;
+            } else if now.duration_since(start) >= Duration::from_secs_f64(t.countdown) {
+                self.countdown = None;
+                if self.mode == Mode::Kiosk {
+                    // Keep the best of the next few analysed frames.
+                    self.visit.burst.clear();
+                    self.guide.burst_started = Some(now);
+                } else {
+                    self.capture_latest();
+                }
+            }
+        }
+        if let Some(started) = self.guide.burst_started {
+            let enough = self.visit.burst.len() >= t.burst_frames as usize;
+            if enough || now.duration_since(started) > Duration::from_secs(3) {
+                self.guide.burst_started = None;
+                let best = live::best_of(&self.visit.burst);
+                self.visit.burst.clear();
+                match best.or_else(|| self.live.as_ref().and_then(|l| l.latest_frame())) {
+                    Some(f) => {
+                        tracing::info!("captured");
+                        self.open_portrait(Portrait::from_rgb(f.image.clone()), None);
+                    }
+                    None => self.countdown = None,
+                }
             }
         }
     }
 
-    /// Draw the whole window.
+    fn capture_latest(&mut self) {
+        let Some(frame) = self.live.as_ref().and_then(|l| l.latest_frame()) else { return };
+        tracing::info!("captured");
+        self.open_portrait(Portrait::from_rgb(frame.image.clone()), None);
+    }
+
+    // ---- counter ----
+
+    fn refresh_queue(&mut self) {
+        let now = self.now();
+        self.queue.poll(self.settings.spool_dir.as_deref(), now);
+    }
+
+    fn open_queue_entry(&mut self, i: usize) {
+        let Some(e) = self.queue.select(i).cloned() else { return };
+        match load_photo(&e.photo) {
+            Ok(p) => self.open_portrait(p, Some((e.photo.clone(), e.handoff.clone()))),
+            Err(err) => self.error = Some(ta(self.lang, "photo_error", &[("error", err.to_string())])),
+        }
+    }
+
+    // ---- settings ----
+
+    fn remember(&mut self) {
+        self.remembered.folder = Some(self.folder.clone());
+        self.remembered.mirror = self.mirror;
+        if let Some(p) = &self.remember_path {
+            self.remembered.save(p);
+        }
+    }
+
+    /// Draw the whole window (also what the tests drive).
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         if self.wake_ctx.is_none() {
@@ -460,527 +1057,12 @@ impl BoothApp {
         while self.frame_times.len() > 60 {
             self.frame_times.pop_front();
         }
-        if ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving()) {
-            self.last_input = now;
-        }
-        self.poll(&ctx);
-        if std::env::var_os("IDBOOTH_STATS").is_some() && self.last_stats_print.elapsed() > Duration::from_secs(2) {
-            self.last_stats_print = now;
-            let (u, a) = self.live_fps();
-            eprintln!("idbooth stats: ui {u:.1} fps, analysis {a:.1} fps");
-        }
-        if self.kiosk && self.last_export.is_some() && self.last_input.elapsed() > Duration::from_secs(90) {
-            self.form = Form::default();
-            self.last_export = None;
-            self.export_msg = None;
-            self.retake();
-        }
-
-        egui::Panel::top("top").show(ui, |ui| self.top_bar(ui));
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
-        egui::CentralPanel::default().show(ui, |ui| {
-            if self.live.is_some() {
-                self.live_view(ui);
-            } else if self.is_busy() {
-                ui.centered_and_justified(|ui| {
-                    ui.horizontal(|ui| {
-                        ui.spinner();
-                        ui.label(RichText::new(t(self.lang, "checking")).size(20.0));
-                    });
-                });
-            } else if matches!(self.still, StillState::Done(_)) {
-                self.review(ui);
-            } else {
-                self.welcome(ui);
-            }
-        });
-    }
-
-    fn top_bar(&mut self, ui: &mut egui::Ui) {
-        let lang = self.lang;
-        ui.horizontal_wrapped(|ui| {
-            ui.heading(t(lang, "title"));
-            ui.separator();
-            if ui.button(t(lang, "open")).clicked() {
-                self.open_dialog();
-            }
-            if ui.button(t(lang, "sample")).clicked() {
-                self.open_portrait(decode_photo(SAMPLE).expect("the bundled sample decodes"));
-            }
-            #[cfg(feature = "camera")]
-            self.camera_controls(ui);
-            ui.separator();
-            let label = ui.label(t(lang, "spec"));
-            let mut idx = self.spec_idx;
-            let name = |s: &Spec| format!("{} ({}×{})", s.name(lang), s.width(), s.height());
-            egui::ComboBox::from_id_salt("spec")
-                .selected_text(name(self.spec()))
-                .width(330.0)
-                .show_ui(ui, |ui| {
-                    for (i, s) in self.book.all().iter().enumerate() {
-                        ui.selectable_value(&mut idx, i, name(s));
-                    }
-                })
-                .response
-                .labelled_by(label.id);
-            if idx != self.spec_idx {
-                self.spec_idx = idx;
-                self.on_spec_or_lang_change();
-            }
-            ui.separator();
-            for l in [Lang::En, Lang::Zh] {
-                if ui.selectable_label(self.lang == l, t(l, "lang_name")).clicked() {
-                    self.set_lang(l);
-                }
-            }
-        });
-    }
-
-    #[cfg(feature = "camera")]
-    fn camera_controls(&mut self, ui: &mut egui::Ui) {
-        use crate::capture::camera::RESOLUTIONS;
-        if self.cameras.is_empty() {
-            return;
-        }
-        let lang = self.lang;
-        ui.separator();
-        let current = self.settings.camera.unwrap_or(self.cameras[0].index);
-        let mut chosen = current;
-        let label = |c: &crate::capture::camera::CameraDevice| format!("{} {}", c.index, c.name);
-        let selected = self.cameras.iter().find(|c| c.index == current).map(label).unwrap_or_default();
-        egui::ComboBox::from_id_salt("camera")
-            .selected_text(selected)
-            .show_ui(ui, |ui| {
-                for c in &self.cameras {
-                    ui.selectable_value(&mut chosen, c.index, label(c));
-                }
-            })
-            .response
-            .accessible_name(t(lang, "camera"));
-        let mut res = self.settings.resolution;
-        egui::ComboBox::from_id_salt("resolution")
-            .selected_text(format!("{}×{}", res.0, res.1))
-            .show_ui(ui, |ui| {
-                for r in RESOLUTIONS {
-                    ui.selectable_value(&mut res, *r, format!("{}×{}", r.0, r.1));
-                }
-            })
-            .response
-            .accessible_name(t(lang, "resolution"));
-        if ui.checkbox(&mut self.mirror, t(lang, "mirror")).changed() {
-            self.save_settings();
-        }
-        let start = self.live.is_none() && ui.button(t(lang, "start_camera")).clicked();
-        if chosen != current || res != self.settings.resolution || start {
-            self.settings.resolution = res;
-            self.use_camera(chosen);
+        self.logic(&ctx);
+        let intents = screens::show(self, ui);
+        for i in intents {
+            self.apply(i);
         }
     }
-
-    fn status_bar(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal_wrapped(|ui| {
-            if let Some(e) = &self.error {
-                ui.colored_label(Color32::from_rgb(220, 60, 50), e);
-            } else if let Some(n) = &self.notice {
-                ui.label(n);
-            }
-            if let Some(l) = &self.live {
-                ui.separator();
-                let info = l.info();
-                if info.is_empty() {
-                    ui.label(t(self.lang, "camera_starting"));
-                } else {
-                    ui.label(ta(self.lang, "source", &[("source", info)]));
-                }
-                let (u, a) = self.live_fps();
-                ui.label(ta(self.lang, "live_stats", &[("ui", format!("{u:.0}")), ("an", format!("{a:.1}"))]));
-            }
-        });
-    }
-
-    fn welcome(&mut self, ui: &mut egui::Ui) {
-        let lang = self.lang;
-        ui.vertical_centered(|ui| {
-            ui.add_space(60.0);
-            if let Some(n) = &self.notice {
-                ui.label(RichText::new(n).size(18.0));
-            }
-            ui.add_space(20.0);
-            if ui.button(RichText::new(t(lang, "open")).size(22.0)).clicked() {
-                self.open_dialog();
-            }
-            ui.add_space(8.0);
-            if ui.button(RichText::new(t(lang, "sample")).size(18.0)).clicked() {
-                self.open_portrait(decode_photo(SAMPLE).expect("the bundled sample decodes"));
-            }
-            ui.add_space(20.0);
-            ui.label(t(lang, "drop_hint"));
-        });
-    }
-
-    fn live_view(&mut self, ui: &mut egui::Ui) {
-        let lang = self.lang;
-        let Some(session) = &self.live else { return };
-        let frame = session.latest_frame();
-        let result = session.latest_result();
-        egui::Panel::right("warnings").min_size(300.0).show(ui, |ui| {
-            ui.add_space(8.0);
-            let warns = self.smoother.active();
-            if self.smoother.is_empty() {
-                ui.label(t(lang, "camera_starting"));
-            } else if warns.is_empty() {
-                ui.label(RichText::new(t(lang, "live_ok")).size(20.0).color(Color32::from_rgb(60, 170, 60)));
-            }
-            for w in &warns {
-                ui.label(
-                    RichText::new(format!("● {}", t(lang, w.key()))).size(20.0).color(Color32::from_rgb(230, 150, 30)),
-                );
-            }
-            ui.add_space(20.0);
-            if self.countdown.is_some() {
-                if ui.button(RichText::new(t(lang, "cancel")).size(20.0)).clicked() {
-                    self.countdown = None;
-                }
-            } else if ui.button(RichText::new(t(lang, "capture")).size(22.0)).clicked()
-                || ui.input(|i| i.key_pressed(egui::Key::Space))
-            {
-                self.countdown = Some(Instant::now());
-            }
-        });
-        let Some(frame) = frame else {
-            ui.centered_and_justified(|ui| ui.spinner());
-            return;
-        };
-        let (fw, fh) = frame.image.dimensions();
-        match &mut self.preview {
-            Some((_, seq)) if *seq == frame.seq => {}
-            slot => {
-                let img = egui::ColorImage::from_rgb([fw as usize, fh as usize], frame.image.as_raw());
-                match slot {
-                    Some((tex, seq)) => {
-                        tex.set(img, TextureOptions::LINEAR);
-                        *seq = frame.seq;
-                    }
-                    None => *slot = Some((ui.ctx().load_texture("live", img, TextureOptions::LINEAR), frame.seq)),
-                }
-            }
-        }
-        let Some((tex, _)) = &self.preview else { return };
-        let avail = ui.available_size();
-        let k = (avail.x / fw as f32).min(avail.y / fh as f32);
-        let (rect, _) = ui.allocate_exact_size(vec2(fw as f32 * k, fh as f32 * k), egui::Sense::hover());
-        let uv = if self.mirror {
-            egui::Rect::from_min_max(pos2(1.0, 0.0), pos2(0.0, 1.0))
-        } else {
-            egui::Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0))
-        };
-        let painter = ui.painter_at(rect);
-        painter.image(tex.id(), rect, uv, Color32::WHITE);
-        let spec = self.spec();
-        let target = Target::new(fw as f64, fh as f64, spec);
-        let (w, h) = (spec.width() as f64 * target.scale, spec.height() as f64 * target.scale);
-        let to_screen = |x: f64, y: f64| {
-            let x = if self.mirror { fw as f64 - x } else { x };
-            rect.min + vec2(x as f32 * k, y as f32 * k)
-        };
-        let a = to_screen(target.x0, target.y0);
-        let b = to_screen(target.x0 + w, target.y0 + h);
-        let guide = egui::Rect::from_two_pos(a, b);
-        let mut marks = guides::Marks::default();
-        if let Some(r) = &result
-            && let Some(face) = &r.analysis.main
-            && (r.width, r.height) == (fw, fh)
-        {
-            let lm = &face.landmarks;
-            let p = |q: crate::geometry::Point| to_screen(q.x, q.y);
-            marks.pupils = Some([p(lm.left_pupil), p(lm.right_pupil)]);
-            marks.chin = Some(p(lm.chin));
-            marks.head_top = Some(p(lm.head_top.point().unwrap_or(lm.skull_top)));
-        }
-        guides::draw(&painter, guide, spec, Some(rect), &marks);
-        if let Some(start) = self.countdown {
-            let n = 3 - start.elapsed().as_secs().min(2);
-            painter.text(
-                rect.center(),
-                egui::Align2::CENTER_CENTER,
-                n.to_string(),
-                egui::FontId::proportional(160.0),
-                Color32::from_white_alpha(220),
-            );
-        }
-    }
-
-    fn review(&mut self, ui: &mut egui::Ui) {
-        let lang = self.lang;
-        let StillState::Done(still) = &self.still else { return };
-        let spec = self.book.all()[self.spec_idx].clone();
-        // The result texture follows every re-judge (spec or language change).
-        if self.result_tex.as_ref().is_none_or(|(_, g)| *g != self.still_gen) {
-            self.result_tex = still.composed.as_ref().map(|c| &c.image).map(|o| {
-                let img = egui::ColorImage::from_rgb([o.width() as usize, o.height() as usize], o.as_raw());
-                (ui.ctx().load_texture("result", img, TextureOptions::LINEAR), self.still_gen)
-            });
-        }
-        let mut retake = false;
-        let mut new_bg = self.background.clone();
-        egui::Panel::left("result").min_size(360.0).show(ui, |ui| {
-            ui.add_space(6.0);
-            ui.heading(t(lang, "result"));
-            if let (Some((tex, _)), Some(out)) = (&self.result_tex, still.composed.as_ref().map(|c| &c.image)) {
-                let (w, h) = (out.width() as f32, out.height() as f32);
-                // Shown at a fixed 0.8 screen px per output px while it fits: a bigger spec is bigger.
-                let k = 0.8f32.min((ui.available_height() - 120.0).max(100.0) / h).min(420.0 / w);
-                let (rect, _) = ui.allocate_exact_size(vec2(w * k, h * k), egui::Sense::hover());
-                ui.painter().image(
-                    tex.id(),
-                    rect,
-                    egui::Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
-                    Color32::WHITE,
-                );
-                if self.show_guides {
-                    let mut marks = guides::Marks::default();
-                    if let (Some(face), Ok(crop)) = (&still.session.analysis.main, &still.judgement.crop) {
-                        let lm = &face.landmarks;
-                        let p = |q: crate::geometry::Point| {
-                            let o = crop.transform.apply(q);
-                            rect.min + vec2(o.x as f32 * k, o.y as f32 * k)
-                        };
-                        marks.pupils = Some([p(lm.left_pupil), p(lm.right_pupil)]);
-                        marks.chin = Some(p(lm.chin));
-                        marks.head_top = Some(p(lm.head_top.point().unwrap_or(lm.skull_top)));
-                    }
-                    guides::draw(&ui.painter_at(rect), rect, &spec, None, &marks);
-                }
-                ui.label(ta(
-                    lang,
-                    "result_size",
-                    &[("w", out.width().to_string()), ("h", out.height().to_string()), ("dpi", spec.dpi().to_string())],
-                ));
-                ui.checkbox(&mut self.show_guides, t(lang, "guides"));
-                let label = ui.label(t(lang, "background"));
-                let name = |b: &BackgroundChoice| match b {
-                    BackgroundChoice::Auto => t(lang, "bg_auto"),
-                    BackgroundChoice::Keep => t(lang, "bg_keep"),
-                    BackgroundChoice::Color(c) => spec.background_color(c).map_or(c.clone(), |c| match lang {
-                        Lang::Zh => c.name_zh.clone().unwrap_or_else(|| c.name.clone()),
-                        Lang::En => c.name.replace('-', " "),
-                    }),
-                };
-                let mut choices = vec![BackgroundChoice::Auto, BackgroundChoice::Keep];
-                if spec.background.replace_allowed.value.unwrap_or(0.0) > 0.0 {
-                    choices.extend(spec.background.colors.iter().map(|c| BackgroundChoice::Color(c.name.clone())));
-                }
-                egui::ComboBox::from_id_salt("background")
-                    .selected_text(name(&self.background))
-                    .show_ui(ui, |ui| {
-                        for c in &choices {
-                            ui.selectable_value(&mut new_bg, c.clone(), name(c));
-                        }
-                    })
-                    .response
-                    .labelled_by(label.id);
-            }
-            ui.add_space(8.0);
-            if ui.button(RichText::new(t(lang, "retake")).size(18.0)).clicked() {
-                retake = true;
-            }
-        });
-        egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                if self.summary(ui) {
-                    ui.add_space(12.0);
-                    ui.separator();
-                    self.export_form(ui);
-                }
-            });
-        });
-        if new_bg != self.background {
-            self.background = new_bg;
-            self.on_spec_or_lang_change();
-        }
-        if retake {
-            self.retake();
-        }
-    }
-
-    /// The verdict and the checklist; false (and a message instead) when there is no face.
-    fn summary(&self, ui: &mut egui::Ui) -> bool {
-        let lang = self.lang;
-        let Some(still) = self.still() else { return false };
-        let report = still.report();
-        if !still.has_face() {
-            ui.add_space(20.0);
-            ui.label(RichText::new(t(lang, "no_face")).size(20.0).color(Color32::from_rgb(220, 60, 50)));
-            return false;
-        }
-        let count = |st: Status| report.verdicts().filter(|v| v.status == st).count();
-        let open = report.verdicts().filter(|v| !v.status.is_ok()).count();
-        let (text, color) = match report.overall {
-            Overall::Pass if count(Status::Warn) == 0 => (t(lang, "passed"), Color32::from_rgb(60, 170, 60)),
-            Overall::Pass => {
-                (ta(lang, "warned", &[("n", count(Status::Warn).to_string())]), Color32::from_rgb(220, 150, 30))
-            }
-            Overall::NeedsPerson => {
-                (ta(lang, "needs_person", &[("n", open.to_string())]), Color32::from_rgb(90, 120, 220))
-            }
-            Overall::Fail => {
-                (ta(lang, "failed", &[("n", count(Status::Fail).max(1).to_string())]), Color32::from_rgb(220, 60, 50))
-            }
-        };
-        ui.label(RichText::new(text).size(18.0).color(color));
-        checklist(ui, lang, report);
-        true
-    }
-
-    fn export_form(&mut self, ui: &mut egui::Ui) {
-        let lang = self.lang;
-        ui.heading(t(lang, "form.heading"));
-        let required = format!(" {}", t(lang, "form.required"));
-        let red = Color32::from_rgb(220, 60, 50);
-        egui::Grid::new("form").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
-            let field = |ui: &mut egui::Ui, key: &str, value: &mut String, req: bool| {
-                let label = ui
-                    .horizontal(|ui| {
-                        let l = ui.label(t(lang, key));
-                        if req {
-                            ui.colored_label(red, &required);
-                        }
-                        l
-                    })
-                    .inner;
-                ui.add(egui::TextEdit::singleline(value).desired_width(280.0)).labelled_by(label.id);
-                ui.end_row();
-            };
-            field(ui, "form.name", &mut self.form.name, true);
-            let label = ui.label(t(lang, "form.document"));
-            let mut doc = self.form.document;
-            egui::ComboBox::from_id_salt("document")
-                .selected_text(doc.label(lang))
-                .width(280.0)
-                .show_ui(ui, |ui| {
-                    for d in Document::ALL {
-                        ui.selectable_value(&mut doc, d, d.label(lang));
-                    }
-                })
-                .response
-                .labelled_by(label.id);
-            ui.end_row();
-            field(ui, "form.city", &mut self.form.city, true);
-            field(ui, "form.phone", &mut self.form.phone, true);
-            field(ui, "form.notes", &mut self.form.notes, false);
-            if doc != self.form.document {
-                self.form.document = doc;
-                // A document the current spec is not for: switch to the first spec that is.
-                if !self.spec().documents.iter().any(|d| d == doc.id())
-                    && let Some(s) = self.book.all().iter().find(|s| s.documents.iter().any(|d| d == doc.id()))
-                {
-                    let id = s.id.clone();
-                    self.set_spec(&id);
-                }
-            }
-            ui.label(t(lang, "form.folder"));
-            ui.horizontal(|ui| {
-                ui.monospace(self.folder.display().to_string());
-                if ui.button(t(lang, "form.choose_folder")).clicked()
-                    && let Some(p) = self.picker.pick_folder(&self.folder)
-                {
-                    self.folder = p;
-                    self.save_settings();
-                }
-            });
-            ui.end_row();
-        });
-        let Some(still) = self.still() else { return };
-        if still.report().overall != Overall::Pass {
-            ui.add_space(6.0);
-            let blocked = state::blocking(still.report()).join(&t(lang, "list_sep"));
-            ui.colored_label(red, ta(lang, "form.blocked", &[("rules", blocked)]));
-            ui.label(t(lang, "form.override_hint"));
-            ui.horizontal(|ui| {
-                let l = ui.label(t(lang, "form.operator"));
-                ui.add(egui::TextEdit::singleline(&mut self.form.operator).desired_width(160.0)).labelled_by(l.id);
-                let l = ui.label(t(lang, "form.override"));
-                ui.add(egui::TextEdit::singleline(&mut self.form.override_reason).desired_width(300.0))
-                    .labelled_by(l.id);
-            });
-        }
-        ui.add_space(8.0);
-        if ui.button(RichText::new(t(lang, "form.export")).size(20.0)).clicked() {
-            self.export();
-        }
-        if let Some((msg, ok)) = &self.export_msg {
-            let color = if *ok { Color32::from_rgb(60, 170, 60) } else { red };
-            ui.colored_label(color, msg);
-        }
-    }
-
-    /// Export the current result with the form (what the Export button does).
-    pub fn export(&mut self) {
-        let Some(still) = self.still() else { return };
-        match state::export(still, self.spec(), &self.form, &self.folder, self.lang) {
-            Ok(saved) => {
-                let msg = ta(
-                    self.lang,
-                    "form.exported",
-                    &[
-                        ("photo", crate::paths::shown(&saved.photo)),
-                        ("summary", crate::paths::shown(&saved.summary_path)),
-                    ],
-                );
-                self.export_msg = Some((msg, true));
-                self.last_export = Some(saved);
-            }
-            Err(e) => self.export_msg = Some((e, false)),
-        }
-    }
-
-    /// The message under the Export button, and whether it reports success.
-    pub fn export_message(&self) -> Option<(&str, bool)> {
-        self.export_msg.as_ref().map(|(m, ok)| (m.as_str(), *ok))
-    }
-}
-
-fn checklist(ui: &mut egui::Ui, lang: Lang, report: &crate::report::Report) {
-    ui.add_space(6.0);
-    ui.heading(t(lang, "checklist.heading"));
-    egui::Grid::new("checklist").striped(true).num_columns(5).spacing([10.0, 4.0]).show(ui, |ui| {
-        for key in ["checklist.rule", "checklist.value", "checklist.range"] {
-            ui.strong(t(lang, key));
-        }
-        ui.strong("");
-        ui.strong(t(lang, "checklist.advice"));
-        ui.end_row();
-        for r in &report.rules {
-            let v = &r.verdict;
-            ui.label(&r.title);
-            let num = crate::i18n::fmt_num;
-            let unit = v.unit.symbol();
-            let value = v.value.map(|x| format!("{} {unit}", num(x))).unwrap_or_else(|| "—".into());
-            ui.label(value);
-            let range = match (v.min, v.max) {
-                (Some(a), Some(b)) if a == b => num(a),
-                (Some(a), Some(b)) => format!("{}–{}", num(a), num(b)),
-                (Some(a), None) => format!("≥ {}", num(a)),
-                (None, Some(b)) => format!("≤ {}", num(b)),
-                _ => "—".into(),
-            };
-            ui.label(range);
-            let (key, color) = match v.status {
-                Status::Pass => ("status.pass", Color32::from_rgb(60, 170, 60)),
-                Status::Warn => ("status.warn", Color32::from_rgb(220, 150, 30)),
-                Status::Fail => ("status.fail", Color32::from_rgb(220, 60, 50)),
-                Status::NotChecked => ("status.not_checked", Color32::GRAY),
-                Status::NeedsPerson => ("status.needs_person", Color32::from_rgb(90, 120, 220)),
-            };
-            ui.colored_label(color, format!("● {}", crate::i18n::tr(lang, key, &[])));
-            if v.status == Status::Pass {
-                ui.label("");
-            } else {
-                ui.add(egui::Label::new(&r.message).wrap());
-            }
-            ui.end_row();
-        }
-    });
 }
 
 impl eframe::App for BoothApp {
@@ -991,12 +1073,13 @@ impl eframe::App for BoothApp {
 
 /// Open the window (what `idbooth` with no subcommand does).
 pub fn run(opts: Options) -> anyhow::Result<()> {
-    let kiosk = opts.kiosk;
+    let kiosk = opts.mode.unwrap_or(opts.settings.mode) == Mode::Kiosk;
     let viewport = egui::ViewportBuilder::default()
         .with_title("idbooth")
         .with_inner_size([1280.0, 820.0])
-        .with_min_inner_size([800.0, 560.0])
-        .with_drag_and_drop(true)
+        .with_min_inner_size([800.0, 500.0])
+        .with_drag_and_drop(!kiosk)
+        .with_decorations(!kiosk)
         .with_fullscreen(kiosk);
     let native = eframe::NativeOptions { viewport, ..Default::default() };
     eframe::run_native(
@@ -1004,9 +1087,6 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         native,
         Box::new(move |cc| {
             fonts::install(&cc.egui_ctx);
-            if kiosk {
-                cc.egui_ctx.set_zoom_factor(1.5);
-            }
             Ok(Box::new(BoothApp::new(opts, Box::new(SystemPicker))))
         }),
     )

@@ -12,8 +12,9 @@ use crate::approval::{self, Confirm, Policy, ReleaseError};
 use crate::capture::Portrait;
 use crate::compose::background::BackgroundChoice;
 use crate::export::{self, Applicant, Saved, Targets};
+use crate::judge::RuleId;
 use crate::report::Report;
-use crate::session::{Composed, JudgeOptions, Judgement, Session};
+use crate::session::{Adjust, Composed, JudgeOptions, Judgement, Session};
 use crate::spec::Spec;
 
 /// A still photo: detected once (the slow part), judged against the current spec, composed
@@ -33,8 +34,8 @@ impl Still {
         Ok(Still::judged(Arc::new(session), spec, lang, bg))
     }
 
-    /// Judge an analysed photo for a spec and background (no detection; compose runs the
-    /// matte model, so this too belongs on a worker).
+    /// Judge an analysed photo for a spec and background and compose it (no detection; the
+    /// composition runs the matte model, so this belongs on a worker).
     pub fn judged(session: Arc<Session>, spec: &Spec, lang: Lang, bg: &BackgroundChoice) -> Still {
         let judgement = session.judge(spec, &JudgeOptions { background: bg.clone(), adjust: None });
         let composed = match session.compose(&judgement, spec) {
@@ -48,6 +49,15 @@ impl Still {
         };
         let report = Report::new(&session, &judgement, spec, lang);
         Still { session, judgement, composed, report }
+    }
+
+    /// Judge again from the cached detection (spec, background or a manual crop changed):
+    /// milliseconds, no model. The composition is dropped; the caller composes on a worker.
+    pub fn rejudge(&mut self, spec: &Spec, lang: Lang, bg: &BackgroundChoice, adjust: Adjust) {
+        let adjust = Some(adjust).filter(|a| !a.is_none());
+        self.judgement = self.session.judge(spec, &JudgeOptions { background: bg.clone(), adjust });
+        self.report = Report::new(&self.session, &self.judgement, spec, lang);
+        self.composed = None;
     }
 
     /// The texts in another language (no judging).
@@ -72,20 +82,35 @@ pub enum Document {
     Passport,
     HkMacau,
     Taiwan,
+    ResidentId,
+    SocialSecurity,
     Other,
 }
 
 impl Document {
-    pub const ALL: [Document; 4] = [Document::Passport, Document::HkMacau, Document::Taiwan, Document::Other];
+    pub const ALL: [Document; 6] = [
+        Document::Passport,
+        Document::HkMacau,
+        Document::Taiwan,
+        Document::ResidentId,
+        Document::SocialSecurity,
+        Document::Other,
+    ];
 
-    /// The id written into the summary.
+    /// The id written into the summary, as the specs' `documents` lists name it.
     pub fn id(self) -> &'static str {
         match self {
             Document::Passport => "passport",
             Document::HkMacau => "hk-macau-permit",
             Document::Taiwan => "taiwan-permit",
+            Document::ResidentId => "resident-id-card",
+            Document::SocialSecurity => "social-security-card",
             Document::Other => "other",
         }
+    }
+
+    pub fn from_id(id: &str) -> Option<Document> {
+        Document::ALL.into_iter().find(|d| d.id() == id)
     }
 
     pub fn label(self, lang: Lang) -> String {
@@ -93,6 +118,8 @@ impl Document {
             Document::Passport => "form.passport",
             Document::HkMacau => "form.hk_macau",
             Document::Taiwan => "form.taiwan",
+            Document::ResidentId => "form.resident_id",
+            Document::SocialSecurity => "form.social_security",
             Document::Other => "form.other",
         };
         t(lang, key)
@@ -110,6 +137,8 @@ pub struct Form {
     pub override_reason: String,
     /// The staff member who confirms rules that fail or need a person.
     pub operator: String,
+    /// The kiosk's ticket number, when the photo came from the kiosk.
+    pub ticket: String,
 }
 
 impl Form {
@@ -148,7 +177,7 @@ impl Form {
             city: opt(&self.city),
             phone: opt(&self.phone),
             notes: opt(&self.notes),
-            ticket: None,
+            ticket: opt(&self.ticket),
         }
     }
 }
@@ -173,28 +202,32 @@ pub fn export_paths(dir: &Path, spec: &Spec) -> (PathBuf, PathBuf) {
     }
 }
 
-/// Validate the form, pass the release gate (staff confirm every open rule by name, with a
-/// reason for a failure), and write the JPEG and its summary as one unit.
-pub fn export(still: &Still, spec: &Spec, form: &Form, dir: &Path, lang: Lang) -> Result<Saved, String> {
+/// Validate the form, pass the release gate (the operator confirms the ticked open rules by
+/// name, with a reason for a failure), and write the JPEG and its summary as one unit.
+pub fn export(
+    still: &Still,
+    spec: &Spec,
+    form: &Form,
+    confirmed: &[RuleId],
+    policy: &Policy,
+    dir: &Path,
+    lang: Lang,
+) -> Result<Saved, String> {
     let Some(composed) = &still.composed else { return Err(t(lang, "form.no_result")) };
     form.validate(lang)?;
     let report = still.report();
-    let open: Vec<_> = approval::to_confirm(&still.judgement.verdicts).iter().map(|v| v.rule).collect();
     let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let confirm = if form.override_reason.trim().is_empty() && form.operator.trim().is_empty() {
-        Confirm::default()
-    } else {
-        Confirm { rules: open, by: opt(&form.operator), reason: opt(&form.override_reason) }
-    };
-    let release =
-        approval::release(&still.judgement.verdicts, &confirm, &Policy::default(), &export::summary::now_local())
-            .map_err(|e| match e {
-                ReleaseError::Unconfirmed { .. } => {
-                    let rules = blocking(report).join(&t(lang, "list_sep"));
-                    format!("{} {}", ta(lang, "form.blocked", &[("rules", rules)]), t(lang, "form.override_hint"))
-                }
-                other => other.to_string(),
-            })?;
+    let confirm = Confirm { rules: confirmed.to_vec(), by: opt(&form.operator), reason: opt(&form.override_reason) };
+    let release = approval::release(&still.judgement.verdicts, &confirm, policy, &export::summary::now_local())
+        .map_err(|e| match e {
+            ReleaseError::Unconfirmed { .. } => {
+                let rules = blocking(report).join(&t(lang, "list_sep"));
+                format!("{} {}", ta(lang, "form.blocked", &[("rules", rules)]), t(lang, "form.override_hint"))
+            }
+            ReleaseError::NoOperator => t(lang, "form.need_operator"),
+            ReleaseError::ReasonRequired(_) => t(lang, "form.need_reason"),
+            ReleaseError::OverrideForbidden(_) => t(lang, "form.override_forbidden"),
+        })?;
     std::fs::create_dir_all(dir).map_err(|e| ta(lang, "form.export_error", &[("error", e.to_string())]))?;
     let (photo, summary) = export_paths(dir, spec);
     let targets = Targets { photo: &photo, summary: &summary, overwrite: false, source: None };
@@ -202,48 +235,38 @@ pub fn export(still: &Still, spec: &Spec, form: &Form, dir: &Path, lang: Lang) -
         .map_err(|e| ta(lang, "form.export_error", &[("error", e.to_string())]))
 }
 
-/// What the window remembers between runs.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// What the window remembers between runs (laptop and counter; the kiosk remembers nothing).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(default)]
-pub struct Settings {
+pub struct Remembered {
     pub camera: Option<u32>,
-    pub resolution: (u32, u32),
     pub mirror: bool,
     pub lang: Option<Lang>,
     pub spec: Option<String>,
     pub folder: Option<PathBuf>,
 }
 
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings { camera: None, resolution: (1280, 720), mirror: true, lang: None, spec: None, folder: None }
-    }
-}
-
-impl Settings {
-    /// `$XDG_CONFIG_HOME/idbooth/gui.json` (or `~/.config/…`).
+impl Remembered {
+    /// `<config dir>/idbooth/gui.json`.
     pub fn default_path() -> Option<PathBuf> {
-        let base = std::env::var_os("XDG_CONFIG_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-        Some(base.join("idbooth/gui.json"))
+        crate::paths::project_dirs().map(|d| d.config_dir().join("gui.json"))
     }
 
-    pub fn load(path: &Path) -> Settings {
+    pub fn load(path: &Path) -> Remembered {
         std::fs::read(path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
     }
 
     pub fn save(&self, path: &Path) {
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        if let Ok(json) = serde_json::to_vec_pretty(self) {
-            let written = tempfile::NamedTempFile::new_in(path.parent().unwrap_or(Path::new(".")))
-                .and_then(|mut f| std::io::Write::write_all(&mut f, &json).map(|_| f))
-                .and_then(|f| f.persist(path).map_err(|e| e.error));
-            if let Err(e) = written {
-                tracing::warn!("window settings not saved: {e}");
-            }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let written = std::fs::create_dir_all(dir)
+            .and_then(|_| serde_json::to_vec_pretty(self).map_err(std::io::Error::other))
+            .and_then(|json| {
+                let mut f = tempfile::NamedTempFile::new_in(dir)?;
+                std::io::Write::write_all(&mut f, &json)?;
+                f.persist(path).map(|_| ()).map_err(|e| e.error)
+            });
+        if let Err(e) = written {
+            tracing::warn!("window settings not saved: {e}");
         }
     }
 }
@@ -280,10 +303,10 @@ mod tests {
     fn settings_round_trip() {
         let dir = std::env::temp_dir().join(format!("idbooth-settings-{}", std::process::id()));
         let p = dir.join("gui.json");
-        let s = Settings { camera: Some(2), lang: Some(Lang::Zh), ..Settings::default() };
+        let s = Remembered { camera: Some(2), lang: Some(Lang::Zh), ..Remembered::default() };
         s.save(&p);
-        assert_eq!(Settings::load(&p), s);
-        assert_eq!(Settings::load(&dir.join("none.json")), Settings::default());
+        assert_eq!(Remembered::load(&p), s);
+        assert_eq!(Remembered::load(&dir.join("none.json")), Remembered::default());
         std::fs::remove_dir_all(&dir).ok();
     }
 }

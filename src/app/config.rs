@@ -1,0 +1,253 @@
+//! The studio's settings file (TOML): which mode the booth runs in, languages, default spec and
+//! document, timeouts, the staff PIN (hashed), folders, the studio's name, the override policy.
+//! A missing file gives the defaults; a broken one gives the defaults plus a message to show —
+//! never a crash. `idbooth settings` prints every key with its default.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::Lang;
+use crate::approval::Policy;
+
+/// Who the booth is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// One person on a laptop: webcam or a photo file.
+    #[default]
+    Laptop,
+    /// Staff at a photo counter: a queue, manual crop, confirmations, printing.
+    Counter,
+    /// Self-service, touch only, nobody watching.
+    Kiosk,
+}
+
+/// Every timer of the booth, in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Timeouts {
+    /// Kiosk: back to the attract screen (wiping the customer's data) after this long untouched.
+    pub idle: f64,
+    /// Kiosk: the done screen's own, shorter timeout.
+    pub done: f64,
+    /// How long framing, pose and light must hold before the countdown starts.
+    pub hold: f64,
+    /// The countdown before capture.
+    pub countdown: f64,
+    /// Frames taken after the countdown; the best one is kept.
+    pub burst_frames: u32,
+    /// How often a lost camera is looked for again.
+    pub camera_retry: f64,
+    /// Press on the hidden corner this long to reach the staff PIN.
+    pub staff_press: f64,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            idle: 60.0,
+            done: 20.0,
+            hold: 1.0,
+            countdown: 3.0,
+            burst_frames: 5,
+            camera_retry: 3.0,
+            staff_press: 3.0,
+        }
+    }
+}
+
+/// The studio, as printed on the customer's slip.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Studio {
+    pub name: String,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CameraSettings {
+    /// Camera index (None: the first one found).
+    pub index: Option<u32>,
+    pub width: u32,
+    pub height: u32,
+    /// Show the preview mirrored, as people expect of a mirror.
+    pub mirror: bool,
+}
+
+impl Default for CameraSettings {
+    fn default() -> CameraSettings {
+        CameraSettings { index: None, width: 1280, height: 720, mirror: true }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StudioSettings {
+    pub mode: Mode,
+    /// Languages offered, first is the default.
+    pub languages: Vec<Lang>,
+    /// The spec a new customer starts with.
+    pub default_spec: String,
+    /// The document a new customer starts with (passport, hk-macau-permit, …).
+    pub default_document: String,
+    pub timeouts: Timeouts,
+    /// Argon2 hash of the staff PIN (`idbooth settings --set-pin`); none: the kiosk cannot be left.
+    pub staff_pin_hash: Option<String>,
+    /// Where the kiosk hands accepted photos to the counter (and the counter picks them up).
+    pub spool_dir: Option<PathBuf>,
+    /// Where exports go (laptop and counter); default ~/Pictures/idbooth.
+    pub export_dir: Option<PathBuf>,
+    pub studio: Studio,
+    pub overrides: Policy,
+    pub camera: CameraSettings,
+}
+
+impl Default for StudioSettings {
+    fn default() -> StudioSettings {
+        StudioSettings {
+            mode: Mode::Laptop,
+            languages: vec![Lang::Zh, Lang::En],
+            default_spec: crate::spec::DEFAULT_SPEC.into(),
+            default_document: "passport".into(),
+            timeouts: Timeouts::default(),
+            staff_pin_hash: None,
+            spool_dir: None,
+            export_dir: None,
+            studio: Studio::default(),
+            overrides: Policy::default(),
+            camera: CameraSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read the settings file {}: {}", crate::paths::shown(.0), .1)]
+    Read(PathBuf, std::io::Error),
+    #[error("the settings file {} is not valid: {}; using the defaults", crate::paths::shown(.0), .1)]
+    Invalid(PathBuf, String),
+    #[error("cannot write the settings file {}: {}", crate::paths::shown(.0), .1)]
+    Write(PathBuf, String),
+}
+
+impl StudioSettings {
+    /// `<config dir>/idbooth/studio.toml` (e.g. `~/.config/idbooth/studio.toml`).
+    pub fn default_path() -> Option<PathBuf> {
+        crate::paths::project_dirs().map(|d| d.config_dir().join("studio.toml"))
+    }
+
+    /// The settings in `path`: defaults when it is missing, defaults and the problem when it is
+    /// unreadable or invalid.
+    pub fn load(path: &Path) -> (StudioSettings, Option<SettingsError>) {
+        match std::fs::read_to_string(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (StudioSettings::default(), None),
+            Err(e) => (StudioSettings::default(), Some(SettingsError::Read(path.into(), e))),
+            Ok(text) => match toml::from_str::<StudioSettings>(&text) {
+                Ok(s) => s.checked().map_or_else(
+                    |msg| (StudioSettings::default(), Some(SettingsError::Invalid(path.into(), msg))),
+                    |s| (s, None),
+                ),
+                Err(e) => (StudioSettings::default(), Some(SettingsError::Invalid(path.into(), e.message().into()))),
+            },
+        }
+    }
+
+    fn checked(mut self) -> Result<StudioSettings, String> {
+        if self.languages.is_empty() {
+            self.languages = StudioSettings::default().languages;
+        }
+        let t = &self.timeouts;
+        for (name, v, lo, hi) in [
+            ("timeouts.idle", t.idle, 10.0, 3600.0),
+            ("timeouts.done", t.done, 3.0, 600.0),
+            ("timeouts.hold", t.hold, 0.2, 10.0),
+            ("timeouts.countdown", t.countdown, 0.0, 10.0),
+            ("timeouts.camera_retry", t.camera_retry, 0.5, 60.0),
+            ("timeouts.staff_press", t.staff_press, 1.0, 20.0),
+        ] {
+            if !(lo..=hi).contains(&v) {
+                return Err(format!("{name} = {v} is outside {lo}–{hi} seconds"));
+            }
+        }
+        if !(1..=30).contains(&t.burst_frames) {
+            return Err(format!("timeouts.burst_frames = {} is outside 1–30", t.burst_frames));
+        }
+        Ok(self)
+    }
+
+    /// Write the settings (atomically) to `path`.
+    pub fn save(&self, path: &Path) -> Result<(), SettingsError> {
+        let err = |e: String| SettingsError::Write(path.into(), e);
+        let text = toml::to_string_pretty(self).map_err(|e| err(e.to_string()))?;
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
+        let mut f = tempfile::NamedTempFile::new_in(dir).map_err(|e| err(e.to_string()))?;
+        std::io::Write::write_all(&mut f, text.as_bytes()).map_err(|e| err(e.to_string()))?;
+        f.persist(path).map_err(|e| err(e.error.to_string()))?;
+        Ok(())
+    }
+
+    /// Store `pin` hashed (Argon2id with a random salt).
+    pub fn set_pin(&mut self, pin: &str) -> Result<(), String> {
+        use password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+        if pin.len() < 4 || !pin.chars().all(|c| c.is_ascii_digit()) {
+            return Err("the PIN must be at least 4 digits".into());
+        }
+        let salt = SaltString::generate(&mut OsRng);
+        let hash = argon2::Argon2::default().hash_password(pin.as_bytes(), &salt).map_err(|e| e.to_string())?;
+        self.staff_pin_hash = Some(hash.to_string());
+        Ok(())
+    }
+
+    /// Does `pin` match the stored hash? (No hash: no PIN opens the kiosk.)
+    pub fn pin_matches(&self, pin: &str) -> bool {
+        use password_hash::{PasswordHash, PasswordVerifier};
+        let Some(h) = &self.staff_pin_hash else { return false };
+        PasswordHash::new(h).is_ok_and(|h| argon2::Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
+    }
+
+    /// The documented file with every key at its default.
+    pub fn example() -> String {
+        toml::to_string_pretty(&StudioSettings::default()).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_broken_and_out_of_range_files_give_defaults_and_a_message() {
+        let d = tempfile::tempdir().unwrap();
+        let (s, e) = StudioSettings::load(&d.path().join("none.toml"));
+        assert_eq!((s, e.is_none()), (StudioSettings::default(), true));
+        let bad = d.path().join("bad.toml");
+        std::fs::write(&bad, "mode = \"cinema\"").unwrap();
+        let (s, e) = StudioSettings::load(&bad);
+        assert_eq!(s, StudioSettings::default());
+        assert!(e.unwrap().to_string().contains("not valid"));
+        std::fs::write(&bad, "[timeouts]\nidle = 1").unwrap();
+        assert!(StudioSettings::load(&bad).1.unwrap().to_string().contains("timeouts.idle"));
+    }
+
+    #[test]
+    fn settings_round_trip_and_the_pin_is_stored_hashed() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("studio.toml");
+        let mut s = StudioSettings { mode: Mode::Kiosk, ..StudioSettings::default() };
+        s.studio.name = "Photo Studio 照相馆".into();
+        s.set_pin("2468").unwrap();
+        s.save(&p).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(!text.contains("2468") && text.contains("argon2"));
+        let (back, e) = StudioSettings::load(&p);
+        assert!(e.is_none(), "{e:?}");
+        assert_eq!(back, s);
+        assert!(back.pin_matches("2468") && !back.pin_matches("1357"));
+        assert!(StudioSettings::default().set_pin("12").is_err());
+        assert!(!StudioSettings::default().pin_matches("2468"), "no PIN set: nothing opens the kiosk");
+        assert!(StudioSettings::example().contains("[timeouts]"));
+    }
+}

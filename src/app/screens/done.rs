@@ -1,0 +1,20 @@
+//! Kiosk: the ticket number and what to do next; back to the start on its own.
+
+use egui::RichText;
+
+use super::super::text::{t, ta};
+use super::{BoothApp, GREEN};
+
+pub fn show(app: &BoothApp, ui: &mut egui::Ui) {
+    let lang = app.lang;
+    let ticket = app.visit.ticket.clone().unwrap_or_default();
+    ui.vertical_centered(|ui| {
+        ui.add_space(ui.available_height() * 0.15);
+        ui.label(RichText::new(t(lang, "kiosk.done_title")).size(44.0).color(GREEN).strong());
+        ui.add_space(20.0);
+        ui.label(RichText::new(t(lang, "kiosk.your_ticket")).size(32.0));
+        ui.label(RichText::new(&ticket).size(160.0).strong());
+        ui.add_space(20.0);
+        ui.label(RichText::new(ta(lang, "kiosk.give_ticket", &[("ticket", ticket.clone())])).size(30.0));
+    });
+}

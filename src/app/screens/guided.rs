@@ -1,0 +1,99 @@
+//! Kiosk: the live camera with the head outline, one instruction at a time in big plain words,
+//! and the official reminders as pictograms. Capture happens by itself: framing, pose and light
+//! hold for a moment, a countdown runs, the best of a short burst is kept.
+
+use egui::{Color32, RichText, Stroke, pos2, vec2};
+
+use super::super::text::t;
+use super::{AMBER, BoothApp, GREEN, Intent, big_button};
+
+pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    let lang = app.lang;
+    egui::Panel::bottom("guided_help").show(ui, |ui| {
+        ui.add_space(8.0);
+        let warns = app.live_warnings();
+        let (text, color) = if app.smoother.is_empty() {
+            (t(lang, "camera_starting"), Color32::GRAY)
+        } else if app.countdown.is_some() || app.guide.burst_started.is_some() {
+            (t(lang, "kiosk.hold_still"), GREEN)
+        } else if let Some(w) = warns.first() {
+            // One instruction at a time: the most important first.
+            (t(lang, w.key()), AMBER)
+        } else {
+            (t(lang, "kiosk.looking_good"), GREEN)
+        };
+        ui.vertical_centered(|ui| ui.label(RichText::new(text).size(44.0).color(color).strong()));
+        ui.add_space(8.0);
+        reminders(ui, lang);
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if big_button(ui, &t(lang, "kiosk.start_over"), 260.0, None).clicked() {
+                out.push(Intent::StartOver);
+            }
+        });
+        ui.add_space(8.0);
+    });
+    super::live::draw(app, ui, 260.0);
+}
+
+/// The official guidance as pictograms, each crossed out: glasses, hats, hair clips, earrings
+/// and necklaces; and hair behind the ears and off the eyebrows.
+fn reminders(ui: &mut egui::Ui, lang: crate::Lang) {
+    let items = ["glasses", "hat", "clip", "jewellery", "hair"];
+    let size = 64.0;
+    ui.horizontal(|ui| {
+        let total = items.len() as f32 * (size + 150.0);
+        ui.add_space(((ui.available_width() - total) / 2.0).max(0.0));
+        for item in items {
+            ui.vertical(|ui| {
+                ui.set_width(size + 140.0);
+                let (rect, _) = ui.allocate_exact_size(vec2(size, size), egui::Sense::hover());
+                draw_pictogram(ui.painter(), rect, item);
+                ui.label(RichText::new(t(lang, &format!("kiosk.reminder_{item}"))).size(18.0));
+            });
+        }
+    });
+}
+
+fn draw_pictogram(p: &egui::Painter, r: egui::Rect, item: &str) {
+    let ink = Stroke::new(3.0, Color32::from_gray(230));
+    let c = r.center();
+    let s = r.width() / 2.0;
+    match item {
+        "glasses" => {
+            p.circle_stroke(c + vec2(-s * 0.45, 0.0), s * 0.32, ink);
+            p.circle_stroke(c + vec2(s * 0.45, 0.0), s * 0.32, ink);
+            p.line_segment([c + vec2(-s * 0.13, 0.0), c + vec2(s * 0.13, 0.0)], ink);
+        }
+        "hat" => {
+            p.line_segment([c + vec2(-s * 0.8, s * 0.3), c + vec2(s * 0.8, s * 0.3)], ink);
+            p.rect_stroke(
+                egui::Rect::from_min_max(c + vec2(-s * 0.45, -s * 0.5), c + vec2(s * 0.45, s * 0.3)),
+                4.0,
+                ink,
+                egui::StrokeKind::Middle,
+            );
+        }
+        "clip" => {
+            p.line_segment([c + vec2(-s * 0.7, -s * 0.2), c + vec2(s * 0.7, -s * 0.2)], ink);
+            p.line_segment([c + vec2(-s * 0.7, s * 0.2), c + vec2(s * 0.5, -s * 0.2)], ink);
+        }
+        "jewellery" => {
+            p.circle_stroke(c + vec2(0.0, -s * 0.2), s * 0.45, ink);
+            p.circle_filled(c + vec2(0.0, s * 0.35), s * 0.12, Color32::from_gray(230));
+        }
+        _ => {
+            // A face with hair tucked behind the ears.
+            p.circle_stroke(c, s * 0.55, ink);
+            p.circle_stroke(c + vec2(-s * 0.62, 0.0), s * 0.15, ink);
+            p.circle_stroke(c + vec2(s * 0.62, 0.0), s * 0.15, ink);
+            p.line_segment([c + vec2(-s * 0.3, -s * 0.25), c + vec2(-s * 0.1, -s * 0.25)], ink);
+            p.line_segment([c + vec2(s * 0.1, -s * 0.25), c + vec2(s * 0.3, -s * 0.25)], ink);
+            return;
+        }
+    }
+    // Crossed out.
+    let red = Stroke::new(4.0, Color32::from_rgb(230, 70, 60));
+    p.circle_stroke(c, s * 0.95, red);
+    p.line_segment([pos2(c.x - s * 0.67, c.y - s * 0.67), pos2(c.x + s * 0.67, c.y + s * 0.67)], red);
+}

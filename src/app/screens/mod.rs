@@ -1,0 +1,167 @@
+//! One module per screen. Each draws from the app's data and answers with [`Intent`]s; text
+//! fields of the form are edited in place (they are the visit's data). Shared pieces here: the
+//! top bar and status line of the staff modes, big touch buttons, photo textures.
+
+mod ask_staff;
+mod attract;
+mod checking;
+mod choose;
+mod done;
+mod guided;
+mod kiosk_result;
+mod live;
+mod review;
+mod staff_pin;
+mod start;
+
+use egui::{Color32, RichText, TextureHandle, TextureOptions, vec2};
+use image::RgbImage;
+
+use super::config::Mode;
+use super::machine::Screen;
+use super::text::{t, ta};
+use super::{BoothApp, Intent};
+use crate::Lang;
+use crate::spec::Spec;
+
+pub const GREEN: Color32 = Color32::from_rgb(60, 170, 60);
+pub const AMBER: Color32 = Color32::from_rgb(220, 150, 30);
+pub const RED: Color32 = Color32::from_rgb(220, 60, 50);
+pub const BLUE: Color32 = Color32::from_rgb(90, 120, 220);
+
+/// Kiosk touch targets: at least 15 mm on a 1080p kiosk screen.
+pub const TOUCH: f32 = 80.0;
+
+/// Draw the current screen.
+pub fn show(app: &mut BoothApp, ui: &mut egui::Ui) -> Vec<Intent> {
+    let mut out = Vec::new();
+    if app.mode != Mode::Kiosk {
+        egui::Panel::top("top").show(ui, |ui| top_bar(app, ui, &mut out));
+        egui::Panel::bottom("status").show(ui, |ui| status_bar(app, ui));
+    }
+    egui::CentralPanel::default().show(ui, |ui| match app.screen() {
+        Screen::Start => start::show(app, ui, &mut out),
+        Screen::Live => live::show(app, ui, &mut out),
+        Screen::Checking => checking::show(app, ui),
+        Screen::Review => review::show(app, ui, &mut out),
+        Screen::Attract => attract::show(app, ui, &mut out),
+        Screen::Choose => choose::show(app, ui, &mut out),
+        Screen::Guided => guided::show(app, ui, &mut out),
+        Screen::KioskResult => kiosk_result::show(app, ui, &mut out),
+        Screen::Done => done::show(app, ui),
+        Screen::AskStaff => ask_staff::show(app, ui, &mut out),
+        Screen::StaffPin => staff_pin::show(app, ui, &mut out),
+    });
+    if app.mode == Mode::Kiosk {
+        staff_corner(app, ui, &mut out);
+    }
+    out
+}
+
+fn top_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    let lang = app.lang;
+    ui.horizontal_wrapped(|ui| {
+        ui.heading(t(lang, "title"));
+        ui.separator();
+        if ui.button(t(lang, "open")).clicked() {
+            out.push(Intent::Open);
+        }
+        if app.mode == Mode::Laptop && ui.button(t(lang, "sample")).clicked() {
+            out.push(Intent::Sample);
+        }
+        if !app.is_live() && ui.button(t(lang, "start_camera")).clicked() {
+            out.push(Intent::StartCamera);
+        }
+        ui.separator();
+        let label = ui.label(t(lang, "spec"));
+        let mut chosen = app.spec().id.clone();
+        let name = |s: &Spec| format!("{} ({}×{})", s.name(lang), s.width(), s.height());
+        egui::ComboBox::from_id_salt("spec")
+            .selected_text(name(app.spec()))
+            .width(300.0)
+            .show_ui(ui, |ui| {
+                for s in app.book.all() {
+                    ui.selectable_value(&mut chosen, s.id.clone(), name(s));
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        if chosen != app.spec().id {
+            out.push(Intent::SetSpec(chosen));
+        }
+        ui.separator();
+        for l in app.settings.languages.clone() {
+            if ui.selectable_label(app.lang == l, t(l, "lang_name")).clicked() {
+                out.push(Intent::SetLang(l));
+            }
+        }
+    });
+}
+
+fn status_bar(app: &BoothApp, ui: &mut egui::Ui) {
+    ui.horizontal_wrapped(|ui| {
+        if let Some(e) = app.error() {
+            ui.colored_label(RED, e);
+        } else if let Some(n) = app.notice() {
+            ui.label(n);
+        }
+        if app.is_live() {
+            ui.separator();
+            let (u, a) = app.live_fps();
+            ui.label(ta(app.lang, "live_stats", &[("ui", format!("{u:.0}")), ("an", format!("{a:.1}"))]));
+        }
+    });
+}
+
+/// The hidden way out for staff: press and hold the top-left corner.
+fn staff_corner(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    if app.screen() == Screen::StaffPin {
+        return;
+    }
+    let corner = egui::Rect::from_min_size(ui.ctx().content_rect().min, vec2(TOUCH, TOUCH));
+    let held =
+        ui.ctx().input(|i| i.pointer.primary_down() && i.pointer.press_origin().is_some_and(|p| corner.contains(p)));
+    let now = app.now();
+    match (held, app.staff_press) {
+        (true, None) => app.staff_press = Some(now),
+        (true, Some(since)) if now.duration_since(since).as_secs_f64() >= app.settings.timeouts.staff_press => {
+            app.staff_press = None;
+            out.push(Intent::StaffGesture);
+        }
+        (true, Some(_)) => ui.ctx().request_repaint_after(std::time::Duration::from_millis(100)),
+        (false, _) => app.staff_press = None,
+    }
+}
+
+/// A large touch button with a fixed minimum height.
+pub fn big_button(ui: &mut egui::Ui, text: &str, width: f32, fill: Option<Color32>) -> egui::Response {
+    let mut b = egui::Button::new(RichText::new(text).size(30.0)).min_size(vec2(width, TOUCH));
+    if let Some(f) = fill {
+        b = b.fill(f);
+    }
+    ui.add(b)
+}
+
+/// A texture kept in step with an image: re-uploaded when `generation` changes.
+pub fn texture(
+    ui: &egui::Ui,
+    slot: &mut Option<(TextureHandle, u64)>,
+    name: &str,
+    img: &RgbImage,
+    generation: u64,
+) -> TextureHandle {
+    match slot {
+        Some((tex, g)) if *g == generation => tex.clone(),
+        _ => {
+            let c = egui::ColorImage::from_rgb([img.width() as usize, img.height() as usize], img.as_raw());
+            let tex = ui.ctx().load_texture(name, c, TextureOptions::LINEAR);
+            *slot = Some((tex.clone(), generation));
+            tex
+        }
+    }
+}
+
+/// A text in both languages of the booth, the customer's first (attract screen).
+pub fn both(langs: &[Lang], key: &str) -> Vec<String> {
+    langs.iter().map(|l| t(*l, key)).collect()
+}

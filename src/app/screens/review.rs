@@ -1,0 +1,346 @@
+//! Laptop and counter: the cropped result beside the checklist, the applicant form, and Export
+//! (always visible at the bottom). The counter may move, zoom and turn the crop by hand: the
+//! geometry rules re-judge at once and the export uses exactly the frame shown.
+
+use egui::{Color32, RichText, pos2, vec2};
+
+use super::super::config::Mode;
+use super::super::guides;
+use super::super::state::{self, Document};
+use super::super::text::{t, ta};
+use super::{AMBER, BLUE, BoothApp, GREEN, Intent, RED};
+use crate::compose::background::BackgroundChoice;
+use crate::i18n::fmt_num;
+use crate::judge::{Overall, Reason, RuleId, Status};
+use crate::report::RuleReport;
+use crate::session::Adjust;
+
+pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    let Some(still) = app.still() else { return };
+    let has_face = still.has_face();
+    egui::Panel::bottom("export").show(ui, |ui| export_bar(app, ui, out, has_face));
+    egui::Panel::left("result").min_size(300.0).show(ui, |ui| {
+        egui::ScrollArea::vertical().id_salt("result_scroll").show(ui, |ui| result(app, ui, out));
+    });
+    egui::CentralPanel::default().show(ui, |ui| {
+        egui::ScrollArea::vertical().id_salt("check_scroll").show(ui, |ui| {
+            if summary(app, ui) {
+                ui.add_space(12.0);
+                ui.separator();
+                form(app, ui, out);
+            }
+        });
+    });
+}
+
+fn result(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    let lang = app.lang;
+    let spec = app.spec().clone();
+    let Some(still) = app.still() else { return };
+    ui.add_space(6.0);
+    ui.heading(t(lang, "result"));
+    let composed = still.composed.as_ref().map(|c| &c.image);
+    let Some(img) = composed.or(still.judgement.frame.as_ref()) else {
+        ui.colored_label(RED, t(lang, "no_crop"));
+        return;
+    };
+    let img = img.clone();
+    let preparing = composed.is_none();
+    let marks_src = match (&still.session.analysis.main, &still.judgement.crop) {
+        (Some(face), Ok(crop)) => Some((face.landmarks.clone(), crop.transform)),
+        _ => None,
+    };
+    let tex = super::texture(ui, &mut app.result_tex, "result", &img, app.still_gen);
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    // Shown at 0.8 screen px per output px while it fits: a bigger spec is bigger.
+    let k = 0.8f32.min((ui.available_height() - 160.0).max(120.0) / h).min((ui.available_width() - 8.0).max(120.0) / w);
+    let sense = if app.mode == Mode::Counter { egui::Sense::click_and_drag() } else { egui::Sense::hover() };
+    let (rect, resp) = ui.allocate_exact_size(vec2(w * k, h * k), sense);
+    ui.painter().image(tex.id(), rect, egui::Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+    if app.show_guides {
+        let mut marks = guides::Marks::default();
+        if let Some((lm, tr)) = &marks_src {
+            let p = |q: crate::geometry::Point| {
+                let o = tr.apply(q);
+                rect.min + vec2(o.x as f32 * k, o.y as f32 * k)
+            };
+            marks.pupils = Some([p(lm.left_pupil), p(lm.right_pupil)]);
+            marks.chin = Some(p(lm.chin));
+            marks.head_top = Some(p(lm.head_top.point().unwrap_or(lm.skull_top)));
+        }
+        guides::draw(&ui.painter_at(rect), rect, &spec, None, &marks);
+    }
+    if preparing {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(t(lang, "preparing"));
+        });
+    }
+    ui.label(ta(
+        lang,
+        "result_size",
+        &[("w", img.width().to_string()), ("h", img.height().to_string()), ("dpi", spec.dpi().to_string())],
+    ));
+    ui.checkbox(&mut app.show_guides, t(lang, "guides"));
+    if app.mode == Mode::Counter {
+        adjust_tools(app, ui, out, &resp, k);
+    }
+    background_choice(app, ui, out);
+}
+
+/// Drag to move, wheel to zoom, a slider to turn, a button back to the automatic crop.
+fn adjust_tools(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>, resp: &egui::Response, k: f32) {
+    let lang = app.lang;
+    let mut a = app.visit.adjust;
+    if resp.dragged() {
+        let d = resp.drag_delta() / k;
+        a.dx += d.x as f64;
+        a.dy += d.y as f64;
+    }
+    if resp.hovered() {
+        let scroll = ui.input(|i| i.smooth_scroll_delta.y);
+        if scroll != 0.0 {
+            a.zoom = (a.zoom * (1.0 + scroll as f64 * 0.002)).clamp(0.7, 1.4);
+        }
+    }
+    ui.label(t(lang, "adjust.heading"));
+    ui.add(egui::Slider::new(&mut a.zoom, 0.7..=1.4).text(t(lang, "adjust.zoom")).fixed_decimals(2));
+    ui.add(
+        egui::Slider::new(&mut a.rotate_deg, -5.0..=5.0).text(t(lang, "adjust.rotate")).suffix("°").fixed_decimals(1),
+    );
+    if ui.button(t(lang, "adjust.reset")).clicked() {
+        a = Adjust { zoom: 1.0, ..Adjust::default() };
+    }
+    if a != app.visit.adjust {
+        out.push(Intent::Adjust(a));
+    }
+}
+
+fn background_choice(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    let lang = app.lang;
+    let spec = app.spec();
+    let label = ui.label(t(lang, "background"));
+    let colour_name = |c: &crate::spec::BackgroundColor| match (lang, &c.name_zh) {
+        (crate::Lang::Zh, Some(z)) => z.clone(),
+        _ => c.name.replace('-', " "),
+    };
+    let name = |b: &BackgroundChoice| match b {
+        BackgroundChoice::Auto => t(lang, "bg_auto"),
+        BackgroundChoice::Keep => t(lang, "bg_keep"),
+        BackgroundChoice::Color(n) => spec.background_color(n).map(colour_name).unwrap_or_else(|| n.clone()),
+    };
+    let mut bg = app.background.clone();
+    egui::ComboBox::from_id_salt("background")
+        .selected_text(name(&bg))
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut bg, BackgroundChoice::Auto, t(lang, "bg_auto"));
+            ui.selectable_value(&mut bg, BackgroundChoice::Keep, t(lang, "bg_keep"));
+            if spec.replace_allowed() {
+                for c in &spec.background.colors {
+                    ui.selectable_value(&mut bg, BackgroundChoice::Color(c.name.clone()), colour_name(c));
+                }
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    if bg != app.background {
+        out.push(Intent::SetBackground(bg));
+    }
+}
+
+/// The verdict and the checklist; false (and a message instead) when there is no face.
+fn summary(app: &mut BoothApp, ui: &mut egui::Ui) -> bool {
+    let lang = app.lang;
+    let Some(still) = app.still() else { return false };
+    if !still.has_face() {
+        ui.add_space(20.0);
+        ui.label(RichText::new(t(lang, "no_face")).size(20.0).color(RED));
+        return false;
+    }
+    let report = still.report().clone();
+    let count = |st: Status| report.verdicts().filter(|v| v.status == st).count();
+    let open = report.verdicts().filter(|v| !v.status.is_ok()).count();
+    let (text, color) = match report.overall {
+        Overall::Pass if count(Status::Warn) == 0 => (t(lang, "passed"), GREEN),
+        Overall::Pass => (ta(lang, "warned", &[("n", count(Status::Warn).to_string())]), AMBER),
+        Overall::NeedsPerson => (ta(lang, "needs_person", &[("n", open.to_string())]), BLUE),
+        Overall::Fail => (ta(lang, "failed", &[("n", count(Status::Fail).max(1).to_string())]), RED),
+    };
+    ui.label(RichText::new(text).size(18.0).color(color));
+    checklist(app, ui, &report.rules);
+    true
+}
+
+/// Rules that size the head: when some say "too small" and others "too large", moving closer
+/// or stepping back cannot fix both; say so once instead of giving opposite advice.
+fn proportions_conflict(rules: &[RuleReport]) -> bool {
+    let size = [RuleId::HeadHeight, RuleId::FaceWidth, RuleId::InterPupil];
+    let of = |r: Reason| {
+        rules
+            .iter()
+            .any(|x| size.contains(&x.verdict.rule) && x.verdict.status == Status::Fail && x.verdict.reason == r)
+    };
+    of(Reason::TooLow) && of(Reason::TooHigh)
+}
+
+fn checklist(app: &mut BoothApp, ui: &mut egui::Ui, rules: &[RuleReport]) {
+    let lang = app.lang;
+    let conflict = proportions_conflict(rules);
+    ui.add_space(6.0);
+    ui.heading(t(lang, "checklist.heading"));
+    egui::Grid::new("checklist").striped(true).num_columns(6).spacing([10.0, 4.0]).show(ui, |ui| {
+        for key in ["checklist.rule", "checklist.value", "checklist.range"] {
+            ui.strong(t(lang, key));
+        }
+        ui.strong("");
+        ui.strong(t(lang, "checklist.advice"));
+        ui.strong(t(lang, "checklist.checked"));
+        ui.end_row();
+        for r in rules {
+            let v = &r.verdict;
+            ui.label(&r.title);
+            let unit = v.unit.symbol();
+            let with_unit = |x: f64| if unit.is_empty() { fmt_num(x) } else { format!("{} {unit}", fmt_num(x)) };
+            ui.label(v.value.map(with_unit).unwrap_or_else(|| "—".into()));
+            let range = match (v.min, v.max) {
+                (Some(a), Some(b)) if a == b => fmt_num(a),
+                (Some(a), Some(b)) => format!("{}–{}", fmt_num(a), fmt_num(b)),
+                (Some(a), None) => format!("≥ {}", fmt_num(a)),
+                (None, Some(b)) => format!("≤ {}", fmt_num(b)),
+                _ => "—".into(),
+            };
+            ui.label(range);
+            let (key, color) = match v.status {
+                Status::Pass => ("status.pass", GREEN),
+                Status::Warn => ("status.warn", AMBER),
+                Status::Fail => ("status.fail", RED),
+                Status::NotChecked => ("status.not_checked", Color32::GRAY),
+                Status::NeedsPerson => ("status.needs_person", BLUE),
+            };
+            ui.colored_label(color, format!("● {}", crate::i18n::tr(lang, key, &[])));
+            let size_rule = matches!(v.rule, RuleId::HeadHeight | RuleId::FaceWidth | RuleId::InterPupil);
+            let advice = if v.status == Status::Pass {
+                String::new()
+            } else if conflict && size_rule && v.status == Status::Fail {
+                t(lang, "proportions")
+            } else {
+                r.message.clone()
+            };
+            ui.add(egui::Label::new(advice).wrap());
+            if v.status.is_ok() {
+                ui.label("");
+            } else {
+                let mut on = app.visit.confirmed.contains(&v.rule);
+                let label = ta(lang, "checklist.confirm", &[("rule", r.title.clone())]);
+                if ui.checkbox(&mut on, "").on_hover_text(&label).changed() {
+                    if on {
+                        app.visit.confirmed.insert(v.rule);
+                    } else {
+                        app.visit.confirmed.remove(&v.rule);
+                    }
+                }
+            }
+            ui.end_row();
+        }
+    });
+}
+
+fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    let lang = app.lang;
+    ui.heading(t(lang, "form.heading"));
+    let required = format!(" {}", t(lang, "form.required"));
+    let counter = app.mode == Mode::Counter;
+    egui::Grid::new("form").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
+        let field = |ui: &mut egui::Ui, key: &str, value: &mut String, req: bool| {
+            let label = ui
+                .horizontal(|ui| {
+                    let l = ui.label(t(lang, key));
+                    if req {
+                        ui.colored_label(RED, &required);
+                    }
+                    l
+                })
+                .inner;
+            ui.add(egui::TextEdit::singleline(value).desired_width(260.0)).labelled_by(label.id);
+            ui.end_row();
+        };
+        let f = &mut app.visit.form;
+        field(ui, "form.name", &mut f.name, true);
+        let label = ui.label(t(lang, "form.document"));
+        let mut doc = f.document;
+        egui::ComboBox::from_id_salt("document")
+            .selected_text(doc.label(lang))
+            .width(260.0)
+            .show_ui(ui, |ui| {
+                for d in Document::ALL {
+                    ui.selectable_value(&mut doc, d, d.label(lang));
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.end_row();
+        if doc != f.document {
+            out.push(Intent::SetDocument(doc));
+        }
+        field(ui, "form.city", &mut f.city, true);
+        field(ui, "form.phone", &mut f.phone, true);
+        field(ui, "form.notes", &mut f.notes, false);
+        if counter {
+            field(ui, "form.ticket", &mut f.ticket, false);
+        }
+        ui.label(t(lang, "form.folder"));
+        ui.horizontal(|ui| {
+            ui.monospace(crate::paths::shown(&app.folder));
+            if ui.button(t(lang, "form.choose_folder")).clicked() {
+                out.push(Intent::ChooseFolder);
+            }
+        });
+        ui.end_row();
+    });
+    let Some(still) = app.still() else { return };
+    let open: Vec<_> = crate::approval::to_confirm(&still.judgement.verdicts).into_iter().cloned().collect();
+    if !open.is_empty() {
+        ui.add_space(6.0);
+        let blocked = state::blocking(still.report()).join(&t(lang, "list_sep"));
+        ui.colored_label(RED, ta(lang, "form.blocked", &[("rules", blocked)]));
+        ui.label(t(lang, "form.override_hint"));
+        let failed = open.iter().any(|v| v.status == Status::Fail);
+        let f = &mut app.visit.form;
+        ui.horizontal(|ui| {
+            let l = ui.label(t(lang, "form.operator"));
+            ui.add(egui::TextEdit::singleline(&mut f.operator).desired_width(160.0)).labelled_by(l.id);
+        });
+        if failed {
+            ui.horizontal(|ui| {
+                let l = ui.label(t(lang, "form.override"));
+                ui.add(egui::TextEdit::singleline(&mut f.override_reason).desired_width(320.0)).labelled_by(l.id);
+            });
+        }
+        if ui.button(t(lang, "form.confirm_all")).clicked() {
+            app.visit.confirmed.extend(open.iter().map(|v| v.rule));
+        }
+    }
+}
+
+fn export_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>, has_face: bool) {
+    let lang = app.lang;
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        let ready = app.still().is_some_and(|s| s.composed.is_some());
+        let label = if app.exported() { t(lang, "form.exported_short") } else { t(lang, "form.export") };
+        let b = egui::Button::new(RichText::new(label).size(20.0));
+        if ui.add_enabled(has_face && ready && !app.exported(), b).clicked() {
+            out.push(Intent::Export);
+        }
+        if ui.button(RichText::new(t(lang, "retake")).size(18.0)).clicked() {
+            out.push(Intent::Retake);
+        }
+        if app.mode == Mode::Counter && ui.button(RichText::new(t(lang, "next_customer")).size(18.0)).clicked() {
+            out.push(Intent::NextCustomer);
+        }
+        if let Some((msg, ok)) = app.export_message() {
+            ui.colored_label(if ok { GREEN } else { RED }, msg);
+        }
+    });
+    ui.add_space(4.0);
+}

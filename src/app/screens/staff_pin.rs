@@ -1,0 +1,47 @@
+//! Kiosk: staff enter their PIN on a touch keypad to leave the kiosk. Any other way back goes to
+//! the attract screen.
+
+use egui::{RichText, vec2};
+
+use super::super::text::t;
+use super::{BoothApp, Intent, RED, TOUCH};
+
+pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    let lang = app.lang;
+    ui.vertical_centered(|ui| {
+        ui.add_space(40.0);
+        ui.label(RichText::new(t(lang, "kiosk.staff_pin")).size(36.0));
+        ui.label(RichText::new("•".repeat(app.pin_entry.chars().count())).size(48.0));
+        if app.pin_error {
+            ui.colored_label(RED, RichText::new(t(lang, "kiosk.wrong_pin")).size(24.0));
+        }
+        if app.settings.staff_pin_hash.is_none() {
+            ui.label(RichText::new(t(lang, "kiosk.no_pin")).size(20.0));
+        }
+        ui.add_space(20.0);
+        let keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "←", "0", "OK"];
+        egui::Grid::new("pinpad").spacing([12.0, 12.0]).show(ui, |ui| {
+            for (i, k) in keys.iter().enumerate() {
+                let b = egui::Button::new(RichText::new(*k).size(34.0)).min_size(vec2(TOUCH * 1.3, TOUCH));
+                if ui.add(b).clicked() {
+                    match *k {
+                        "←" => {
+                            app.pin_entry.pop();
+                        }
+                        "OK" => out.push(Intent::Pin(std::mem::take(&mut app.pin_entry))),
+                        d if app.pin_entry.len() < 12 => app.pin_entry.push_str(d),
+                        _ => {}
+                    }
+                }
+                if i % 3 == 2 {
+                    ui.end_row();
+                }
+            }
+        });
+        ui.add_space(20.0);
+        let b = egui::Button::new(RichText::new(t(lang, "cancel")).size(28.0)).min_size(vec2(TOUCH * 4.0, TOUCH));
+        if ui.add(b).clicked() {
+            out.push(Intent::StartOver);
+        }
+    });
+}

@@ -1,0 +1,93 @@
+//! Laptop and counter: nothing open yet. The laptop gets a first-run hint, Open, the camera and
+//! the sample (and a path field when no file dialog exists); the counter gets its queue.
+
+use egui::RichText;
+
+use super::super::config::Mode;
+use super::super::text::{t, ta};
+use super::{BoothApp, Intent};
+
+pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    if app.mode == Mode::Counter {
+        queue(app, ui, out);
+        ui.separator();
+    }
+    let lang = app.lang;
+    ui.vertical_centered(|ui| {
+        ui.add_space(30.0);
+        if let Some(n) = app.notice() {
+            ui.label(RichText::new(n).size(18.0));
+        }
+        ui.add_space(16.0);
+        if ui.button(RichText::new(t(lang, "open")).size(22.0)).clicked() {
+            out.push(Intent::Open);
+        }
+        ui.add_space(8.0);
+        if ui.button(RichText::new(t(lang, "start_camera")).size(18.0)).clicked() {
+            out.push(Intent::StartCamera);
+        }
+        if app.mode == Mode::Laptop {
+            ui.add_space(8.0);
+            if ui.button(RichText::new(t(lang, "sample")).size(18.0)).clicked() {
+                out.push(Intent::Sample);
+            }
+        }
+        ui.add_space(16.0);
+        ui.label(t(lang, "drop_hint"));
+        if let Some(path) = &mut app.path_entry {
+            ui.add_space(16.0);
+            ui.horizontal(|ui| {
+                let l = ui.label(t(lang, "path_label"));
+                let r = ui.add(egui::TextEdit::singleline(path).desired_width(420.0)).labelled_by(l.id);
+                let go = ui.button(t(lang, "path_open")).clicked()
+                    || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)));
+                if go && !path.trim().is_empty() {
+                    out.push(Intent::OpenPath(path.trim().into()));
+                }
+            });
+        }
+    });
+}
+
+/// The kiosk's hand-offs waiting at the counter; PageDown / PageUp step through them.
+fn queue(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    let lang = app.lang;
+    ui.heading(ta(lang, "queue.heading", &[("n", app.queue.new_count().to_string())]));
+    if app.settings.spool_dir.is_none() {
+        ui.label(t(lang, "queue.no_spool"));
+        return;
+    }
+    if app.queue.entries.is_empty() {
+        ui.label(t(lang, "queue.empty"));
+    }
+    egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
+        egui::Grid::new("queue").striped(true).num_columns(4).show(ui, |ui| {
+            for (i, e) in app.queue.entries.iter().enumerate() {
+                let h = &e.handoff;
+                let selected = app.queue.selected == Some(i);
+                if ui.selectable_label(selected, RichText::new(&h.ticket).size(18.0).strong()).clicked() {
+                    out.push(Intent::QueueOpen(i));
+                }
+                ui.label(&h.document);
+                ui.label(t(lang, &format!("queue.outcome_{}", h.outcome.as_str())));
+                ui.label(t(
+                    lang,
+                    &format!(
+                        "queue.status_{}",
+                        serde_json::to_value(e.status)
+                            .ok()
+                            .and_then(|v| v.as_str().map(String::from))
+                            .unwrap_or_default()
+                    ),
+                ));
+                ui.end_row();
+            }
+        });
+    });
+    if ui.input(|i| i.key_pressed(egui::Key::PageDown)) {
+        out.push(Intent::QueueStep(1));
+    }
+    if ui.input(|i| i.key_pressed(egui::Key::PageUp)) {
+        out.push(Intent::QueueStep(-1));
+    }
+}

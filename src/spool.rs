@@ -1,0 +1,167 @@
+//! The spool: how the kiosk hands a customer's accepted photo to the counter. Each hand-off is a
+//! complete pair written as one unit (see [`crate::export::pair`]): the captured photo as taken
+//! (`TICKET.jpg`, full camera resolution, so the counter can re-crop) and `TICKET.json` with the
+//! ticket, document, language and how the kiosk judged it. The counter lists the folder and
+//! marks entries it exported or printed in a small status file beside them.
+
+use std::fs::OpenOptions;
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+use crate::Lang;
+use crate::export::pair::{self, Targets};
+use crate::export::{self, ExportError};
+use crate::judge::{Overall, RuleId};
+
+/// What the kiosk knew about the customer's photo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Handoff {
+    pub schema: u32,
+    pub ticket: String,
+    /// passport | hk-macau-permit | taiwan-permit | …
+    pub document: String,
+    pub spec: String,
+    pub lang: Lang,
+    /// RFC 3339, local time.
+    pub captured_at: String,
+    /// How the kiosk judged the photo; the counter judges it again.
+    pub outcome: Overall,
+    /// Rules the counter must look at (failed, unmeasured or needing a person).
+    pub open_rules: Vec<RuleId>,
+}
+
+/// Where the counter is with an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryStatus {
+    #[default]
+    New,
+    Exported,
+    Printed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub photo: PathBuf,
+    pub handoff: Handoff,
+    pub status: EntryStatus,
+}
+
+/// Hand a captured photo to the counter: `dir/TICKET.jpg` + `dir/TICKET.json`, as one unit.
+pub fn handoff(dir: &Path, photo: &RgbImage, h: &Handoff) -> Result<PathBuf, ExportError> {
+    std::fs::create_dir_all(dir).map_err(|e| ExportError::Io(dir.into(), e))?;
+    let jpg = export::encode_jpeg(photo, 95, 300)?;
+    let json = serde_json::to_vec_pretty(h).map_err(|e| ExportError::Encode(e.to_string()))?;
+    let (p, s) = (dir.join(format!("{}.jpg", h.ticket)), dir.join(format!("{}.json", h.ticket)));
+    pair::write_pair(&Targets { photo: &p, summary: &s, overwrite: false, source: None }, &jpg, &json)?;
+    tracing::info!(ticket = %h.ticket, outcome = h.outcome.as_str(), "photo handed to the counter");
+    Ok(p)
+}
+
+/// The complete hand-offs in `dir`, oldest first (unfinished or foreign files are skipped).
+pub fn list(dir: &Path) -> Vec<Entry> {
+    pair::recover_dir(dir);
+    let Ok(rd) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut out: Vec<(std::time::SystemTime, Entry)> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .filter_map(|json| {
+            let handoff: Handoff = serde_json::from_slice(&std::fs::read(&json).ok()?).ok()?;
+            let photo = json.with_extension("jpg");
+            let when = std::fs::metadata(&photo).and_then(|m| m.modified()).ok()?;
+            let status = status_of(&photo);
+            Some((when, Entry { photo, handoff, status }))
+        })
+        .collect();
+    out.sort_by_key(|(t, e)| (*t, e.handoff.ticket.clone()));
+    out.into_iter().map(|(_, e)| e).collect()
+}
+
+fn status_path(photo: &Path) -> PathBuf {
+    photo.with_extension("status")
+}
+
+fn status_of(photo: &Path) -> EntryStatus {
+    std::fs::read_to_string(status_path(photo))
+        .ok()
+        .and_then(|s| serde_json::from_str(s.trim()).ok())
+        .unwrap_or_default()
+}
+
+/// Record what the counter did with an entry.
+pub fn set_status(photo: &Path, status: EntryStatus) -> std::io::Result<()> {
+    let path = status_path(photo);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut f = tempfile::NamedTempFile::new_in(dir)?;
+    f.write_all(serde_json::to_string(&status).unwrap_or_default().as_bytes())?;
+    f.persist(&path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// The next ticket number of the day on this machine ("017"): a counter file in `state_dir`
+/// taken under an exclusive lock, so two booths sharing the folder never hand out the same one.
+pub fn next_ticket(state_dir: &Path) -> std::io::Result<String> {
+    std::fs::create_dir_all(state_dir)?;
+    let mut f =
+        OpenOptions::new().read(true).write(true).create(true).truncate(false).open(state_dir.join("tickets"))?;
+    f.lock()?;
+    let mut text = String::new();
+    f.read_to_string(&mut text)?;
+    let today = jiff::Zoned::now().strftime("%Y-%m-%d").to_string();
+    let n = match text.split_once(' ') {
+        Some((day, n)) if day == today => n.trim().parse::<u32>().unwrap_or(0) + 1,
+        _ => 1,
+    };
+    f.set_len(0)?;
+    f.rewind()?;
+    f.write_all(format!("{today} {n}\n").as_bytes())?;
+    f.sync_all()?;
+    Ok(format!("{n:03}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(ticket: &str) -> Handoff {
+        Handoff {
+            schema: 1,
+            ticket: ticket.into(),
+            document: "passport".into(),
+            spec: "cn-exit-entry".into(),
+            lang: Lang::Zh,
+            captured_at: "2026-12-03T10:00:00+08:00".into(),
+            outcome: Overall::NeedsPerson,
+            open_rules: vec![RuleId::BackgroundUniformity],
+        }
+    }
+
+    #[test]
+    fn handoffs_are_listed_in_order_with_their_status() {
+        let d = tempfile::tempdir().unwrap();
+        let img = RgbImage::from_pixel(64, 48, image::Rgb([200, 180, 160]));
+        handoff(d.path(), &img, &h("001")).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        handoff(d.path(), &img, &h("002")).unwrap();
+        assert!(matches!(handoff(d.path(), &img, &h("002")), Err(ExportError::Exists(_))));
+        std::fs::write(d.path().join("stray.json"), "{}").unwrap();
+        let l = list(d.path());
+        assert_eq!(l.iter().map(|e| e.handoff.ticket.as_str()).collect::<Vec<_>>(), ["001", "002"]);
+        assert_eq!(l[0].handoff, h("001"));
+        assert_eq!(l[0].status, EntryStatus::New);
+        set_status(&l[1].photo, EntryStatus::Exported).unwrap();
+        assert_eq!(list(d.path())[1].status, EntryStatus::Exported);
+    }
+
+    #[test]
+    fn tickets_count_up_and_never_repeat_within_a_day() {
+        let d = tempfile::tempdir().unwrap();
+        let a = next_ticket(d.path()).unwrap();
+        let b = next_ticket(d.path()).unwrap();
+        assert_eq!((a.as_str(), b.as_str()), ("001", "002"));
+    }
+}
