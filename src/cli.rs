@@ -22,19 +22,29 @@ use idbooth::spec::{DEFAULT_SPEC, Spec, SpecBook};
 pub const SAMPLE: &[u8] = include_bytes!("../assets/samples/grace_hopper.jpg");
 
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["output", "out_dir"])))]
 pub struct ExportArgs {
-    photo: PathBuf,
-    /// Where to write the JPEG.
+    /// The photo, or (with --out-dir) photos and folders of photos.
+    #[arg(required = true)]
+    pub(crate) photos: Vec<PathBuf>,
+    /// Where to write the JPEG (one photo).
     #[arg(short, long)]
-    output: PathBuf,
+    pub(crate) output: Option<PathBuf>,
+    /// Batch: export every photo that passes into this folder, skip the rest, and write a report
+    /// with one line per input (JSON lines; see --report).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out_dir: Option<PathBuf>,
+    /// Batch: where the report goes (default: OUT_DIR/report.jsonl).
+    #[arg(long, value_name = "FILE", requires = "out_dir")]
+    pub(crate) report: Option<PathBuf>,
     #[arg(long, default_value = DEFAULT_SPEC)]
-    spec: String,
+    pub(crate) spec: String,
     /// Where to write the JSON summary (default: beside the JPEG, same name, .json).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "out_dir")]
     summary: Option<PathBuf>,
     /// Replace an existing export of the same name (the source photo is never written over).
     #[arg(long)]
-    overwrite: bool,
+    pub(crate) overwrite: bool,
     /// Background: auto (replace where the spec allows), keep, or an allowed colour name
     /// such as white or light-blue.
     #[arg(long, default_value = "auto")]
@@ -68,7 +78,7 @@ pub struct ExportArgs {
 }
 
 /// Exit code of one photo's outcome.
-fn code(o: Overall) -> u8 {
+pub(crate) fn code(o: Overall) -> u8 {
     match o {
         Overall::Pass => 0,
         Overall::Fail => 1,
@@ -77,7 +87,7 @@ fn code(o: Overall) -> u8 {
 }
 
 /// The worse of two exit codes: an error (2), then a failure (1), then needs-a-person (3).
-fn worse(a: u8, b: u8) -> u8 {
+pub(crate) fn worse(a: u8, b: u8) -> u8 {
     let rank = |c: u8| match c {
         2 => 3,
         1 => 2,
@@ -143,22 +153,71 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
     let book = SpecBook::load();
     let spec = book.get(&a.spec)?;
     check_background(spec, &a.background)?;
-    let summary_path = a.summary.clone().unwrap_or_else(|| a.output.with_extension("json"));
-    let targets = Targets { photo: &a.output, summary: &summary_path, overwrite: a.overwrite, source: Some(&a.photo) };
+    if let Some(dir) = &a.out_dir {
+        return crate::cli_batch::export_all(a, spec, dir, lang);
+    }
+    let (Some(output), [photo]) = (&a.output, a.photos.as_slice()) else {
+        anyhow::bail!("-o exports one photo; for several, use --out-dir DIR");
+    };
+    let summary_path = a.summary.clone().unwrap_or_else(|| output.with_extension("json"));
+    let targets = Targets { photo: output, summary: &summary_path, overwrite: a.overwrite, source: Some(photo) };
+    match export_one(a, spec, photo, &targets, lang, true)? {
+        Exported::Written(saved) => {
+            println!(
+                "wrote {} ({}×{} px, {} dpi, {} bytes, JPEG quality {}) and {}",
+                shown(&saved.photo),
+                saved.summary.width_px,
+                saved.summary.height_px,
+                saved.encoded.dpi,
+                saved.encoded.size_bytes,
+                saved.encoded.quality,
+                shown(&saved.summary_path)
+            );
+            Ok(0)
+        }
+        Exported::Refused { overall, why, .. } => {
+            eprintln!("idbooth: {why}");
+            eprintln!(
+                "  nothing was written; to export anyway, a person confirms: --confirm RULES --by NAME [--reason TEXT]"
+            );
+            Ok(code(overall))
+        }
+    }
+}
+
+/// What became of one photo.
+pub(crate) enum Exported {
+    Written(Box<export::Saved>),
+    /// The release gate said no: nothing was written.
+    Refused {
+        overall: Overall,
+        open: Vec<RuleId>,
+        why: String,
+    },
+}
+
+/// Check one photo and export it through the release gate (the slow part after the target check).
+pub(crate) fn export_one(
+    a: &ExportArgs,
+    spec: &Spec,
+    photo: &Path,
+    targets: &Targets,
+    lang: Lang,
+    print: bool,
+) -> anyhow::Result<Exported> {
     // Refuse a target that would lose data before the slow part.
-    pair::check_targets(&targets)?;
-    let (session, j) = judged(&a.photo, spec, &a.background)?;
+    pair::check_targets(targets)?;
+    let (session, j) = judged(photo, spec, &a.background)?;
     let report = Report::new(&session, &j, spec, lang);
-    print_report(&report, lang);
+    if print {
+        print_report(&report, lang);
+    }
     let confirm = Confirm { rules: a.confirm.clone(), by: a.by.clone(), reason: a.reason.clone() };
     let release = match approval::release(&j.verdicts, &confirm, &Policy::default(), &export::summary::now_local()) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("idbooth: {e}");
-            eprintln!(
-                "  nothing was written; to export anyway, a person confirms: --confirm RULES --by NAME [--reason TEXT]"
-            );
-            return Ok(code(j.overall));
+            let open = approval::to_confirm(&j.verdicts).iter().map(|v| v.rule).collect();
+            return Ok(Exported::Refused { overall: j.overall, open, why: e.to_string() });
         }
     };
     let composed = session.compose(&j, spec)?;
@@ -170,18 +229,8 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
         notes: a.notes.clone(),
         ticket: a.ticket.clone(),
     };
-    let saved = export::save(&composed, &report, spec, &applicant, &release, &targets)?;
-    println!(
-        "wrote {} ({}×{} px, {} dpi, {} bytes, JPEG quality {}) and {}",
-        shown(&saved.photo),
-        composed.image.width(),
-        composed.image.height(),
-        saved.encoded.dpi,
-        saved.encoded.size_bytes,
-        saved.encoded.quality,
-        shown(&saved.summary_path)
-    );
-    Ok(0)
+    let saved = export::save(&composed, &report, spec, &applicant, &release, targets)?;
+    Ok(Exported::Written(Box::new(saved)))
 }
 
 pub fn print_report(r: &Report, lang: Lang) {

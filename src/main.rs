@@ -11,6 +11,7 @@ use idbooth::judge::Status;
 use idbooth::spec::{DEFAULT_SPEC, SpecBook};
 
 mod cli;
+mod cli_batch;
 
 #[derive(Parser)]
 #[command(

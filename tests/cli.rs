@@ -362,3 +362,47 @@ fn specs_lists_every_builtin_spec() {
     }
     assert_eq!(v[0]["width_px"], 390);
 }
+
+#[test]
+fn a_batch_exports_what_passes_skips_the_rest_and_reports_every_input() {
+    let src = tmp("batch-in");
+    std::fs::copy(repo(HOPPER), src.join("hopper.jpg")).unwrap();
+    std::fs::copy(repo("assets/samples/astronaut.png"), src.join("astronaut.png")).unwrap();
+    std::fs::write(src.join("notes.jpg"), "not a photo").unwrap();
+    let out = tmp("batch-out");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["export", src.to_str().unwrap(), "--out-dir", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        idbooth(&args)
+    };
+    let report = || -> Vec<serde_json::Value> {
+        std::fs::read_to_string(out.join("report.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let first = run(&[]);
+    assert_eq!(first.status.code(), Some(2), "an unreadable input makes the batch's exit code 2");
+    let lines = report();
+    assert_eq!(lines.len(), 3, "one line per input");
+    let by = |name: &str| lines.iter().find(|l| l["file"].as_str().unwrap().ends_with(name)).unwrap().clone();
+    assert_eq!(by("hopper.jpg")["result"], "skipped");
+    assert_eq!(by("hopper.jpg")["outcome"], "fail");
+    assert!(by("hopper.jpg")["reasons"].as_array().unwrap().iter().any(|r| r == "crown_margin"));
+    assert_eq!(by("notes.jpg")["result"], "error");
+    assert_eq!(files(&out), ["report.jsonl"]);
+    assert!(String::from_utf8_lossy(&first.stderr).contains("[3/3]"), "progress on stderr");
+    // Confirmed by a person, the rules that were open on her photo let it through; the
+    // astronaut's other open rules still keep it out.
+    let second =
+        run(&["--confirm", "crown_margin,roll,exposure,background_uniformity", "--by", "Li", "--reason", "test"]);
+    assert_eq!(second.status.code(), Some(2));
+    let lines = report();
+    let by = |name: &str| lines.iter().find(|l| l["file"].as_str().unwrap().ends_with(name)).unwrap().clone();
+    assert_eq!(by("hopper.jpg")["result"], "exported");
+    assert_eq!(by("astronaut.png")["result"], "skipped");
+    assert_eq!(files(&out), ["hopper.jpg", "hopper.json", "report.jsonl"]);
+    std::fs::remove_dir_all(&src).ok();
+    std::fs::remove_dir_all(&out).ok();
+}

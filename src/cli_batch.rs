@@ -1,0 +1,121 @@
+//! `idbooth export PHOTOS… --out-dir DIR`: the counter's batch. Every photo that passes is
+//! exported (a complete photo + summary pair); the rest are skipped; one report line per input
+//! says what happened. Progress goes to stderr, and a bad file never stops the batch.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use idbooth::Lang;
+use idbooth::export::Targets;
+use idbooth::paths::shown;
+use idbooth::spec::Spec;
+use serde::Serialize;
+
+use crate::cli::{ExportArgs, Exported, code, export_one, worse};
+
+/// One line of the report.
+#[derive(Serialize)]
+struct Line {
+    file: String,
+    /// exported | skipped | error
+    result: &'static str,
+    /// pass | needs_person | fail (absent on errors)
+    outcome: Option<&'static str>,
+    /// Rules that kept the photo from passing.
+    reasons: Vec<String>,
+    output: Option<String>,
+    error: Option<String>,
+}
+
+const PHOTO_EXTENSIONS: [&str; 7] = ["jpg", "jpeg", "png", "tif", "tiff", "webp", "bmp"];
+
+/// The photos named, with folders replaced by the photos in them (sorted, not recursive).
+fn inputs(args: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in args {
+        if p.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|f| {
+                    f.extension()
+                        .is_some_and(|x| PHOTO_EXTENSIONS.contains(&x.to_string_lossy().to_lowercase().as_str()))
+                })
+                .collect();
+            v.sort();
+            out.extend(v);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, lang: Lang) -> anyhow::Result<u8> {
+    std::fs::create_dir_all(dir)?;
+    let report_path = a.report.clone().unwrap_or_else(|| dir.join("report.jsonl"));
+    let files = inputs(&a.photos);
+    let mut lines = Vec::with_capacity(files.len());
+    let mut worst = 0u8;
+    for (i, photo) in files.iter().enumerate() {
+        let stem = photo.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| format!("photo-{i}"));
+        let (jpg, json) = (dir.join(format!("{stem}.jpg")), dir.join(format!("{stem}.json")));
+        let targets = Targets { photo: &jpg, summary: &json, overwrite: a.overwrite, source: Some(photo) };
+        let line = match export_one(a, spec, photo, &targets, lang, false) {
+            Ok(Exported::Written(saved)) => Line {
+                file: photo.display().to_string(),
+                result: "exported",
+                outcome: Some(saved.summary.outcome.as_str()),
+                reasons: saved.summary.confirmations.iter().map(|c| c.rule.to_string()).collect(),
+                output: Some(saved.photo.display().to_string()),
+                error: None,
+            },
+            Ok(Exported::Refused { overall, open, .. }) => {
+                worst = worse(worst, code(overall));
+                Line {
+                    file: photo.display().to_string(),
+                    result: "skipped",
+                    outcome: Some(overall.as_str()),
+                    reasons: open.iter().map(|r| r.to_string()).collect(),
+                    output: None,
+                    error: None,
+                }
+            }
+            Err(e) => {
+                worst = worse(worst, 2);
+                Line {
+                    file: photo.display().to_string(),
+                    result: "error",
+                    outcome: None,
+                    reasons: Vec::new(),
+                    output: None,
+                    error: Some(idbooth::paths::escape(&format!("{e:#}"))),
+                }
+            }
+        };
+        eprintln!(
+            "[{}/{}] {}: {}{}",
+            i + 1,
+            files.len(),
+            shown(photo),
+            line.result,
+            line.outcome.map(|o| format!(" ({o})")).unwrap_or_default()
+        );
+        lines.push(line);
+    }
+    let mut text = Vec::new();
+    for l in &lines {
+        serde_json::to_writer(&mut text, l)?;
+        text.push(b'\n');
+    }
+    let mut f = tempfile::NamedTempFile::new_in(
+        report_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")),
+    )?;
+    f.write_all(&text)?;
+    f.persist(&report_path).map_err(|e| e.error)?;
+    let exported = lines.iter().filter(|l| l.result == "exported").count();
+    eprintln!("{exported} of {} exported; report: {}", lines.len(), shown(&report_path));
+    Ok(worst)
+}
