@@ -109,7 +109,8 @@ pub struct ImageSpec {
     /// File size window in KB as published (1 KB = 1000 bytes for the lower bound and
     /// 1024 for the upper: the sources never say, so we accept the permissive reading).
     pub file_size_kb: Option<Limit>,
-    /// Quality the authority names, if any: the size search starts there.
+    /// Quality the authority names, if any: used when no file-size window is given (with a
+    /// window, the highest quality that fits is searched instead).
     pub jpeg_quality: Option<Limit>,
 }
 
@@ -235,6 +236,22 @@ pub struct ComposeSpec {
     pub exposure_ev: Limit,
 }
 
+/// The live preview's guidance: how far from the target framing a warning waits (fractions of
+/// the output frame), and how often a live frame is segmented to judge the background.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveGuidance {
+    /// Head height outside its band by more than this fraction: "come closer" / "move back".
+    pub head_size_slack: Limit,
+    /// Eye line outside its band by more than this fraction of the frame height: "move up/down".
+    pub eye_line_slack: Limit,
+    /// Face centre off the midline by more than this fraction of the frame width (or the
+    /// spec's centering band, whichever is wider): "move left/right".
+    pub centre_slack: Limit,
+    /// Every this many live analyses, one is segmented to judge the background.
+    pub background_every: Limit,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
@@ -255,6 +272,7 @@ pub struct Spec {
     pub pose: Pose,
     pub quality: Quality,
     pub compose: ComposeSpec,
+    pub live: LiveGuidance,
     pub sources: BTreeMap<String, Source>,
 }
 

@@ -37,3 +37,53 @@ fn cmyk_grey_and_16_bit_photos_are_analysed() {
         .unwrap();
     assert_eq!(common::check(&decode_photo(&png16).unwrap(), "cn-exit-entry").report.faces, 1);
 }
+
+/// 1,200 damaged variants of real files (bytes flipped, cut, duplicated, headers scrambled):
+/// every one is either decoded or refused with an error, never a panic or a hang.
+#[test]
+fn mutated_photo_files_never_panic_the_decoder() {
+    let seeds = [
+        std::fs::read(fixture("hopper_exif6.jpg")).unwrap(),
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/astronaut.png")).unwrap(),
+        std::fs::read(fixture("hopper_cmyk.jpg")).unwrap(),
+    ];
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let (mut decoded, mut refused) = (0, 0);
+    for i in 0..1200 {
+        let mut b = seeds[i % seeds.len()].clone();
+        let n = b.len() as u64;
+        match next() % 4 {
+            0 => {
+                for _ in 0..1 + next() % 16 {
+                    let at = (next() % n) as usize;
+                    b[at] ^= 1 << (next() % 8);
+                }
+            }
+            1 => b.truncate((next() % n) as usize),
+            2 => {
+                // Scramble a header byte (sizes, markers, chunk lengths live near the start).
+                let at = (next() % 64.min(n)) as usize;
+                b[at] = next() as u8;
+            }
+            _ => {
+                let at = (next() % n) as usize;
+                let len = (next() % 512) as usize;
+                let chunk: Vec<u8> = b[at..(at + len).min(b.len())].to_vec();
+                b.splice(at..at, chunk);
+            }
+        }
+        match std::panic::catch_unwind(|| decode_photo(&b)) {
+            Ok(Ok(_)) => decoded += 1,
+            Ok(Err(_)) => refused += 1,
+            Err(_) => panic!("mutation {i} panicked the decoder"),
+        }
+    }
+    eprintln!("1200 mutations: {decoded} decoded, {refused} refused, 0 panics");
+    assert!(refused > 100, "the mutations should damage many files ({refused} refused)");
+}

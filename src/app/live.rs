@@ -23,9 +23,6 @@ use crate::spec::{Limit, Spec};
 /// Opens the source on the camera thread (opening a camera can take a while).
 pub type SourceFactory = Box<dyn FnOnce() -> Result<Box<dyn FrameSource>, CaptureError> + Send>;
 
-/// Every this many live analyses, one runs with segmentation to judge the background.
-const STILL_EVERY: u64 = 15;
-
 pub struct LiveResult {
     pub seq: u64,
     /// The frame this result is about (the kiosk keeps the best of a burst).
@@ -162,7 +159,8 @@ fn analysis_loop(s: &Shared, wake: &(dyn Fn() + Send + Sync)) {
         last_seq = frame.seq;
         let Some((spec, _lang)) = s.spec.lock().unwrap().clone() else { continue };
         let n = s.analyses.load(Ordering::Relaxed);
-        let effort = if n % STILL_EVERY == STILL_EVERY - 1 { Effort::Still } else { Effort::Live };
+        let every = spec.live.background_every.value.unwrap_or(15.0).max(1.0) as u64;
+        let effort = if n % every == every - 1 { Effort::Still } else { Effort::Live };
         let t = Instant::now();
         let pyr = Pyramid::new(frame.image.clone(), 32);
         let analysis = match detect::analyse(&pyr, &session::detect_options(&spec, effort)) {
@@ -353,21 +351,23 @@ pub fn warnings(r: &LiveResult, spec: &Spec) -> Vec<Warn> {
     let eyes = target.to_output(lm.eye_mid());
     if let Some((lo, hi)) = bands.head {
         let head = chin.y - top.y;
-        if head < lo * 0.93 {
+        let slack = spec.live.head_size_slack.value.unwrap_or(0.07);
+        if head < lo * (1.0 - slack) {
             out.push(Warn::TooFar);
-        } else if head > hi * 1.07 {
+        } else if head > hi * (1.0 + slack) {
             out.push(Warn::TooClose);
         }
     }
     if let Some((a, b)) = bands.eyes {
-        let tol = bands.height * 0.03;
+        let tol = bands.height * spec.live.eye_line_slack.value.unwrap_or(0.03);
         if eyes.y < a - tol {
             out.push(Warn::MoveDown);
         } else if eyes.y > b + tol {
             out.push(Warn::MoveUp);
         }
     }
-    let tol = spec.geometry.centering.as_ref().and_then(|l| l.max).unwrap_or(0.0).max(bands.width * 0.06);
+    let slack = spec.live.centre_slack.value.unwrap_or(0.06);
+    let tol = spec.geometry.centering.as_ref().and_then(|l| l.max).unwrap_or(0.0).max(bands.width * slack);
     // Camera pixels are not mirrored: a face right of centre is on the person's left.
     if eyes.x > bands.width / 2.0 + tol {
         out.push(Warn::MoveRight);

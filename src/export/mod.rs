@@ -148,7 +148,15 @@ pub fn save(
     }
     pair::check_targets(targets)?;
     let window = size_window(spec);
-    let encoded = encode_to_window(img, spec.dpi() as u16, window)?;
+    let dpi = spec.dpi() as u16;
+    let encoded = match (window, spec.image.jpeg_quality.as_ref().and_then(|q| q.value)) {
+        // No file-size window: the quality the authority names, if any.
+        (None, Some(q)) => {
+            let bytes = encode_jpeg(img, q.clamp(1.0, 100.0) as u8, dpi)?;
+            Encoded { size_bytes: bytes.len() as u64, bytes, quality: q as u8, dpi }
+        }
+        _ => encode_to_window(img, dpi, window)?,
+    };
     let mm = |l: &Option<crate::spec::Limit>| l.as_ref().and_then(|l| l.value.or(l.min));
     let summary = Summary {
         schema: summary::SCHEMA,
