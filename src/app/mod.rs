@@ -925,25 +925,20 @@ impl BoothApp {
     /// Live results, the countdown, the kiosk's auto-capture, a lost camera.
     fn poll_live(&mut self, now: Instant) {
         if self.screen == Screen::AskStaff && self.mode == Mode::Kiosk {
-            // Look for the camera again now and then; back to the customer when it delivers.
-            if self.camera_retry_at.is_some_and(|t| now >= t) {
-                self.camera_retry_at = Some(now + Duration::from_secs_f64(self.settings.timeouts.camera_retry));
-                if self.live.is_none() {
-                    self.find_camera();
-                    self.start_live();
-                }
+            // A try that failed ends; look for the camera again now and then; back to the
+            // customer as soon as it delivers a frame.
+            if self.live.as_ref().is_some_and(|l| l.error().is_some()) {
+                self.stop_live();
             }
-            if let Some(l) = &self.live
-                && l.latest_frame().is_some()
-                && l.error().is_none()
-            {
+            if self.live.is_none() && self.camera_retry_at.is_some_and(|t| now >= t) {
+                self.camera_retry_at = Some(now + Duration::from_secs_f64(self.settings.timeouts.camera_retry));
+                self.find_camera();
+                self.start_live();
+            }
+            if self.live.as_ref().is_some_and(|l| l.latest_frame().is_some() && l.error().is_none()) {
                 self.camera_retry_at = None;
                 let to = if self.visit.started { Screen::Guided } else { Screen::Attract };
                 self.go(to, Why::CameraBack);
-            } else if let Some(l) = &self.live
-                && l.error().is_some()
-            {
-                self.stop_live();
             }
             return;
         }
