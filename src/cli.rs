@@ -6,6 +6,7 @@ use std::time::Instant;
 use idbooth::Lang;
 use idbooth::approval::{self, Confirm, Policy};
 use idbooth::capture::{decode_photo, load_photo};
+use idbooth::cities;
 use idbooth::compose::background::BackgroundChoice;
 use idbooth::detect::{self, Effort};
 use idbooth::export::{self, Applicant, Targets, pair};
@@ -55,7 +56,7 @@ pub struct ExportArgs {
     /// Document: passport, hk-macau-permit, taiwan-permit, resident-id, social-security, visa or other.
     #[arg(long)]
     document: Option<String>,
-    /// City of application.
+    /// City of application: a prefecture-level city (深圳, Shenzhen, 深圳市); a province alone is refused.
     #[arg(long)]
     city: Option<String>,
     #[arg(long)]
@@ -145,7 +146,9 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
     check_background(spec, &a.background)?;
     let summary_path = a.summary.clone().unwrap_or_else(|| a.output.with_extension("json"));
     let targets = Targets { photo: &a.output, summary: &summary_path, overwrite: a.overwrite, source: Some(&a.photo) };
-    // Refuse a target that would lose data before the slow part.
+    // Refuse a city the application would be rejected for, or a target that would lose data,
+    // before the slow part.
+    let city = a.city.as_deref().map(cities::resolve).transpose().map_err(|e| anyhow::anyhow!(e.message(lang)))?;
     pair::check_targets(&targets)?;
     let (session, j) = judged(&a.photo, spec, &a.background)?;
     let report = Report::new(&session, &j, spec, lang);
@@ -165,7 +168,7 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
     let applicant = Applicant {
         name: a.name.clone(),
         document: a.document.clone(),
-        city: a.city.clone(),
+        city: city.map(|c| c.name.clone()),
         phone: a.phone.clone(),
         notes: a.notes.clone(),
         ticket: a.ticket.clone(),
