@@ -275,14 +275,9 @@ impl Gazetteer {
         // The cities of a province named in full, or of the province the query starts with
         // ("广东深" → 深圳), after the direct matches.
         for p in self.provinces.iter().filter(|p| p.mainland) {
-            let rest = province_prefix(p, &q);
+            let Some(rest) = province_prefix(p, &q) else { continue };
             for i in (0..self.cities.len()).filter(|&i| self.cities[i].province == p.name) {
-                let s = match rest {
-                    Some("") => Some(6),
-                    Some(rest) => self.score(i, rest),
-                    None => None,
-                };
-                if let Some(s) = s {
+                if let Some(s) = if rest.is_empty() { Some(6) } else { self.score(i, rest) } {
                     hits.push((s, i));
                 }
             }
