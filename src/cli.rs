@@ -6,6 +6,7 @@ use std::time::Instant;
 use idbooth::Lang;
 use idbooth::approval::{self, Confirm, Policy};
 use idbooth::capture::{decode_photo, load_photo};
+use idbooth::cities;
 use idbooth::compose::background::BackgroundChoice;
 use idbooth::detect::{self, Effort};
 use idbooth::export::{self, Applicant, Targets, pair};
@@ -65,7 +66,7 @@ pub struct ExportArgs {
     /// Document: passport, hk-macau-permit, taiwan-permit, resident-id, social-security, visa or other.
     #[arg(long)]
     document: Option<String>,
-    /// City of application.
+    /// City of application: a prefecture-level city (深圳, Shenzhen, 深圳市); a province alone is refused.
     #[arg(long)]
     city: Option<String>,
     #[arg(long)]
@@ -153,15 +154,18 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
     let book = SpecBook::load();
     let spec = book.get(&a.spec)?;
     check_background(spec, &a.background)?;
+    // Refuse a city the application would be rejected for before any slow part.
+    let city = a.city.as_deref().map(cities::resolve).transpose().map_err(|e| anyhow::anyhow!(e.message(lang)))?;
+    let city = city.map(|c| c.name.as_str());
     if let Some(dir) = &a.out_dir {
-        return crate::cli_batch::export_all(a, spec, dir, lang);
+        return crate::cli_batch::export_all(a, spec, dir, city, lang);
     }
     let (Some(output), [photo]) = (&a.output, a.photos.as_slice()) else {
         anyhow::bail!("-o exports one photo; for several, use --out-dir DIR");
     };
     let summary_path = a.summary.clone().unwrap_or_else(|| output.with_extension("json"));
     let targets = Targets { photo: output, summary: &summary_path, overwrite: a.overwrite, source: Some(photo) };
-    match export_one(a, spec, photo, &targets, lang, true)? {
+    match export_one(a, spec, photo, &targets, city, lang, true)? {
         Exported::Written(saved) => {
             println!(
                 "wrote {} ({}×{} px, {} dpi, {} bytes, JPEG quality {}) and {}",
@@ -202,6 +206,7 @@ pub(crate) fn export_one(
     spec: &Spec,
     photo: &Path,
     targets: &Targets,
+    city: Option<&str>,
     lang: Lang,
     print: bool,
 ) -> anyhow::Result<Exported> {
@@ -224,7 +229,7 @@ pub(crate) fn export_one(
     let applicant = Applicant {
         name: a.name.clone(),
         document: a.document.clone(),
-        city: a.city.clone(),
+        city: city.map(String::from),
         phone: a.phone.clone(),
         notes: a.notes.clone(),
         ticket: a.ticket.clone(),

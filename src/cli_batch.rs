@@ -53,7 +53,7 @@ fn inputs(args: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
-pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, lang: Lang) -> anyhow::Result<u8> {
+pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, city: Option<&str>, lang: Lang) -> anyhow::Result<u8> {
     std::fs::create_dir_all(dir)?;
     let report_path = a.report.clone().unwrap_or_else(|| dir.join("report.jsonl"));
     let files = inputs(&a.photos);
@@ -63,7 +63,7 @@ pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, lang: Lang) -> anyhow
         let stem = photo.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| format!("photo-{i}"));
         let (jpg, json) = (dir.join(format!("{stem}.jpg")), dir.join(format!("{stem}.json")));
         let targets = Targets { photo: &jpg, summary: &json, overwrite: a.overwrite, source: Some(photo) };
-        let line = match export_one(a, spec, photo, &targets, lang, false) {
+        let line = match export_one(a, spec, photo, &targets, city, lang, false) {
             Ok(Exported::Written(saved)) => Line {
                 file: photo.display().to_string(),
                 result: "exported",

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod approval;
 pub mod capture;
+pub mod cities;
 pub mod compose;
 pub mod detect;
 pub mod eval;

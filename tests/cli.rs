@@ -145,7 +145,7 @@ fn a_failing_photo_is_not_exported_until_a_named_person_confirms_its_rules() {
     let no_reason = export(&["--confirm", &list, "--by", "Li Wei"]);
     assert_eq!(no_reason.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&no_reason.stderr).contains("reason"));
-    let ok = export(&["--confirm", &list, "--by", "Li Wei", "--reason", "archive portrait"]);
+    let ok = export(&["--confirm", &list, "--by", "Li Wei", "--reason", "archive portrait", "--city", "Shen Zhen"]);
     assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
     assert_eq!(files(&dir), ["out.jpg", "out.json"]);
     let bytes = std::fs::read(&jpg).unwrap();
@@ -159,6 +159,7 @@ fn a_failing_photo_is_not_exported_until_a_named_person_confirms_its_rules() {
     assert_eq!(s["photo_sha256"], idbooth::export::summary::sha256_hex(&bytes));
     assert_eq!(s["outcome"], "fail");
     assert_eq!(s["applicant"]["name"], "Grace Hopper");
+    assert_eq!(s["applicant"]["city"], "深圳市", "the resolved full name is recorded");
     let c = s["confirmations"].as_array().unwrap();
     assert_eq!(c.len(), open.len());
     assert!(c.iter().all(|c| c["by"] == "Li Wei" && c["reason"] == "archive portrait" && c["at"].is_string()));
@@ -300,6 +301,34 @@ fn bad_input_gets_a_clear_message_and_exit_code_2() {
     let out = idbooth(&["check", &repo(HOPPER), "--background", "red"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("allowed: white, light-blue"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn export_refuses_a_province_or_unknown_city_before_judging() {
+    let dir = tmp("city");
+    let jpg = dir.join("out.jpg");
+    let hopper = repo(HOPPER);
+    let export = |lang: &str, city: &str| {
+        idbooth(&["--lang", lang, "export", &hopper, "-o", jpg.to_str().unwrap(), "--city", city])
+    };
+    for (lang, city, words) in [
+        ("en", "广东", &["province", "广州 (Guangzhou)", "深圳 (Shenzhen)"][..]),
+        ("en", "Guangdong", &["province", "深圳"]),
+        ("zh", "广东省", &["省级行政区", "广州、深圳"]),
+        ("en", "Atlantis", &["not a city on the list"]),
+        ("en", "suzhou", &["苏州 (Suzhou, 江苏省)", "宿州 (Suzhou, 安徽省)"]),
+        ("zh", "香港", &["内地"]),
+    ] {
+        let out = export(lang, city);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{city}: {err}");
+        for w in words {
+            assert!(err.contains(w), "{city}: {err}");
+        }
+        assert!(out.stdout.is_empty(), "refused before the photo is judged");
+    }
+    assert_eq!(files(&dir), Vec::<String>::new(), "nothing written");
     std::fs::remove_dir_all(&dir).ok();
 }
 
