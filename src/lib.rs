@@ -14,6 +14,8 @@ pub mod judge;
 pub mod measure;
 pub mod pipeline;
 pub mod pixels;
+pub mod print;
+pub mod serial;
 pub mod spec;
 
 /// Language of the texts shown to a person.

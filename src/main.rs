@@ -12,6 +12,7 @@ use idbooth::judge::Status;
 use idbooth::spec::{DEFAULT_SPEC, SpecBook};
 
 mod cli;
+mod cli_print;
 
 #[derive(Parser)]
 #[command(
@@ -93,6 +94,10 @@ enum Command {
         #[arg(long)]
         matte: bool,
     },
+    /// Lay exported photos out at true size on a sheet: PDF (and PNG/JPEG), optionally printed.
+    Sheet(cli_print::SheetArgs),
+    /// The applicant's summary slip (photo, serial + QR code, outcome) from an export summary.
+    Summary(cli_print::SummaryArgs),
     /// Time the stages on a photo (default: the bundled sample).
     Bench {
         photo: Option<PathBuf>,
@@ -127,6 +132,8 @@ fn main() -> ExitCode {
             cli::eval(&dir, fit, verbose, max_pupil, max_chin)
         }
         Command::Bench { photo, runs } => cli::bench(photo.as_deref(), runs),
+        Command::Sheet(a) => cli_print::sheet(&a, args.lang),
+        Command::Summary(a) => cli_print::summary(&a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
