@@ -396,7 +396,9 @@ pub fn guide_segments(page: &PagePlan) -> Vec<[f64; 4]> {
                 for (x, sx) in [(t.x, -1.0), (t.right(), 1.0)] {
                     for (y, sy) in [(t.y, -1.0), (t.bottom(), 1.0)] {
                         out.push([x + sx * o, y, x + sx * (o + l), y]);
-                        out.push([x, y + sy * o, x, y + sy * (o + l)]);
+                        // Ticks below a photo start under its caption, not beside the text.
+                        let ov = if sy > 0.0 { o + s.caption.map_or(0.0, |c| c.h) } else { o };
+                        out.push([x, y + sy * ov, x, y + sy * (ov + l)]);
                     }
                 }
             }

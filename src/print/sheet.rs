@@ -313,11 +313,11 @@ pub fn render_page(page: &PagePlan, photos: &[SheetPhoto], dpi: u32, lang: Lang)
         let t = slot.trim;
         let (x0, y0, x1, y1) = (px(t.x), px(t.y), px(t.right()), px(t.bottom()));
         let (w, h) = ((x1 - x0).max(1) as u32, (y1 - y0).max(1) as u32);
-        if !decoded.contains_key(&slot.item) {
+        if let std::collections::hash_map::Entry::Vacant(e) = decoded.entry(slot.item) {
             let p = &photos[slot.item];
             let d = crate::capture::decode_photo(&p.bytes)
-                .map_err(|e| PrintError::Photo { path: p.path.clone(), msg: e.to_string() })?;
-            decoded.insert(slot.item, d.image);
+                .map_err(|err| PrintError::Photo { path: p.path.clone(), msg: err.to_string() })?;
+            e.insert(d.image);
         }
         let src = sized.entry((slot.item, w, h)).or_insert_with(|| {
             let d = &decoded[&slot.item];
