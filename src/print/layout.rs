@@ -372,7 +372,7 @@ fn caption_rect(trim: &RectMm, captions: bool, bleed: f64) -> Option<RectMm> {
 }
 
 /// The cut guides of a page as line segments (x1, y1, x2, y2) in mm. They may cross other
-/// photos: whoever draws them clips them to the paper outside every photo and its bleed.
+/// photos: whoever draws them clips them to the paper outside [`keep_out`].
 pub fn guide_segments(page: &PagePlan) -> Vec<[f64; 4]> {
     let (pw, ph) = page.paper_mm;
     let b = page.bleed_mm;
@@ -407,6 +407,11 @@ pub fn guide_segments(page: &PagePlan) -> Vec<[f64; 4]> {
     // Keep the guides on the printable part of the paper.
     let inner = RectMm { x: 0.0, y: 0.0, w: pw, h: ph };
     out.into_iter().filter_map(|s| clamp_segment(s, &inner)).collect()
+}
+
+/// Where guides must not go: every photo with its bleed, and every caption.
+pub fn keep_out(page: &PagePlan) -> Vec<RectMm> {
+    page.slots.iter().flat_map(|s| std::iter::once(s.trim.grow(page.bleed_mm)).chain(s.caption)).collect()
 }
 
 fn clamp_segment([x1, y1, x2, y2]: [f64; 4], r: &RectMm) -> Option<[f64; 4]> {
@@ -664,6 +669,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn guides_of_a_mixed_sheet_keep_off_photos_and_captions_once_clipped() {
+        let l = layout("6inch-mixed");
+        let reqs = [Request { size_mm: EXIT_ENTRY, count: Some(4) }, Request { size_mm: RESIDENT_ID, count: Some(4) }];
+        let p = l.plan_blocks(&reqs, true).unwrap();
+        let out = keep_out(&p);
+        assert_eq!(out.len(), 16);
+        // Some ticks do reach into the other block: the drawing code must clip them.
+        let crossing = guide_segments(&p)
+            .iter()
+            .filter(|s| {
+                out.iter().any(|r| r.contains((s[0] + s[2]) / 2.0, (s[1] + s[3]) / 2.0) || r.contains(s[2], s[3]))
+            })
+            .count();
+        assert!(crossing > 0);
     }
 
     #[test]

@@ -277,7 +277,7 @@ fn draw_photo(s: &mut Surface, slot: &Slot, img: &Image, bleed: f64) {
     }
 }
 
-/// Cut guides, clipped to the paper outside every photo and its bleed.
+/// Cut guides, clipped to the paper outside every photo (with bleed) and caption.
 fn draw_guides(s: &mut Surface, page: &PagePlan) {
     let segs = layout::guide_segments(page);
     if segs.is_empty() {
@@ -286,7 +286,7 @@ fn draw_guides(s: &mut Surface, page: &PagePlan) {
     let (pw, ph) = page.paper_mm;
     let mut pb = PathBuilder::new();
     let mut rects = vec![RectMm { x: 0.0, y: 0.0, w: pw, h: ph }];
-    rects.extend(page.slots.iter().map(|sl| sl.trim.grow(page.bleed_mm)));
+    rects.extend(layout::keep_out(page));
     for r in &rects {
         if let Some(r) = pdf::rect(r) {
             pb.push_rect(r);
@@ -308,7 +308,6 @@ pub fn render_page(page: &PagePlan, photos: &[SheetPhoto], dpi: u32, lang: Lang)
     let mut decoded: HashMap<usize, RgbImage> = HashMap::new();
     let mut sized: HashMap<(usize, u32, u32), RgbImage> = HashMap::new();
     let bleed = px(page.bleed_mm);
-    let mut photo_boxes = Vec::new();
     for slot in &page.slots {
         let t = slot.trim;
         let (x0, y0, x1, y1) = (px(t.x), px(t.y), px(t.right()), px(t.bottom()));
@@ -337,9 +336,10 @@ pub fn render_page(page: &PagePlan, photos: &[SheetPhoto], dpi: u32, lang: Lang)
                 img.put_pixel(x as u32, y as u32, *src.get_pixel(sx, sy));
             }
         }
-        photo_boxes.push((x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed));
     }
-    // Guides: at least one pixel wide, never on a photo.
+    // Guides: at least one pixel wide, never on a photo or caption.
+    let keep_out: Vec<(i64, i64, i64, i64)> =
+        layout::keep_out(page).iter().map(|r| (px(r.x), px(r.y), px(r.right()), px(r.bottom()))).collect();
     let half = ((GUIDE_WIDTH_MM * k).round() as i64).max(1);
     for [x1, y1, x2, y2] in layout::guide_segments(page) {
         let (ax, bx) = (px(x1.min(x2)), px(x1.max(x2)));
@@ -348,7 +348,7 @@ pub fn render_page(page: &PagePlan, photos: &[SheetPhoto], dpi: u32, lang: Lang)
         let (ay, by) = if ay == by { (ay - half / 2, ay - half / 2 + half) } else { (ay, by) };
         for y in ay.max(0)..by.min(img.height() as i64) {
             for x in ax.max(0)..bx.min(img.width() as i64) {
-                if photo_boxes.iter().any(|&(a, b, c, d)| x >= a && x < c && y >= b && y < d) {
+                if keep_out.iter().any(|&(a, b, c, d)| x >= a && x < c && y >= b && y < d) {
                     continue;
                 }
                 img.put_pixel(x as u32, y as u32, image::Rgb([0, 0, 0]));
