@@ -95,7 +95,8 @@ pub fn sheet(a: &SheetArgs, lang: Lang) -> anyhow::Result<u8> {
         }
     }
     if let Some(printer) = &a.print {
-        print(&pdf, a.output.as_deref(), printer, "idbooth-sheet", Some((pw, ph)))?;
+        // The paper as it sits in the printer (portrait); CUPS turns a landscape page onto it.
+        print(&pdf, a.output.as_deref(), printer, "idbooth-sheet", Some((pw.min(ph), pw.max(ph))))?;
     }
     Ok(0)
 }
@@ -121,7 +122,7 @@ pub fn summary(a: &SummaryArgs) -> anyhow::Result<u8> {
         );
     }
     if let Some(printer) = &a.print {
-        print(&s.pdf, a.output.as_deref(), printer, "idbooth-slip", None)?;
+        print(&s.pdf, a.output.as_deref(), printer, "idbooth-slip", Some(s.page_mm))?;
     }
     Ok(0)
 }

@@ -446,6 +446,27 @@ fn printing_through_a_real_cups_queue() {
     assert!(near(short, 101.6, 0.5) && near(long, 152.4, 0.5), "printed page {w}×{h} mm");
     std::fs::remove_file(&printed).ok();
 
+    // From the command line: an A6 slip asks for A6 paper, so the 4×6 in queue does not crop it.
+    let json = write_v2_summary(&dir, "20261203-000007");
+    let out = idbooth(&["summary", json.to_str().unwrap(), "--print=idbooth-pdf"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let id = stdout.trim().rsplit(' ').next().unwrap().to_string();
+    let slip_job = idbooth::print::cups::Job { id, printer: "idbooth-pdf".into() };
+    cups.wait(&slip_job, Duration::from_secs(30)).unwrap();
+    let suffix = format!("-job_{}.pdf", slip_job.number().unwrap());
+    let printed = std::fs::read_dir(home.join("PDF"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().ends_with(&suffix)))
+        .unwrap_or_else(|| panic!("no *{suffix}"));
+    let (w, h) = pages(&std::fs::read(&printed).unwrap())[0].0;
+    assert!(near(w, 105.0, 0.5) && near(h, 148.0, 0.5), "printed slip {w}×{h} mm");
+    std::fs::remove_file(&printed).ok();
+    let out = idbooth(&["summary", json.to_str().unwrap(), "--print=idbooth-no-such-printer"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no printer named 'idbooth-no-such-printer'"));
+
     // Errors, as the real lp reports them.
     let unknown = PrintJob { printer: Some("idbooth-no-such-printer".into()), ..job.clone() };
     assert_eq!(cups.submit(&pdf, &unknown), Err(CupsError::UnknownPrinter("idbooth-no-such-printer".into())));

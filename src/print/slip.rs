@@ -21,6 +21,8 @@ const QR_MM: f64 = 24.0;
 pub struct Slip {
     pub pdf: Vec<u8>,
     pub pages: usize,
+    /// Page width and height, mm (a receipt's height follows its content).
+    pub page_mm: (f64, f64),
     /// Characters of the summary that the bundled font cannot draw (printed as empty boxes).
     pub missing_chars: Vec<char>,
 }
@@ -242,7 +244,7 @@ pub fn slip_pdf(l: &Loaded, studio: &Studio, size: SlipSize, book: &SpecBook) ->
     let height = f.paper.h.unwrap_or(f.y + m);
     let pages = f.pages;
     let pdf = write(&pages, f.paper.w, height, l)?;
-    Ok(Slip { pdf, pages: pages.len(), missing_chars })
+    Ok(Slip { pdf, pages: pages.len(), page_mm: (f.paper.w, height), missing_chars })
 }
 
 fn write(pages: &[Vec<Op>], w: f64, h: f64, l: &Loaded) -> Result<Vec<u8>, PrintError> {
