@@ -412,6 +412,20 @@ fn cups() -> Option<Cups> {
     }
 }
 
+/// cups-pdf writes `~/PDF/<title>-job_<n>.pdf` in the job user's home (root's: /root).
+fn printed_file(job: &idbooth::print::cups::Job) -> PathBuf {
+    let suffix = format!("-job_{}.pdf", job.number().unwrap());
+    let homes = [std::env::var_os("HOME").map(PathBuf::from), Some(PathBuf::from("/root"))];
+    homes
+        .iter()
+        .flatten()
+        .filter_map(|h| std::fs::read_dir(h.join("PDF")).ok())
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().ends_with(&suffix)))
+        .unwrap_or_else(|| panic!("no *{suffix} in $HOME/PDF or /root/PDF"))
+}
+
 fn lpadmin(args: &[&str]) -> bool {
     Command::new("lpadmin").args(args).env("LC_ALL", "C").output().is_ok_and(|o| o.status.success())
 }
@@ -432,13 +446,7 @@ fn printing_through_a_real_cups_queue() {
     assert_eq!(submitted.printer, "idbooth-pdf");
     cups.wait(&submitted, Duration::from_secs(30)).unwrap();
     // cups-pdf writes ~/PDF/<title>-job_<n>.pdf for the job's user.
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| "/root".into());
-    let suffix = format!("-job_{}.pdf", submitted.number().unwrap());
-    let printed = std::fs::read_dir(home.join("PDF"))
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().ends_with(&suffix)))
-        .unwrap_or_else(|| panic!("no *{suffix} in {}", home.join("PDF").display()));
+    let printed = printed_file(&submitted);
     let pg = pages(&std::fs::read(&printed).unwrap());
     let (w, h) = pg[0].0;
     // 4×6 in paper; the landscape sheet comes out rotated onto it, not scaled.
@@ -454,12 +462,7 @@ fn printing_through_a_real_cups_queue() {
     let id = stdout.trim().rsplit(' ').next().unwrap().to_string();
     let slip_job = idbooth::print::cups::Job { id, printer: "idbooth-pdf".into() };
     cups.wait(&slip_job, Duration::from_secs(30)).unwrap();
-    let suffix = format!("-job_{}.pdf", slip_job.number().unwrap());
-    let printed = std::fs::read_dir(home.join("PDF"))
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().ends_with(&suffix)))
-        .unwrap_or_else(|| panic!("no *{suffix}"));
+    let printed = printed_file(&slip_job);
     let (w, h) = pages(&std::fs::read(&printed).unwrap())[0].0;
     assert!(near(w, 105.0, 0.5) && near(h, 148.0, 0.5), "printed slip {w}×{h} mm");
     std::fs::remove_file(&printed).ok();
