@@ -234,7 +234,8 @@ pub(crate) fn export_one(
         notes: a.notes.clone(),
         ticket: a.ticket.clone(),
     };
-    let saved = export::save(&composed, &report, spec, &applicant, &release, targets)?;
+    let serial = idbooth::serial::SerialCounter::default_location()?.next()?;
+    let saved = export::save(&composed, &serial, &report, spec, &applicant, &release, targets)?;
     Ok(Exported::Written(Box::new(saved)))
 }
 

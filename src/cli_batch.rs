@@ -2,7 +2,6 @@
 //! exported (a complete photo + summary pair); the rest are skipped; one report line per input
 //! says what happened. Progress goes to stderr, and a bad file never stops the batch.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use idbooth::Lang;
@@ -110,11 +109,7 @@ pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, city: Option<&str>, l
         serde_json::to_writer(&mut text, l)?;
         text.push(b'\n');
     }
-    let mut f = tempfile::NamedTempFile::new_in(
-        report_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")),
-    )?;
-    f.write_all(&text)?;
-    f.persist(&report_path).map_err(|e| e.error)?;
+    idbooth::paths::write_atomic(&report_path, &text)?;
     let exported = lines.iter().filter(|l| l.result == "exported").count();
     eprintln!("{exported} of {} exported; report: {}", lines.len(), shown(&report_path));
     Ok(worst)

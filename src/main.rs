@@ -12,6 +12,7 @@ use idbooth::spec::{DEFAULT_SPEC, SpecBook};
 
 mod cli;
 mod cli_batch;
+mod cli_print;
 
 #[derive(Parser)]
 #[command(
@@ -109,6 +110,10 @@ enum Command {
         #[arg(long, value_name = "DIGITS")]
         set_pin: Option<String>,
     },
+    /// Lay exported photos out at true size on a sheet: PDF (and PNG/JPEG), optionally printed.
+    Sheet(cli_print::SheetArgs),
+    /// The applicant's summary slip (photo, serial + QR code, outcome) from an export summary.
+    Summary(cli_print::SummaryArgs),
     /// Time the stages on a photo (default: the bundled sample).
     Bench {
         photo: Option<PathBuf>,
@@ -142,6 +147,8 @@ fn main() -> ExitCode {
         }
         Command::Bench { photo, runs } => cli::bench(photo.as_deref(), runs),
         Command::Settings { set_pin } => settings(args.gui.settings, set_pin),
+        Command::Sheet(a) => cli_print::sheet(&a, lang),
+        Command::Summary(a) => cli_print::summary(&a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -162,6 +169,8 @@ impl Command {
             Command::Eval { .. } => "eval",
             Command::Bench { .. } => "bench",
             Command::Settings { .. } => "settings",
+            Command::Sheet(_) => "sheet",
+            Command::Summary(_) => "summary",
         }
     }
 }

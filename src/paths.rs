@@ -33,6 +33,18 @@ pub fn data_dir() -> Option<PathBuf> {
         .or_else(|| project_dirs().map(|d| d.data_local_dir().to_path_buf()))
 }
 
+/// Write a whole file or nothing: a temporary file in the same folder, flushed, then renamed
+/// over `path` (an interrupted write leaves the old file or the new one, never half of one).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut f = tempfile::NamedTempFile::new_in(dir)?;
+    f.write_all(bytes)?;
+    f.as_file().sync_all()?;
+    f.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +54,16 @@ mod tests {
         assert_eq!(shown(Path::new("张三\n\u{1b}[2J.jpg")), "张三\\n\\u{1b}[2J.jpg");
         assert_eq!(escape("a\tb"), "a\\tb");
         assert_eq!(escape("photo é.jpg"), "photo é.jpg");
+    }
+
+    #[test]
+    fn atomic_writes_replace_whole_files_and_leave_no_temp() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("a.txt");
+        write_atomic(&p, b"first").unwrap();
+        write_atomic(&p, b"second").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"second");
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+        assert!(write_atomic(&d.path().join("no/such/b.txt"), b"x").is_err());
     }
 }

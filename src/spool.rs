@@ -94,12 +94,7 @@ fn status_of(photo: &Path) -> EntryStatus {
 
 /// Record what the counter did with an entry.
 pub fn set_status(photo: &Path, status: EntryStatus) -> std::io::Result<()> {
-    let path = status_path(photo);
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut f = tempfile::NamedTempFile::new_in(dir)?;
-    f.write_all(serde_json::to_string(&status).unwrap_or_default().as_bytes())?;
-    f.persist(&path).map_err(|e| e.error)?;
-    Ok(())
+    crate::paths::write_atomic(&status_path(photo), serde_json::to_string(&status).unwrap_or_default().as_bytes())
 }
 
 /// The next ticket number of the day on this machine ("017"): a counter file in `state_dir`

@@ -183,10 +183,7 @@ impl StudioSettings {
         let text = toml::to_string_pretty(self).map_err(|e| err(e.to_string()))?;
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
-        let mut f = tempfile::NamedTempFile::new_in(dir).map_err(|e| err(e.to_string()))?;
-        std::io::Write::write_all(&mut f, text.as_bytes()).map_err(|e| err(e.to_string()))?;
-        f.persist(path).map_err(|e| err(e.error.to_string()))?;
-        Ok(())
+        crate::paths::write_atomic(path, text.as_bytes()).map_err(|e| err(e.to_string()))
     }
 
     /// Store `pin` hashed (Argon2id with a random salt).

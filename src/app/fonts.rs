@@ -4,7 +4,8 @@
 
 use egui::{FontData, FontFamily, FontInsert, FontPriority, InsertFontFamily};
 
-pub const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-GB2312.otf");
+/// The one embedded copy of the font (shared with the print module).
+pub use crate::print::text::CJK_FONT;
 
 /// Add the CJK font after egui's own fonts (Latin glyphs keep egui's look).
 pub fn install(ctx: &egui::Context) {

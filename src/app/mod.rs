@@ -757,6 +757,11 @@ impl BoothApp {
         if self.exported() {
             return;
         }
+        let Some(dir) = self.state_dir.clone().or_else(crate::paths::data_dir) else {
+            self.visit.export_msg = Some((crate::serial::SerialError::NoDataDir.to_string(), false));
+            return;
+        };
+        let serials = crate::serial::SerialCounter::at(dir);
         let Some(still) = self.still() else { return };
         let confirmed: Vec<RuleId> = self.visit.confirmed.iter().copied().collect();
         let r = state::export(
@@ -765,7 +770,7 @@ impl BoothApp {
             &self.visit.form,
             &confirmed,
             &self.settings.overrides,
-            &self.folder,
+            state::Destination { dir: &self.folder, serials: &serials },
             self.lang,
         );
         match r {

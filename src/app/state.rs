@@ -202,6 +202,13 @@ pub fn export_paths(dir: &Path, spec: &Spec) -> (PathBuf, PathBuf) {
     }
 }
 
+/// Where an export goes, and where its serial comes from.
+#[derive(Clone, Copy)]
+pub struct Destination<'a> {
+    pub dir: &'a Path,
+    pub serials: &'a crate::serial::SerialCounter,
+}
+
 /// Validate the form, pass the release gate (the operator confirms the ticked open rules by
 /// name, with a reason for a failure), and write the JPEG and its summary as one unit.
 pub fn export(
@@ -210,9 +217,10 @@ pub fn export(
     form: &Form,
     confirmed: &[RuleId],
     policy: &Policy,
-    dir: &Path,
+    to: Destination,
     lang: Lang,
 ) -> Result<Saved, String> {
+    let Destination { dir, serials } = to;
     let Some(composed) = &still.composed else { return Err(t(lang, "form.no_result")) };
     form.validate(lang)?;
     let report = still.report();
@@ -231,8 +239,10 @@ pub fn export(
     std::fs::create_dir_all(dir).map_err(|e| ta(lang, "form.export_error", &[("error", e.to_string())]))?;
     let (photo, summary) = export_paths(dir, spec);
     let targets = Targets { photo: &photo, summary: &summary, overwrite: false, source: None };
-    export::save(composed, report, spec, &form.applicant(), &release, &targets)
-        .map_err(|e| ta(lang, "form.export_error", &[("error", e.to_string())]))
+    let failed = |e: String| ta(lang, "form.export_error", &[("error", e)]);
+    let serial = serials.next().map_err(|e| failed(e.to_string()))?;
+    export::save(composed, &serial, report, spec, &form.applicant(), &release, &targets)
+        .map_err(|e| failed(e.to_string()))
 }
 
 /// What the window remembers between runs (laptop and counter; the kiosk remembers nothing).
@@ -260,11 +270,7 @@ impl Remembered {
         let dir = path.parent().unwrap_or(Path::new("."));
         let written = std::fs::create_dir_all(dir)
             .and_then(|_| serde_json::to_vec_pretty(self).map_err(std::io::Error::other))
-            .and_then(|json| {
-                let mut f = tempfile::NamedTempFile::new_in(dir)?;
-                std::io::Write::write_all(&mut f, &json)?;
-                f.persist(path).map(|_| ()).map_err(|e| e.error)
-            });
+            .and_then(|json| crate::paths::write_atomic(path, &json));
         if let Err(e) = written {
             tracing::warn!("window settings not saved: {e}");
         }

@@ -37,6 +37,8 @@ pub enum ExportError {
     Encode(String),
     #[error("no JPEG quality gives a file between {lo} and {hi} bytes (smallest {smallest}, largest {largest})")]
     SizeWindow { lo: u64, hi: u64, smallest: u64, largest: u64 },
+    #[error(transparent)]
+    Serial(#[from] crate::serial::SerialError),
     #[error("the composed image is {got_w}×{got_h} px but the spec needs {want_w}×{want_h} px")]
     WrongSize { got_w: u32, got_h: u32, want_w: u32, want_h: u32 },
 }
@@ -128,9 +130,11 @@ pub struct Saved {
 }
 
 /// Encode the composed photo into the spec's window and write it with its summary, as one unit.
-/// Only a [`Release`] from the approval gate lets a photo out.
+/// Only a [`Release`] from the approval gate lets a photo out; `serial` is the booth's serial for
+/// it ([`crate::serial::SerialCounter::next`]).
 pub fn save(
     composed: &Composed,
+    serial: &str,
     report: &Report,
     spec: &Spec,
     applicant: &Applicant,
@@ -160,6 +164,7 @@ pub fn save(
     let mm = |l: &Option<crate::spec::Limit>| l.as_ref().and_then(|l| l.value.or(l.min));
     let summary = Summary {
         schema: summary::SCHEMA,
+        serial: serial.to_string(),
         photo_file: targets.photo.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
         photo_bytes: encoded.size_bytes,
         photo_sha256: summary::sha256_hex(&encoded.bytes),
@@ -187,6 +192,7 @@ pub fn save(
         spec = %spec.id,
         bytes = encoded.size_bytes,
         quality = encoded.quality,
+        serial,
         outcome = release.overall().as_str(),
         confirmed = release.confirmations().len(),
         "exported a photo and its summary"

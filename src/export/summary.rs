@@ -27,6 +27,9 @@ pub struct Applicant {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub schema: u32,
+    /// The booth's own serial for this photo (never repeats on this machine; not the official
+    /// receipt number).
+    pub serial: String,
     /// The photo's file name, beside this summary.
     pub photo_file: String,
     pub photo_bytes: u64,

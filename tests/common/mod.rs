@@ -82,8 +82,18 @@ pub fn export(c: &Checked, spec: &Spec, photo: &std::path::Path) -> idbooth::exp
         approval::release(&c.judgement.verdicts, &confirm, &Policy::default(), "2026-01-01T00:00:00Z").unwrap();
     let summary = photo.with_extension("json");
     let targets = idbooth::export::Targets { photo, summary: &summary, overwrite: false, source: None };
-    idbooth::export::save(c.composed.as_ref().unwrap(), &c.report, spec, &Default::default(), &release, &targets)
-        .unwrap()
+    let serials = idbooth::serial::SerialCounter::at(std::env::temp_dir().join("idbooth-test-serials"));
+    let serial = serials.next().unwrap();
+    idbooth::export::save(
+        c.composed.as_ref().unwrap(),
+        &serial,
+        &c.report,
+        spec,
+        &Default::default(),
+        &release,
+        &targets,
+    )
+    .unwrap()
 }
 
 /// JPEG round trip, as a photo file would arrive.

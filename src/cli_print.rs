@@ -1,0 +1,178 @@
+//! `idbooth sheet` and `idbooth summary`: photo sheets and summary slips to PDF (and a raster
+//! sheet for photo printers), optionally straight to a CUPS printer.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use idbooth::Lang;
+use idbooth::print::cups::{Cups, PrintJob};
+use idbooth::print::{LayoutBook, SheetPhoto, SlipSize, Studio, sheet, slip, summary, write_file};
+use idbooth::spec::SpecBook;
+
+#[derive(clap::Args)]
+pub struct SheetArgs {
+    /// Exported photos (from `idbooth export`); a `PHOTO.json` beside each names its spec.
+    #[arg(required = true)]
+    photos: Vec<PathBuf>,
+    /// Paper layout: 6inch, 5inch, a6, a5, a4, 6inch-mixed, or one of your own.
+    #[arg(long, default_value = idbooth::print::layout::DEFAULT_LAYOUT)]
+    layout: String,
+    /// Spec of photos without a summary beside them (default cn-exit-entry).
+    #[arg(long)]
+    spec: Option<String>,
+    /// Photos per person (default: fill the sheet).
+    #[arg(long)]
+    copies: Option<u32>,
+    /// Spec name and date under each photo.
+    #[arg(long)]
+    captions: bool,
+    /// Resolution of the raster sheet (--png).
+    #[arg(long, default_value_t = 300)]
+    dpi: u32,
+    /// Also write the sheet as an image at --dpi (.png or .jpg), for photo printers.
+    #[arg(long, value_name = "OUT.png")]
+    png: Option<PathBuf>,
+    /// Where to write the PDF.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Print the PDF through CUPS: on PRINTER, or the default printer.
+    #[arg(long, value_name = "PRINTER", num_args = 0..=1, default_missing_value = "")]
+    print: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct SummaryArgs {
+    /// An export summary (`NAME.json` beside `NAME.jpg`).
+    summary: PathBuf,
+    /// Where to write the slip PDF.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Paper: a6, a5 or receipt80 (80 mm roll).
+    #[arg(long, default_value = "a6")]
+    size: SlipSize,
+    /// Studio name printed on the slip.
+    #[arg(long, default_value = "")]
+    studio: String,
+    /// Studio address printed on the slip.
+    #[arg(long, default_value = "")]
+    address: String,
+    /// Print the PDF through CUPS: on PRINTER, or the default printer.
+    #[arg(long, value_name = "PRINTER", num_args = 0..=1, default_missing_value = "")]
+    print: Option<String>,
+}
+
+pub fn sheet(a: &SheetArgs, lang: Lang) -> anyhow::Result<u8> {
+    if a.output.is_none() && a.png.is_none() && a.print.is_none() {
+        anyhow::bail!("say where the sheet goes: -o sheet.pdf, --png sheet.png and/or --print");
+    }
+    if !(72..=2400).contains(&a.dpi) {
+        anyhow::bail!("--dpi {} is out of range (72–2400)", a.dpi);
+    }
+    let specs = SpecBook::load();
+    let layouts = LayoutBook::load();
+    for p in &layouts.problems {
+        eprintln!("warning: {p}");
+    }
+    let layout = layouts.get(&a.layout)?;
+    let photos: Vec<SheetPhoto> =
+        a.photos.iter().map(|p| SheetPhoto::open(p, &specs, a.spec.as_deref())).collect::<Result<_, _>>()?;
+    let pages = sheet::plan(layout, &photos, a.copies, a.captions)?;
+    let pdf = sheet::sheet_pdf(&pages, &photos, lang)?;
+    let placed: usize = pages.iter().map(|p| p.slots.len()).sum();
+    let (pw, ph) = pages[0].paper_mm;
+    let what = format!("{placed} photos on {} page(s) of {pw}×{ph} mm ({})", pages.len(), layout.name(lang));
+    if let Some(out) = &a.output {
+        write_file(out, &pdf)?;
+        println!("wrote {}: {what}", out.display());
+    }
+    if let Some(png) = &a.png {
+        for (i, page) in pages.iter().enumerate() {
+            let path = numbered(png, i, pages.len());
+            let img = sheet::render_page(page, &photos, a.dpi, lang)?;
+            write_file(&path, &sheet::encode_raster(&img, a.dpi, &path)?)?;
+            println!("wrote {} ({}×{} px at {} dpi)", path.display(), img.width(), img.height(), a.dpi);
+        }
+    }
+    if let Some(printer) = &a.print {
+        // The paper as it sits in the printer (portrait); CUPS turns a landscape page onto it.
+        print(&pdf, a.output.as_deref(), printer, "idbooth-sheet", Some((pw.min(ph), pw.max(ph))))?;
+    }
+    Ok(0)
+}
+
+pub fn summary(a: &SummaryArgs) -> anyhow::Result<u8> {
+    if a.output.is_none() && a.print.is_none() {
+        anyhow::bail!("say where the slip goes: -o slip.pdf and/or --print");
+    }
+    let loaded = summary::load(&a.summary)?;
+    let studio = Studio { name: a.studio.clone(), address: a.address.clone() };
+    let s = slip::slip_pdf(&loaded, &studio, a.size, &SpecBook::load())?;
+    if !s.missing_chars.is_empty() {
+        let chars: String = s.missing_chars.iter().collect();
+        eprintln!("warning: the bundled font has no glyph for: {chars} (printed as empty boxes)");
+    }
+    if let Some(out) = &a.output {
+        write_file(out, &s.pdf)?;
+        println!(
+            "wrote {} ({} page(s), serial {})",
+            out.display(),
+            s.pages,
+            loaded.doc.serial.as_deref().unwrap_or("—")
+        );
+    }
+    if let Some(printer) = &a.print {
+        print(&s.pdf, a.output.as_deref(), printer, "idbooth-slip", Some(s.page_mm))?;
+    }
+    Ok(0)
+}
+
+/// `sheet.png` → `sheet-2.png` for the second of several pages.
+fn numbered(path: &Path, i: usize, n: usize) -> PathBuf {
+    if n == 1 {
+        return path.into();
+    }
+    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    path.with_file_name(format!("{stem}-{}{ext}", i + 1))
+}
+
+/// Print the PDF (the written file, or a temporary copy) and wait briefly for CUPS to take it.
+fn print(
+    pdf: &[u8],
+    written: Option<&Path>,
+    printer: &str,
+    title: &str,
+    media_mm: Option<(f64, f64)>,
+) -> anyhow::Result<()> {
+    let tmp;
+    let path = match written {
+        Some(p) => p,
+        None => {
+            tmp = std::env::temp_dir().join(format!("{title}-{}.pdf", std::process::id()));
+            write_file(&tmp, pdf)?;
+            &tmp
+        }
+    };
+    let job = PrintJob {
+        printer: (!printer.is_empty()).then(|| printer.to_string()),
+        title: title.into(),
+        media_mm,
+        copies: 1,
+    };
+    let cups = Cups::default();
+    let submitted = cups.submit(path, &job);
+    if written.is_none() {
+        // lp has copied the file into the spool (or failed): the temporary copy can go.
+        let _ = std::fs::remove_file(path);
+    }
+    let submitted = submitted.context("printing failed")?;
+    println!("sent to printer {}: job {}", submitted.printer, submitted.id);
+    // Report a job that stops at once (e.g. a filter failing) rather than leaving it silent.
+    if let Err(e) = cups.wait(&submitted, Duration::from_secs(2))
+        && !matches!(e, idbooth::print::cups::CupsError::JobTimeout { .. })
+    {
+        anyhow::bail!("{e}");
+    }
+    Ok(())
+}
