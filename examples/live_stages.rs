@@ -26,6 +26,14 @@ fn main() -> anyhow::Result<()> {
     let pyr = Pyramid::lazy(frame.clone(), 32);
     let a = detect::analyse(&pyr, &opts)?;
     let roi = mesh::Roi::from_mesh(&a.main.as_ref().unwrap().mesh);
+    if std::env::var("ONLY_JUDGE").is_ok() {
+        for _ in 0..100 {
+            let a = detect::analyse(&pyr, &opts)?;
+            let c = idbooth::pipeline::judge_analysis_with(&pyr, a, None, spec, Lang::En, &BackgroundChoice::Keep);
+            std::hint::black_box(c);
+        }
+        return Ok(());
+    }
     let (mut t_pyr, mut t_mesh, mut t_lm, mut t_roi, mut t_judge, mut t_step) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     let mut tracker = detect::Tracker::new(opts).detect_every(u32::MAX);
