@@ -26,6 +26,20 @@ fn main() -> anyhow::Result<()> {
     let pyr = Pyramid::lazy(frame.clone(), 32);
     let a = detect::analyse(&pyr, &opts)?;
     let roi = mesh::Roi::from_mesh(&a.main.as_ref().unwrap().mesh);
+    // For instruction counts (valgrind --tool=callgrind): N frames of one path only.
+    if let Ok(n) = std::env::var("LOOP_ANALYSE").map(|v| v.parse::<usize>().unwrap_or(20)) {
+        for _ in 0..n {
+            std::hint::black_box(detect::analyse(&Pyramid::lazy(frame.clone(), 32), &opts)?);
+        }
+        return Ok(());
+    }
+    if let Ok(n) = std::env::var("LOOP_TRACK").map(|v| v.parse::<usize>().unwrap_or(20)) {
+        let mut tracker = detect::Tracker::new(opts).detect_every(u32::MAX);
+        for _ in 0..n {
+            std::hint::black_box(tracker.step(&Pyramid::lazy(frame.clone(), 32))?);
+        }
+        return Ok(());
+    }
     if std::env::var("ONLY_JUDGE").is_ok() {
         for _ in 0..100 {
             let a = detect::analyse(&pyr, &opts)?;
