@@ -43,7 +43,8 @@ fn main() -> anyhow::Result<()> {
     if std::env::var("ONLY_JUDGE").is_ok() {
         for _ in 0..100 {
             let a = detect::analyse(&pyr, &opts)?;
-            let c = idbooth::pipeline::judge_analysis_with(&pyr, a, None, spec, Lang::En, &BackgroundChoice::Keep);
+            let c =
+                idbooth::session::Session::from_analysis(std::sync::Arc::new(pyr.clone()), a, None).judge(spec, &keep);
             std::hint::black_box(c);
         }
         return Ok(());

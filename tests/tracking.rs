@@ -10,8 +10,8 @@ use idbooth::capture::load_photo;
 use idbooth::detect::{self, Effort, Step, Tracker};
 use idbooth::eval::read_tem;
 use idbooth::geometry::{Point, Similarity};
-use idbooth::session::detect_options;
 use idbooth::pixels::Pyramid;
+use idbooth::session::detect_options;
 
 struct Film {
     photo: Pyramid,
