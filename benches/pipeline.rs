@@ -1,5 +1,6 @@
-//! Criterion benchmarks of the two speeds that matter: a live 640×480 frame (detection +
-//! landmarks) and a 12 MP photo from JPEG bytes to the exported file's bytes.
+//! Criterion benchmarks of the speeds that matter: a live 640×480 frame (detection +
+//! landmarks, and the tracked path the live view runs) and a 12 MP photo from JPEG bytes to
+//! the exported file's bytes.
 //! Run: `cargo bench` (or `idbooth bench` for a quick table).
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -24,6 +25,25 @@ fn benches(c: &mut Criterion) {
     c.bench_function("live_frame_640x480_detect_landmarks", |b| {
         b.iter(|| detect::analyse(&Pyramid::new(canvas.clone(), 32), &live).unwrap())
     });
+    // The live view's path: a tracker over frames where the face sways by a few pixels. With
+    // the periodic detector (1 frame in 15) and without it (every frame tracked).
+    let frames: Vec<image::RgbImage> = (0..15u32)
+        .map(|i| {
+            let mut f = image::RgbImage::from_pixel(640, 480, image::Rgb([120, 120, 120]));
+            image::imageops::overlay(&mut f, &frame, 113 + (i % 5) as i64, (i % 3) as i64);
+            f
+        })
+        .collect();
+    for (name, every) in [("live_frame_640x480_tracking", 15), ("live_frame_640x480_tracked_only", u32::MAX)] {
+        let mut tracker = detect::Tracker::new(live).detect_every(every);
+        let mut i = 0;
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                i += 1;
+                tracker.step(&Pyramid::lazy(frames[i % frames.len()].clone(), 32)).unwrap()
+            })
+        });
+    }
 
     let big = image::imageops::resize(&sample.image, 3464, 4060, image::imageops::FilterType::CatmullRom);
     let jpeg = export::encode_jpeg(&big, 92, 300).unwrap();

@@ -353,8 +353,29 @@ pub fn bench(photo: Option<&Path>, runs: usize) -> anyhow::Result<u8> {
         None => decode_photo(SAMPLE)?,
     };
     let t = Instant::now();
-    idbooth::detect::Models::get()?;
+    let models = idbooth::detect::Models::get()?;
     println!("model load: {:.0} ms (once per process)", t.elapsed().as_secs_f64() * 1000.0);
+
+    // Each net alone, one inference on one thread, and its slowest operations.
+    for net in [&models.short_range, &models.full_range, &models.mesh, &models.segmenter] {
+        let input = || vec![0.5f32; net.side * net.side * 3];
+        let ms = time(runs * 3, || net.run(input()));
+        let mut ops: Vec<(String, f64)> = Vec::new();
+        for _ in 0..runs.max(1) {
+            for (op, t) in net.profile(input())? {
+                let kind = op.split_whitespace().next().unwrap_or_default().to_string();
+                match ops.iter_mut().find(|(k, _)| *k == kind) {
+                    Some(e) => e.1 += t,
+                    None => ops.push((kind, t)),
+                }
+            }
+        }
+        ops.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let total: f64 = ops.iter().map(|o| o.1).sum();
+        let top: Vec<String> =
+            ops.iter().take(4).map(|(k, t)| format!("{k} {:.0} %", 100.0 * t / total.max(1e-9))).collect();
+        println!("net {:<27} {}²: {ms:5.2} ms  ({})", net.name, net.side, top.join(", "));
+    }
 
     // Live frame: 640×480, short-range detector + one mesh pass.
     let frame =
@@ -365,6 +386,7 @@ pub fn bench(photo: Option<&Path>, runs: usize) -> anyhow::Result<u8> {
     println!("live frame 640×480, detection + landmarks: {ms:.1} ms");
     let ms = time(runs, || detect::analyse(&Pyramid::new(frame.clone(), 32), &live));
     println!("live frame 640×480, incl. pyramid:         {ms:.1} ms");
+    live_tracking(&frame, spec, runs)?;
 
     // A 12 MP photo, from JPEG bytes to the exported file's bytes.
     let big =
@@ -400,6 +422,52 @@ pub fn bench(photo: Option<&Path>, runs: usize) -> anyhow::Result<u8> {
     let ms = time(runs.max(100), || idbooth::report::render_rules(&j.verdicts, spec, Lang::Zh));
     println!("language switch (render every rule's text): {ms:.3} ms");
     Ok(0)
+}
+
+/// The live view's own path: a tracker over a stream of frames (the face moves a little
+/// from frame to frame), the detector every 15th frame, then the checklist on each frame.
+fn live_tracking(frame: &image::RgbImage, spec: &idbooth::spec::Spec, runs: usize) -> anyhow::Result<()> {
+    let keep = JudgeOptions { background: BackgroundChoice::Keep, adjust: None };
+    let opts = session::detect_options(spec, Effort::Live);
+    let frames: Vec<image::RgbImage> =
+        (0..15).map(|i| shifted(frame, (i % 5) as i64 - 2, (i % 3) as i64 - 1)).collect();
+    let mut tracker = detect::Tracker::new(opts);
+    let n = (runs * 3).max(30);
+    let (mut tracked, mut detected, mut whole) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..n {
+        let img = frames[i % frames.len()].clone();
+        let t = Instant::now();
+        let pyr = Pyramid::lazy(img, 32);
+        let a = tracker.step(&pyr)?;
+        let step_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let judged = Session::from_analysis(std::sync::Arc::new(pyr), a, None).judge(spec, &keep);
+        std::hint::black_box(&judged);
+        whole.push(t.elapsed().as_secs_f64() * 1000.0);
+        match tracker.last_step() {
+            detect::Step::Tracked => tracked.push(step_ms),
+            detect::Step::Detected => detected.push(step_ms),
+        }
+    }
+    let med = |v: &[f64]| median(v).unwrap_or(f64::NAN);
+    let p10 = |v: &[f64]| idbooth::geometry::percentile(v, 10.0).unwrap_or(f64::NAN);
+    // The 10th percentile beside the median: on a shared machine it is the better estimate
+    // of the unloaded time.
+    println!(
+        "live frame, tracking: {:.1} ms, p10 {:.1} (detector frames {:.1} ms, 1 in 15; incl. checklist {:.1} ms)",
+        med(&tracked),
+        p10(&tracked),
+        med(&detected),
+        med(&whole)
+    );
+    Ok(())
+}
+
+/// The frame moved by (dx, dy) pixels, edges repeated.
+fn shifted(img: &image::RgbImage, dx: i64, dy: i64) -> image::RgbImage {
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    image::RgbImage::from_fn(img.width(), img.height(), |x, y| {
+        *img.get_pixel((x as i64 - dx).clamp(0, w - 1) as u32, (y as i64 - dy).clamp(0, h - 1) as u32)
+    })
 }
 
 /// Pad an image with its edge colour to the aspect `aw:ah` (camera frames are 4:3).

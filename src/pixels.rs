@@ -1,52 +1,71 @@
 //! Pixel plumbing shared by the stages: a halving pyramid (cheap, alias-free downsampling of
 //! 12 MP photos), affine sampling from it, and colour conversions (sRGB → CIE L*a*b*).
 
+use std::sync::OnceLock;
+
 use image::RgbImage;
 use rayon::prelude::*;
 
 use crate::geometry::{Point, Similarity};
 
 /// A photo and its successive 2× box-filtered reductions. Sampling at a given scale reads from
-/// the finest level that is at most 2× finer than needed, so no sample skips pixels.
+/// the finest level that is at most 2× finer than needed, so no sample skips pixels. A lazy
+/// pyramid builds its reductions on first use: a tracked live frame only reads the frame itself.
 #[derive(Debug, Clone)]
 pub struct Pyramid {
-    levels: Vec<RgbImage>,
+    base: RgbImage,
+    /// Level `i + 1` (each half the size of the one before).
+    reduced: Vec<OnceLock<RgbImage>>,
 }
 
 impl Pyramid {
-    /// Build levels down to `min_side` on the short side.
+    /// Levels down to `min_side` on the short side, all built now (each on every core).
     pub fn new(base: RgbImage, min_side: u32) -> Pyramid {
-        let mut levels = vec![base];
-        loop {
-            let last = levels.last().expect("pyramid has a base");
-            if last.width().min(last.height()) / 2 < min_side.max(1) {
-                break;
-            }
-            let next = halve(last);
-            levels.push(next);
+        let p = Pyramid::lazy(base, min_side);
+        for i in 0..p.reduced.len() {
+            let next = halve(p.level(i));
+            let _ = p.reduced[i].set(next);
         }
-        Pyramid { levels }
+        p
+    }
+
+    /// Levels down to `min_side`, each built when first read (on the reading thread: no
+    /// rayon inside the lazy initialiser, which a stolen task could otherwise re-enter).
+    pub fn lazy(base: RgbImage, min_side: u32) -> Pyramid {
+        let mut n = 0;
+        let mut short = base.width().min(base.height());
+        while short / 2 >= min_side.max(1) {
+            short /= 2;
+            n += 1;
+        }
+        Pyramid { base, reduced: (0..n).map(|_| OnceLock::new()).collect() }
     }
     pub fn base(&self) -> &RgbImage {
-        &self.levels[0]
+        &self.base
     }
     pub fn width(&self) -> u32 {
-        self.levels[0].width()
+        self.base.width()
     }
     pub fn height(&self) -> u32 {
-        self.levels[0].height()
+        self.base.height()
+    }
+    fn level(&self, i: usize) -> &RgbImage {
+        match i {
+            0 => &self.base,
+            _ => self.reduced[i - 1].get_or_init(|| halve_rows(self.level(i - 1), false)),
+        }
     }
     /// Level to read when one output pixel covers `footprint` base pixels, and its scale
     /// (level pixels per base pixel).
     fn level_for(&self, footprint: f64) -> (&RgbImage, f64) {
         let mut i = 0;
         let mut f = footprint;
-        while f >= 2.0 && i + 1 < self.levels.len() {
+        while f >= 2.0 && i < self.reduced.len() {
             f /= 2.0;
             i += 1;
         }
-        let l = &self.levels[i];
-        (l, l.width() as f64 / self.levels[0].width() as f64)
+        let l = self.level(i);
+        (l, l.width() as f64 / self.base.width() as f64)
     }
 
     /// Render `w × h` output pixels where output pixel centres map to base pixels through
@@ -136,11 +155,15 @@ fn reflect(v: f64, len: f64) -> f64 {
 
 /// 2× box reduction (odd last row/column dropped).
 pub fn halve(img: &RgbImage) -> RgbImage {
+    halve_rows(img, true)
+}
+
+fn halve_rows(img: &RgbImage, parallel: bool) -> RgbImage {
     let (w, h) = (img.width() / 2, img.height() / 2);
     let src = img.as_raw();
     let sw = img.width() as usize * 3;
     let mut out = RgbImage::new(w.max(1), h.max(1));
-    out.par_chunks_mut(w as usize * 3).enumerate().for_each(|(y, row)| {
+    let row_of = |(y, row): (usize, &mut [u8])| {
         let r0 = &src[2 * y * sw..];
         let r1 = &src[(2 * y + 1) * sw..];
         for x in 0..w as usize {
@@ -150,7 +173,12 @@ pub fn halve(img: &RgbImage) -> RgbImage {
                 row[3 * x + c] = ((s + 2) / 4) as u8;
             }
         }
-    });
+    };
+    if parallel {
+        out.par_chunks_mut(w as usize * 3).enumerate().for_each(row_of);
+    } else {
+        out.chunks_mut(w as usize * 3).enumerate().for_each(row_of);
+    }
     out
 }
 
@@ -195,7 +223,9 @@ impl FloatMap {
         }
         let x = x.clamp(0.0, (self.w - 1) as f64);
         let y = y.clamp(0.0, (self.h - 1) as f64);
-        let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+        // Truncation is the floor here (x, y ≥ 0) and, unlike f64::floor on baseline
+        // x86-64, not a libm call: the pupil search samples this ~10⁵ times per eye.
+        let (x0, y0) = (x as usize, y as usize);
         let (x1, y1) = ((x0 + 1).min(self.w - 1), (y0 + 1).min(self.h - 1));
         let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
         let top = self.get(x0, y0) * (1.0 - fx) + self.get(x1, y0) * fx;

@@ -1,6 +1,7 @@
 //! The live path: a camera thread fills a one-frame slot (older frames are dropped), an
-//! analysis worker takes the newest frame, analyses it (Effort::Live; a segmented Still pass
-//! now and then for the background) and posts the result; the UI thread only reads the slots.
+//! analysis worker takes the newest frame, analyses it (a `detect::Tracker` follows the face
+//! from frame to frame and segments one frame now and then for the background) and posts the
+//! result; the UI thread only reads the slots.
 //! Also the booth's target framing and the warnings derived from a live result. No egui here.
 
 use std::collections::VecDeque;
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::Lang;
 use crate::capture::frames::{CaptureError, Frame, FrameSource};
 use crate::compose::background::BackgroundChoice;
-use crate::detect::{self, Analysis, Effort};
+use crate::detect::{Analysis, Effort, Tracker};
 use crate::geometry::Point;
 use crate::judge::{RuleId, Status, Verdict};
 use crate::measure::Measurements;
@@ -147,6 +148,8 @@ fn camera_loop(factory: SourceFactory, s: &Shared, wake: &(dyn Fn() + Send + Syn
 fn analysis_loop(s: &Shared, wake: &(dyn Fn() + Send + Sync)) {
     let mut last_seq = 0;
     let mut background: Option<Verdict> = None;
+    // Follows the face from frame to frame; segments one frame in `background_every`.
+    let mut tracker: Option<Tracker> = None;
     while !s.stop.load(Ordering::Relaxed) {
         let frame = s.latest.lock().unwrap().clone();
         let Some(frame) = frame.filter(|f| f.seq != last_seq) else {
@@ -158,24 +161,27 @@ fn analysis_loop(s: &Shared, wake: &(dyn Fn() + Send + Sync)) {
         };
         last_seq = frame.seq;
         let Some((spec, _lang)) = s.spec.lock().unwrap().clone() else { continue };
-        let n = s.analyses.load(Ordering::Relaxed);
-        let every = spec.live.background_every.value.unwrap_or(15.0).max(1.0) as u64;
-        let effort = if n % every == every - 1 { Effort::Still } else { Effort::Live };
+        let every = spec.live.background_every.value.unwrap_or(15.0).max(1.0) as u32;
         let t = Instant::now();
-        let pyr = Pyramid::new(frame.image.clone(), 32);
-        let analysis = match detect::analyse(&pyr, &session::detect_options(&spec, effort)) {
+        let pyr = Pyramid::lazy(frame.image.clone(), 32);
+        let opts = session::detect_options(&spec, Effort::Live);
+        let tracker = tracker.get_or_insert_with(|| Tracker::new(opts));
+        tracker.set_options(opts);
+        tracker.set_mask_every(Some(every));
+        let analysis = match tracker.step(&pyr) {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!("live analysis failed: {e}");
                 continue;
             }
         };
+        let segmented = analysis.mask.is_some();
         // Keep the real background: the live warning is about what stands behind the person.
         let session = Session::from_analysis(Arc::new(pyr), analysis, None);
         let judgement = session.judge(&spec, &JudgeOptions { background: BackgroundChoice::Keep, adjust: None });
         let mut verdicts = judgement.verdicts;
         if let Some(v) = verdicts.iter_mut().find(|v| v.rule == RuleId::BackgroundUniformity) {
-            if effort == Effort::Still {
+            if segmented {
                 background = Some(v.clone()).filter(|v| v.status != Status::NotChecked);
             } else if let Some(b) = &background {
                 *v = b.clone();

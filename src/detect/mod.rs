@@ -7,11 +7,13 @@ pub mod mesh;
 pub mod models;
 pub mod pose;
 pub mod segment;
+pub mod track;
 
 pub use face::Detection;
 pub use landmarks::{HeadTop, Landmarks};
 pub use mesh::Mesh;
 pub use models::Models;
+pub use track::{Step, Tracker};
 
 use crate::pixels::{PlacedMap, Pyramid};
 

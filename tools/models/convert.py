@@ -8,7 +8,8 @@ onnx, onnxruntime, numpy. None of them is needed to build or run the app.
 Steps: (b) extract the .tflite files (face_landmark.tflite from the packed
 face_mesh .data file), check their SHA-256 against the pinned values, (c)
 convert with tf2onnx, (d) rewrite the segmenter's MediaPipe custom op
-Convolution2DTransposeBias as a standard ONNX ConvTranspose, (e) strip
+Convolution2DTransposeBias as a standard ONNX ConvTranspose, and the patterns
+tract runs slowly as equivalent standard ops (rewrite.py), (e) strip
 conversion leftovers, (f) compare every .onnx against the original .tflite
 (tf.lite.Interpreter vs onnxruntime) and (g) write SHA256SUMS.
 """
@@ -30,6 +31,9 @@ import warnings  # noqa: E402
 warnings.filterwarnings("ignore")
 
 import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rewrite  # noqa: E402
 import onnx  # noqa: E402
 from onnx import helper, numpy_helper  # noqa: E402
 
@@ -305,7 +309,9 @@ def strip(model, doc):
     g.doc_string = ""  # tf2onnx writes "converted from <path>"
     for n in g.node:
         n.doc_string = ""
+    keep = [p for p in model.metadata_props if p.key.startswith("idbooth.")]  # read by the app
     del model.metadata_props[:]
+    model.metadata_props.extend(keep)
     model.doc_string = doc
     bad = [n.op_type for n in g.node if n.domain not in ("", "ai.onnx") or n.op_type.startswith("TFL_")]
     if bad:
@@ -411,7 +417,9 @@ def verify(name, tflite_path, onnx_path, lo, hi, image_path):
         model.graph.output.append(helper.make_tensor_value_info("segment", onnx.TensorProto.FLOAT, None))
     sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
     inp = sess.get_inputs()[0]
-    shape = [int(d) for d in inp.shape]
+    # A model whose first convolution reads patches gets them made from the same image.
+    patches = rewrite.patch_geometry(model)
+    shape = [1, *patches["image"], 3] if patches else [int(d) for d in inp.shape]
     size = shape[1]
     rng = np.random.default_rng(12345)
     cases = [(f"random{k}", rng.uniform(lo, hi, shape).astype(np.float32)) for k in range(3)]
@@ -423,7 +431,8 @@ def verify(name, tflite_path, onnx_path, lo, hi, image_path):
             ref = selfie_reference(tflite_path, x)
         else:
             ref = tflite_run(tflite_path, x)
-        got = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {inp.name: x})))
+        feed = rewrite.patches_from_image(x, patches) if patches else x
+        got = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {inp.name: feed})))
         diffs = []
         for k, r in ref.items():
             d = float(np.max(np.abs(got[k] - r)))
@@ -466,10 +475,14 @@ def main():
             model = onnx.load(raw)
             if name == "selfie_segmentation":
                 rewrite_transpose_conv_bias(model, tfl)
+            speed = rewrite.optimise(model)
+            log("  rewrites for tract: " + ", ".join(f"{k} x{v}" for k, v in speed.items() if v))
             doc = (f"MediaPipe {os.path.basename(tfl)} from npm {NPM_NAME[pkg]} (Apache-2.0, Google LLC), "
                    f"converted with tf2onnx 1.17.0 opset {opset} by idbooth tools/models/convert.sh")
             if name == "selfie_segmentation":
                 doc += "; custom op Convolution2DTransposeBias rewritten as ConvTranspose"
+            if any(speed.values()):
+                doc += "; rewritten for speed by tools/models/rewrite.py (" + ", ".join(k for k, v in speed.items() if v) + ")"
             model = strip(model, doc)
             dst = os.path.join(args.out, name + ".onnx")
             onnx.save(model, dst)
