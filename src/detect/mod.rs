@@ -1,7 +1,9 @@
 //! Detect: faces, the 468-point mesh of the main face, the person mask, and from them the
 //! landmarks every later stage uses (pupils, chin, top of head).
 
+pub mod chin;
 pub mod face;
+pub mod head_top;
 pub mod landmarks;
 pub mod mesh;
 pub mod models;
