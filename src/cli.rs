@@ -194,6 +194,10 @@ pub fn eval(dir: &Path, fit: bool, verbose: bool, max_pupil: Option<f64>, max_ch
             sp(s.head_top_vs_strands)
         );
     }
+    for s in &e.sources {
+        let h = s.head_top_vs_reference;
+        println!("{:<16} | hair top |ours − reference|: median {:.2}  p95 {:.2} (% IPD)", s.name, h.median, h.p95);
+    }
     println!("  hair top: ours − a colour-distance reference on the plain backdrop, % IPD (+: ours higher); the first");
     println!(
         "  applies the booth's hair rule to the reference, the second takes its topmost pixel, flyaway strands included"

@@ -12,7 +12,7 @@
 
 use super::landmarks::{HeadTop, Landmarks};
 use crate::geometry::Point;
-use crate::pixels::PlacedMap;
+use crate::pixels::{PlacedMap, Pyramid, bilinear, delta_e, lab};
 
 /// Narrowest hair that counts, in inter-pupil distances (see the module notes).
 pub const HAIR_MIN_WIDTH_IPD: f64 = 0.2;
@@ -86,19 +86,33 @@ pub fn volume_top(grid: &FaceGrid, inside: &[bool]) -> Option<(usize, usize)> {
         .filter(|&(_, y)| grid.t(y as f64) > 0.0)
         .find(|&(x, y)| volume[y * grid.w + x])?;
     let joined = component(&volume, grid.w, grid.h, seed);
-    let x_range = (0..grid.w).filter(|&x| grid.u(x).abs() <= AXIS_HALF_WIDTH_IPD);
-    x_range.filter_map(|x| (0..grid.h).find(|&y| joined[y * grid.w + x]).map(|y| (x, y))).min_by_key(|&(_, y)| y)
+    let tops: Vec<(usize, usize)> = (0..grid.w)
+        .filter(|&x| grid.u(x).abs() <= AXIS_HALF_WIDTH_IPD)
+        .filter_map(|x| (0..grid.h).find(|&y| joined[y * grid.w + x]).map(|y| (x, y)))
+        .collect();
+    // A round top spans several columns in its highest row: take the middle one.
+    let y = tops.iter().map(|t| t.1).min()?;
+    let at_top: Vec<usize> = tops.iter().filter(|t| t.1 == y).map(|t| t.0).collect();
+    Some((at_top[at_top.len() / 2], y))
 }
 
 /// Top of the hair from the person mask (see the module notes). `CutOff` when the hair
 /// reaches the photo's top edge.
 pub fn from_mask(mask: &PlacedMap, lm: &Landmarks) -> HeadTop {
+    find(mask, lm, None)
+}
+
+/// As `from_mask`, then, on a plain backdrop, the last fraction of a mask pixel from the photo
+/// itself: the mask is 256 px over 6.5 IPD, so a mask pixel is 2.5 % of the IPD (about 3 px
+/// of an exported ID photo).
+pub fn find(mask: &PlacedMap, lm: &Landmarks, photo: Option<&Pyramid>) -> HeadTop {
     let ipd = lm.inter_pupil();
     if ipd < 1e-6 {
         return HeadTop::Unknown;
     }
+    let mask_cell = mask.map_to_photo.scale / ipd;
     // Half a mask pixel per cell: fine enough for the disc and the sub-cell step below.
-    let grid = FaceGrid::over_head(lm, mask.map_to_photo.scale / ipd / 2.0);
+    let grid = FaceGrid::over_head(lm, mask_cell / 2.0);
     let inside = grid.fill(|p| mask.at(p, 0.0) >= 0.5);
     let Some((x, y)) = volume_top(&grid, &inside) else { return HeadTop::Unknown };
     // Still on the person at the photo's top row: the real top is not in the picture.
@@ -109,11 +123,85 @@ pub fn from_mask(mask: &PlacedMap, lm: &Landmarks) -> HeadTop {
     let (t0, u) = (grid.t(y as f64), grid.u(x));
     let (v0, v1) = (mask.at(grid.at(u, t0), 0.0), mask.at(grid.at(u, t0 + grid.cell), 0.0));
     let f = if v0 > v1 && v1 < 0.5 { ((v0 - 0.5) / (v0 - v1)).clamp(0.0, 1.0) as f64 } else { 0.0 };
-    let top = grid.at(u, t0 + f * grid.cell);
+    let mut t = t0 + f * grid.cell;
+    if let Some(refined) = photo.and_then(|p| on_plain_backdrop(p, mask, &grid, u, t, mask_cell)) {
+        t = refined;
+    }
+    let top = grid.at(u, t);
     if top.y < 1.5 {
         return HeadTop::CutOff;
     }
     if t0 > 0.8 { HeadTop::Found { at: top } } else { HeadTop::Unknown }
+}
+
+/// Colour distance (CIE76) from the backdrop above which a pixel is hair, not backdrop.
+const HAIR_DELTA_E: f32 = 10.0;
+
+/// The hair top near `t` (IPD above the eyes, column `u`) from the photo's colours, within two
+/// mask pixels either way: the highest row across a band as wide as the narrowest hair that
+/// counts where most pixels differ from the backdrop just above the head. None when that
+/// backdrop is not plain (a room, a busy wall) or photo and mask disagree.
+fn on_plain_backdrop(
+    photo: &Pyramid,
+    mask: &PlacedMap,
+    grid: &FaceGrid,
+    u: f64,
+    t: f64,
+    mask_cell: f64,
+) -> Option<f64> {
+    let img = photo.base();
+    let (w, h) = (img.width() as f64, img.height() as f64);
+    let colour = |p: Point| {
+        (p.x >= 0.0 && p.y >= 0.0 && p.x < w && p.y < h).then(|| {
+            let c = bilinear(img, p.x - 0.5, p.y - 0.5);
+            lab([c[0] as u8, c[1] as u8, c[2] as u8])
+        })
+    };
+    // Backdrop: 3 to 5 mask pixels above the top, where the mask is sure there is no person.
+    let half = HAIR_MIN_WIDTH_IPD / 2.0;
+    let mut backdrop = Vec::new();
+    for k in 0..=8 {
+        for j in -4..=4 {
+            let p = grid.at(u + half * j as f64 / 4.0, t + mask_cell * (3.0 + k as f64 / 4.0));
+            if mask.at(p, 0.0) > 0.2 {
+                return None;
+            }
+            backdrop.push(colour(p)?);
+        }
+    }
+    // Per-channel medians and the spread of the typical pixel, so a stray strand in the
+    // sample neither moves the backdrop colour nor makes a plain backdrop look busy.
+    let mean = [0, 1, 2].map(|c| {
+        let mut v: Vec<f32> = backdrop.iter().map(|b| b[c]).collect();
+        v.sort_by(f32::total_cmp);
+        v[v.len() / 2]
+    });
+    let mut spread: Vec<f32> = backdrop.iter().map(|b| delta_e(*b, mean)).collect();
+    spread.sort_by(f32::total_cmp);
+    if spread[spread.len() * 3 / 4] > HAIR_DELTA_E / 2.0 {
+        return None;
+    }
+    // Rows every half photo pixel from two mask pixels below to two above.
+    let row_step = 0.5 / grid.ipd;
+    let hair_share = |tt: f64| {
+        let n = 21;
+        let hits = (0..n)
+            .filter(|&j| {
+                let p = grid.at(u + half * (2.0 * j as f64 / (n - 1) as f64 - 1.0), tt);
+                colour(p).is_some_and(|c| delta_e(c, mean) > HAIR_DELTA_E)
+            })
+            .count();
+        hits as f64 / n as f64
+    };
+    let (lo, hi) = (t - 2.0 * mask_cell, t + 2.0 * mask_cell);
+    if hair_share(lo) < 0.5 {
+        return None;
+    }
+    let mut tt = lo;
+    while tt + row_step <= hi && hair_share(tt + row_step) >= 0.5 {
+        tt += row_step;
+    }
+    Some(tt + row_step / 2.0)
 }
 
 /// Morphological opening of a `w × h` boolean grid with a disc of radius `r` cells: keeps the
@@ -211,13 +299,50 @@ pub fn component(set: &[bool], w: usize, h: usize, seed: (usize, usize)) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::geometry::Similarity;
+    use crate::pixels::FloatMap;
+
+    /// A dark round head (radius 150 px, top at y = 100) on a plain light backdrop, eyes at
+    /// y = 330, 100 px apart; the mask (64 × 64 over 400 px) is drawn 1.5 mask pixels too low.
+    #[test]
+    fn the_photo_settles_the_last_mask_pixel_on_a_plain_backdrop() {
+        let (cx, cy, r) = (200.0, 250.0, 150.0);
+        let img = image::RgbImage::from_fn(400, 600, |x, y| {
+            let d = (x as f64 + 0.5 - cx).hypot(y as f64 + 0.5 - cy);
+            image::Rgb(if d <= r { [70, 50, 40] } else { [205, 205, 200] })
+        });
+        let k = 400.0 / 64.0;
+        let mut map = FloatMap::new(64, 64);
+        for y in 0..64 {
+            for x in 0..64 {
+                let d = ((x as f64 + 0.5) * k - cx).hypot((y as f64 + 0.5) * k + 50.0 - cy - 1.5 * k);
+                map.data[y * 64 + x] = if d <= r { 1.0 } else { 0.0 };
+            }
+        }
+        let mask = PlacedMap { map, map_to_photo: Similarity { scale: k, angle: 0.0, tx: 0.0, ty: 50.0 } };
+        let lm = Landmarks {
+            left_pupil: Point::new(150.0, 330.0),
+            right_pupil: Point::new(250.0, 330.0),
+            chin: Point::new(200.0, 420.0),
+            head_top: HeadTop::Unknown,
+            skull_top: Point::new(200.0, 110.0),
+            cheek_left: Point::new(120.0, 360.0),
+            cheek_right: Point::new(280.0, 360.0),
+        };
+        let top_y = |t: HeadTop| t.point().unwrap().y;
+        let coarse = top_y(from_mask(&mask, &lm));
+        let fine = top_y(find(&mask, &lm, Some(&Pyramid::new(img, 32))));
+        assert!(coarse > 100.0 + k, "the mask alone is low: {coarse}");
+        assert!((fine - 100.0).abs() < 1.0, "refined on the photo: {fine}");
+    }
 
     fn disc_and_strand(w: usize, h: usize) -> Vec<bool> {
         // A disc of radius 12 centred at (30, 40) and a 2-cell-wide strand rising from it.
         (0..w * h)
             .map(|k| {
                 let (x, y) = ((k % w) as f64, (k / w) as f64);
-                (x - 30.0).powi(2) + (y - 40.0).powi(2) <= 144.0 || ((30.0..32.0).contains(&x) && (10.0..40.0).contains(&y))
+                (x - 30.0).powi(2) + (y - 40.0).powi(2) <= 144.0
+                    || ((30.0..32.0).contains(&x) && (10.0..40.0).contains(&y))
             })
             .collect()
     }

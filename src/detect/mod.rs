@@ -98,7 +98,7 @@ pub fn analyse(photo: &Pyramid, opts: &DetectOptions) -> Result<Analysis, Vision
     let (m, mirrored) = meshes?;
     let mut lm = landmarks::from_mesh(&m, mirrored.as_ref(), photo);
     if let Some(mask) = mask? {
-        lm.head_top = landmarks::head_top(&mask, &lm);
+        lm.head_top = head_top::find(&mask, &lm, Some(photo));
         out.mask = Some(mask);
     }
     out.main = Some(Face { detection: det, mesh: m, landmarks: lm });

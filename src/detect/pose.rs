@@ -10,7 +10,7 @@ use super::mesh::Mesh;
 
 /// Subtracted from the fitted pitch: the canonical face's own "level" is not a level head.
 /// Fitted by `idbooth eval --fit` as the median over frontal studio photos (docs/calibration.md).
-pub const PITCH_OFFSET_DEG: f64 = 0.0;
+pub const PITCH_OFFSET_DEG: f64 = 0.5;
 
 /// Degrees. Yaw > 0: the face turns towards the image's right; pitch > 0: chin up.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
