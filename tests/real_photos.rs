@@ -39,18 +39,54 @@ fn exposed(v: u8, k: f64) -> u8 {
     (lin.powf(1.0 / 2.2) * 255.0).round().clamp(0.0, 255.0) as u8
 }
 
+/// Landmark accuracy of one source, fitted constants judged out of sample: `other` is the
+/// chin with its offset fitted on the other source only, `kfold` refitted without the photo's
+/// fold. Limits are % of the true inter-pupil distance.
+fn landmark_accuracy(source: &str, photos: usize, pupil_median: f64, chin_median: f64, chin_p95: f64) {
+    // Both sources at once (each is judged with constants fitted on the other), evaluated once
+    // for the tests that share it.
+    static EVAL: std::sync::OnceLock<Option<idbooth::eval::Evaluation>> = std::sync::OnceLock::new();
+    let Some(e) = EVAL.get_or_init(|| photos_dir().map(|d| idbooth::eval::evaluate(&d).unwrap())) else { return };
+    assert!(e.sources.iter().any(|s| s.name == "london_neutral") && e.sources.iter().any(|s| s.name == "canada_dev"));
+    let s = e.sources.iter().find(|s| s.name == source).unwrap();
+    let other = s.chin_other_sources.unwrap();
+    eprintln!(
+        "{source}: photos {} misses {} | pupils {:.2}/{:.2} | chin as shipped {:.2}/{:.2}, 5-fold {:.2}/{:.2}, \
+         other source {:.2}/{:.2} (median/p95, % of true IPD) | pitch p5/p50/p95 {:.1}/{:.1}/{:.1}°",
+        s.photos,
+        s.misses,
+        s.pupils.median,
+        s.pupils.p95,
+        s.chin.median,
+        s.chin.p95,
+        s.chin_kfold.median,
+        s.chin_kfold.p95,
+        other.median,
+        other.p95,
+        s.pitch.p5,
+        s.pitch.p50,
+        s.pitch.p95
+    );
+    assert_eq!((s.photos, s.misses), (photos, 0));
+    assert!(s.pupils.median <= pupil_median, "pupil median {:.2}%", s.pupils.median);
+    for (how, c) in [("5-fold", s.chin_kfold), ("fitted on the other source", other)] {
+        assert!(c.median <= chin_median, "chin median {:.2}% ({how})", c.median);
+        assert!(c.p95 <= chin_p95, "chin p95 {:.2}% ({how})", c.p95);
+    }
+}
+
+// The limits are what the engine reaches, a little above the measured values (docs/
+// calibration.md); issue 12's targets (pupils ≤ 0.9 %, chin ≤ 3.0 % median and ≤ 6 % p95 on
+// every source) are not all met yet: London pupils measure 0.94 %, the chin out of sample
+// 2.3–3.0 % / 6.9–7.1 % on London and 3.6–3.8 % / 8.4–8.5 % on canada_dev.
 #[test]
 fn landmark_accuracy_on_all_74_london_photos() {
-    let Some(dir) = photos_dir() else { return };
-    let s = idbooth::eval::evaluate(&dir.join("london_neutral")).unwrap();
-    eprintln!(
-        "photos {} misses {} | pupils median {:.2}% p95 {:.2}% | chin median {:.2}% p95 {:.2}% (of true IPD)",
-        s.photos, s.misses, s.pupil_median_pct, s.pupil_p95_pct, s.chin_median_pct, s.chin_p95_pct
-    );
-    assert_eq!(s.photos, 74);
-    assert_eq!(s.misses, 0);
-    assert!(s.pupil_median_pct <= 3.0, "pupil median {:.2}%", s.pupil_median_pct);
-    assert!(s.chin_median_pct <= 5.0, "chin median {:.2}%", s.chin_median_pct);
+    landmark_accuracy("london_neutral", 74, 0.97, 3.3, 8.0);
+}
+
+#[test]
+fn landmark_accuracy_on_all_20_canada_dev_photos() {
+    landmark_accuracy("canada_dev", 20, 0.9, 4.2, 8.8);
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! From the mesh and the person mask to the few points the rules measure: pupils (refined on
-//! the iris), chin (calibrated), top of the hair (from the mask), top of the skull (estimated).
+//! the iris), chin (on the photo's chin edge, `chin.rs`), top of the hair (from the mask,
+//! `head_top.rs`), top of the skull (estimated).
 //!
-//! The calibration constants below were fitted on the 74 hand-annotated London photos with
-//! `idbooth eval --fit`; docs/calibration.md records how and the errors before and after.
+//! The calibration constants were fitted on the hand-annotated photos with `idbooth eval
+//! --fit`; docs/calibration.md records how, and their errors on photos they were not fitted on.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,9 +11,6 @@ use super::mesh::{Mesh, idx};
 use crate::geometry::Point;
 use crate::pixels::{FloatMap, PlacedMap, Pyramid, lightness};
 
-/// Chin: mesh point 152 (averaged with the mirrored crop's) moved down the face axis by this
-/// many inter-pupil distances: the mesh's chin sits slightly above the chin's lowest edge.
-pub const CHIN_OFFSET_IPD: f64 = 0.016;
 /// Skull top: mesh point 10 (top of the forehead) moved up the face axis by this many IPDs.
 pub const SKULL_OFFSET_IPD: f64 = 0.80;
 
@@ -87,7 +85,7 @@ pub fn from_mesh(m: &Mesh, mirrored: Option<&Mesh>, photo: &Pyramid) -> Landmark
     Landmarks {
         left_pupil: left,
         right_pupil: right,
-        chin: both(idx::CHIN, idx::CHIN).minus(up.scale(CHIN_OFFSET_IPD * ipd)),
+        chin: super::chin::locate(photo, m, mirrored, left, right),
         head_top: HeadTop::Unknown,
         skull_top: both(idx::FOREHEAD, idx::FOREHEAD).plus(up.scale(SKULL_OFFSET_IPD * ipd)),
         cheek_left: both(idx::CHEEK_LEFT, idx::CHEEK_RIGHT),
@@ -187,48 +185,7 @@ fn sample_lightness(
     map
 }
 
-/// Top of the hair: walk up columns near the face axis until the person mask ends, and take
-/// the highest. Small holes in the mask (strands, highlights) are stepped over.
+/// Top of the hair from the person mask; `head_top.rs` says what counts as hair.
 pub fn head_top(mask: &PlacedMap, lm: &Landmarks) -> HeadTop {
-    let ipd = lm.inter_pupil();
-    let (up, across, mid) = (lm.up(), lm.across(), lm.eye_mid());
-    let step = (mask.map_to_photo.scale / 2.0).max(0.25);
-    let gap = 0.15 * ipd; // a run of background this long ends the head
-    let max_t = 4.0 * ipd;
-    let mut best: Option<(f64, Point)> = None;
-    for k in -6..=6 {
-        let base = mid.plus(across.scale(k as f64 * 0.08 * ipd));
-        let mut t = 0.0;
-        let mut last_in = None;
-        while t < max_t {
-            let p = base.plus(up.scale(t));
-            if p.y < 0.0 {
-                break;
-            }
-            let v = mask.at(p, 0.0);
-            if v >= 0.5 {
-                last_in = Some(t);
-            } else if last_in.is_some_and(|lt| t - lt > gap) {
-                break;
-            }
-            t += step;
-        }
-        let Some(lt) = last_in else { continue };
-        // Sub-sample: interpolate the 0.5 crossing just above the last inside sample.
-        let (v0, v1) = (mask.at(base.plus(up.scale(lt)), 0.0), mask.at(base.plus(up.scale(lt + step)), 0.0));
-        let f = if v0 > v1 { ((v0 - 0.5) / (v0 - v1)).clamp(0.0, 1.0) as f64 } else { 0.0 };
-        let top_t = lt + f * step;
-        let p = base.plus(up.scale(top_t));
-        // Still on the person at the photo's top row: the real top is not in the picture.
-        if p.y < 1.5 {
-            return HeadTop::CutOff;
-        }
-        if best.is_none_or(|(bt, _)| top_t > bt) {
-            best = Some((top_t, p));
-        }
-    }
-    match best {
-        Some((t, p)) if t > 0.8 * ipd => HeadTop::Found { at: p },
-        _ => HeadTop::Unknown,
-    }
+    super::head_top::from_mask(mask, lm)
 }

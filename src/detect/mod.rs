@@ -1,7 +1,9 @@
 //! Detect: faces, the 468-point mesh of the main face, the person mask, and from them the
 //! landmarks every later stage uses (pupils, chin, top of head).
 
+pub mod chin;
 pub mod face;
+pub mod head_top;
 pub mod landmarks;
 pub mod mesh;
 pub mod models;
@@ -100,7 +102,7 @@ pub fn analyse(photo: &Pyramid, opts: &DetectOptions) -> Result<Analysis, Vision
     let (m, mirrored) = meshes?;
     let mut lm = landmarks::from_mesh(&m, mirrored.as_ref(), photo);
     if let Some(mask) = mask? {
-        lm.head_top = landmarks::head_top(&mask, &lm);
+        lm.head_top = head_top::find(&mask, &lm, Some(photo));
         out.mask = Some(mask);
     }
     out.main = Some(Face { detection: det, mesh: m, landmarks: lm });

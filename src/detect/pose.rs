@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::mesh::Mesh;
 
+/// Subtracted from the fitted pitch: the canonical face's own "level" is not a level head.
+/// Fitted by `idbooth eval --fit` as the median over frontal studio photos (docs/calibration.md).
+pub const PITCH_OFFSET_DEG: f64 = 0.5;
+
 /// Degrees. Yaw > 0: the face turns towards the image's right; pitch > 0: chin up.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HeadPose {
@@ -89,7 +93,7 @@ pub fn head_pose(mesh: &Mesh) -> Option<HeadPose> {
     // The face's forward direction (canonical +z) after rotation by q.
     let [w, x, y, z] = q;
     let f = [2.0 * (x * z + w * y), 2.0 * (y * z - w * x), 1.0 - 2.0 * (x * x + y * y)];
-    Some(HeadPose { yaw: f[0].atan2(f[2]).to_degrees(), pitch: f[1].atan2(f[2]).to_degrees() })
+    Some(HeadPose { yaw: f[0].atan2(f[2]).to_degrees(), pitch: f[1].atan2(f[2]).to_degrees() - PITCH_OFFSET_DEG })
 }
 
 /// Eigenvector of the largest eigenvalue of a symmetric 4×4 matrix (cyclic Jacobi).
@@ -160,7 +164,8 @@ mod tests {
     #[test]
     fn recovers_known_angles() {
         for (yaw, pitch) in [(0.0, 0.0), (10.0, 0.0), (0.0, -8.0), (-15.0, 6.0)] {
-            let got = head_pose(&posed(yaw, pitch)).unwrap();
+            let mut got = head_pose(&posed(yaw, pitch)).unwrap();
+            got.pitch += PITCH_OFFSET_DEG;
             assert!((got.yaw - yaw).abs() < 0.5 && (got.pitch - pitch).abs() < 0.5, "{yaw},{pitch} → {got:?}");
         }
     }

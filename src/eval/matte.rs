@@ -1,0 +1,126 @@
+//! Matte agreement with a colour-distance reference on plain-backdrop photos.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::capture::load_photo;
+use crate::detect::{self, Effort};
+use crate::pixels::Pyramid;
+
+/// Matte agreement on photos with a plain studio backdrop (the London set), over the head area
+/// of the output frame (top to chin): the reference person mask is every pixel the backdrop
+/// does not reach, where backdrop means within `REF_DELTA_E` of the row's backdrop colour
+/// (sampled at both sides of the row) and connected to the frame's border.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatteSummary {
+    pub photos: usize,
+    pub mean_iou: f64,
+    pub worst: (String, f64),
+    /// Photos where the matte misses reference person pixels in the top 10 % of the head
+    /// (hair cut off at the top), with the share missed.
+    pub hair_cut: Vec<(String, f64)>,
+    pub results: Vec<(String, f64)>,
+}
+
+const REF_DELTA_E: f32 = 10.0;
+
+pub fn matte_agreement(dir: &Path, spec: &crate::spec::Spec) -> anyhow::Result<MatteSummary> {
+    use crate::compose::{background, render, solve};
+    use crate::pixels::{delta_e, lab};
+    use rayon::prelude::*;
+    let mut photos: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+        .collect();
+    photos.sort();
+    let opts = crate::session::detect_options(spec, Effort::Still);
+    let results: Vec<anyhow::Result<Option<(String, f64, f64)>>> = photos
+        .par_iter()
+        .map(|p| {
+            let pyr = Pyramid::new(load_photo(p)?.image, 32);
+            let a = detect::analyse(&pyr, &opts)?;
+            let Some(face) = &a.main else { return Ok(None) };
+            let Ok(crop) = solve(&face.landmarks, spec, pyr.width(), pyr.height()) else { return Ok(None) };
+            let out = render(&pyr, &crop, spec);
+            let matte = background::matte(&pyr, &crop.transform.inverse(), &out)?;
+            let (w, h) = (out.width() as usize, out.height() as usize);
+            // The head area: down to the chin, where hair and skin differ clearly from the
+            // backdrop (below it, white shirts are close to the light grey).
+            let chin = crop.transform.apply(face.landmarks.chin).y.clamp(0.0, h as f64) as usize;
+            let labs: Vec<[f32; 3]> = out.pixels().map(|p| lab(p.0)).collect();
+            // Backdrop per row: median colour of the 16 px at each side, blended across the row
+            // (the studio light falls off across the backdrop).
+            let side = |y: usize, xs: std::ops::Range<usize>| {
+                let mut v: Vec<[f32; 3]> = xs.map(|x| labs[y * w + x]).collect();
+                v.sort_by(|a, b| a[0].total_cmp(&b[0]));
+                v[v.len() / 2]
+            };
+            let mut person = vec![false; w * chin];
+            for y in 0..chin {
+                let (l, r) = (side(y, 0..16), side(y, w - 16..w));
+                for x in 0..w {
+                    let t = x as f32 / (w - 1) as f32;
+                    let bd = [0, 1, 2].map(|c| l[c] * (1.0 - t) + r[c] * t);
+                    person[y * w + x] = delta_e(labs[y * w + x], bd) > REF_DELTA_E;
+                }
+            }
+            // Holes (eyes, highlights on skin) are person: background is what the border reaches.
+            let mut reached = vec![false; w * chin];
+            let mut stack: Vec<usize> = (0..w).chain((0..chin).flat_map(|y| [y * w, y * w + w - 1])).collect();
+            while let Some(k) = stack.pop() {
+                if k >= w * chin || reached[k] || person[k] {
+                    continue;
+                }
+                reached[k] = true;
+                let (x, y) = (k % w, k / w);
+                if x > 0 {
+                    stack.push(k - 1)
+                }
+                if x + 1 < w {
+                    stack.push(k + 1)
+                }
+                if y > 0 {
+                    stack.push(k - w)
+                }
+                stack.push(k + w);
+            }
+            let (mut inter, mut union) = (0usize, 0usize);
+            let (mut top_ref, mut top_missed) = (0usize, 0usize);
+            let first_row = (0..chin).find(|&y| (0..w).any(|x| !reached[y * w + x]));
+            for y in 0..chin {
+                for x in 0..w {
+                    let r = !reached[y * w + x];
+                    let m = matte.get(x, y) > 0.5;
+                    inter += usize::from(r && m);
+                    union += usize::from(r || m);
+                    // The top of the head: the first rows the reference says are person.
+                    if r && first_row.is_some_and(|f| y < f + h / 20) {
+                        top_ref += 1;
+                        top_missed += usize::from(!m);
+                    }
+                }
+            }
+            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let iou = inter as f64 / union.max(1) as f64;
+            Ok(Some((name, iou, top_missed as f64 / top_ref.max(1) as f64)))
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for r in results {
+        if let Some(x) = r? {
+            rows.push(x);
+        }
+    }
+    anyhow::ensure!(!rows.is_empty(), "no photo in {} could be framed", dir.display());
+    let mean_iou = rows.iter().map(|r| r.1).sum::<f64>() / rows.len() as f64;
+    let worst = rows.iter().min_by(|a, b| a.1.total_cmp(&b.1)).map(|r| (r.0.clone(), r.1)).unwrap_or_default();
+    let hair_cut = rows.iter().filter(|r| r.2 > 0.2).map(|r| (r.0.clone(), r.2)).collect();
+    Ok(MatteSummary {
+        photos: rows.len(),
+        mean_iou,
+        worst,
+        hair_cut,
+        results: rows.into_iter().map(|r| (r.0, r.1)).collect(),
+    })
+}
