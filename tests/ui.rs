@@ -242,7 +242,7 @@ fn laptop_open_check_switch_confirm_and_export_once() {
     let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(&saved.summary_path).unwrap()).unwrap();
     assert_eq!(summary["photo_sha256"], idbooth::export::summary::sha256_hex(&std::fs::read(&saved.photo).unwrap()));
     assert_eq!(summary["applicant"]["name"], "张三");
-    assert_eq!(summary["applicant"]["city"], "深圳");
+    assert_eq!(summary["applicant"]["city"], "深圳市", "the list's exact name is recorded");
     assert_eq!(summary["applicant"]["document"], "passport");
     assert_eq!(summary["outcome"], "fail");
     let confirmed = summary["confirmations"].as_array().unwrap();
@@ -262,6 +262,50 @@ fn laptop_open_check_switch_confirm_and_export_once() {
     );
     assert!(h.state().visit.confirmed.is_empty() && !h.state().exported());
     std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn the_city_is_picked_from_the_list_and_a_province_blocks_the_export() {
+    let mut h = harness(app(None, None));
+    h.state_mut().apply(Intent::Sample);
+    wait_checked(&mut h);
+    // Pinyin, typed: the matching cities are offered; one tap records the list's exact name.
+    let field = h.get_by_role_and_label(Role::TextInput, "City of application");
+    field.focus();
+    field.type_text("shenz");
+    h.run();
+    assert!(h.query_by_label_contains("not a city on the list").is_none(), "no refusal while typing");
+    press(&mut h, "深圳市 Shenzhen, 广东省");
+    assert_eq!(h.state().visit.form.city, "深圳市");
+    h.get_by_label("✓ Recorded as 深圳市 Shenzhen, 广东省");
+    // "suzhou" fits two cities: both offered.
+    h.state_mut().visit.form.city = "suzhou".into();
+    h.run();
+    h.get_by_label("苏州市 Suzhou, 江苏省");
+    h.get_by_label("宿州市 Suzhou, 安徽省");
+    // A province alone is refused at once, naming its cities, and export stays blocked.
+    for (label, text) in [("Name", "Zhang San"), ("Phone", "13800000000")] {
+        let field = h.get_by_role_and_label(Role::TextInput, label);
+        field.focus();
+        field.type_text(text);
+        h.run();
+    }
+    h.state_mut().visit.form.city = "广东".into();
+    h.run();
+    h.get_by_label_contains("is a province");
+    h.get_by_label("广州市 Guangzhou, 广东省");
+    press(&mut h, "Export photo and form");
+    let (msg, ok) = h.state().export_message().map(|(m, ok)| (m.to_string(), ok)).unwrap();
+    assert!(!ok && msg.contains("is a province"), "{msg}");
+    // In Chinese, the same refusal in Chinese; Chinese characters find the city too.
+    h.get_by_label("中文").click();
+    h.run();
+    h.get_by_label_contains("省级行政区");
+    h.state_mut().visit.form.city = "杭".into();
+    h.run();
+    press(&mut h, "杭州市（浙江省）");
+    assert_eq!(h.state().visit.form.city, "杭州市");
+    assert!(h.query_by_label_contains("省级行政区").is_none());
 }
 
 #[derive(Debug)]

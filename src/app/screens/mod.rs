@@ -6,6 +6,7 @@ mod ask_staff;
 mod attract;
 mod checking;
 mod choose;
+mod city;
 mod done;
 mod guided;
 mod kiosk_result;
