@@ -343,9 +343,13 @@ fn export_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>, has_
         if app.mode == Mode::Counter && ui.button(RichText::new(t(lang, "next_customer")).size(18.0)).clicked() {
             out.push(Intent::NextCustomer);
         }
+        if app.exported() && ui.button(RichText::new(t(lang, "print.open")).size(18.0)).clicked() {
+            out.push(Intent::OpenPrint);
+        }
         if let Some((msg, ok)) = app.export_message() {
             ui.colored_label(if ok { GREEN } else { RED }, msg);
         }
     });
+    super::print::status(app, ui);
     ui.add_space(4.0);
 }
