@@ -717,7 +717,7 @@ fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
 const NO_PRINTER: [&str; 3] = ["no printer named", "(CUPS) is not running", "CUPS is not installed"];
 
 fn wait_prints(h: &mut Harness<'_, BoothApp>) {
-    step_until(h, "the prints", 60, |a| !a.visit.print.printing());
+    step_until(h, "the prints (and the preview)", 60, |a| !a.visit.print.busy());
 }
 
 /// Fill the form and confirm every open rule by name (the sample fails three rules).
@@ -804,15 +804,35 @@ fn the_counter_prints_with_the_export_and_previews_the_sheet_as_it_will_come_out
     let status = h.state().visit.print.status.clone();
     let sheet = status.iter().find(|s| s.1.starts_with("Photo sheet not printed")).unwrap();
     assert!(NO_PRINTER.iter().any(|m| sheet.1.contains(m)), "{status:?}");
-    // In Chinese too.
+    // In Chinese too (the preview is drawn again: its captions follow the language).
     h.get_by_label("中文").click();
-    h.run();
+    h.run_steps(2);
+    step_until(&mut h, "the preview in Chinese", 60, |a| dims(a).is_some());
     press(&mut h, "打印相纸");
     wait_prints(&mut h);
     h.run();
     h.get_by_label_contains("相纸未打印");
     press(&mut h, "返回照片");
     assert_eq!(h.state().screen(), Screen::Review);
+
+    // Later, the same export opened again to reprint it (`idbooth --reprint`); a file that is
+    // not an export is refused with a message.
+    let photo = h.state().visit.last_export.as_ref().unwrap().photo.clone();
+    for (reprint, screen) in [(photo, Screen::Print), (repo("assets/samples/grace_hopper.jpg"), Screen::Start)] {
+        let opts =
+            Options { lang: Some(Lang::En), mode: Some(Mode::Counter), reprint: Some(reprint), ..Options::default() };
+        let mut h = harness(BoothApp::new(opts, Box::new(FakePicker { photo: None, folder: None, missing: true })));
+        h.run_steps(2);
+        assert_eq!(h.state().screen(), screen, "{:?}", h.state().error());
+        if screen == Screen::Start {
+            h.get_by_label_contains("has no summary beside it");
+            continue;
+        }
+        step_until(&mut h, "the reprint preview", 60, |a| dims(a).is_some());
+        assert_eq!(dims(h.state()), Some((720, 480)));
+        press(&mut h, "Back to the photo");
+        assert_eq!(h.state().screen(), Screen::Start);
+    }
     std::fs::remove_dir_all(&out).ok();
 }
 

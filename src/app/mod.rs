@@ -108,6 +108,8 @@ pub struct Options {
     pub remember: Option<PathBuf>,
     /// Where the booth keeps its counters (tickets); `None`: the OS data folder.
     pub state_dir: Option<PathBuf>,
+    /// An exported photo to open on the print screen (laptop, counter).
+    pub reprint: Option<PathBuf>,
 }
 
 /// What a screen asks for; applied after drawing.
@@ -339,7 +341,9 @@ impl BoothApp {
             Mode::Counter => app.refresh_queue(),
             Mode::Laptop => {}
         }
-        if let Some(p) = &opts.photo {
+        if let Some(p) = opts.reprint.as_ref().filter(|_| mode != Mode::Kiosk) {
+            app.open_reprint(p);
+        } else if let Some(p) = &opts.photo {
             app.open_path(p);
         } else if mode != Mode::Kiosk && app.live_maker.is_some() {
             app.go(Screen::Live, Why::Started);
@@ -555,7 +559,7 @@ impl BoothApp {
                 self.go(Screen::Start, Why::Closed);
             }
             Intent::OpenPrint => self.open_print(),
-            Intent::ClosePrint => self.go(Screen::Review, Why::Closed),
+            Intent::ClosePrint => self.close_print(),
             Intent::SetLayout(id) => self.visit.print.layout = Some(id),
             Intent::SetCopies(n) => self.visit.print.copies = n,
             Intent::Print(paper) => self.print(paper),

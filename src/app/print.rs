@@ -52,10 +52,14 @@ pub struct Source {
 impl Source {
     /// An export, read back from disk as the command line would (summary and photo checked
     /// against each other).
-    pub fn exported(saved: &Saved, book: &SpecBook) -> Result<Source, String> {
-        let photo = SheetPhoto::open(&saved.photo, book, None).map_err(|e| e.to_string())?;
-        let summary = summary::load(&saved.summary_path).map_err(|e| e.to_string())?;
+    pub fn exported(photo: &Path, summary_path: &Path, book: &SpecBook) -> Result<Source, String> {
+        let photo = SheetPhoto::open(photo, book, None).map_err(|e| e.to_string())?;
+        let summary = summary::load(summary_path).map_err(|e| e.to_string())?;
         Ok(Source { photo, summary })
+    }
+
+    fn saved(saved: &Saved, book: &SpecBook) -> Result<Source, String> {
+        Source::exported(&saved.photo, &saved.summary_path, book)
     }
 
     /// The kiosk's photo (the composed crop at the spec's pixels) with a slip of what the kiosk
@@ -390,7 +394,7 @@ impl BoothApp {
     pub(super) fn open_print(&mut self) {
         if self.visit.print.source().is_none() {
             let Some(saved) = &self.visit.last_export else { return };
-            match Source::exported(saved, &self.book) {
+            match Source::saved(saved, &self.book) {
                 Ok(s) => self.load_desk(s),
                 Err(e) => {
                     let msg =
@@ -403,6 +407,31 @@ impl BoothApp {
         self.go(Screen::Print, Why::Opened);
     }
 
+    /// An earlier export (`NAME.jpg` with `NAME.json` beside it) straight onto the print
+    /// screen, to print it again (`idbooth --reprint`).
+    pub fn open_reprint(&mut self, photo: &Path) {
+        let lang = self.lang;
+        let source = match summary::beside(photo) {
+            Some(json) => Source::exported(photo, &json, &self.book),
+            None => Err(ta(lang, "print.no_summary", &[("photo", crate::paths::shown(photo))])),
+        };
+        match source {
+            Ok(s) => {
+                self.load_desk(s);
+                self.go(Screen::Print, Why::Opened);
+            }
+            Err(e) => {
+                self.error = Some(ta(lang, "print.failed", &[("what", ta(lang, "print.sheet", &[])), ("error", e)]))
+            }
+        }
+    }
+
+    /// Back from the print screen: to the photo, or to the start for a reprint.
+    pub(super) fn close_print(&mut self) {
+        let to = if self.still().is_some() { Screen::Review } else { Screen::Start };
+        self.go(to, Why::Closed);
+    }
+
     pub(super) fn print(&mut self, paper: Paper) {
         let wake = self.waker();
         match self.print_order() {
@@ -413,12 +442,8 @@ impl BoothApp {
 
     /// Save as PDF where the person says; without a file dialog, into the export folder.
     pub(super) fn save_pdf(&mut self, paper: Paper) {
-        let stem = self
-            .visit
-            .last_export
-            .as_ref()
-            .and_then(|s| s.photo.file_stem())
-            .map_or_else(|| "idbooth".to_string(), |s| s.to_string_lossy().into_owned());
+        let source = self.visit.print.source().map(|s| s.photo.path.clone()).unwrap_or_default();
+        let stem = source.file_stem().map_or_else(|| "idbooth".to_string(), |s| s.to_string_lossy().into_owned());
         let name = format!("{stem}-{}.pdf", paper.name());
         let path = match self.picker.pick_save(&self.folder, &name) {
             Ok(Some(p)) => p,
@@ -461,7 +486,7 @@ impl BoothApp {
         }
         let source = match self.mode {
             Mode::Laptop => return,
-            Mode::Counter => self.visit.last_export.as_ref().map(|s| Source::exported(s, &self.book)),
+            Mode::Counter => self.visit.last_export.as_ref().map(|s| Source::saved(s, &self.book)),
             Mode::Kiosk => self.kiosk_source(),
         };
         match source {
