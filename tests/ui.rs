@@ -854,8 +854,8 @@ fn the_kiosk_prints_passed_photos_by_itself_and_sends_printer_trouble_to_staff()
     let mut s = kiosk_settings(&spool);
     s.print.printer = Some("idbooth-no-such-printer".into());
     s.print.auto_print = AutoPrint::Both;
-    let mut h = harness(app_with(Mode::Kiosk, s.clone(), None, None));
-    h.state_mut().set_live_source(live_source(vec![grey.clone()]));
+    let mut h = harness(app_with(Mode::Kiosk, s, None, None));
+    h.state_mut().set_live_source(live_source(vec![grey]));
     h.run_steps(2);
     // A photo that does not pass is handed to staff, never printed at the kiosk.
     visit(&mut h, idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image);
@@ -865,7 +865,10 @@ fn the_kiosk_prints_passed_photos_by_itself_and_sends_printer_trouble_to_staff()
     h.step();
     assert_eq!(h.state().screen(), Screen::Attract);
 
-    let Some(dir) = common::photos_dir() else { return };
+    let Some(dir) = common::photos_dir() else {
+        std::fs::remove_dir_all(&spool).ok();
+        return;
+    };
     let passed = idbooth::capture::load_photo(&dir.join("london_neutral/002_03.jpg")).unwrap().image;
     // A photo that passes prints by itself; a printer that is not there sends the customer to
     // staff (with the number), the ticket stays on screen, nothing crashes.
@@ -898,19 +901,34 @@ fn the_kiosk_prints_passed_photos_by_itself_and_sends_printer_trouble_to_staff()
     if !(queue.scheduler_running() == Ok(true) && has_queue) {
         assert!(std::env::var("CI").as_deref() != Ok("true"), "CI must have the idbooth-pdf queue (.ci/run)");
         eprintln!("SKIPPED: no CUPS scheduler with the idbooth-pdf queue; the kiosk printed only to a missing printer");
+        std::fs::remove_dir_all(&spool).ok();
         return;
     }
-    s.print.printer = Some("idbooth-pdf".into());
-    s.print.auto_print = AutoPrint::Sheet;
-    let mut h = harness(app_with(Mode::Kiosk, s, None, None));
-    h.state_mut().set_live_source(live_source(vec![grey]));
-    h.run_steps(2);
+    let p = &mut h.state_mut().settings.print;
+    p.printer = Some("idbooth-pdf".into());
+    p.auto_print = AutoPrint::Sheet;
     visit(&mut h, passed);
     wait_prints(&mut h);
     h.run();
     let status = h.state().visit.print.status.clone();
     assert!(status.len() == 1 && status[0].2 && status[0].1.contains("sent to idbooth-pdf, job"), "{status:?}");
     h.get_by_label("Your photos are printing: collect them at the counter with your number.");
+    // The job went through: cups-pdf wrote the 4×6 in sheet (~/PDF/<title>-job_<n>.pdf).
+    let n = status[0].1.rsplit("job ").next().unwrap().trim_end_matches('.').to_string();
+    let job = idbooth::print::cups::Job { id: format!("idbooth-pdf-{n}"), printer: "idbooth-pdf".into() };
+    queue.wait(&job, Duration::from_secs(30)).unwrap();
+    let homes = [std::env::var_os("HOME").map(PathBuf::from), Some(PathBuf::from("/root"))];
+    let printed = homes
+        .iter()
+        .flatten()
+        .filter_map(|h| std::fs::read_dir(h.join("PDF")).ok())
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.file_name().is_some_and(|f| f.to_string_lossy().ends_with(&format!("-job_{n}.pdf"))))
+        .expect("the printed sheet in ~/PDF");
+    let (w, hh) = pdf_page_mm(&std::fs::read(&printed).unwrap());
+    assert!((w - 101.6).abs() < 0.5 && (hh - 152.4).abs() < 0.5, "printed {w} × {hh} mm");
+    std::fs::remove_file(&printed).ok();
     std::fs::remove_dir_all(&spool).ok();
 }
 
