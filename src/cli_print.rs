@@ -2,7 +2,6 @@
 //! sheet for photo printers), optionally straight to a CUPS printer.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::Context;
 use idbooth::Lang;
@@ -96,7 +95,7 @@ pub fn sheet(a: &SheetArgs, lang: Lang) -> anyhow::Result<u8> {
     }
     if let Some(printer) = &a.print {
         // The paper as it sits in the printer (portrait); CUPS turns a landscape page onto it.
-        print(&pdf, a.output.as_deref(), printer, "idbooth-sheet", Some((pw.min(ph), pw.max(ph))))?;
+        print(&pdf, printer, "idbooth-sheet", Some((pw.min(ph), pw.max(ph))))?;
     }
     Ok(0)
 }
@@ -122,7 +121,7 @@ pub fn summary(a: &SummaryArgs) -> anyhow::Result<u8> {
         );
     }
     if let Some(printer) = &a.print {
-        print(&s.pdf, a.output.as_deref(), printer, "idbooth-slip", Some(s.page_mm))?;
+        print(&s.pdf, printer, "idbooth-slip", Some(s.page_mm))?;
     }
     Ok(0)
 }
@@ -137,42 +136,15 @@ fn numbered(path: &Path, i: usize, n: usize) -> PathBuf {
     path.with_file_name(format!("{stem}-{}{ext}", i + 1))
 }
 
-/// Print the PDF (the written file, or a temporary copy) and wait briefly for CUPS to take it.
-fn print(
-    pdf: &[u8],
-    written: Option<&Path>,
-    printer: &str,
-    title: &str,
-    media_mm: Option<(f64, f64)>,
-) -> anyhow::Result<()> {
-    let tmp;
-    let path = match written {
-        Some(p) => p,
-        None => {
-            tmp = std::env::temp_dir().join(format!("{title}-{}.pdf", std::process::id()));
-            write_file(&tmp, pdf)?;
-            &tmp
-        }
-    };
+/// Print the PDF through CUPS (a temporary copy for `lp`, removed at once) and report the job.
+fn print(pdf: &[u8], printer: &str, title: &str, media_mm: Option<(f64, f64)>) -> anyhow::Result<()> {
     let job = PrintJob {
         printer: (!printer.is_empty()).then(|| printer.to_string()),
         title: title.into(),
         media_mm,
         copies: 1,
     };
-    let cups = Cups::default();
-    let submitted = cups.submit(path, &job);
-    if written.is_none() {
-        // lp has copied the file into the spool (or failed): the temporary copy can go.
-        let _ = std::fs::remove_file(path);
-    }
-    let submitted = submitted.context("printing failed")?;
+    let submitted = Cups::default().print_pdf(pdf, &job, &std::env::temp_dir()).context("printing failed")?;
     println!("sent to printer {}: job {}", submitted.printer, submitted.id);
-    // Report a job that stops at once (e.g. a filter failing) rather than leaving it silent.
-    if let Err(e) = cups.wait(&submitted, Duration::from_secs(2))
-        && !matches!(e, idbooth::print::cups::CupsError::JobTimeout { .. })
-    {
-        anyhow::bail!("{e}");
-    }
     Ok(())
 }

@@ -57,6 +57,10 @@ struct GuiArgs {
     /// Staff at a photo counter: the kiosk's queue, manual crop, confirmations.
     #[arg(long)]
     counter: bool,
+    /// Open an exported photo (NAME.jpg with NAME.json beside it) on the print screen, to
+    /// print its sheet or slip again.
+    #[arg(long, value_name = "EXPORTED.jpg", conflicts_with_all = ["photo", "kiosk"])]
+    reprint: Option<PathBuf>,
     /// The studio settings file (default: ~/.config/idbooth/studio.toml).
     #[arg(long, global = true, value_name = "FILE")]
     settings: Option<PathBuf>,
@@ -219,6 +223,7 @@ fn gui(a: GuiArgs, lang: Option<Lang>) -> ExitCode {
         settings_problem: problem.map(|p| p.to_string()),
         remember: idbooth::app::state::Remembered::default_path(),
         state_dir: None,
+        reprint: a.reprint,
     };
     match idbooth::app::run(opts) {
         Ok(()) => ExitCode::SUCCESS,

@@ -37,6 +37,13 @@ impl FilePicker for FakePicker {
     fn pick_folder(&mut self, _start: &Path) -> Result<Option<PathBuf>, String> {
         Ok(self.folder.clone())
     }
+    fn pick_save(&mut self, _start: &Path, name: &str) -> Result<Option<PathBuf>, String> {
+        if self.missing {
+            Err("no file dialog on this system".into())
+        } else {
+            Ok(self.folder.as_ref().map(|f| f.join(name)))
+        }
+    }
 }
 
 fn repo(p: &str) -> PathBuf {
@@ -242,7 +249,7 @@ fn laptop_open_check_switch_confirm_and_export_once() {
     let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(&saved.summary_path).unwrap()).unwrap();
     assert_eq!(summary["photo_sha256"], idbooth::export::summary::sha256_hex(&std::fs::read(&saved.photo).unwrap()));
     assert_eq!(summary["applicant"]["name"], "张三");
-    assert_eq!(summary["applicant"]["city"], "深圳");
+    assert_eq!(summary["applicant"]["city"], "深圳市", "the list's exact name is recorded");
     assert_eq!(summary["applicant"]["document"], "passport");
     assert_eq!(summary["outcome"], "fail");
     let confirmed = summary["confirmations"].as_array().unwrap();
@@ -262,6 +269,50 @@ fn laptop_open_check_switch_confirm_and_export_once() {
     );
     assert!(h.state().visit.confirmed.is_empty() && !h.state().exported());
     std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn the_city_is_picked_from_the_list_and_a_province_blocks_the_export() {
+    let mut h = harness(app(None, None));
+    h.state_mut().apply(Intent::Sample);
+    wait_checked(&mut h);
+    // Pinyin, typed: the matching cities are offered; one tap records the list's exact name.
+    let field = h.get_by_role_and_label(Role::TextInput, "City of application");
+    field.focus();
+    field.type_text("shenz");
+    h.run();
+    assert!(h.query_by_label_contains("not a city on the list").is_none(), "no refusal while typing");
+    press(&mut h, "深圳市 Shenzhen, 广东省");
+    assert_eq!(h.state().visit.form.city, "深圳市");
+    h.get_by_label("✓ Recorded as 深圳市 Shenzhen, 广东省");
+    // "suzhou" fits two cities: both offered.
+    h.state_mut().visit.form.city = "suzhou".into();
+    h.run();
+    h.get_by_label("苏州市 Suzhou, 江苏省");
+    h.get_by_label("宿州市 Suzhou, 安徽省");
+    // A province alone is refused at once, naming its cities, and export stays blocked.
+    for (label, text) in [("Name", "Zhang San"), ("Phone", "13800000000")] {
+        let field = h.get_by_role_and_label(Role::TextInput, label);
+        field.focus();
+        field.type_text(text);
+        h.run();
+    }
+    h.state_mut().visit.form.city = "广东".into();
+    h.run();
+    h.get_by_label_contains("is a province");
+    h.get_by_label("广州市 Guangzhou, 广东省");
+    press(&mut h, "Export photo and form");
+    let (msg, ok) = h.state().export_message().map(|(m, ok)| (m.to_string(), ok)).unwrap();
+    assert!(!ok && msg.contains("is a province"), "{msg}");
+    // In Chinese, the same refusal in Chinese; Chinese characters find the city too.
+    h.get_by_label("中文").click();
+    h.run();
+    h.get_by_label_contains("省级行政区");
+    h.state_mut().visit.form.city = "杭".into();
+    h.run();
+    press(&mut h, "杭州市（浙江省）");
+    assert_eq!(h.state().visit.form.city, "杭州市");
+    assert!(h.query_by_label_contains("省级行政区").is_none());
 }
 
 #[derive(Debug)]
@@ -657,6 +708,241 @@ fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
     assert!(h.state().visit.is_empty());
     std::fs::remove_dir_all(&spool).ok();
     std::fs::remove_dir_all(&out).ok();
+}
+
+// ---------------------------------------------------------------- printing
+
+/// What CUPS says about a printer that does not exist, on any machine: no such printer (a
+/// scheduler runs), the scheduler is down, or CUPS is not installed.
+const NO_PRINTER: [&str; 3] = ["no printer named", "(CUPS) is not running", "CUPS is not installed"];
+
+fn wait_prints(h: &mut Harness<'_, BoothApp>) {
+    step_until(h, "the prints (and the preview)", 60, |a| !a.visit.print.busy());
+}
+
+/// Fill the form and confirm every open rule by name (the sample fails three rules).
+fn fill_and_release(h: &mut Harness<'_, BoothApp>) {
+    for (label, text) in [
+        ("Name", "Zhang San"),
+        ("City of application", "深圳"),
+        ("Phone", "13800000000"),
+        ("Staff name", "Wang"),
+        ("Staff override — reason", "archive photo"),
+    ] {
+        let field = h.get_by_role_and_label(Role::TextInput, label);
+        field.focus();
+        field.type_text(text);
+        h.run();
+    }
+    press(h, "I checked all of these");
+}
+
+/// MediaBox of the first page, in mm (sorted: short side first).
+fn pdf_page_mm(bytes: &[u8]) -> (f64, f64) {
+    let doc = lopdf::Document::load_mem(bytes).unwrap();
+    let id = *doc.get_pages().values().next().unwrap();
+    let mb = doc.get_dictionary(id).unwrap().get(b"MediaBox").unwrap().as_array().unwrap().clone();
+    let n: Vec<f64> =
+        mb.iter().map(|o| o.as_float().map(f64::from).or_else(|_| o.as_i64().map(|i| i as f64)).unwrap()).collect();
+    let (w, h) = ((n[2] - n[0]) * 25.4 / 72.0, (n[3] - n[1]) * 25.4 / 72.0);
+    (w.min(h), w.max(h))
+}
+
+#[test]
+fn the_counter_prints_with_the_export_and_previews_the_sheet_as_it_will_come_out() {
+    let out = temp_dir("print-out");
+    let mut settings = StudioSettings { export_dir: Some(out.clone()), ..StudioSettings::default() };
+    settings.print.printer = Some("idbooth-no-such-printer".into());
+    settings.print.auto_print = idbooth::print::AutoPrint::Slip;
+    let mut h = harness(app_with(Mode::Counter, settings, None, Some(out.clone())));
+    h.state_mut().apply(Intent::Sample);
+    wait_checked(&mut h);
+    fill_and_release(&mut h);
+    press(&mut h, "Export photo and form");
+    assert!(h.state().export_message().unwrap().1, "{:?}", h.state().export_message());
+    // Export → print in one step: the slip goes to the printer by itself; a printer that does
+    // not exist is reported under the export, in words, and nothing crashes.
+    wait_prints(&mut h);
+    h.run();
+    let status = h.state().visit.print.status.clone();
+    assert_eq!(status.len(), 1, "{status:?}");
+    assert!(!status[0].2 && NO_PRINTER.iter().any(|m| status[0].1.contains(m)), "{status:?}");
+    h.get_by_label(&status[0].1);
+
+    // The print screen: the 6-inch sheet (the studio's layout) drawn as it will come out.
+    press(&mut h, "Print…");
+    assert_eq!(h.state().screen(), Screen::Print);
+    let dims = |a: &BoothApp| a.visit.print.preview().and_then(|(r, _)| r.ok().map(|i| i.dimensions()));
+    step_until(&mut h, "the preview", 60, |a| dims(a).is_some());
+    // 152.4 × 101.6 mm at the preview's 120 dpi.
+    assert_eq!(dims(h.state()), Some((720, 480)));
+    h.get_by_label("Paper 152.4 × 101.6 mm, as it will come out");
+    // Another layout: drawn again, at its own paper size.
+    h.get_by_role_and_label(Role::ComboBox, "Sheet layout").click();
+    h.run();
+    h.get_by_label_contains("A6 paper").click();
+    step_until(&mut h, "the A6 preview", 60, |a| dims(a).is_some_and(|d| d != (720, 480)));
+    let (w, hh) = dims(h.state()).unwrap();
+    assert_eq!((w.min(hh), w.max(hh)), (496, 699), "A6 (105 × 148 mm) at 120 dpi");
+    // Two photos instead of a full sheet.
+    press(&mut h, "Fill the sheet");
+    assert_eq!(h.state().visit.print.copies, Some(1));
+
+    // Save PDF…: the sheet at its true paper size.
+    press(&mut h, "Save sheet PDF…");
+    wait_prints(&mut h);
+    h.run();
+    let stem = h.state().visit.last_export.as_ref().unwrap().photo.file_stem().unwrap().to_string_lossy().to_string();
+    let pdf = std::fs::read(out.join(format!("{stem}-sheet.pdf"))).unwrap();
+    let (w, hh) = pdf_page_mm(&pdf);
+    assert!((w - 105.0).abs() < 0.2 && (hh - 148.0).abs() < 0.2, "{w} × {hh} mm");
+    h.get_by_label_contains("Photo sheet saved");
+    // Print: the same clear refusal for the sheet.
+    press(&mut h, "Print sheet");
+    wait_prints(&mut h);
+    h.run();
+    let status = h.state().visit.print.status.clone();
+    let sheet = status.iter().find(|s| s.1.starts_with("Photo sheet not printed")).unwrap();
+    assert!(NO_PRINTER.iter().any(|m| sheet.1.contains(m)), "{status:?}");
+    // In Chinese too (the preview is drawn again: its captions follow the language).
+    h.get_by_label("中文").click();
+    h.run_steps(2);
+    step_until(&mut h, "the preview in Chinese", 60, |a| dims(a).is_some());
+    press(&mut h, "打印相纸");
+    wait_prints(&mut h);
+    h.run();
+    h.get_by_label_contains("相纸未打印");
+    press(&mut h, "返回照片");
+    assert_eq!(h.state().screen(), Screen::Review);
+
+    // Later, the same export opened again to reprint it (`idbooth --reprint`); a file that is
+    // not an export is refused with a message.
+    let photo = h.state().visit.last_export.as_ref().unwrap().photo.clone();
+    for (reprint, screen) in [(photo, Screen::Print), (repo("assets/samples/grace_hopper.jpg"), Screen::Start)] {
+        let opts =
+            Options { lang: Some(Lang::En), mode: Some(Mode::Counter), reprint: Some(reprint), ..Options::default() };
+        let mut h = harness(BoothApp::new(opts, Box::new(FakePicker { photo: None, folder: None, missing: true })));
+        h.run_steps(2);
+        assert_eq!(h.state().screen(), screen, "{:?}", h.state().error());
+        if screen == Screen::Start {
+            h.get_by_label_contains("has no summary beside it");
+            continue;
+        }
+        step_until(&mut h, "the reprint preview", 60, |a| dims(a).is_some());
+        assert_eq!(dims(h.state()), Some((720, 480)));
+        press(&mut h, "Back to the photo");
+        assert_eq!(h.state().screen(), Screen::Start);
+    }
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn the_kiosk_prints_passed_photos_by_itself_and_sends_printer_trouble_to_staff() {
+    use idbooth::print::AutoPrint;
+    let spool = temp_dir("spool-print");
+    let grey = image::RgbImage::from_pixel(640, 480, image::Rgb([90, 90, 90]));
+    use idbooth::app::state::Document;
+    let visit = |h: &mut Harness<'_, BoothApp>, photo: image::RgbImage, document: Document| {
+        h.state_mut().apply(Intent::Touch);
+        h.state_mut().apply(Intent::Choose { lang: Lang::En, document });
+        h.state_mut().open_portrait(idbooth::capture::Portrait::from_rgb(photo), None);
+        wait_checked(h);
+        assert_eq!(h.state().screen(), Screen::KioskResult);
+        h.state_mut().apply(Intent::Accept);
+        h.run_steps(2);
+        assert_eq!(h.state().screen(), Screen::Done);
+    };
+    let mut s = kiosk_settings(&spool);
+    s.print.printer = Some("idbooth-no-such-printer".into());
+    s.print.auto_print = AutoPrint::Both;
+    let mut h = harness(app_with(Mode::Kiosk, s, None, None));
+    h.state_mut().set_live_source(live_source(vec![grey]));
+    h.run_steps(2);
+    // A photo that does not pass is handed to staff, never printed at the kiosk.
+    visit(
+        &mut h,
+        idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image,
+        Document::Passport,
+    );
+    assert!(h.state().visit.print.is_empty());
+    assert!(h.query_by_label_contains("printer").is_none() && h.query_by_label_contains("printing").is_none());
+    h.state_mut().advance(Duration::from_secs(21));
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Attract);
+
+    let Some(dir) = common::photos_dir() else {
+        std::fs::remove_dir_all(&spool).ok();
+        return;
+    };
+    let passed = idbooth::capture::load_photo(&dir.join("london_neutral/002_03.jpg")).unwrap().image;
+    // For the passport the same clean photo still needs staff (no earrings or necklace is a
+    // person's call): not printed at the kiosk.
+    visit(&mut h, passed.clone(), Document::Passport);
+    assert_eq!(h.state().still().unwrap().report().overall, Overall::NeedsPerson);
+    assert!(h.state().visit.print.is_empty());
+    h.state_mut().advance(Duration::from_secs(21));
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Attract);
+    // A photo that passes prints by itself; a printer that is not there sends the customer to
+    // staff (with the number), the ticket stays on screen, nothing crashes.
+    visit(&mut h, passed.clone(), Document::ResidentId);
+    assert_eq!(h.state().still().unwrap().report().overall, Overall::Pass);
+    wait_prints(&mut h);
+    assert_eq!(h.state().screen(), Screen::Done);
+    let status = h.state().visit.print.status.clone();
+    assert_eq!(status.len(), 2, "sheet and slip: {status:?}");
+    assert!(status.iter().all(|(_, m, ok)| !ok && NO_PRINTER.iter().any(|n| m.contains(n))), "{status:?}");
+    let ticket = h.state().visit.ticket.clone().unwrap();
+    h.get_by_label(&format!(
+        "The printer has a problem: please ask a member of staff for your photos (your number: {ticket})."
+    ));
+    let scratch = h.state().visit.print.scratch_dir().map(Path::to_path_buf).unwrap();
+    // The reset forgets the customer and removes the temporary PDFs' folder.
+    h.state_mut().advance(Duration::from_secs(21));
+    h.step();
+    assert_eq!(h.state().screen(), Screen::Attract);
+    assert!(h.state().visit.is_empty());
+    assert!(!scratch.exists(), "{} outlived the visit", scratch.display());
+
+    // With a real CUPS queue (as .ci/run sets up): sent, and the customer told where to go.
+    let queue = idbooth::print::cups::Cups::default();
+    let has_queue = std::process::Command::new("lpstat")
+        .args(["-p", "idbooth-pdf"])
+        .env("LC_ALL", "C")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !(queue.scheduler_running() == Ok(true) && has_queue) {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI must have the idbooth-pdf queue (.ci/run)");
+        eprintln!("SKIPPED: no CUPS scheduler with the idbooth-pdf queue; the kiosk printed only to a missing printer");
+        std::fs::remove_dir_all(&spool).ok();
+        return;
+    }
+    let p = &mut h.state_mut().settings.print;
+    p.printer = Some("idbooth-pdf".into());
+    p.auto_print = AutoPrint::Sheet;
+    visit(&mut h, passed, Document::ResidentId);
+    wait_prints(&mut h);
+    h.run();
+    let status = h.state().visit.print.status.clone();
+    assert!(status.len() == 1 && status[0].2 && status[0].1.contains("sent to idbooth-pdf, job"), "{status:?}");
+    h.get_by_label("Your photos are printing: collect them at the counter with your number.");
+    // The job went through: cups-pdf wrote the 4×6 in sheet (~/PDF/<title>-job_<n>.pdf).
+    let n = status[0].1.rsplit("job ").next().unwrap().trim_end_matches('.').to_string();
+    let job = idbooth::print::cups::Job { id: format!("idbooth-pdf-{n}"), printer: "idbooth-pdf".into() };
+    queue.wait(&job, Duration::from_secs(30)).unwrap();
+    let homes = [std::env::var_os("HOME").map(PathBuf::from), Some(PathBuf::from("/root"))];
+    let printed = homes
+        .iter()
+        .flatten()
+        .filter_map(|h| std::fs::read_dir(h.join("PDF")).ok())
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.file_name().is_some_and(|f| f.to_string_lossy().ends_with(&format!("-job_{n}.pdf"))))
+        .expect("the printed sheet in ~/PDF");
+    let (w, hh) = pdf_page_mm(&std::fs::read(&printed).unwrap());
+    assert!((w - 101.6).abs() < 0.5 && (hh - 152.4).abs() < 0.5, "printed {w} × {hh} mm");
+    std::fs::remove_file(&printed).ok();
+    std::fs::remove_dir_all(&spool).ok();
 }
 
 /// UI and analysis rates with a synthetic 640×480 source: `cargo test --release --test ui -- --ignored --nocapture`.

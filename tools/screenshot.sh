@@ -3,6 +3,8 @@
 #   tools/screenshot.sh [OUT.png] [review|live] [PHOTO]
 # review (default): opens PHOTO (default: the bundled sample) in Chinese: result with guides,
 #   checklist, form.  live: plays PHOTO as a recorded camera: live guides and warnings.
+# print: exports PHOTO (as staff would, confirming its open rules) and opens the export on the
+#   counter's print screen (`--reprint`): the 6-inch sheet as it will come out.
 # Needs: xvfb xdotool imagemagick (and Mesa); see .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +38,15 @@ case "$mode" in
     mkdir -p "$work/frames"
     cp "$photo" "$work/frames/"
     args=(--lang zh --frames "$work/frames"); settle=8 ;;
-  *) echo "screenshot.sh: mode is review or live" >&2; exit 2 ;;
+  print)
+    bin="${CARGO_TARGET_DIR:-target}/release/idbooth"
+    rules=$("$bin" check "$photo" --json | python3 -c 'import json,sys; print(",".join(r["id"] for r in json.loads(sys.stdin.readline())["rules"] if r["status"] not in ("pass", "warn")))')
+    confirm=()
+    [ -n "$rules" ] && confirm=(--confirm "$rules" --by "李伟" --reason "sample photo")
+    "$bin" export "$photo" -o "$work/out/zhang.jpg" --name 张三 --document passport --city 深圳 \
+      --phone 13800000000 "${confirm[@]}" >/dev/null
+    args=(--lang zh --no-camera --counter --reprint "$work/out/zhang.jpg"); settle=8 ;;
+  *) echo "screenshot.sh: mode is review, live or print" >&2; exit 2 ;;
 esac
 IDBOOTH_STATS=1 "${CARGO_TARGET_DIR:-target}/release/idbooth" "${args[@]}" >"$work/app.log" 2>&1 &
 app=$!

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Lang;
 use crate::approval::Policy;
+use crate::print::{LayoutBook, PrintSettings, Studio};
 
 /// Who the booth is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -57,14 +58,6 @@ impl Default for Timeouts {
     }
 }
 
-/// The studio, as printed on the customer's slip.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Studio {
-    pub name: String,
-    pub address: String,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CameraSettings {
@@ -99,8 +92,11 @@ pub struct StudioSettings {
     pub spool_dir: Option<PathBuf>,
     /// Where exports go (laptop and counter); default ~/Pictures/idbooth.
     pub export_dir: Option<PathBuf>,
+    /// Name and address on the customer's slip.
     pub studio: Studio,
     pub overrides: Policy,
+    /// Printer, sheet layout, copies, slip paper, what prints by itself.
+    pub print: PrintSettings,
     pub camera: CameraSettings,
 }
 
@@ -117,6 +113,7 @@ impl Default for StudioSettings {
             export_dir: None,
             studio: Studio::default(),
             overrides: Policy::default(),
+            print: PrintSettings::default(),
             camera: CameraSettings::default(),
         }
     }
@@ -174,6 +171,18 @@ impl StudioSettings {
         if !(1..=30).contains(&t.burst_frames) {
             return Err(format!("timeouts.burst_frames = {} is outside 1–30", t.burst_frames));
         }
+        let p = &mut self.print;
+        if !(72..=2400).contains(&p.dpi) {
+            return Err(format!("print.dpi = {} is outside 72–2400", p.dpi));
+        }
+        if let Some(n) = p.copies.filter(|n| !(1..=100).contains(n)) {
+            return Err(format!("print.copies = {n} is outside 1–100 (leave it out to fill the sheet)"));
+        }
+        if let Err(e) = LayoutBook::load().get(&p.layout) {
+            return Err(format!("print.layout: {e}"));
+        }
+        // An empty name means the default printer, as a missing one does.
+        p.printer = p.printer.take().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         Ok(self)
     }
 
@@ -246,5 +255,72 @@ mod tests {
         assert!(StudioSettings::default().set_pin("12").is_err());
         assert!(!StudioSettings::default().pin_matches("2468"), "no PIN set: nothing opens the kiosk");
         assert!(StudioSettings::example().contains("[timeouts]"));
+    }
+
+    #[test]
+    fn the_print_and_studio_tables_are_read_and_checked() {
+        use crate::print::{AutoPrint, SlipSize};
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("studio.toml");
+        let text = "[print]\nprinter = \"Front-Desk\"\nlayout = \"a4\"\ncopies = 4\ndpi = 254\n\
+                    slip_size = \"receipt80\"\ncaptions = true\nauto_print = \"both\"\n\
+                    [studio]\nname = \"星光照相馆\"\naddress = \"深圳市福田区\"\n";
+        std::fs::write(&p, text).unwrap();
+        let (s, e) = StudioSettings::load(&p);
+        assert!(e.is_none(), "{e:?}");
+        assert_eq!(s.print.printer.as_deref(), Some("Front-Desk"));
+        assert_eq!((s.print.layout.as_str(), s.print.copies, s.print.dpi), ("a4", Some(4), 254));
+        assert_eq!(
+            (s.print.slip_size, s.print.captions, s.print.auto_print),
+            (SlipSize::Receipt80, true, AutoPrint::Both)
+        );
+        assert_eq!(s.studio.name, "星光照相馆");
+        for (bad, key) in [
+            ("[print]\ndpi = 20", "print.dpi"),
+            ("[print]\ncopies = 0", "print.copies"),
+            ("[print]\nlayout = \"7inch\"", "print.layout"),
+            ("[print]\nauto_print = \"always\"", "always"),
+            ("[print]\nauto_print_at_kiosk = true", "auto_print_at_kiosk"),
+        ] {
+            std::fs::write(&p, bad).unwrap();
+            let (s, e) = StudioSettings::load(&p);
+            assert_eq!(s, StudioSettings::default(), "{bad}");
+            assert!(e.unwrap().to_string().contains(key), "{bad}");
+        }
+        std::fs::write(&p, "[print]\nprinter = \" \"").unwrap();
+        assert_eq!(StudioSettings::load(&p).0.print.printer, None, "an empty name is the default printer");
+    }
+
+    /// Every key of the file, as `a.b` paths, with every optional value present.
+    fn keys(v: &toml::Value, prefix: &str, out: &mut Vec<String>) {
+        if let toml::Value::Table(t) = v {
+            for (k, v) in t {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                if v.is_table() {
+                    keys(v, &key, out);
+                } else {
+                    out.push(key);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_readme_documents_every_settings_key() {
+        let mut s = StudioSettings {
+            staff_pin_hash: Some("h".into()),
+            spool_dir: Some("/s".into()),
+            export_dir: Some("/e".into()),
+            ..StudioSettings::default()
+        };
+        s.camera.index = Some(0);
+        s.print.copies = Some(2);
+        s.print.printer = Some("p".into());
+        let mut all = Vec::new();
+        keys(&toml::Value::try_from(&s).unwrap(), "", &mut all);
+        assert!(all.len() > 25 && all.contains(&"print.auto_print".to_string()), "{all:?}");
+        let readme = include_str!("../../README.md");
+        let missing: Vec<_> = all.iter().filter(|k| !readme.contains(&format!("`{k}`"))).collect();
+        assert!(missing.is_empty(), "README's settings table lacks {missing:?}");
     }
 }

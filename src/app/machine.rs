@@ -17,6 +17,9 @@ pub enum Screen {
     Checking,
     /// Laptop and counter: the result beside the checklist, the form and export.
     Review,
+    /// Laptop and counter, after an export: the sheet as it will come out, layout, copies,
+    /// Save PDF and Print (sheet and slip).
+    Print,
     /// Kiosk: waiting for a customer ("touch to start", both languages).
     Attract,
     /// Kiosk: language and document.
@@ -40,6 +43,7 @@ impl Screen {
             Screen::Live => "live",
             Screen::Checking => "checking",
             Screen::Review => "review",
+            Screen::Print => "print",
             Screen::Attract => "attract",
             Screen::Choose => "choose",
             Screen::Guided => "guided",
@@ -133,6 +137,7 @@ mod tests {
             Screen::Live,
             Screen::Checking,
             Screen::Review,
+            Screen::Print,
             Screen::Attract,
             Screen::Choose,
             Screen::Guided,

@@ -10,6 +10,7 @@ pub mod fonts;
 pub mod guides;
 pub mod live;
 pub mod machine;
+pub mod print;
 pub mod queue;
 pub mod screens;
 pub mod state;
@@ -43,6 +44,8 @@ pub trait FilePicker {
     /// `Err` when no dialog can be shown here (no portal or GTK): the window offers a path field.
     fn pick_photo(&mut self) -> Result<Option<PathBuf>, String>;
     fn pick_folder(&mut self, start: &Path) -> Result<Option<PathBuf>, String>;
+    /// Where to save a PDF (`name` suggested in `start`).
+    fn pick_save(&mut self, start: &Path, name: &str) -> Result<Option<PathBuf>, String>;
 }
 
 /// The system's file dialog (rfd).
@@ -58,6 +61,10 @@ impl FilePicker for SystemPicker {
     fn pick_folder(&mut self, start: &Path) -> Result<Option<PathBuf>, String> {
         dialog_available()?;
         Ok(rfd::FileDialog::new().set_directory(start).pick_folder())
+    }
+    fn pick_save(&mut self, start: &Path, name: &str) -> Result<Option<PathBuf>, String> {
+        dialog_available()?;
+        Ok(rfd::FileDialog::new().set_directory(start).set_file_name(name).add_filter("PDF", &["pdf"]).save_file())
     }
 }
 
@@ -101,6 +108,8 @@ pub struct Options {
     pub remember: Option<PathBuf>,
     /// Where the booth keeps its counters (tickets); `None`: the OS data folder.
     pub state_dir: Option<PathBuf>,
+    /// An exported photo to open on the print screen (laptop, counter).
+    pub reprint: Option<PathBuf>,
 }
 
 /// What a screen asks for; applied after drawing.
@@ -135,6 +144,14 @@ pub enum Intent {
     QueueOpen(usize),
     QueueStep(i32),
     NextCustomer,
+    /// Laptop and counter, after an export: the print preview.
+    OpenPrint,
+    ClosePrint,
+    SetLayout(String),
+    /// Photos on the sheet; `None` fills it.
+    SetCopies(Option<u32>),
+    Print(print::Paper),
+    SavePdf(print::Paper),
 }
 
 enum StillJob {
@@ -163,6 +180,8 @@ pub struct Visit {
     burst: Vec<(Arc<Frame>, f64)>,
     /// Kiosk: the customer chose language and document.
     pub started: bool,
+    /// The print preview, prints and their temporary files.
+    pub print: print::Desk,
 }
 
 impl Default for Visit {
@@ -180,6 +199,7 @@ impl Default for Visit {
             exported_gen: None,
             burst: Vec::new(),
             started: false,
+            print: print::Desk::default(),
         }
     }
 }
@@ -195,6 +215,7 @@ impl Visit {
             && self.last_export.is_none()
             && self.burst.is_empty()
             && !self.started
+            && self.print.is_empty()
     }
 }
 
@@ -211,6 +232,8 @@ pub struct BoothApp {
     pub background: BackgroundChoice,
     pub visit: Visit,
     pub queue: queue::Queue,
+    /// Sheet layouts (built in and the user's).
+    pub layouts: crate::print::LayoutBook,
     screen: Screen,
     entered: Instant,
     last_activity: Instant,
@@ -232,6 +255,7 @@ pub struct BoothApp {
     countdown: Option<Instant>,
     preview: Option<(TextureHandle, u64)>,
     result_tex: Option<(TextureHandle, u64)>,
+    print_tex: Option<(TextureHandle, u64)>,
     /// Bumped whenever the judged photo or its composition changes.
     still_gen: u64,
     notice: Option<String>,
@@ -270,6 +294,7 @@ impl BoothApp {
             background: BackgroundChoice::Auto,
             visit: Visit::default(),
             queue: queue::Queue::default(),
+            layouts: crate::print::LayoutBook::load(),
             screen: Screen::first(mode),
             entered: now,
             last_activity: now,
@@ -289,6 +314,7 @@ impl BoothApp {
             countdown: None,
             preview: None,
             result_tex: None,
+            print_tex: None,
             still_gen: 0,
             notice: opts.settings_problem.clone(),
             error: None,
@@ -315,7 +341,9 @@ impl BoothApp {
             Mode::Counter => app.refresh_queue(),
             Mode::Laptop => {}
         }
-        if let Some(p) = &opts.photo {
+        if let Some(p) = opts.reprint.as_ref().filter(|_| mode != Mode::Kiosk) {
+            app.open_reprint(p);
+        } else if let Some(p) = &opts.photo {
             app.open_path(p);
         } else if mode != Mode::Kiosk && app.live_maker.is_some() {
             app.go(Screen::Live, Why::Started);
@@ -370,6 +398,7 @@ impl BoothApp {
                 self.visit = Visit::default();
                 self.visit.form.document = Document::from_id(&self.settings.default_document).unwrap_or_default();
                 self.result_tex = None;
+                self.print_tex = None;
                 self.preview = None;
                 self.pin_entry.clear();
                 self.error = None;
@@ -398,6 +427,7 @@ impl BoothApp {
         }
         self.poll_still();
         self.poll_compose();
+        self.poll_print();
         self.poll_live(now);
         if self.mode == Mode::Counter {
             self.queue.poll(self.settings.spool_dir.as_deref(), now);
@@ -420,7 +450,12 @@ impl BoothApp {
                 ctx.request_repaint_after(due - now);
             }
         }
-        if self.busy() || self.live.is_some() || self.countdown.is_some() || self.camera_retry_at.is_some() {
+        if self.busy()
+            || self.visit.print.busy()
+            || self.live.is_some()
+            || self.countdown.is_some()
+            || self.camera_retry_at.is_some()
+        {
             ctx.request_repaint_after(Duration::from_millis(30));
         }
     }
@@ -520,8 +555,15 @@ impl BoothApp {
             Intent::NextCustomer => {
                 self.visit = Visit::default();
                 self.result_tex = None;
+                self.print_tex = None;
                 self.go(Screen::Start, Why::Closed);
             }
+            Intent::OpenPrint => self.open_print(),
+            Intent::ClosePrint => self.close_print(),
+            Intent::SetLayout(id) => self.visit.print.layout = Some(id),
+            Intent::SetCopies(n) => self.visit.print.copies = n,
+            Intent::Print(paper) => self.print(paper),
+            Intent::SavePdf(paper) => self.save_pdf(paper),
         }
     }
 
@@ -792,6 +834,9 @@ impl BoothApp {
                 self.visit.export_msg = Some((msg, true));
                 self.visit.last_export = Some(saved);
                 self.visit.exported_gen = Some(self.still_gen);
+                // A new export replaces what the print screen had.
+                self.visit.print = print::Desk::default();
+                self.auto_print();
             }
             Err(e) => self.visit.export_msg = Some((e, false)),
         }
@@ -824,6 +869,7 @@ impl BoothApp {
         match handed {
             Ok(ticket) => {
                 self.visit.ticket = Some(ticket);
+                self.auto_print();
                 self.go(Screen::Done, Why::Accepted);
             }
             Err(e) => {

@@ -163,10 +163,17 @@ impl Form {
         if !missing.is_empty() {
             return Err(ta(lang, "form.missing", &[("fields", missing.join(&t(lang, "list_sep")))]));
         }
+        self.city().map_err(|e| e.message(lang))?;
         if !self.phone_ok() {
             return Err(t(lang, "form.bad_phone"));
         }
         Ok(())
+    }
+
+    /// The city of application as typed, resolved to exactly one place on the list (a
+    /// province, a place outside the mainland, an unknown or ambiguous name is refused).
+    pub fn city(&self) -> Result<&'static crate::cities::City, crate::cities::CityError> {
+        crate::cities::resolve(&self.city)
     }
 
     pub fn applicant(&self) -> Applicant {
@@ -174,7 +181,8 @@ impl Form {
         Applicant {
             name: opt(&self.name),
             document: Some(self.document.id().to_string()),
-            city: opt(&self.city),
+            // The list's exact name (深圳市 for "shenzhen"); `validate` refused anything else.
+            city: self.city().ok().map(|c| c.name.clone()),
             phone: opt(&self.phone),
             notes: opt(&self.notes),
             ticket: opt(&self.ticket),
@@ -302,6 +310,14 @@ mod tests {
         assert!(f.validate(Lang::Zh).is_ok());
         let a = f.applicant();
         assert_eq!(a.document.as_deref(), Some("passport"));
+        assert_eq!(a.city.as_deref(), Some("深圳市"), "the list's exact name is stored");
+        // A province alone blocks the export, with the gazetteer's message in the person's language.
+        f.city = "广东".into();
+        let e = f.validate(Lang::En).unwrap_err();
+        assert!(e.contains("province") && e.contains("广州"), "{e}");
+        assert!(f.validate(Lang::Zh).unwrap_err().contains("省"));
+        f.city = "Atlantis".into();
+        assert!(f.validate(Lang::En).unwrap_err().contains("not a city on the list"));
         assert_eq!(a.notes, None);
     }
 

@@ -22,8 +22,33 @@ pub enum CupsError {
     Rejecting(String),
     #[error("job {job} did not finish within {secs} s (state: {state})")]
     JobTimeout { job: String, secs: u64, state: String },
+    #[error("cannot hand the PDF to the printer (temporary file in {0}): {1}")]
+    TempFile(String, String),
     #[error("lp: {0}")]
     Other(String),
+}
+
+impl CupsError {
+    /// What to tell the person, in `lang` (the locale's `print.cups` texts).
+    pub fn message(&self, lang: crate::Lang) -> String {
+        let s = |v: &str| v.to_string();
+        let (key, args): (&str, Vec<(&str, String)>) = match self {
+            CupsError::NotInstalled(cmd) => ("not_installed", vec![("command", s(cmd))]),
+            CupsError::SchedulerDown => ("scheduler_down", vec![]),
+            CupsError::UnknownPrinter(p) => ("unknown_printer", vec![("printer", p.clone())]),
+            CupsError::NoDefault => ("no_default", vec![]),
+            CupsError::Stopped { name, reason } => {
+                ("stopped", vec![("printer", name.clone()), ("reason", reason.clone().unwrap_or_else(|| "—".into()))])
+            }
+            CupsError::Rejecting(p) => ("rejecting", vec![("printer", p.clone())]),
+            CupsError::JobTimeout { job, secs, state } => {
+                ("job_timeout", vec![("job", job.clone()), ("secs", secs.to_string()), ("state", state.clone())])
+            }
+            CupsError::TempFile(dir, e) => ("temp_file", vec![("dir", dir.clone()), ("error", e.clone())]),
+            CupsError::Other(e) => ("other", vec![("error", e.clone())]),
+        };
+        crate::i18n::tr(lang, &format!("print.cups.{key}"), &args)
+    }
 }
 
 /// What to print and how.
@@ -140,6 +165,23 @@ impl Cups {
         Err(e)
     }
 
+    /// Print PDF bytes: written to a temporary file in `dir` for `lp` (which copies it into
+    /// its spool; the file is removed as soon as `lp` returns), then watched for a moment so a
+    /// job that fails at once (a filter, a stopped queue) is reported rather than left silent.
+    pub fn print_pdf(&self, pdf: &[u8], job: &PrintJob, dir: &Path) -> Result<Job, CupsError> {
+        use std::io::Write;
+        let tmp_err = |e: std::io::Error| CupsError::TempFile(crate::paths::shown(dir), e.to_string());
+        let mut file =
+            tempfile::Builder::new().prefix("idbooth-print-").suffix(".pdf").tempfile_in(dir).map_err(tmp_err)?;
+        file.write_all(pdf).and_then(|_| file.flush()).map_err(tmp_err)?;
+        let submitted = self.submit(file.path(), job)?;
+        drop(file);
+        match self.wait(&submitted, Duration::from_secs(2)) {
+            Ok(()) | Err(CupsError::JobTimeout { .. }) => Ok(submitted),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The job's state: `None` once it has left the queue (done), else CUPS's words for it.
     pub fn pending(&self, job: &Job) -> Result<Option<String>, CupsError> {
         let out = self.run("lpstat", &["-l", "-o", &job.printer])?;
@@ -226,6 +268,44 @@ mod tests {
         assert!(
             matches!(classify("lp: No file in print request.", p), CupsError::Other(m) if m == "No file in print request.")
         );
+    }
+
+    #[test]
+    fn errors_read_in_both_languages() {
+        use crate::Lang;
+        let e = CupsError::UnknownPrinter("Front-Desk".into());
+        assert!(e.message(Lang::En).contains("Front-Desk") && e.message(Lang::Zh).contains("Front-Desk"));
+        assert_ne!(e.message(Lang::En), e.message(Lang::Zh));
+        let all = [
+            CupsError::NotInstalled("lp"),
+            CupsError::SchedulerDown,
+            e,
+            CupsError::NoDefault,
+            CupsError::Stopped { name: "p".into(), reason: Some("out of paper".into()) },
+            CupsError::Rejecting("p".into()),
+            CupsError::JobTimeout { job: "p-1".into(), secs: 2, state: "held".into() },
+            CupsError::TempFile("/tmp".into(), "disk full".into()),
+            CupsError::Other("x".into()),
+        ];
+        for e in &all {
+            for lang in [Lang::En, Lang::Zh] {
+                let m = e.message(lang);
+                assert!(!m.contains("print.cups") && !m.contains('{'), "{e:?} {lang:?}: {m}");
+            }
+        }
+    }
+
+    #[test]
+    fn printing_bytes_leaves_no_temporary_file() {
+        let d = tempfile::tempdir().unwrap();
+        // Without a scheduler (or with one): no printer by this name either way.
+        let job = PrintJob { printer: Some("idbooth-no-such-printer".into()), ..PrintJob::default() };
+        let down = Cups { server: Some(d.path().join("no-cupsd.sock").display().to_string()) };
+        let e = down.print_pdf(b"%PDF-1.7", &job, d.path()).unwrap_err();
+        assert!(matches!(e, CupsError::SchedulerDown | CupsError::NotInstalled(_)), "{e:?}");
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0);
+        let gone = d.path().join("gone");
+        assert!(matches!(down.print_pdf(b"%PDF", &job, &gone), Err(CupsError::TempFile(..))));
     }
 
     #[test]

@@ -22,9 +22,9 @@ pub use sheet::{SheetPhoto, render_sheet_preview};
 /// Points per millimetre (a point is 1/72 inch).
 pub const PT_PER_MM: f64 = 72.0 / 25.4;
 
-/// How the studio prints; embedded in the studio settings file.
+/// How the studio prints; the `[print]` table of the studio settings file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PrintSettings {
     /// Sheet layout id (`assets/layouts`, or the user's layouts).
     pub layout: String,
@@ -37,8 +37,29 @@ pub struct PrintSettings {
     pub slip_size: SlipSize,
     /// CUPS queue; `None` prints to the system's default printer.
     pub printer: Option<String>,
-    /// At the kiosk, print the sheet as soon as a photo passes.
-    pub auto_print_at_kiosk: bool,
+    /// What prints by itself, without a dialog: at the kiosk when a photo passes and is handed
+    /// over, at the counter with each export (which a person has released).
+    pub auto_print: AutoPrint,
+}
+
+/// What the booth prints by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AutoPrint {
+    #[default]
+    None,
+    Sheet,
+    Slip,
+    Both,
+}
+
+impl AutoPrint {
+    pub fn sheet(self) -> bool {
+        matches!(self, AutoPrint::Sheet | AutoPrint::Both)
+    }
+    pub fn slip(self) -> bool {
+        matches!(self, AutoPrint::Slip | AutoPrint::Both)
+    }
 }
 
 impl Default for PrintSettings {
@@ -50,7 +71,7 @@ impl Default for PrintSettings {
             captions: false,
             slip_size: SlipSize::A6,
             printer: None,
-            auto_print_at_kiosk: false,
+            auto_print: AutoPrint::None,
         }
     }
 }
@@ -78,9 +99,9 @@ impl std::str::FromStr for SlipSize {
     }
 }
 
-/// The studio, as named on the slip.
+/// The studio, as named on the slip (the `[studio]` table of the studio settings file).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Studio {
     pub name: String,
     pub address: String,

@@ -3,7 +3,7 @@
 use egui::RichText;
 
 use super::super::text::{t, ta};
-use super::{BoothApp, GREEN};
+use super::{AMBER, BoothApp, GREEN, RED};
 
 pub fn show(app: &BoothApp, ui: &mut egui::Ui) {
     let lang = app.lang;
@@ -16,5 +16,21 @@ pub fn show(app: &BoothApp, ui: &mut egui::Ui) {
         ui.label(RichText::new(&ticket).size(160.0).strong());
         ui.add_space(20.0);
         ui.label(RichText::new(ta(lang, "kiosk.give_ticket", &[("ticket", ticket.clone())])).size(30.0));
+        // The studio prints passed photos by itself: where to collect them, or whom to ask.
+        let desk = &app.visit.print;
+        let failed = desk.status.iter().any(|(_, _, ok)| !ok);
+        let line = if failed {
+            Some((ta(lang, "kiosk.print_failed", &[("ticket", ticket.clone())]), RED))
+        } else if desk.printing() {
+            Some((t(lang, "kiosk.printing"), AMBER))
+        } else if !desk.status.is_empty() {
+            Some((t(lang, "kiosk.printed"), GREEN))
+        } else {
+            None
+        };
+        if let Some((text, colour)) = line {
+            ui.add_space(20.0);
+            ui.label(RichText::new(text).size(30.0).color(colour));
+        }
     });
 }

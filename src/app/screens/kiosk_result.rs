@@ -8,16 +8,24 @@ use super::{AMBER, BoothApp, GREEN, Intent, RED, big_button};
 use crate::judge::{Overall, RuleId};
 
 /// What a customer can most easily fix, first.
-const PRIORITY: [RuleId; 20] = [
+const PRIORITY: [RuleId; 28] = [
     RuleId::SingleFace,
+    RuleId::Glasses,
+    RuleId::Headwear,
+    RuleId::HairOverEyes,
+    RuleId::BrowsVisible,
+    RuleId::EarsVisible,
+    RuleId::Jewellery,
     RuleId::EyesOpen,
     RuleId::MouthClosed,
+    RuleId::Expression,
     RuleId::Yaw,
     RuleId::Pitch,
     RuleId::Roll,
-    RuleId::Headwear,
     RuleId::Exposure,
     RuleId::LightingUniformity,
+    RuleId::FaceShadow,
+    RuleId::FaceReflection,
     RuleId::Sharpness,
     RuleId::CrownMargin,
     RuleId::ChinMargin,

@@ -6,10 +6,12 @@ mod ask_staff;
 mod attract;
 mod checking;
 mod choose;
+mod city;
 mod done;
 mod guided;
 mod kiosk_result;
 mod live;
+mod print;
 mod review;
 mod staff_pin;
 mod start;
@@ -44,6 +46,7 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui) -> Vec<Intent> {
         Screen::Live => live::show(app, ui, &mut out),
         Screen::Checking => checking::show(app, ui),
         Screen::Review => review::show(app, ui, &mut out),
+        Screen::Print => print::show(app, ui, &mut out),
         Screen::Attract => attract::show(app, ui, &mut out),
         Screen::Choose => choose::show(app, ui, &mut out),
         Screen::Guided => guided::show(app, ui, &mut out),

@@ -251,17 +251,20 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let required = format!(" {}", t(lang, "form.required"));
     let counter = app.mode == Mode::Counter;
     egui::Grid::new("form").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
+        let labelled = |ui: &mut egui::Ui, key: &str, req: bool| {
+            ui.horizontal(|ui| {
+                let l = ui.label(t(lang, key));
+                if req {
+                    ui.colored_label(RED, &required);
+                }
+                l
+            })
+            .inner
+            .id
+        };
         let field = |ui: &mut egui::Ui, key: &str, value: &mut String, req: bool| {
-            let label = ui
-                .horizontal(|ui| {
-                    let l = ui.label(t(lang, key));
-                    if req {
-                        ui.colored_label(RED, &required);
-                    }
-                    l
-                })
-                .inner;
-            ui.add(egui::TextEdit::singleline(value).desired_width(260.0)).labelled_by(label.id);
+            let label = labelled(ui, key, req);
+            ui.add(egui::TextEdit::singleline(value).desired_width(260.0)).labelled_by(label);
             ui.end_row();
         };
         let f = &mut app.visit.form;
@@ -282,7 +285,9 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         if doc != f.document {
             out.push(Intent::SetDocument(doc));
         }
-        field(ui, "form.city", &mut f.city, true);
+        let city_label = labelled(ui, "form.city", true);
+        super::city::field(ui, lang, &mut f.city, city_label, 260.0);
+        ui.end_row();
         field(ui, "form.phone", &mut f.phone, true);
         field(ui, "form.notes", &mut f.notes, false);
         if counter {
@@ -338,9 +343,13 @@ fn export_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>, has_
         if app.mode == Mode::Counter && ui.button(RichText::new(t(lang, "next_customer")).size(18.0)).clicked() {
             out.push(Intent::NextCustomer);
         }
+        if app.exported() && ui.button(RichText::new(t(lang, "print.open")).size(18.0)).clicked() {
+            out.push(Intent::OpenPrint);
+        }
         if let Some((msg, ok)) = app.export_message() {
             ui.colored_label(if ok { GREEN } else { RED }, msg);
         }
     });
+    super::print::status(app, ui);
     ui.add_space(4.0);
 }

@@ -1,0 +1,134 @@
+//! Laptop and counter, after an export: the sheet drawn as it will come out (on a worker), the
+//! layout and copies, Save PDF… and Print for the sheet and the slip, and what each came to.
+
+use egui::{Color32, RichText, pos2, vec2};
+
+use super::super::config::Mode;
+use super::super::print::{PREVIEW_DPI, Paper};
+use super::super::text::{t, ta};
+use super::{BoothApp, GREEN, Intent, RED};
+
+pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    egui::Panel::bottom("print_actions").show(ui, |ui| actions(app, ui, out));
+    egui::Panel::right("print_choices").min_size(280.0).show(ui, |ui| choices(app, ui, out));
+    egui::CentralPanel::default().show(ui, |ui| preview(app, ui));
+}
+
+fn choices(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    let lang = app.lang;
+    ui.add_space(6.0);
+    ui.heading(t(lang, "print.heading"));
+    ui.add_space(6.0);
+    let desk = &app.visit.print;
+    let current = desk.layout.clone().unwrap_or_else(|| app.settings.print.layout.clone());
+    let mut chosen = current.clone();
+    let label = ui.label(t(lang, "print.layout"));
+    let name = |l: &crate::print::Layout| {
+        let [w, h] = l.paper_mm;
+        format!("{} ({} × {} mm)", l.name(lang), w.min(h), w.max(h))
+    };
+    let selected = app.layouts.get(&current).map(name).unwrap_or_else(|_| current.clone());
+    egui::ComboBox::from_id_salt("layout")
+        .selected_text(selected)
+        .width(260.0)
+        .show_ui(ui, |ui| {
+            // Mixed sheets need photos of several specs: the command line makes those.
+            for l in app.layouts.all().iter().filter(|l| l.blocks.is_empty()) {
+                ui.selectable_value(&mut chosen, l.id.clone(), name(l));
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    if chosen != current {
+        out.push(Intent::SetLayout(chosen));
+    }
+    ui.add_space(8.0);
+    let mut fill = desk.copies.is_none();
+    if ui.checkbox(&mut fill, t(lang, "print.fill")).changed() {
+        out.push(Intent::SetCopies(if fill { None } else { Some(1) }));
+    }
+    if let Some(n) = desk.copies {
+        let mut n = n;
+        ui.horizontal(|ui| {
+            let l = ui.label(t(lang, "print.copies"));
+            ui.add(egui::DragValue::new(&mut n).range(1..=100)).labelled_by(l.id);
+        });
+        if Some(n) != desk.copies {
+            out.push(Intent::SetCopies(Some(n)));
+        }
+    }
+    ui.add_space(8.0);
+    let printer = app.settings.print.printer.clone().unwrap_or_else(|| t(lang, "print.default_printer"));
+    ui.label(ta(lang, "print.printer", &[("printer", printer)]));
+    ui.label(ta(lang, "print.dpi", &[("dpi", app.settings.print.dpi.to_string())]));
+    ui.add_space(4.0);
+    ui.label(RichText::new(t(lang, "print.true_size")).small());
+}
+
+fn preview(app: &mut BoothApp, ui: &mut egui::Ui) {
+    let lang = app.lang;
+    match app.print_preview_texture(ui) {
+        None => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(t(lang, "print.drawing"));
+            });
+        }
+        Some(Err(e)) => {
+            ui.add(egui::Label::new(RichText::new(e).color(RED)).wrap());
+        }
+        Some(Ok(tex)) => {
+            let [w, h] = tex.size().map(|v| v as f32);
+            let k = (ui.available_width() / w).min((ui.available_height() - 30.0).max(50.0) / h);
+            let (rect, _) = ui.allocate_exact_size(vec2(w * k, h * k), egui::Sense::hover());
+            // The paper's edge, so a white sheet stands out from the window.
+            ui.painter().rect_filled(rect.expand(1.0), 0.0, Color32::GRAY);
+            let uv = egui::Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
+            ui.painter().image(tex.id(), rect, uv, Color32::WHITE);
+            let mm = |px: f32| px as f64 * 25.4 / PREVIEW_DPI.min(app.settings.print.dpi) as f64;
+            ui.label(ta(lang, "print.paper", &[("w", format!("{:.1}", mm(w))), ("h", format!("{:.1}", mm(h)))]));
+        }
+    }
+}
+
+fn actions(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    let lang = app.lang;
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        let big = |s: String| egui::Button::new(RichText::new(s).size(20.0));
+        for (paper, print, save) in [
+            (Paper::Sheet, "print.print_sheet", "print.save_sheet"),
+            (Paper::Slip, "print.print_slip", "print.save_slip"),
+        ] {
+            if ui.add(big(t(lang, print))).clicked() {
+                out.push(Intent::Print(paper));
+            }
+            if ui.button(t(lang, save)).clicked() {
+                out.push(Intent::SavePdf(paper));
+            }
+            ui.separator();
+        }
+        if ui.button(RichText::new(t(lang, "print.back")).size(18.0)).clicked() {
+            out.push(Intent::ClosePrint);
+        }
+        if app.mode == Mode::Counter && ui.button(RichText::new(t(lang, "next_customer")).size(18.0)).clicked() {
+            out.push(Intent::NextCustomer);
+        }
+    });
+    status(app, ui);
+    ui.add_space(4.0);
+}
+
+/// What each print or save came to (also under the export bar, for the counter's auto-print).
+pub fn status(app: &BoothApp, ui: &mut egui::Ui) {
+    let desk = &app.visit.print;
+    if desk.printing() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(t(app.lang, "print.working"));
+        });
+    }
+    for (_, msg, ok) in &desk.status {
+        ui.add(egui::Label::new(RichText::new(msg).color(if *ok { GREEN } else { RED })).wrap());
+    }
+}
