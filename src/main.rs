@@ -13,6 +13,7 @@ use idbooth::spec::{DEFAULT_SPEC, SpecBook};
 mod cli;
 mod cli_batch;
 mod cli_print;
+mod cli_rules;
 
 #[derive(Parser)]
 #[command(
@@ -114,6 +115,14 @@ enum Command {
     Sheet(cli_print::SheetArgs),
     /// The applicant's summary slip (photo, serial + QR code, outcome) from an export summary.
     Summary(cli_print::SummaryArgs),
+    /// Score the appearance rules against label files (tests/labels/*.toml; photos in ../shared).
+    EvalRules {
+        #[arg(required = true)]
+        labels: Vec<PathBuf>,
+        /// List the photos each rule got wrong.
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Time the stages on a photo (default: the bundled sample).
     Bench {
         photo: Option<PathBuf>,
@@ -145,6 +154,7 @@ fn main() -> ExitCode {
         Command::Eval { dir, fit, verbose, max_pupil, max_chin, .. } => {
             cli::eval(&dir, fit, verbose, max_pupil, max_chin)
         }
+        Command::EvalRules { labels, verbose } => cli_rules::eval_rules(&labels, verbose),
         Command::Bench { photo, runs } => cli::bench(photo.as_deref(), runs),
         Command::Settings { set_pin } => settings(args.gui.settings, set_pin),
         Command::Sheet(a) => cli_print::sheet(&a, lang),
@@ -167,6 +177,7 @@ impl Command {
             Command::Export(_) => "export",
             Command::Specs { .. } => "specs",
             Command::Eval { .. } => "eval",
+            Command::EvalRules { .. } => "eval-rules",
             Command::Bench { .. } => "bench",
             Command::Settings { .. } => "settings",
             Command::Sheet(_) => "sheet",

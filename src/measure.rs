@@ -3,6 +3,14 @@
 //! (landmarks mapped through the crop); light, background and sharpness on the *unedited* frame
 //! (the photo's own pixels resampled through the crop, before the booth's tone or backdrop).
 
+mod brows;
+mod ears;
+mod glasses;
+mod headwear;
+mod jewellery;
+mod light;
+mod regions;
+
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
@@ -44,13 +52,40 @@ pub struct Measurements {
     pub mouth_width: Option<f64>,
     /// How far the mouth corners sit above the lips' centre, over the mouth width (smiles lift them).
     pub mouth_corner_lift: Option<f64>,
+    /// Blendshape coefficients (0–1): the more closed eye, the open jaw, the mean smile, and
+    /// the strongest other expression (brows raised, squint, pucker, sneer, puffed cheeks).
+    pub eye_blink: Option<f64>,
+    pub jaw_open: Option<f64>,
+    pub smile_score: Option<f64>,
+    pub expression_other: Option<f64>,
     pub headwear_excess: Option<f64>,
+    /// How far the top of the head's colour lies outside hair hues (blue, green, vivid), in L*a*b* units.
+    pub headwear_hue: Option<f64>,
+    /// Lightness spread of the top of the head (L*, p90 − p10): a cap is made of parts.
+    pub headwear_spread: Option<f64>,
+    /// Glasses: line contrast (L*) of a frame across the nose bridge and under the eyes; how much
+    /// darker the skin under the eyes is than the cheeks (stops); glare on the lenses (%).
+    pub glasses_bridge: Option<f64>,
+    pub glasses_rims: Option<f64>,
+    pub glasses_tint: Option<f64>,
+    pub lens_glare_pct: Option<f64>,
+    /// Skin share of the ear regions, of the band above the brows, of the upper lids (weaker side).
+    pub ears_skin: Option<f64>,
+    pub brows_skin: Option<f64>,
+    pub lids_skin: Option<f64>,
+    /// Jewel-like spots below the ears and on the neck, in units of (0.05 IPD)².
+    pub jewellery_spots: Option<f64>,
     // Light and background, on the output image.
     pub face_lightness: Option<f64>,
     pub highlights: Option<f64>,
     pub face_clipped_pct: Option<f64>,
-    /// Signed: L*(image-left half) − L*(image-right half).
-    pub face_side_difference: Option<f64>,
+    /// Signed: log2 of the luminance of the image-left over the image-right half (stops), from
+    /// symmetric skin patches.
+    pub face_side_ratio: Option<f64>,
+    /// The darkest face region's deficit after removing the side gradient (stops).
+    pub face_shadow: Option<f64>,
+    /// Specular hot spots on forehead, nose and cheeks (% of that skin).
+    pub face_reflection_pct: Option<f64>,
     pub background_lab: Option<[f64; 3]>,
     pub background_lightness_spread: Option<f64>,
     pub sharpness: Option<f64>,
@@ -123,6 +158,22 @@ pub fn pose_and_expression(face: &Face, m: &mut Measurements) {
     let corners = mesh.p(idx::MOUTH_LEFT).mid(mesh.p(idx::MOUTH_RIGHT));
     m.mouth_corner_lift = Some(corners.minus(centre).dot(up) / mw);
 
+    if let Some(b) = &face.blendshapes {
+        m.eye_blink = Some(b.eye_blink_left.max(b.eye_blink_right) as f64);
+        m.jaw_open = Some(b.jaw_open as f64);
+        m.smile_score = Some(((b.mouth_smile_left + b.mouth_smile_right) / 2.0) as f64);
+        let others = [
+            b.brow_inner_up,
+            b.cheek_puff,
+            b.mouth_pucker,
+            b.mouth_funnel,
+            b.nose_sneer,
+            b.eye_wide_left.min(b.eye_wide_right),
+            b.eye_squint_left.min(b.eye_squint_right),
+        ];
+        m.expression_other = Some(others.into_iter().fold(0.0f32, f32::max) as f64);
+    }
+
     match &lm.head_top {
         crate::detect::HeadTop::Found { at } => {
             m.headwear_excess = Some(at.minus(lm.skull_top).dot(lm.up()) / lm.inter_pupil());
@@ -150,7 +201,7 @@ pub fn photographic(face: &Face, crop: &Similarity, out: &RgbImage, person: Opti
 
     // Skin: inside the shrunken oval, outside eyes and mouth, below the eyebrows' hair line
     // is kept since hair may cover the forehead: use the lower 80 % of the oval.
-    let (mut all, mut left, mut right, mut clipped) = (Vec::new(), Vec::new(), Vec::new(), 0usize);
+    let (mut all, mut clipped) = (Vec::new(), 0usize);
     let (x0, y0, x1, y1) = bbox(&skin_poly, out.width(), out.height());
     let top_cut = axis_a.y + (axis_b.y - axis_a.y) * 0.2;
     for y in y0..y1 {
@@ -163,20 +214,14 @@ pub fn photographic(face: &Face, crop: &Similarity, out: &RgbImage, person: Opti
             if px.iter().any(|&c| c >= 250) || px.iter().all(|&c| c <= 5) {
                 clipped += 1;
             }
-            let l = lightness(px) as f64;
-            all.push(l);
-            // Which side of the face's centre line.
-            let side = (axis_b.x - axis_a.x) * (p.y - axis_a.y) - (axis_b.y - axis_a.y) * (p.x - axis_a.x);
-            if side > 0.0 { left.push(l) } else { right.push(l) }
+            all.push(lightness(px) as f64);
         }
     }
     if all.len() > 50 {
         m.face_lightness = median(&all);
         m.face_clipped_pct = Some(100.0 * clipped as f64 / all.len() as f64);
-        if left.len() > 20 && right.len() > 20 {
-            m.face_side_difference = Some(median(&left).unwrap_or(0.0) - median(&right).unwrap_or(0.0));
-        }
     }
+    appearance(face, crop, out, person, m);
 
     m.smile = teeth_share(out, &idx::LIPS_INNER.iter().map(|&i| to_out(i)).collect::<Vec<_>>());
 
@@ -186,6 +231,27 @@ pub fn photographic(face: &Face, crop: &Similarity, out: &RgbImage, person: Opti
     m.highlights = highlights(out);
     if let Some(person) = person {
         background(out, person, m);
+    }
+}
+
+/// Light on the face, glasses, headwear, ears, brows, hair and jewellery (`measure/*.rs`).
+pub fn appearance(face: &Face, crop: &Similarity, out: &RgbImage, person: Option<&FloatMap>, m: &mut Measurements) {
+    let f = regions::FaceOnFrame::new(face, crop, out, person);
+    m.face_side_ratio = light::side_ratio(&f);
+    m.face_shadow = m.face_side_ratio.and_then(|r| light::shadow(&f, r));
+    m.face_reflection_pct = light::reflection(&f);
+    m.glasses_bridge = glasses::bridge_line(&f);
+    m.glasses_rims = glasses::lower_rims(&f);
+    m.glasses_tint = glasses::tint(&f);
+    m.lens_glare_pct = glasses::glare(&f);
+    m.ears_skin = ears::skin_share(&f);
+    m.brows_skin = brows::above_brows(&f);
+    m.lids_skin = brows::upper_lids(&f);
+    // The ears, the hair and the top of the head are told from the background by the mask.
+    if person.is_some() {
+        m.headwear_hue = headwear::top_outside_hair_hues(&f);
+        m.headwear_spread = headwear::top_lightness_spread(&f);
+        m.jewellery_spots = jewellery::spots(&f);
     }
 }
 

@@ -220,8 +220,37 @@ pub struct Quality {
     pub highlights: Limit,
     /// Share of face pixels clipped to black or white, in %.
     pub face_clipped_pct: Limit,
-    /// |L*(left half) − L*(right half)| of the face.
-    pub face_side_difference: Limit,
+    /// |log2| of the luminance ratio of the face's two halves, in stops.
+    pub face_side_ratio: Limit,
+    /// The darkest face region below the face's level (after the side gradient), in stops.
+    pub face_shadow: Limit,
+    /// Specular hot spots on the face skin, in %.
+    pub face_reflection_pct: Limit,
+    /// Expression model coefficients (0–1): blink, open jaw, smile, any other expression.
+    pub eye_blink: Limit,
+    pub jaw_open: Limit,
+    pub smile_score: Limit,
+    pub expression_other: Limit,
+    /// 1 where clear glasses may be worn (tinted lenses and glare still fail), 0 where not.
+    pub glasses_allowed: Limit,
+    /// Line contrast of a frame across the nose bridge (L*): above `max` glasses are worn,
+    /// between `warn_above` and `max` a person looks.
+    pub glasses_bridge: Limit,
+    /// Skin under the eyes darker than the cheeks, in stops (tinted lenses).
+    pub glasses_tint: Limit,
+    /// Glare on the lenses, in % of the lens area.
+    pub lens_glare_pct: Limit,
+    /// Top of the head's colour beyond hair hues, in L*a*b* units.
+    pub headwear_hue: Limit,
+    /// Lightness spread of the top of the head (L*, p90 − p10): caps made of dark and light parts.
+    pub headwear_spread: Limit,
+    /// Skin share of the ear regions, the band above the brows and the upper lids.
+    pub ears_skin: Limit,
+    pub brows_skin: Limit,
+    pub lids_skin: Limit,
+    /// Jewel-like spots below the ears and on the neck, in (0.05 IPD)² units; only specs that
+    /// forbid jewellery set it (the rule is left out elsewhere).
+    pub jewellery_spots: Option<Limit>,
     /// Spread of background lightness (std dev of L*), plus max local gradient.
     pub background_lightness_spread: Limit,
     /// CIEDE76 distance of the mean background colour from the nearest allowed colour.

@@ -175,7 +175,7 @@ fn exports_never_write_over_the_source_or_an_existing_export_unasked() {
     let src = dir.join("me.jpg");
     std::fs::copy(repo(HOPPER), &src).unwrap();
     let original = std::fs::read(&src).unwrap();
-    let all = "crown_margin,roll,exposure,background_uniformity";
+    let all = "crown_margin,roll,glasses,headwear,hair_over_eyes,brows_visible,jewellery,exposure,face_shadow,face_reflection,background_uniformity";
     let confirm = ["--confirm", all, "--by", "Li", "--reason", "test"];
     let run = |out: &Path, extra: &[&str]| {
         let mut args = vec!["export", src.to_str().unwrap(), "-o", out.to_str().unwrap()];
@@ -210,7 +210,7 @@ fn exports_killed_at_random_moments_leave_only_matched_pairs() {
     let dir = tmp("kill");
     let out = dir.join("out.jpg");
     let summary = dir.join("out.json");
-    let confirm = "crown_margin,roll,exposure,background_uniformity";
+    let confirm = "crown_margin,roll,glasses,headwear,hair_over_eyes,brows_visible,jewellery,exposure,face_shadow,face_reflection,background_uniformity";
     let args = |overwrite: bool| {
         let mut a = vec![
             "export".to_string(),
@@ -424,8 +424,14 @@ fn a_batch_exports_what_passes_skips_the_rest_and_reports_every_input() {
     assert!(String::from_utf8_lossy(&first.stderr).contains("[3/3]"), "progress on stderr");
     // Confirmed by a person, the rules that were open on her photo let it through; the
     // astronaut's other open rules still keep it out.
-    let second =
-        run(&["--confirm", "crown_margin,roll,exposure,background_uniformity", "--by", "Li", "--reason", "test"]);
+    let second = run(&[
+        "--confirm",
+        "crown_margin,roll,glasses,headwear,hair_over_eyes,brows_visible,jewellery,exposure,face_shadow,face_reflection,background_uniformity",
+        "--by",
+        "Li",
+        "--reason",
+        "test",
+    ]);
     assert_eq!(second.status.code(), Some(2));
     let lines = report();
     let by = |name: &str| lines.iter().find(|l| l["file"].as_str().unwrap().ends_with(name)).unwrap().clone();

@@ -355,7 +355,7 @@ fn cli_sheet_and_summary_from_an_export() {
         "--document",
         "passport",
         "--confirm",
-        "crown_margin,roll,exposure,background_uniformity",
+        "crown_margin,roll,glasses,headwear,hair_over_eyes,brows_visible,jewellery,exposure,face_shadow,face_reflection,background_uniformity",
         "--by",
         "李伟",
         "--reason",

@@ -1,6 +1,7 @@
 //! Detect: faces, the 468-point mesh of the main face, the person mask, and from them the
 //! landmarks every later stage uses (pupils, chin, top of head).
 
+pub mod blendshapes;
 pub mod chin;
 pub mod face;
 pub mod head_top;
@@ -39,6 +40,8 @@ pub struct Face {
     pub detection: Detection,
     pub mesh: Mesh,
     pub landmarks: Landmarks,
+    /// Expression coefficients (None only where no model ran).
+    pub blendshapes: Option<blendshapes::Blendshapes>,
 }
 
 /// What detection found in one photo.
@@ -105,6 +108,7 @@ pub fn analyse(photo: &Pyramid, opts: &DetectOptions) -> Result<Analysis, Vision
         lm.head_top = head_top::find(&mask, &lm, Some(photo));
         out.mask = Some(mask);
     }
-    out.main = Some(Face { detection: det, mesh: m, landmarks: lm });
+    let blend = blendshapes::estimate(&m, &lm)?;
+    out.main = Some(Face { detection: det, mesh: m, landmarks: lm, blendshapes: Some(blend) });
     Ok(out)
 }

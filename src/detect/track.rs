@@ -220,6 +220,7 @@ impl Tracker {
         if let Some(mask) = &mask {
             lm.head_top = landmarks::head_top(mask, &lm);
         }
+        let blendshapes = super::blendshapes::estimate(&mesh, &lm)?;
         let mut faces = Vec::with_capacity(others.len() + 1);
         faces.push(det.clone());
         faces.extend(others);
@@ -227,7 +228,7 @@ impl Tracker {
             width: frame.width(),
             height: frame.height(),
             faces,
-            main: Some(Face { detection: det, mesh, landmarks: lm }),
+            main: Some(Face { detection: det, blendshapes: Some(blendshapes), mesh, landmarks: lm }),
             mask,
         })
     }

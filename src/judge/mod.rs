@@ -3,6 +3,7 @@
 //! no prose. Texts are made at the edge from `(rule, reason)` by [`crate::i18n::verdict_text`].
 //! A rule never passes what it could not measure, and a rule the spec does not define is left out.
 
+mod appearance;
 mod rules;
 
 use serde::{Deserialize, Serialize};
@@ -30,16 +31,24 @@ pub enum RuleId {
     Pitch,
     EyesOpen,
     MouthClosed,
+    Expression,
+    Glasses,
     Headwear,
+    HairOverEyes,
+    BrowsVisible,
+    EarsVisible,
+    Jewellery,
     Exposure,
     LightingUniformity,
+    FaceShadow,
+    FaceReflection,
     BackgroundUniformity,
     BackgroundColor,
     Sharpness,
 }
 
 impl RuleId {
-    pub const ALL: [RuleId; 20] = [
+    pub const ALL: [RuleId; 28] = [
         RuleId::SingleFace,
         RuleId::Resolution,
         RuleId::HeadHeight,
@@ -54,9 +63,17 @@ impl RuleId {
         RuleId::Pitch,
         RuleId::EyesOpen,
         RuleId::MouthClosed,
+        RuleId::Expression,
+        RuleId::Glasses,
         RuleId::Headwear,
+        RuleId::HairOverEyes,
+        RuleId::BrowsVisible,
+        RuleId::EarsVisible,
+        RuleId::Jewellery,
         RuleId::Exposure,
         RuleId::LightingUniformity,
+        RuleId::FaceShadow,
+        RuleId::FaceReflection,
         RuleId::BackgroundUniformity,
         RuleId::BackgroundColor,
         RuleId::Sharpness,
@@ -79,9 +96,17 @@ impl RuleId {
             RuleId::Pitch => "pitch",
             RuleId::EyesOpen => "eyes_open",
             RuleId::MouthClosed => "mouth_closed",
+            RuleId::Expression => "expression",
+            RuleId::Glasses => "glasses",
             RuleId::Headwear => "headwear",
+            RuleId::HairOverEyes => "hair_over_eyes",
+            RuleId::BrowsVisible => "brows_visible",
+            RuleId::EarsVisible => "ears_visible",
+            RuleId::Jewellery => "jewellery",
             RuleId::Exposure => "exposure",
             RuleId::LightingUniformity => "lighting_uniformity",
+            RuleId::FaceShadow => "face_shadow",
+            RuleId::FaceReflection => "face_reflection",
             RuleId::BackgroundUniformity => "background_uniformity",
             RuleId::BackgroundColor => "background_color",
             RuleId::Sharpness => "sharpness",
@@ -182,6 +207,18 @@ pub enum Reason {
     Replaced,
     /// The booth replaced a busy background: a person should check the edges.
     ReplacedBusy,
+    /// Measured, but between a clear pass and a clear fail: a person decides.
+    Uncertain,
+    /// The eyes are closed or blinking (expression model).
+    EyesClosed,
+    Smiling,
+    /// An expression other than neutral (raised brows, squint, pucker, sneer, puffed cheeks).
+    NotNeutral,
+    GlassesWorn,
+    TintedLenses,
+    LensGlare,
+    /// Something on top of the head that is neither hair nor skin.
+    NotHair,
 }
 
 impl Reason {
@@ -204,6 +241,14 @@ impl Reason {
             Reason::CornersRaised => "corners_raised",
             Reason::Replaced => "replaced",
             Reason::ReplacedBusy => "replaced_busy",
+            Reason::Uncertain => "uncertain",
+            Reason::EyesClosed => "eyes_closed",
+            Reason::Smiling => "smiling",
+            Reason::NotNeutral => "not_neutral",
+            Reason::GlassesWorn => "glasses_worn",
+            Reason::TintedLenses => "tinted_lenses",
+            Reason::LensGlare => "lens_glare",
+            Reason::NotHair => "not_hair",
         }
     }
 }
@@ -229,6 +274,9 @@ pub enum Unit {
     Ipd,
     #[serde(rename = "")]
     Ratio,
+    /// Photographic stops (log2 of a luminance ratio).
+    #[serde(rename = "EV")]
+    Stops,
 }
 
 impl Unit {
@@ -243,6 +291,7 @@ impl Unit {
             Unit::Faces => "",
             Unit::Ipd => "IPD",
             Unit::Ratio => "",
+            Unit::Stops => "EV",
         }
     }
 }

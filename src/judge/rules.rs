@@ -1,7 +1,7 @@
 //! The rules, one small function each: measurements + the spec's band → a verdict, or `None`
 //! when the spec does not define the rule.
 
-use super::{Context, Reason, RuleId, Status, Unit, Verdict, band, worst};
+use super::{Context, Reason, RuleId, Status, Unit, Verdict, appearance, band, worst};
 use crate::compose::Side;
 use crate::measure::{HeadTopProblem, Measurements};
 use crate::spec::Spec;
@@ -23,12 +23,20 @@ pub(super) fn check(id: RuleId, m: &Measurements, spec: &Spec, ctx: &Context) ->
         RuleId::Roll => band(id, m.roll.map(f64::abs), &p.roll_deg, Unit::Deg),
         RuleId::Yaw => band(id, m.yaw.map(f64::abs), &p.yaw_deg, Unit::Deg),
         RuleId::Pitch => band(id, m.pitch.map(f64::abs), &p.pitch_deg, Unit::Deg),
-        RuleId::EyesOpen => band(id, m.eye_openness, &q.eye_openness, Unit::Ratio),
+        RuleId::EyesOpen => eyes_open(m, spec),
         RuleId::MouthClosed => mouth_closed(m, spec),
-        RuleId::Headwear => band(id, m.headwear_excess, &q.headwear_excess, Unit::Ipd),
+        RuleId::Expression => appearance::expression(m, spec),
+        RuleId::Glasses => appearance::glasses(m, spec),
+        RuleId::Headwear => appearance::headwear(m, spec),
+        RuleId::HairOverEyes => appearance::hair_over_eyes(m, spec),
+        RuleId::BrowsVisible => appearance::low_share(id, m.brows_skin, &q.brows_skin),
+        RuleId::EarsVisible => appearance::low_share(id, m.ears_skin, &q.ears_skin),
+        RuleId::Jewellery => appearance::jewellery(m, q.jewellery_spots.as_ref()?),
         RuleId::Exposure => exposure(m, spec),
-        RuleId::LightingUniformity => {
-            band(id, m.face_side_difference.map(f64::abs), &q.face_side_difference, Unit::Lightness)
+        RuleId::LightingUniformity => band(id, m.face_side_ratio.map(f64::abs), &q.face_side_ratio, Unit::Stops),
+        RuleId::FaceShadow => appearance::doubt(band(id, m.face_shadow, &q.face_shadow, Unit::Stops)),
+        RuleId::FaceReflection => {
+            appearance::doubt(band(id, m.face_reflection_pct, &q.face_reflection_pct, Unit::Percent))
         }
         RuleId::BackgroundUniformity => background_uniformity(m, spec, ctx),
         RuleId::BackgroundColor => background_color(m, spec, ctx),
@@ -137,7 +145,7 @@ fn centering(m: &Measurements, spec: &Spec, ctx: &Context) -> Option<Verdict> {
 }
 
 /// A sub-measure of a rule, its band outcome renamed to say which part failed.
-fn part(id: RuleId, value: Option<f64>, limit: &crate::spec::Limit, unit: Unit, why: Reason) -> Verdict {
+pub(super) fn part(id: RuleId, value: Option<f64>, limit: &crate::spec::Limit, unit: Unit, why: Reason) -> Verdict {
     let mut v = band(id, value, limit, unit);
     if matches!(v.status, Status::Fail | Status::Warn) {
         v.reason = why;
@@ -145,9 +153,17 @@ fn part(id: RuleId, value: Option<f64>, limit: &crate::spec::Limit, unit: Unit, 
     v
 }
 
+fn eyes_open(m: &Measurements, spec: &Spec) -> Verdict {
+    let (q, id) = (&spec.quality, RuleId::EyesOpen);
+    let lids = band(id, m.eye_openness, &q.eye_openness, Unit::Ratio);
+    // The expression model sees a blink that the lid gap alone can miss (narrow eyes).
+    worst(lids, part(id, m.eye_blink, &q.eye_blink, Unit::Ratio, Reason::EyesClosed))
+}
+
 fn mouth_closed(m: &Measurements, spec: &Spec) -> Verdict {
     let (q, id) = (&spec.quality, RuleId::MouthClosed);
-    let open = part(id, m.mouth_opening, &q.mouth_opening, Unit::Ratio, Reason::MouthOpen);
+    let gap = part(id, m.mouth_opening, &q.mouth_opening, Unit::Ratio, Reason::MouthOpen);
+    let open = worst(gap, part(id, m.jaw_open, &q.jaw_open, Unit::Ratio, Reason::MouthOpen));
     // Teeth between the lips is a smile even when the lips barely part.
     let teeth = part(id, m.smile, &q.smile, Unit::Ratio, Reason::TeethShowing);
     // Raised corners: a closed-lip smile.

@@ -191,6 +191,14 @@ fn every_rule_and_reason_has_text_in_both_languages() {
         Reason::CornersRaised,
         Reason::Replaced,
         Reason::ReplacedBusy,
+        Reason::Uncertain,
+        Reason::EyesClosed,
+        Reason::Smiling,
+        Reason::NotNeutral,
+        Reason::GlassesWorn,
+        Reason::TintedLenses,
+        Reason::LensGlare,
+        Reason::NotHair,
     ];
     for lang in [Lang::En, Lang::Zh] {
         for rule in RuleId::ALL {
@@ -256,4 +264,88 @@ fn the_eye_window_is_judged_as_centring() {
     let c = find(&judge(&at(179.0), &s, &framed()), RuleId::Centering).clone();
     assert_eq!((c.status, c.max), (Status::Pass, Some(17.0)));
     assert_eq!(find(&judge(&at(150.0), &s, &framed()), RuleId::Centering).status, Status::Fail);
+}
+
+#[test]
+fn glasses_fail_where_forbidden_and_tint_fails_everywhere() {
+    let worn = Measurements {
+        glasses_bridge: Some(25.0),
+        glasses_tint: Some(0.2),
+        lens_glare_pct: Some(0.0),
+        faces: 1,
+        ..Default::default()
+    };
+    let g = |m: &Measurements, s: &str| find(&judge(m, &spec(s), &framed()), RuleId::Glasses).clone();
+    let ee = g(&worn, "cn-exit-entry");
+    assert_eq!((ee.status, ee.reason), (Status::Fail, Reason::GlassesWorn));
+    assert_eq!(g(&worn, "icao-35x45").status, Status::Pass, "clear glasses without glare are allowed by ICAO");
+    let tinted = Measurements { glasses_tint: Some(2.5), ..worn.clone() };
+    for s in ["cn-exit-entry", "icao-35x45"] {
+        assert_eq!(g(&tinted, s).reason, Reason::TintedLenses, "{s}");
+    }
+    let glare = Measurements { lens_glare_pct: Some(9.0), ..worn.clone() };
+    assert_eq!(g(&glare, "icao-35x45").reason, Reason::LensGlare);
+    // A faint line: a person decides; none: pass.
+    let faint = Measurements { glasses_bridge: Some(10.0), ..worn.clone() };
+    assert_eq!(
+        (g(&faint, "cn-exit-entry").status, g(&faint, "cn-exit-entry").reason),
+        (Status::NeedsPerson, Reason::Uncertain)
+    );
+    let bare = Measurements { glasses_bridge: Some(2.0), ..worn };
+    assert_eq!(g(&bare, "cn-exit-entry").status, Status::Pass);
+}
+
+#[test]
+fn jewellery_never_passes_on_its_own_and_is_left_out_where_allowed() {
+    let m = Measurements { jewellery_spots: Some(0.0), faces: 1, ..Default::default() };
+    let j = find(&judge(&m, &spec("cn-exit-entry"), &framed()), RuleId::Jewellery).clone();
+    assert_eq!((j.status, j.reason), (Status::NeedsPerson, Reason::Uncertain));
+    let strong = Measurements { jewellery_spots: Some(60.0), ..m.clone() };
+    assert_eq!(find(&judge(&strong, &spec("cn-exit-entry"), &framed()), RuleId::Jewellery).status, Status::Fail);
+    assert!(judge(&m, &spec("icao-35x45"), &framed()).iter().all(|v| v.rule != RuleId::Jewellery));
+}
+
+#[test]
+fn hair_over_the_eyes_is_ruled_out_by_bare_skin_above_the_brows() {
+    let s = spec("cn-exit-entry");
+    let hoe = |b, l| {
+        let m = Measurements { brows_skin: Some(b), lids_skin: Some(l), faces: 1, ..Default::default() };
+        find(&judge(&m, &s, &framed()), RuleId::HairOverEyes).status
+    };
+    assert_eq!(hoe(0.9, 0.05), Status::Pass, "shaded lids under a bare forehead");
+    assert_eq!(hoe(0.0, 0.05), Status::Fail, "fringe and lids covered");
+    assert_eq!(hoe(0.0, 0.35), Status::NeedsPerson);
+}
+
+#[test]
+fn expression_smiles_fail_and_the_doubtful_band_goes_to_a_person() {
+    let s = spec("cn-exit-entry");
+    let e = |smile_score, teeth| {
+        let m = Measurements {
+            smile_score: Some(smile_score),
+            expression_other: Some(0.1),
+            smile: Some(teeth),
+            faces: 1,
+            ..Default::default()
+        };
+        let v = find(&judge(&m, &s, &framed()), RuleId::Expression).clone();
+        (v.status, v.reason)
+    };
+    assert_eq!(e(0.05, 0.0), (Status::Pass, Reason::InBand));
+    assert_eq!(e(0.8, 0.0), (Status::Fail, Reason::Smiling));
+    assert_eq!(e(0.1, 0.5), (Status::Fail, Reason::Smiling), "teeth showing");
+    assert_eq!(e(0.4, 0.0), (Status::NeedsPerson, Reason::Uncertain));
+}
+
+#[test]
+fn lighting_is_judged_in_stops_either_way() {
+    let s = spec("cn-exit-entry");
+    let l = |r| {
+        let m = Measurements { face_side_ratio: Some(r), faces: 1, ..Default::default() };
+        find(&judge(&m, &s, &framed()), RuleId::LightingUniformity).status
+    };
+    assert_eq!(l(0.2), Status::Pass);
+    assert_eq!(l(-0.65), Status::Warn, "a 1.6:1 ratio passes with advice");
+    assert_eq!(l(-1.2), Status::Fail);
+    assert_eq!(l(1.2), Status::Fail);
 }
