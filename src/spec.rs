@@ -419,7 +419,9 @@ impl Spec {
         if let Some(e) = &g.eye_mid_from_left
             && (e.min.zip(e.max).is_none_or(|(a, b)| (a + b - w as f64).abs() > 1.0))
         {
-            return Err("geometry.eye_mid_from_left must be a band centred on the image (it is judged as centring)".into());
+            return Err(
+                "geometry.eye_mid_from_left must be a band centred on the image (it is judged as centring)".into()
+            );
         }
         // Every src id must resolve: a number without a findable source is a bug in the file.
         for src in self.all_source_ids() {
@@ -602,7 +604,9 @@ mod tests {
             let top = g.hair_margin.as_ref().or(g.crown_margin.as_ref().filter(|_| g.crown == Crown::Hair));
             assert!(top.and_then(|l| l.min).is_some_and(|m| m >= 0.0), "{}: hair top unbounded", s.id);
             let chin = g.chin_margin.as_ref().and_then(|l| l.min).is_some_and(|m| m >= 0.0)
-                || top.and_then(|t| Some(t.max? + g.head_height.as_ref()?.max?)).is_some_and(|y| y <= s.height() as f64);
+                || top
+                    .and_then(|t| Some(t.max? + g.head_height.as_ref()?.max?))
+                    .is_some_and(|y| y <= s.height() as f64);
             assert!(chin, "{}: chin unbounded", s.id);
         }
     }
@@ -636,7 +640,8 @@ mod tests {
     fn an_eye_window_off_the_centre_is_rejected() {
         let text = BUILTIN.iter().find(|(f, _)| *f == "cn-social-security.toml").unwrap().1;
         assert!(Spec::parse("t.toml", text).is_ok());
-        let off = text.replace("eye_mid_from_left = { min = 162, max = 196", "eye_mid_from_left = { min = 150, max = 196");
+        let off =
+            text.replace("eye_mid_from_left = { min = 162, max = 196", "eye_mid_from_left = { min = 150, max = 196");
         assert!(matches!(Spec::parse("t.toml", &off), Err(SpecError::Invalid { .. })));
     }
 

@@ -136,7 +136,12 @@ fn centering(m: &Measurements, spec: &Spec, ctx: &Context) -> Option<Verdict> {
     let eyes = g.eye_mid_from_left.as_ref().map(|l| {
         let half = l.half_width().unwrap_or(0.0);
         let off = m.eye_mid_from_left.map(|x| (x - spec.width() as f64 / 2.0).abs());
-        framing(RuleId::Centering, off, &crate::spec::Limit { min: None, max: Some(half), warn_below: None, warn_above: None, ..l.clone() }, ctx)
+        framing(
+            RuleId::Centering,
+            off,
+            &crate::spec::Limit { min: None, max: Some(half), warn_below: None, warn_above: None, ..l.clone() },
+            ctx,
+        )
     });
     match (face, eyes) {
         (Some(f), Some(e)) => Some(worst(f, e)),
