@@ -232,7 +232,7 @@ fn specs_that_forbid_edits_keep_the_background_even_when_a_colour_is_asked_for()
 }
 
 #[test]
-fn docs_specs_lists_every_builtin_spec_with_its_size_and_dpi() {
+fn docs_specs_lists_every_builtin_spec_with_its_size_dpi_background_and_sources() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/specs.md")).unwrap();
     // The table's rows, in the order the spec picker and `idbooth specs` list them.
     let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| `")).collect();
@@ -246,5 +246,13 @@ fn docs_specs_lists_every_builtin_spec_with_its_size_and_dpi() {
         assert_eq!(cells[4], spec.image.dpi.value.unwrap().to_string(), "{}", spec.id);
         let policy = if spec.replace_allowed() { "may be replaced" } else { "not replaced" };
         assert!(cells[6].contains(policy), "{}: {}", spec.id, cells[6]);
+        assert!(cells.get(8).is_some_and(|c| !c.is_empty()), "{}: no sources named", spec.id);
+        // The frame's size comes from a published page, not only from the booth's own choices.
+        let size = [spec.image.print_height_mm.as_ref(), Some(&spec.image.height_px)];
+        let published = size.into_iter().flatten().flat_map(|l| &l.src).any(|id| {
+            let s = &spec.sources[id];
+            s.url.is_some() && !matches!(s.kind.as_str(), "booth-policy" | "derived")
+        });
+        assert!(published, "{}: no published source for the frame's size", spec.id);
     }
 }
