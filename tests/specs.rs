@@ -82,6 +82,8 @@ struct Row {
     file: Vec<String>,
     edges: String,
     fill: f64,
+    /// Every stated band's measure on the judged frame, "name=value" (for the log).
+    values: String,
 }
 
 #[test]
@@ -121,6 +123,11 @@ fn every_spec_frames_real_photos_inside_every_band_it_states() {
                         file: misses(spec, &aj.measurements),
                         edges,
                         fill,
+                        values: bands(spec, &j.measurements)
+                            .iter()
+                            .map(|(n, _, v)| format!("{n}={:.0}", v.unwrap_or(f64::NAN)))
+                            .collect::<Vec<_>>()
+                            .join(" "),
                     }
                 })
                 .collect::<Vec<_>>()
@@ -130,8 +137,8 @@ fn every_spec_frames_real_photos_inside_every_band_it_states() {
     let mut bad = Vec::new();
     for r in &rows {
         let line = format!(
-            "{:>20} {}: frame {:?} checklist {:?} file {:?} (edges {}, fill {:.0} px)",
-            r.spec, r.photo, r.frame, r.checklist, r.file, r.edges, r.fill
+            "{:>20} {}: {} | missed: frame {:?} checklist {:?} file {:?} (edges {}, fill {:.0} px)",
+            r.spec, r.photo, r.values, r.frame, r.checklist, r.file, r.edges, r.fill
         );
         eprintln!("{line}");
         // A band missed is never a pass: the checklist fails a geometry rule.
