@@ -91,6 +91,9 @@ pub struct Measurements {
     pub sharpness: Option<f64>,
     /// Why the top of the head could not be measured, if it could not.
     pub head_top_problem: Option<HeadTopProblem>,
+    /// Top of the hair to the top edge, in output pixels, whatever the spec's crown is
+    /// (negative: the frame cuts the hair).
+    pub hair_margin: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +129,7 @@ pub fn geometry(face: &Face, crop: &Similarity, spec: &Spec, m: &mut Measurement
         m.crown_margin = Some(c.y);
         m.head_height = Some(chin.y - c.y);
     }
+    m.hair_margin = lm.head_top.point().map(|p| crop.apply(p).y);
     m.upscale = Some(crop.scale);
 }
 

@@ -21,6 +21,11 @@ const BUILTIN: &[(&str, &str)] = &[
     ("uk-passport.toml", include_str!("../assets/specs/uk-passport.toml")),
     ("schengen-visa.toml", include_str!("../assets/specs/schengen-visa.toml")),
     ("jp-passport.toml", include_str!("../assets/specs/jp-passport.toml")),
+    ("cn-travel-document.toml", include_str!("../assets/specs/cn-travel-document.toml")),
+    ("cn-2inch.toml", include_str!("../assets/specs/cn-2inch.toml")),
+    ("kr-passport.toml", include_str!("../assets/specs/kr-passport.toml")),
+    ("ca-passport.toml", include_str!("../assets/specs/ca-passport.toml")),
+    ("in-passport.toml", include_str!("../assets/specs/in-passport.toml")),
 ];
 const DEFAULTS: &str = include_str!("../assets/specs/_defaults.toml");
 
@@ -174,6 +179,10 @@ pub struct Geometry {
     pub eye_mid_from_left: Option<Limit>,
     /// Largest allowed horizontal offset of the face centre from the image centre.
     pub centering: Option<Limit>,
+    /// Top of the hair (whatever `crown` is) to the top edge. Where the crown is the skull, this
+    /// is what keeps the hair inside the frame; where it is the hair, `crown_margin` is the same
+    /// measure. Filled with "inside the frame" (min 0) when the spec bounds the top otherwise not.
+    pub hair_margin: Option<Limit>,
     /// Measures that win when the bands cannot all be met, e.g. ["inter_pupil", "head_height"].
     #[serde(default)]
     pub priority: Vec<String>,
@@ -373,6 +382,7 @@ impl Spec {
                 &mut g.chin_margin,
                 &mut g.eye_mid_from_left,
                 &mut g.centering,
+                &mut g.hair_margin,
             ] {
                 if let Some(v) = l.as_mut() {
                     *v = v.scaled(k);
@@ -385,6 +395,33 @@ impl Spec {
         }
         if g.inter_pupil.is_none() {
             g.inter_pupil = g.inter_pupil_ratio.as_ref().map(|r| r.scaled(w as f64));
+        }
+        // The whole head stays in the frame on every spec: where the file's bands do not already
+        // keep the hair top or the chin inside, "inside the frame" becomes their band, so the crop
+        // keeps them there and a rule checks it.
+        let inside = || Limit { min: Some(0.0), src: vec!["booth-head-inside".into()], ..Default::default() };
+        let hair_top = match g.crown {
+            Crown::Hair => g.crown_margin.as_ref().or(g.hair_margin.as_ref()),
+            Crown::Skull => g.hair_margin.as_ref(),
+        };
+        let top_kept = hair_top.is_some_and(|l| l.min.is_some());
+        // With the crown at the hair, the chin is at most (top's max + head's max) from the top.
+        let lowest_chin = match g.crown {
+            Crown::Hair => hair_top.and_then(|t| Some(t.max? + g.head_height.as_ref()?.max?)),
+            Crown::Skull => None,
+        };
+        if !top_kept && g.hair_margin.is_none() {
+            g.hair_margin = Some(inside());
+        }
+        if g.chin_margin.is_none() && lowest_chin.is_none_or(|y| y > h as f64) {
+            g.chin_margin = Some(inside());
+        }
+        if let Some(e) = &g.eye_mid_from_left
+            && (e.min.zip(e.max).is_none_or(|(a, b)| (a + b - w as f64).abs() > 1.0))
+        {
+            return Err(
+                "geometry.eye_mid_from_left must be a band centred on the image (it is judged as centring)".into()
+            );
         }
         // Every src id must resolve: a number without a findable source is a bug in the file.
         for src in self.all_source_ids() {
@@ -558,6 +595,54 @@ mod tests {
         // 354 "mm" at 300 dpi → 354 / 25.4 * 300 px.
         let hh = s.geometry.head_height.unwrap();
         assert!((hh.min.unwrap() - 354.0 / 25.4 * 300.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn every_spec_keeps_the_hair_top_and_the_chin_inside_the_frame() {
+        for s in SpecBook::builtin().all() {
+            let g = &s.geometry;
+            let top = g.hair_margin.as_ref().or(g.crown_margin.as_ref().filter(|_| g.crown == Crown::Hair));
+            assert!(top.and_then(|l| l.min).is_some_and(|m| m >= 0.0), "{}: hair top unbounded", s.id);
+            let chin = g.chin_margin.as_ref().and_then(|l| l.min).is_some_and(|m| m >= 0.0)
+                || top
+                    .and_then(|t| Some(t.max? + g.head_height.as_ref()?.max?))
+                    .is_some_and(|y| y <= s.height() as f64);
+            assert!(chin, "{}: chin unbounded", s.id);
+        }
+    }
+
+    #[test]
+    fn missing_head_bands_become_inside_the_frame_and_mm_bands_are_scaled() {
+        let book = SpecBook::builtin();
+        // 0.1 in = 2.54 mm = 30 px at 300 dpi.
+        let us = book.get("us-2x2").unwrap();
+        assert!((us.geometry.hair_margin.as_ref().unwrap().min.unwrap() - 30.0).abs() < 1e-9);
+        // The US bands already keep the chin inside (hair top ≤ 105 px, head ≤ 412.5 px): no rule added.
+        assert!(us.geometry.chin_margin.is_none());
+        let icao = book.get("icao-35x45").unwrap();
+        let bare: String = BUILTIN
+            .iter()
+            .find(|(f, _)| *f == "icao-35x45.toml")
+            .unwrap()
+            .1
+            .lines()
+            .filter(|l| !l.starts_with("hair_margin") && !l.starts_with("chin_margin"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let s = Spec::parse("t.toml", &bare).unwrap();
+        for l in [s.geometry.hair_margin.unwrap(), s.geometry.chin_margin.unwrap()] {
+            assert_eq!((l.min, l.max, l.src), (Some(0.0), None, vec!["booth-head-inside".to_string()]));
+        }
+        assert!(icao.geometry.chin_margin.as_ref().unwrap().min.unwrap() > 0.0);
+    }
+
+    #[test]
+    fn an_eye_window_off_the_centre_is_rejected() {
+        let text = BUILTIN.iter().find(|(f, _)| *f == "cn-social-security.toml").unwrap().1;
+        assert!(Spec::parse("t.toml", text).is_ok());
+        let off =
+            text.replace("eye_mid_from_left = { min = 162, max = 196", "eye_mid_from_left = { min = 150, max = 196");
+        assert!(matches!(Spec::parse("t.toml", &off), Err(SpecError::Invalid { .. })));
     }
 
     #[test]

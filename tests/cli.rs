@@ -386,6 +386,11 @@ fn specs_lists_every_builtin_spec() {
         "uk-passport",
         "schengen-visa",
         "jp-passport",
+        "cn-travel-document",
+        "cn-2inch",
+        "kr-passport",
+        "ca-passport",
+        "in-passport",
     ] {
         assert!(ids.contains(&id), "{id}");
     }

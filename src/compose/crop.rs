@@ -142,6 +142,8 @@ pub fn solve(lm: &Landmarks, spec: &Spec, src_w: u32, src_h: u32) -> Result<Crop
         Crown::Skull => lm.skull_top,
     };
     let crown = rot(crown);
+    // The hair top, whatever the spec's crown: the whole head stays inside the frame.
+    let hair = rot(lm.head_top.point().unwrap_or(lm.skull_top));
     let prio = |name: &str| {
         if g.priority.iter().any(|p| p == name) { 3.0 } else { 1.0 }
     };
@@ -158,6 +160,7 @@ pub fn solve(lm: &Landmarks, spec: &Spec, src_w: u32, src_h: u32) -> Result<Crop
     add(&g.eye_line_from_bottom, -mid.y, -1.0, h, "eye_line_from_bottom");
     add(&g.crown_margin, crown.y, 1.0, 0.0, "crown_margin");
     add(&g.chin_margin, -chin.y, -1.0, h, "chin_margin");
+    add(&g.hair_margin, hair.y, 1.0, 0.0, "hair_margin");
     // Weak priors keep the problem well posed when a spec bands only scale or only position:
     // inter-pupil ≈ 0.27 of the width, eye line ≈ 0.45 of the height from the top.
     let prior_ipd = Limit { min: Some(0.17 * w), max: Some(0.37 * w), ..Default::default() };
@@ -489,6 +492,43 @@ mod tests {
         assert!(g.eye_line_from_top.as_ref().unwrap().contains(eye), "eye {eye}");
         assert!(g.crown_margin.as_ref().unwrap().contains(crown), "crown {crown}");
         assert!(g.head_height.as_ref().unwrap().contains(head), "head {head}");
+    }
+
+    fn builtin(id: &str) -> Spec {
+        SpecBook::builtin().get(id).unwrap().clone()
+    }
+
+    #[test]
+    fn specs_crowned_at_the_skull_keep_the_hair_and_the_chin_in_their_bands() {
+        // Issue 12: with only a head band the vertical placement was free, so the crop cut the hair
+        // or put the chin at the bottom edge.
+        for id in ["icao-35x45", "schengen-visa", "ca-passport", "in-passport"] {
+            let spec = builtin(id);
+            let lm = face(0.0, 0.0, 0.0);
+            let t = solve(&lm, &spec, 1350, 1800).unwrap().transform;
+            let g = &spec.geometry;
+            let hair = t.apply(lm.head_top.point().unwrap()).y;
+            let chin = spec.height() as f64 - t.apply(lm.chin).y;
+            let head = t.apply(lm.chin).y - t.apply(lm.skull_top).y;
+            assert!(g.hair_margin.as_ref().unwrap().contains(hair), "{id}: hair {hair}");
+            assert!(g.chin_margin.as_ref().unwrap().contains(chin), "{id}: chin {chin}");
+            assert!(g.head_height.as_ref().unwrap().contains(head), "{id}: head {head}");
+        }
+    }
+
+    #[test]
+    fn tall_hair_stays_inside_the_us_frame() {
+        // The largest head with the highest eyes, which the US bands allow, would push tall hair
+        // out of the top of the frame.
+        let spec = builtin("us-2x2");
+        let mut lm = face(0.0, 0.0, 0.0);
+        lm.head_top = HeadTop::Found { at: Point::new(675.0, 600.0 - 450.0) };
+        let t = solve(&lm, &spec, 1350, 1800).unwrap().transform;
+        let g = &spec.geometry;
+        let (_, eye, hair, head, _) = measure(&lm, &t);
+        assert!(g.hair_margin.as_ref().unwrap().contains(hair), "hair {hair}");
+        assert!(g.head_height.as_ref().unwrap().contains(head), "head {head}");
+        assert!(g.eye_line_from_bottom.as_ref().unwrap().contains(600.0 - eye), "eye {eye}");
     }
 
     #[test]

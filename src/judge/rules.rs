@@ -19,7 +19,7 @@ pub(super) fn check(id: RuleId, m: &Measurements, spec: &Spec, ctx: &Context) ->
         RuleId::EyeLine => eye_line(m, spec, ctx)?,
         RuleId::CrownMargin => crown_margin(m, spec, ctx)?,
         RuleId::ChinMargin => framing(id, m.chin_margin, g.chin_margin.as_ref()?, ctx),
-        RuleId::Centering => framing(id, m.center_offset.map(f64::abs), g.centering.as_ref()?, ctx),
+        RuleId::Centering => centering(m, spec, ctx)?,
         RuleId::Roll => band(id, m.roll.map(f64::abs), &p.roll_deg, Unit::Deg),
         RuleId::Yaw => band(id, m.yaw.map(f64::abs), &p.yaw_deg, Unit::Deg),
         RuleId::Pitch => band(id, m.pitch.map(f64::abs), &p.pitch_deg, Unit::Deg),
@@ -110,14 +110,43 @@ fn eye_line(m: &Measurements, spec: &Spec, ctx: &Context) -> Option<Verdict> {
     Some(v)
 }
 
+/// The space above the head: the crown's band and the hair top's (the whole head inside the
+/// frame), the worse of the two; a pass needs both measured.
 fn crown_margin(m: &Measurements, spec: &Spec, ctx: &Context) -> Option<Verdict> {
-    let mut v = framing(RuleId::CrownMargin, m.crown_margin, spec.geometry.crown_margin.as_ref()?, ctx);
+    let g = &spec.geometry;
+    let crown = g.crown_margin.as_ref().map(|l| framing(RuleId::CrownMargin, m.crown_margin, l, ctx));
+    let hair = g.hair_margin.as_ref().map(|l| framing(RuleId::CrownMargin, m.hair_margin, l, ctx));
+    let mut v = match (crown, hair) {
+        (Some(c), Some(h)) => worst(c, h),
+        (c, h) => c.or(h)?,
+    };
     if m.head_top_problem == Some(HeadTopProblem::CutOff) {
         v.status = Status::Fail;
         v.reason = Reason::HeadCutOff;
         v.edges.clear();
     }
     Some(v)
+}
+
+/// The face on the midline (`centering`) and the eye midpoint in its horizontal window
+/// (`eye_mid_from_left`, centred on the image: the loader checks), the worse of the two.
+fn centering(m: &Measurements, spec: &Spec, ctx: &Context) -> Option<Verdict> {
+    let g = &spec.geometry;
+    let face = g.centering.as_ref().map(|l| framing(RuleId::Centering, m.center_offset.map(f64::abs), l, ctx));
+    let eyes = g.eye_mid_from_left.as_ref().map(|l| {
+        let half = l.half_width().unwrap_or(0.0);
+        let off = m.eye_mid_from_left.map(|x| (x - spec.width() as f64 / 2.0).abs());
+        framing(
+            RuleId::Centering,
+            off,
+            &crate::spec::Limit { min: None, max: Some(half), warn_below: None, warn_above: None, ..l.clone() },
+            ctx,
+        )
+    });
+    match (face, eyes) {
+        (Some(f), Some(e)) => Some(worst(f, e)),
+        (f, e) => f.or(e),
+    }
 }
 
 /// A sub-measure of a rule, its band outcome renamed to say which part failed.

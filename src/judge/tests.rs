@@ -224,6 +224,49 @@ fn every_rule_and_reason_has_text_in_both_languages() {
 }
 
 #[test]
+fn every_band_a_spec_states_is_a_rule() {
+    let m = Measurements { faces: 1, ..Default::default() };
+    for s in SpecBook::builtin().all() {
+        let g = &s.geometry;
+        let v = judge(&m, s, &framed());
+        let stated = [
+            (g.head_height.is_some(), RuleId::HeadHeight),
+            (g.face_width.is_some(), RuleId::FaceWidth),
+            (g.inter_pupil.is_some(), RuleId::InterPupil),
+            (g.eye_line_from_top.is_some() || g.eye_line_from_bottom.is_some(), RuleId::EyeLine),
+            (g.crown_margin.is_some() || g.hair_margin.is_some(), RuleId::CrownMargin),
+            (g.chin_margin.is_some(), RuleId::ChinMargin),
+            (g.centering.is_some() || g.eye_mid_from_left.is_some(), RuleId::Centering),
+        ];
+        for (is_stated, rule) in stated {
+            assert_eq!(v.iter().any(|x| x.rule == rule), is_stated, "{}: {rule}", s.id);
+        }
+    }
+}
+
+#[test]
+fn hair_cut_by_the_frame_fails_even_where_the_crown_is_the_skull() {
+    let s = spec("icao-35x45");
+    let m = Measurements { faces: 1, hair_margin: Some(-5.0), ..Default::default() };
+    let c = find(&judge(&m, &s, &framed()), RuleId::CrownMargin).clone();
+    assert_eq!((c.status, c.reason), (Status::Fail, Reason::TooLow));
+    let m = Measurements { faces: 1, hair_margin: Some(40.0), ..Default::default() };
+    assert_eq!(find(&judge(&m, &s, &framed()), RuleId::CrownMargin).status, Status::Pass);
+    // A hair top that was not found is never a pass.
+    let m = Measurements { faces: 1, ..Default::default() };
+    assert_eq!(find(&judge(&m, &s, &framed()), RuleId::CrownMargin).status, Status::NotChecked);
+}
+
+#[test]
+fn the_eye_window_is_judged_as_centring() {
+    let s = spec("cn-social-security");
+    let at = |x: f64| Measurements { faces: 1, eye_mid_from_left: Some(x), ..Default::default() };
+    let c = find(&judge(&at(179.0), &s, &framed()), RuleId::Centering).clone();
+    assert_eq!((c.status, c.max), (Status::Pass, Some(17.0)));
+    assert_eq!(find(&judge(&at(150.0), &s, &framed()), RuleId::Centering).status, Status::Fail);
+}
+
+#[test]
 fn glasses_fail_where_forbidden_and_tint_fails_everywhere() {
     let worn = Measurements {
         glasses_bridge: Some(25.0),

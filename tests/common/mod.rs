@@ -73,27 +73,28 @@ pub fn status(c: &Checked, id: &str) -> Status {
 
 /// Export through the release gate; rules that are not ok are confirmed by a test operator.
 pub fn export(c: &Checked, spec: &Spec, photo: &std::path::Path) -> idbooth::export::Saved {
+    export_parts(&c.judgement, c.composed.as_ref().unwrap(), &c.report, spec, photo)
+}
+
+/// [`export`] from a judgement, its composition and its report (one session, many specs).
+pub fn export_parts(
+    j: &Judgement,
+    composed: &Composed,
+    report: &Report,
+    spec: &Spec,
+    photo: &std::path::Path,
+) -> idbooth::export::Saved {
     let confirm = Confirm {
-        rules: approval::to_confirm(&c.judgement.verdicts).iter().map(|v| v.rule).collect(),
+        rules: approval::to_confirm(&j.verdicts).iter().map(|v| v.rule).collect(),
         by: Some("test operator".into()),
         reason: Some("test".into()),
     };
-    let release =
-        approval::release(&c.judgement.verdicts, &confirm, &Policy::default(), "2026-01-01T00:00:00Z").unwrap();
+    let release = approval::release(&j.verdicts, &confirm, &Policy::default(), "2026-01-01T00:00:00Z").unwrap();
     let summary = photo.with_extension("json");
     let targets = idbooth::export::Targets { photo, summary: &summary, overwrite: false, source: None };
     let serials = idbooth::serial::SerialCounter::at(std::env::temp_dir().join("idbooth-test-serials"));
     let serial = serials.next().unwrap();
-    idbooth::export::save(
-        c.composed.as_ref().unwrap(),
-        &serial,
-        &c.report,
-        spec,
-        &Default::default(),
-        &release,
-        &targets,
-    )
-    .unwrap()
+    idbooth::export::save(composed, &serial, report, spec, &Default::default(), &release, &targets).unwrap()
 }
 
 /// JPEG round trip, as a photo file would arrive.
