@@ -40,6 +40,17 @@ fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if std::env::var("JUDGE_LOOP").is_ok() {
+        let s = idbooth::session::Session::from_analysis(std::sync::Arc::new(pyr.clone()), a.clone(), None);
+        let mut t_j = vec![];
+        for _ in 0..100 {
+            let t = Instant::now();
+            std::hint::black_box(s.judge(spec, &keep));
+            t_j.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        stat("judge alone", t_j);
+        return Ok(());
+    }
     if std::env::var("ONLY_JUDGE").is_ok() {
         for _ in 0..100 {
             let a = detect::analyse(&pyr, &opts)?;
@@ -51,6 +62,7 @@ fn main() -> anyhow::Result<()> {
     }
     let (mut t_pyr, mut t_mesh, mut t_lm, mut t_roi, mut t_judge, mut t_step) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut t_bs = vec![];
     let mut tracker = detect::Tracker::new(opts).detect_every(u32::MAX);
     for _ in 0..runs {
         let t = Instant::now();
@@ -60,8 +72,11 @@ fn main() -> anyhow::Result<()> {
         let mm = mesh::run(&m.mesh, &pyr, roi)?;
         t_mesh.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
-        let _lm = detect::landmarks::from_mesh(&mm, None, &pyr);
+        let lm = detect::landmarks::from_mesh(&mm, None, &pyr);
         t_lm.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        std::hint::black_box(detect::blendshapes::estimate(&mm, &lm)?);
+        t_bs.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
         let _r = mesh::Roi::from_mesh(&mm);
         t_roi.push(t.elapsed().as_secs_f64() * 1e3);
@@ -120,6 +135,7 @@ fn main() -> anyhow::Result<()> {
     stat("frame copy + lazy pyramid", t_pyr);
     stat("mesh (sample + net)", t_mesh);
     stat("landmarks::from_mesh", t_lm);
+    stat("blendshapes::estimate", t_bs);
     stat("Roi::from_mesh", t_roi);
     stat("Tracker::step (tracked)", t_step);
     stat("judge_analysis (checklist)", t_judge);

@@ -204,10 +204,19 @@ pub fn photographic(face: &Face, crop: &Similarity, out: &RgbImage, person: Opti
     let (mut all, mut clipped) = (Vec::new(), 0usize);
     let (x0, y0, x1, y1) = bbox(&skin_poly, out.width(), out.height());
     let top_cut = axis_a.y + (axis_b.y - axis_a.y) * 0.2;
+    let (mut skin, mut lips) = (RowScan::new(&skin_poly), RowScan::new(&lips));
+    let mut eye_scans: Vec<RowScan> = eyes.iter().map(|e| RowScan::new(e)).collect();
     for y in y0..y1 {
+        let py = y as f64 + 0.5;
+        if py < top_cut {
+            continue;
+        }
+        for s in [&mut skin, &mut lips].into_iter().chain(eye_scans.iter_mut()) {
+            s.row(py);
+        }
         for x in x0..x1 {
-            let p = Point::new(x as f64 + 0.5, y as f64 + 0.5);
-            if p.y < top_cut || !inside(&skin_poly, p) || eyes.iter().any(|e| inside(e, p)) || inside(&lips, p) {
+            let px = x as f64 + 0.5;
+            if !skin.contains(px) || eye_scans.iter().any(|e| e.contains(px)) || lips.contains(px) {
                 continue;
             }
             let px = out.get_pixel(x, y).0;
@@ -305,9 +314,11 @@ fn teeth_share(out: &RgbImage, inner: &[Point]) -> Option<f64> {
         return None;
     }
     let mut teeth = 0usize;
+    let mut scan = RowScan::new(inner);
     for y in y0..y1 {
+        scan.row(y as f64 + 0.5);
         for x in x0..x1 {
-            if inside(inner, Point::new(x as f64 + 0.5, y as f64 + 0.5)) {
+            if scan.contains(x as f64 + 0.5) {
                 let c = lab(out.get_pixel(x, y).0);
                 if c[0] > 55.0 && c[1].hypot(c[2]) < 22.0 {
                     teeth += 1;
@@ -361,6 +372,37 @@ fn bbox(poly: &[Point], w: u32, h: u32) -> (u32, u32, u32, u32) {
     (c(x0.floor(), w), c(y0.floor(), h), c(x1.ceil(), w), c(y1.ceil(), h))
 }
 
+/// A polygon tested pixel by pixel along rows: the same even-odd rule as `inside`, but the
+/// edges that cross a row are found once per row rather than once per pixel (the skin and
+/// lens regions hold tens of thousands of pixels, and this ran on every live frame).
+pub struct RowScan<'a> {
+    poly: &'a [Point],
+    crossings: Vec<f64>,
+}
+
+impl<'a> RowScan<'a> {
+    pub fn new(poly: &'a [Point]) -> RowScan<'a> {
+        RowScan { poly, crossings: Vec::with_capacity(8) }
+    }
+
+    /// Prepare the row at height `y` (pixel centres: `y + 0.5`).
+    pub fn row(&mut self, y: f64) {
+        self.crossings.clear();
+        let n = self.poly.len();
+        for i in 0..n {
+            let (a, b) = (self.poly[i], self.poly[(i + n - 1) % n]);
+            if (a.y > y) != (b.y > y) {
+                self.crossings.push((b.x - a.x) * (y - a.y) / (b.y - a.y) + a.x);
+            }
+        }
+    }
+
+    /// Is `(x, y)` inside, for the `y` of the last `row` call?
+    pub fn contains(&self, x: f64) -> bool {
+        self.crossings.iter().filter(|&&c| x < c).count() % 2 == 1
+    }
+}
+
 /// Even-odd point-in-polygon test.
 pub fn inside(poly: &[Point], p: Point) -> bool {
     let mut c = false;
@@ -398,5 +440,28 @@ mod tests {
         assert!(!inside(&sq, Point::new(15.0, 5.0)));
         let big = grow(&sq, 2.0);
         assert!(inside(&big, Point::new(-4.0, -4.0)));
+    }
+
+    /// The row scan is the same even-odd rule: on a concave, self-touching star it agrees with
+    /// `inside` on every pixel centre, and it does find both inside and outside pixels.
+    #[test]
+    fn row_scan_agrees_with_inside_pixel_for_pixel() {
+        let star: Vec<Point> = (0..10)
+            .map(|i| {
+                let (a, r) = (i as f64 * std::f64::consts::PI / 5.0, if i % 2 == 0 { 20.0 } else { 8.0 });
+                Point::new(25.0 + r * a.cos(), 25.3 + r * a.sin())
+            })
+            .collect();
+        let mut scan = RowScan::new(&star);
+        let (mut ins, mut outs) = (0, 0);
+        for y in 0..50 {
+            scan.row(y as f64 + 0.5);
+            for x in 0..50 {
+                let p = Point::new(x as f64 + 0.5, y as f64 + 0.5);
+                assert_eq!(scan.contains(p.x), inside(&star, p), "{p:?}");
+                if inside(&star, p) { ins += 1 } else { outs += 1 }
+            }
+        }
+        assert!(ins > 300 && outs > 1000, "{ins} {outs}");
     }
 }

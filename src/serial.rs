@@ -171,7 +171,12 @@ mod tests {
                 .unwrap()
         };
         let mut children: Vec<_> = (0..3).map(|_| spawn()).collect();
-        std::thread::sleep(std::time::Duration::from_millis(400));
+        // Let them draw a few dozen numbers (polling, not a fixed sleep: a loaded machine starts
+        // the children slowly); the parent's own draws are numbers handed out too.
+        let started = std::time::Instant::now();
+        while SerialCounter::at(&d).next_number().unwrap() < 40 && started.elapsed().as_secs() < 20 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         // SIGKILL: no destructors, no unlocking by hand; the kernel drops the locks.
         for c in &mut children {
             c.kill().unwrap();

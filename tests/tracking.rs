@@ -142,3 +142,31 @@ fn the_mask_comes_on_the_frames_that_ask_for_it() {
     let a = tracker.step(&film.frame(&cam)).unwrap();
     assert!(a.mask.is_none());
 }
+
+#[test]
+fn the_expression_of_a_followed_face_is_computed_every_third_frame() {
+    let Some(film) = Film::load("001_03") else { return };
+    let opts = detect_options(&spec("cn-exit-entry"), Effort::Live);
+    let (mut every3, mut every1) = (Tracker::new(opts).expression_every(3), Tracker::new(opts).expression_every(1));
+    let mut carried = Vec::new();
+    for i in 0..7 {
+        let frame = film.frame(&Film::camera(Point::new(300.0 + 3.0 * i as f64, 250.0), 0.0));
+        let a = every3.step(&frame).unwrap().main.unwrap().blendshapes.unwrap();
+        let b = every1.step(&frame).unwrap().main.unwrap().blendshapes.unwrap();
+        // On the frames the model runs, the result is the frame's own.
+        if i % 3 == 0 {
+            assert_eq!(a, b, "frame {i}");
+        }
+        carried.push(a);
+    }
+    assert_eq!(carried[1], carried[0]);
+    assert_eq!(carried[2], carried[0]);
+    assert_ne!(carried[3], carried[0], "the face moved, so its expression was computed again");
+    assert_eq!(carried[5], carried[3]);
+    // A new face (after a reset) never inherits the last one's expression.
+    every3.reset();
+    every1.reset();
+    let frame = film.frame(&Film::camera(Point::new(200.0, 260.0), 0.0));
+    let (a, b) = (every3.step(&frame).unwrap(), every1.step(&frame).unwrap());
+    assert_eq!(a.main.unwrap().blendshapes, b.main.unwrap().blendshapes);
+}

@@ -132,20 +132,27 @@ fn refine_pupil(photo: &Pyramid, m: &Mesh, contour: &[usize], c_left: usize, c_r
             .sum::<f64>()
     };
     // Coarse grid (1 px) over the search window, then 0.5 px steps around the best.
+    let steps = |from: f64, to: f64| {
+        let mut v = Vec::new();
+        let mut x = from;
+        while x <= to {
+            v.push(x);
+            x += 1.0;
+        }
+        v
+    };
+    let us = steps(c0.0 - 0.3 * N as f64, c0.0 + 0.3 * N as f64);
+    let vs = steps(c0.1 - 0.18 * N as f64, c0.1 + 0.18 * N as f64);
     let mut best = (f64::MIN, c0, r0);
     for rk in [0.85, 1.0, 1.15] {
         let r = r0 * rk;
-        let (mut v, v_end) = (c0.1 - 0.18 * N as f64, c0.1 + 0.18 * N as f64);
-        while v <= v_end {
-            let (mut u, u_end) = (c0.0 - 0.3 * N as f64, c0.0 + 0.3 * N as f64);
-            while u <= u_end {
-                let s = score(u, v, r);
-                if s > best.0 {
-                    best = (s, (u, v), r);
-                }
-                u += 1.0;
+        let scores = grid_scores(&patch, &dirs, r, &us, &vs).unwrap_or_else(|| {
+            vs.iter().flat_map(|&v| us.iter().map(move |&u| (u, v))).map(|(u, v)| score(u, v, r)).collect()
+        });
+        for (k, &s) in scores.iter().enumerate() {
+            if s > best.0 {
+                best = (s, (us[k % us.len()], vs[k / us.len()]), r);
             }
-            v += 1.0;
         }
     }
     let (_, (cu, cv), cr) = best;
@@ -162,6 +169,41 @@ fn refine_pupil(photo: &Pyramid, m: &Mesh, contour: &[usize], c_left: usize, c_r
     }
     let (u, v) = best.1;
     to_photo(u + 0.5, v + 0.5)
+}
+
+/// The pupil search's score (see `refine_pupil`) at every point of the grid `us × vs` (row by
+/// row) for circle radius `r`: the same sums as sampling point by point, in the same order, but
+/// with each direction's taps walked along the rows. None when a tap would leave the patch
+/// (the caller then samples point by point, with the patch's edge rule).
+fn grid_scores(patch: &FloatMap, dirs: &[(f64, f64)], r: f64, us: &[f64], vs: &[f64]) -> Option<Vec<f64>> {
+    let (w, h) = (patch.w, patch.h);
+    let fits = |x: f64, lim: usize| x >= 0.0 && x + 1.0 < lim as f64 - 1.0;
+    let (u_lo, u_hi, v_lo, v_hi) = (*us.first()?, *us.last()?, *vs.first()?, *vs.last()?);
+    let reach = r + 2.0;
+    if !(fits(u_lo - reach, w) && fits(u_hi + reach, w) && fits(v_lo - reach, h) && fits(v_hi + reach, h)) {
+        return None;
+    }
+    let at = |x: f64, y: f64| {
+        // As FloatMap::sample inside the map: truncation is the floor, both neighbours exist.
+        let (x0, y0) = (x as usize, y as usize);
+        let (fx, fy) = ((x - x0 as f64) as f32, (y - y0 as f64) as f32);
+        let i = y0 * w + x0;
+        let d = &patch.data;
+        let top = d[i] * (1.0 - fx) + d[i + 1] * fx;
+        let bot = d[i + w] * (1.0 - fx) + d[i + w + 1] * fx;
+        top * (1.0 - fy) + bot * fy
+    };
+    let mut acc = vec![0f64; us.len() * vs.len()];
+    for &(dx, dy) in dirs {
+        let (ox, oy, ix, iy) = (dx * (r + 2.0), dy * (r + 2.0), dx * (r - 2.0), dy * (r - 2.0));
+        for (j, &v) in vs.iter().enumerate() {
+            let row = &mut acc[j * us.len()..(j + 1) * us.len()];
+            for (a, &u) in row.iter_mut().zip(us) {
+                *a += (at(u + ox, v + oy) - at(u + ix, v + iy)) as f64;
+            }
+        }
+    }
+    Some(acc)
 }
 
 fn sample_lightness(
@@ -188,4 +230,44 @@ fn sample_lightness(
 /// Top of the hair from the person mask; `head_top.rs` says what counts as hair.
 pub fn head_top(mask: &PlacedMap, lm: &Landmarks) -> HeadTop {
     super::head_top::from_mask(mask, lm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The row-wise grid gives bit for bit the scores of sampling each point on its own, and
+    /// declines a grid whose taps would leave the patch.
+    #[test]
+    fn grid_scores_equal_point_by_point_sampling() {
+        let mut patch = FloatMap::new(96, 64);
+        for (i, v) in patch.data.iter_mut().enumerate() {
+            *v = ((i * 7919) % 101) as f32 * 0.9 + (i % 13) as f32;
+        }
+        let dirs: Vec<(f64, f64)> = (-5..=5)
+            .flat_map(|k| {
+                let t = (k as f64 * 10.0).to_radians();
+                [(t.cos(), t.sin()), (-t.cos(), t.sin())]
+            })
+            .collect();
+        let r = 12.8 * 1.15;
+        let us: Vec<f64> = (0..39).map(|i| 28.8 + i as f64).collect();
+        let vs: Vec<f64> = (0..23).map(|j| 20.48 + j as f64).collect();
+        let grid = grid_scores(&patch, &dirs, r, &us, &vs).unwrap();
+        for (j, &v) in vs.iter().enumerate() {
+            for (i, &u) in us.iter().enumerate() {
+                let one: f64 = dirs
+                    .iter()
+                    .map(|&(dx, dy)| {
+                        let out = patch.sample(u + dx * (r + 2.0), v + dy * (r + 2.0), 0.0);
+                        let inn = patch.sample(u + dx * (r - 2.0), v + dy * (r - 2.0), 0.0);
+                        (out - inn) as f64
+                    })
+                    .sum();
+                assert_eq!(grid[j * us.len() + i], one, "({u}, {v})");
+            }
+        }
+        assert!(grid.iter().any(|&s| s != 0.0));
+        assert!(grid_scores(&patch, &dirs, 30.0, &us, &vs).is_none());
+    }
 }

@@ -1,8 +1,11 @@
 //! Live tracking, as MediaPipe's video mode does it: the face mesh of the previous frame gives
 //! the crop for this frame's mesh, so the detector runs only when the face is lost, on the first
 //! frame, and every `detect_every` frames (to notice a second or a larger face). The person
-//! mask is computed only on the frames that ask for it.
+//! mask is computed only on the frames that ask for it, and the expression model (as costly as
+//! a fifth of the mesh) on every `expression_every`-th frame of a followed face: expressions
+//! change over a few frames, and the captured photo is analysed again as a still.
 
+use super::blendshapes::Blendshapes;
 use super::face::{self, Detection};
 use super::mesh::{self, Mesh, Roi, idx};
 use super::{Analysis, DetectOptions, Face, Models, VisionError, landmarks, segment};
@@ -41,6 +44,9 @@ pub struct Tracker {
     opts: DetectOptions,
     detect_every: u32,
     mask_every: Option<u32>,
+    expression_every: u32,
+    /// The followed face's last expression and how many frames ago it was computed.
+    expression: Option<(Blendshapes, u32)>,
     followed: Option<Followed>,
     since_detect: u32,
     frames: u64,
@@ -54,6 +60,8 @@ impl Tracker {
             opts,
             detect_every: 15,
             mask_every: None,
+            expression_every: 3,
+            expression: None,
             followed: None,
             since_detect: 0,
             frames: 0,
@@ -65,6 +73,13 @@ impl Tracker {
     /// 1 detects on every frame).
     pub fn detect_every(mut self, n: u32) -> Tracker {
         self.detect_every = n.max(1);
+        self
+    }
+
+    /// Run the expression model on every `n`-th frame of a followed face (n ≥ 1; default 3);
+    /// the frames between carry the last result.
+    pub fn expression_every(mut self, n: u32) -> Tracker {
+        self.expression_every = n.max(1);
         self
     }
 
@@ -87,6 +102,7 @@ impl Tracker {
     /// Forget the face: the next frame starts with the detector.
     pub fn reset(&mut self) {
         self.followed = None;
+        self.expression = None;
         self.frames = 0;
     }
 
@@ -129,7 +145,7 @@ impl Tracker {
                 };
                 self.since_detect = if periodic { 0 } else { self.since_detect + 1 };
                 self.last_step = if periodic { Step::Detected } else { Step::Tracked };
-                return self.finish(frame, mesh, main_det, others, mask?);
+                return self.finish(frame, mesh, main_det, others, mask?, true);
             }
             // Lost: use this frame's detections when there are any.
             if let Some(dets) = dets {
@@ -184,7 +200,7 @@ impl Tracker {
             || self.mask_if(models, frame, &det, with_mask),
         );
         let mesh = mesh?;
-        self.finish(frame, mesh, det, faces, mask?)
+        self.finish(frame, mesh, det, faces, mask?, false)
     }
 
     fn mask_if(
@@ -202,6 +218,7 @@ impl Tracker {
     }
 
     /// The analysis of a frame with its mesh; remembers the crop for the next frame.
+    /// `followed`: the face is the one of the previous frame (its expression may be carried).
     fn finish(
         &mut self,
         frame: &Pyramid,
@@ -209,6 +226,7 @@ impl Tracker {
         det: Detection,
         others: Vec<Detection>,
         mask: Option<PlacedMap>,
+        followed: bool,
     ) -> Result<Analysis, VisionError> {
         // Only a mesh that sees a face is followed into the next frame.
         self.followed = (mesh.score >= MIN_TRACKING_SCORE).then(|| Followed {
@@ -220,7 +238,17 @@ impl Tracker {
         if let Some(mask) = &mask {
             lm.head_top = landmarks::head_top(mask, &lm);
         }
-        let blendshapes = super::blendshapes::estimate(&mesh, &lm)?;
+        let blendshapes = match self.expression.filter(|&(_, age)| followed && age + 1 < self.expression_every) {
+            Some((b, age)) => {
+                self.expression = Some((b, age + 1));
+                b
+            }
+            None => {
+                let b = super::blendshapes::estimate(&mesh, &lm)?;
+                self.expression = Some((b, 0));
+                b
+            }
+        };
         let mut faces = Vec::with_capacity(others.len() + 1);
         faces.push(det.clone());
         faces.extend(others);

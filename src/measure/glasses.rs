@@ -75,10 +75,13 @@ pub fn glare(f: &FaceOnFrame) -> Option<f64> {
         let lens = f.eye(side, 2.3);
         let eye = f.eye(side, 1.2);
         let (x0, y0, x1, y1) = super::bbox(&lens, f.out.width(), f.out.height());
+        let (mut in_lens, mut in_eye) = (super::RowScan::new(&lens), super::RowScan::new(&eye));
         for y in y0..y1 {
+            in_lens.row(y as f64 + 0.5);
+            in_eye.row(y as f64 + 0.5);
             for x in x0..x1 {
-                let p = Point::new(x as f64 + 0.5, y as f64 + 0.5);
-                if !super::inside(&lens, p) || super::inside(&eye, p) {
+                let px = x as f64 + 0.5;
+                if !in_lens.contains(px) || in_eye.contains(px) {
                     continue;
                 }
                 let px = f.out.get_pixel(x, y).0;

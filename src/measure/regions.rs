@@ -65,10 +65,11 @@ impl<'a> FaceOnFrame<'a> {
     pub fn polygon(&self, poly: &[Point]) -> Vec<([u8; 3], bool)> {
         let (x0, y0, x1, y1) = super::bbox(poly, self.out.width(), self.out.height());
         let mut v = Vec::new();
+        let mut scan = super::RowScan::new(poly);
         for y in y0..y1 {
+            scan.row(y as f64 + 0.5);
             for x in x0..x1 {
-                let p = Point::new(x as f64 + 0.5, y as f64 + 0.5);
-                if super::inside(poly, p) {
+                if scan.contains(x as f64 + 0.5) {
                     v.push((self.out.get_pixel(x, y).0, self.on_person(x, y)));
                 }
             }
