@@ -45,8 +45,7 @@ fn benches(c: &mut Criterion) {
         });
     }
 
-    let big = image::imageops::resize(&sample.image, 3464, 4060, image::imageops::FilterType::CatmullRom);
-    let jpeg = export::encode_jpeg(&big, 92, 300).unwrap();
+    let jpeg = idbooth::capture::photo::camera_like_jpeg(&sample.image, 3464, 4060);
     let mut g = c.benchmark_group("photo_12mp");
     g.sample_size(10);
     g.bench_function("jpeg_to_exported_file", |b| {

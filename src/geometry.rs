@@ -63,6 +63,16 @@ impl Similarity {
         let t = Point::new(-self.tx, -self.ty).rotate(-self.angle).scale(1.0 / self.scale);
         Similarity { scale: 1.0 / self.scale, angle: -self.angle, tx: t.x, ty: t.y }
     }
+    /// `self` followed by `next` (`next.apply(self.apply(p))`) as one map: similarities compose.
+    pub fn then(&self, next: &Similarity) -> Similarity {
+        let t = Point::new(self.tx, self.ty).rotate(next.angle).scale(next.scale);
+        Similarity {
+            scale: self.scale * next.scale,
+            angle: self.angle + next.angle,
+            tx: t.x + next.tx,
+            ty: t.y + next.ty,
+        }
+    }
     /// Source-pixel corners of the output rectangle `w × h` (clockwise from top-left).
     pub fn source_quad(&self, w: f64, h: f64) -> [Point; 4] {
         let inv = self.inverse();
@@ -104,6 +114,15 @@ mod tests {
 
     fn close(a: Point, b: Point) -> bool {
         a.dist(b) < 1e-9
+    }
+
+    #[test]
+    fn composed_similarities_map_as_one_after_the_other() {
+        let a = Similarity { scale: 0.37, angle: 0.05, tx: -120.0, ty: 33.0 };
+        let b = Similarity { scale: 2.5, angle: -0.3, tx: 7.0, ty: -410.0 };
+        for p in [Point::new(0.0, 0.0), Point::new(1350.0, 20.0), Point::new(-5.0, 900.0)] {
+            assert!(close(a.then(&b).apply(p), b.apply(a.apply(p))));
+        }
     }
 
     #[test]

@@ -418,15 +418,8 @@ pub fn inside(poly: &[Point], p: Point) -> bool {
 
 /// The person mask (placed in the photo) resampled onto the output frame.
 pub fn person_on_frame(mask: &PlacedMap, crop: &Similarity, w: u32, h: u32) -> FloatMap {
-    let inv = crop.inverse();
-    let mut f = FloatMap::new(w as usize, h as usize);
-    for y in 0..h as usize {
-        for x in 0..w as usize {
-            // Outside the mask's square we cannot tell person from background: count as person.
-            f.data[y * w as usize + x] = mask.at(inv.apply(Point::new(x as f64 + 0.5, y as f64 + 0.5)), 1.0);
-        }
-    }
-    f
+    // Outside the mask's square we cannot tell person from background: count as person.
+    mask.resample(&crop.inverse(), w as usize, h as usize, 1.0)
 }
 
 #[cfg(test)]

@@ -247,6 +247,23 @@ impl PlacedMap {
         let q = self.map_to_photo.inverse().apply(p);
         self.map.sample(q.x - 0.5, q.y - 0.5, outside)
     }
+
+    /// The map resampled onto a `w × h` frame whose pixel centres sit at photo points
+    /// `frame_to_photo.apply(x + 0.5, y + 0.5)` (`outside` beyond the map). One matrix from
+    /// frame to map for all pixels (no trigonometry per pixel), rows on every core.
+    pub fn resample(&self, frame_to_photo: &Similarity, w: usize, h: usize, outside: f32) -> FloatMap {
+        let m = frame_to_photo.then(&self.map_to_photo.inverse()).matrix();
+        let mut out = FloatMap::new(w, h);
+        out.data.par_chunks_mut(w.max(1)).enumerate().for_each(|(y, row)| {
+            let oy = y as f64 + 0.5;
+            for (x, v) in row.iter_mut().enumerate() {
+                let ox = x as f64 + 0.5;
+                let (u, t) = (m[0][0] * ox + m[0][1] * oy + m[0][2], m[1][0] * ox + m[1][1] * oy + m[1][2]);
+                *v = self.map.sample(u - 0.5, t - 0.5, outside);
+            }
+        });
+        out
+    }
 }
 
 /// sRGB 0–255 → CIE L*a*b* (D65).
@@ -345,5 +362,27 @@ mod tests {
         let placed = PlacedMap { map: m, map_to_photo: Similarity { scale: 10.0, angle: 0.0, tx: 100.0, ty: 0.0 } };
         // Map pixel 1's centre (1.5, 0.5) sits at photo (115, 5).
         assert!((placed.at(Point::new(115.0, 5.0), -1.0) - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn resampling_a_placed_map_agrees_with_sampling_it_point_by_point() {
+        let mut m = FloatMap::new(16, 12);
+        for (k, v) in m.data.iter_mut().enumerate() {
+            *v = ((k * 37) % 11) as f32 / 10.0;
+        }
+        let placed = PlacedMap { map: m, map_to_photo: Similarity { scale: 7.5, angle: 0.2, tx: 40.0, ty: -9.0 } };
+        let frame_to_photo = Similarity { scale: 0.8, angle: -0.1, tx: 30.0, ty: 5.0 };
+        let (w, h) = (90, 70);
+        let r = placed.resample(&frame_to_photo, w, h, -1.0);
+        let mut inside = 0;
+        for y in 0..h {
+            for x in 0..w {
+                let p = frame_to_photo.apply(Point::new(x as f64 + 0.5, y as f64 + 0.5));
+                let want = placed.at(p, -1.0);
+                assert!((r.get(x, y) - want).abs() < 1e-4, "({x}, {y}): {} vs {want}", r.get(x, y));
+                inside += (want >= 0.0) as usize;
+            }
+        }
+        assert!(inside > 1000 && inside < w * h, "{inside} of {} inside the map", w * h);
     }
 }

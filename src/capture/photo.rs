@@ -87,7 +87,8 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Portrait, PhotoError> {
         return Err(PhotoError::TooLarge { w, h });
     }
     // A cut-off JPEG decodes into a grey-filled picture without complaint: check its structure.
-    if format == Some(ImageFormat::Jpeg) && !jpeg_is_complete(bytes) {
+    let layout = (format == Some(ImageFormat::Jpeg)).then(|| jpeg_layout(bytes));
+    if layout.is_some_and(|l| !l.complete) {
         return Err(PhotoError::Corrupt("the file ends before the image does".into()));
     }
     let mut limits = image::Limits::default();
@@ -107,7 +108,13 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Portrait, PhotoError> {
     }
     // A broken EXIF block must not cost the person their photo: fall back to "as stored".
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).map_err(classify)?;
+    let mut img = match layout {
+        Some(l) if l.sequential && l.scans > 1 => {
+            drop(decoder);
+            DynamicImage::ImageRgb8(decode_sequential_multiscan(bytes)?)
+        }
+        _ => DynamicImage::from_decoder(decoder).map_err(classify)?,
+    };
     img.apply_orientation(orientation);
     let image = match img {
         DynamicImage::ImageRgb8(i) => i,
@@ -116,12 +123,29 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Portrait, PhotoError> {
     Ok(Portrait { image, path: None })
 }
 
-/// Does the JPEG reach its end-of-image marker? Walks the segments (skipping their lengths, so
-/// bytes inside EXIF or ICC blocks are never mistaken for markers) and the entropy-coded scans.
+/// What the segment walk found in a JPEG.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JpegLayout {
+    /// The end-of-image marker was reached.
+    pub complete: bool,
+    /// A sequential (not progressive) frame.
+    pub sequential: bool,
+    /// Start-of-scan segments seen.
+    pub scans: u32,
+}
+
+/// Does the JPEG reach its end-of-image marker?
 pub fn jpeg_is_complete(b: &[u8]) -> bool {
+    jpeg_layout(b).complete
+}
+
+/// Walk a JPEG's segments (skipping their lengths, so bytes inside EXIF or ICC blocks are never
+/// mistaken for markers) and its entropy-coded scans, up to the end-of-image marker.
+pub fn jpeg_layout(b: &[u8]) -> JpegLayout {
+    let mut out = JpegLayout::default();
     let n = b.len();
     if n < 4 || b[0] != 0xFF || b[1] != 0xD8 {
-        return false;
+        return out;
     }
     let mut i = 2;
     loop {
@@ -130,19 +154,24 @@ pub fn jpeg_is_complete(b: &[u8]) -> bool {
             i += 1;
         }
         if i + 1 >= n || b[i] != 0xFF {
-            return false;
+            return out;
         }
         let m = b[i + 1];
         match m {
-            0xD9 => return true,
+            0xD9 => {
+                out.complete = true;
+                return out;
+            }
             0x01 | 0xD0..=0xD7 => {
                 i += 2;
                 continue;
             }
+            0xC0 | 0xC1 => out.sequential = true,
+            0xDA => out.scans += 1,
             _ => {}
         }
         if i + 3 >= n {
-            return false;
+            return out;
         }
         let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
         i += 2 + len;
@@ -150,7 +179,7 @@ pub fn jpeg_is_complete(b: &[u8]) -> bool {
             // Entropy-coded data: a marker is 0xFF followed by anything but 0x00 or a restart.
             loop {
                 if i + 1 >= n {
-                    return false;
+                    return out;
                 }
                 if b[i] == 0xFF && b[i + 1] != 0x00 && !(0xD0..=0xD7).contains(&b[i + 1]) {
                     break;
@@ -159,6 +188,54 @@ pub fn jpeg_is_complete(b: &[u8]) -> bool {
             }
         }
     }
+}
+
+/// A sequential JPEG coded in several scans (one per component: what encoders write when they
+/// fit Huffman tables to the image) comes out of zune-jpeg 0.5.15, the `image` crate's decoder,
+/// with wrong colours and no error (a green face, seen with 4:2:0). jpeg-decoder reads such
+/// files right, so they go to it; everything else stays with zune-jpeg (equally fast, and
+/// what `image` is tested with).
+fn decode_sequential_multiscan(bytes: &[u8]) -> Result<RgbImage, PhotoError> {
+    use jpeg_decoder::PixelFormat;
+    let mut d = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    d.set_max_decoding_buffer_size((MAX_PIXELS * 4) as usize);
+    let px = d.decode().map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let info = d.info().ok_or_else(|| PhotoError::Corrupt("no frame header".into()))?;
+    let (w, h) = (info.width as u32, info.height as u32);
+    let rgb = match info.pixel_format {
+        PixelFormat::RGB24 => px,
+        PixelFormat::L8 => px.iter().flat_map(|&l| [l, l, l]).collect(),
+        PixelFormat::L16 => px.chunks_exact(2).flat_map(|c| [c[0]; 3]).collect(),
+        PixelFormat::CMYK32 => {
+            return Err(PhotoError::Corrupt("a CMYK JPEG coded in separate scans: save it as RGB".into()));
+        }
+    };
+    RgbImage::from_raw(w, h, rgb).ok_or_else(|| PhotoError::Corrupt("pixel data shorter than the image".into()))
+}
+
+/// A photo as a phone camera writes it, for benchmarks: `img` scaled to `w × h` (CatmullRom),
+/// with sensor-like noise (about ±3 levels, fixed seed) so the file has a real photo's detail
+/// and size (a smooth upscale would decode twice as fast as any real 12 MP photo), 4:2:0, q92.
+pub fn camera_like_jpeg(img: &RgbImage, w: u32, h: u32) -> Vec<u8> {
+    let mut big = image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom);
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for v in big.iter_mut() {
+        // xorshift64: two uniform draws summed give a triangular noise in −3..=3.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let n = (state % 4) as i16 + ((state >> 8) % 4) as i16 - 3;
+        *v = (*v as i16 + n).clamp(0, 255) as u8;
+    }
+    let mut out = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut out, 92);
+    enc.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+    // Sizes here are ≤ 65 535 px (u16) by the caller's choice; a failure is a bench bug.
+    let (w16, h16) = (w.min(u16::MAX as u32) as u16, h.min(u16::MAX as u32) as u16);
+    if enc.encode(big.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb).is_err() {
+        out.clear();
+    }
+    out
 }
 
 fn classify(e: image::ImageError) -> PhotoError {
@@ -202,6 +279,26 @@ mod tests {
         }
         let cut_png = png(&img);
         assert!(matches!(decode_photo(&cut_png[..cut_png.len() / 3]), Err(PhotoError::Corrupt(_))));
+    }
+
+    #[test]
+    fn jpegs_coded_in_one_scan_per_component_keep_their_colours() {
+        // jpeg-encoder writes one scan per component when it fits Huffman tables to the image.
+        let src: RgbImage = ImageBuffer::from_fn(96, 80, |x, y| Rgb([200 + (x % 50) as u8, 150 + (y % 60) as u8, 120]));
+        let mut jpg = Vec::new();
+        let mut enc = jpeg_encoder::Encoder::new(&mut jpg, 92);
+        enc.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+        enc.set_optimized_huffman_tables(true);
+        enc.encode(src.as_raw(), 96, 80, jpeg_encoder::ColorType::Rgb).unwrap();
+        let layout = jpeg_layout(&jpg);
+        assert!(layout.complete && layout.sequential && layout.scans == 3, "{layout:?}");
+        let got = decode_photo(&jpg).unwrap().image;
+        let worst = src.pixels().zip(got.pixels()).flat_map(|(a, b)| (0..3).map(move |c| a[c].abs_diff(b[c]))).max();
+        assert!(worst.unwrap() <= 24, "largest channel error {worst:?}");
+        // The usual layout, one interleaved scan, stays with the image crate's decoder.
+        let mut one = Vec::new();
+        DynamicImage::ImageRgb8(src).write_to(&mut Cursor::new(&mut one), ImageFormat::Jpeg).unwrap();
+        assert_eq!(jpeg_layout(&one).scans, 1);
     }
 
     #[test]

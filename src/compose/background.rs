@@ -7,6 +7,8 @@
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
+use rayon::prelude::*;
+
 use crate::detect::{Models, VisionError, segment};
 use crate::geometry::{Point, Similarity};
 use crate::pixels::{FloatMap, Pyramid};
@@ -51,15 +53,7 @@ pub fn coarse_matte(photo: &Pyramid, frame_to_photo: &Similarity, out: &RgbImage
     let side = (x1 - x0).max(y1 - y0) * 1.04;
     let region = segment::Region { left: (x0 + x1 - side) / 2.0, top: (y0 + y1 - side) / 2.0, side };
     let mask = segment::person_mask(&models.segmenter, photo, region)?;
-    let (ow, oh) = (out.width() as usize, out.height() as usize);
-    let mut coarse = FloatMap::new(ow, oh);
-    for y in 0..oh {
-        for x in 0..ow {
-            let p = frame_to_photo.apply(Point::new(x as f64 + 0.5, y as f64 + 0.5));
-            coarse.data[y * ow + x] = mask.at(p, 0.0);
-        }
-    }
-    Ok(coarse)
+    Ok(mask.resample(frame_to_photo, out.width() as usize, out.height() as usize, 0.0))
 }
 
 /// The coarse mask refined against the output frame's own edges.
@@ -84,10 +78,9 @@ pub fn refine(guide: &RgbImage, p: &FloatMap, r: usize, eps: f32) -> FloatMap {
         .collect();
     let ip: Vec<f32> = i.iter().zip(&p.data).map(|(a, b)| a * b).collect();
     let ii: Vec<f32> = i.iter().map(|a| a * a).collect();
-    let mean_i = box_blur(&i, w, h, r);
-    let mean_p = box_blur(&p.data, w, h, r);
-    let mean_ip = box_blur(&ip, w, h, r);
-    let mean_ii = box_blur(&ii, w, h, r);
+    let blur = |v: &[f32]| box_blur(v, w, h, r);
+    let ((mean_i, mean_p), (mean_ip, mean_ii)) =
+        rayon::join(|| rayon::join(|| blur(&i), || blur(&p.data)), || rayon::join(|| blur(&ip), || blur(&ii)));
     let mut a = vec![0f32; w * h];
     let mut b = vec![0f32; w * h];
     for k in 0..w * h {
@@ -96,8 +89,7 @@ pub fn refine(guide: &RgbImage, p: &FloatMap, r: usize, eps: f32) -> FloatMap {
         a[k] = cov / (var + eps);
         b[k] = mean_p[k] - a[k] * mean_i[k];
     }
-    let ma = box_blur(&a, w, h, r);
-    let mb = box_blur(&b, w, h, r);
+    let (ma, mb) = rayon::join(|| blur(&a), || blur(&b));
     let data = (0..w * h)
         .map(|k| {
             let q = ma[k] * i[k] + mb[k];
@@ -110,29 +102,34 @@ pub fn refine(guide: &RgbImage, p: &FloatMap, r: usize, eps: f32) -> FloatMap {
 
 /// Mean over a (2r+1)² window, clamped at the borders (running sums, O(pixels)).
 pub fn box_blur(src: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
+    let n = (2 * r + 1) as f32;
     let mut tmp = vec![0f32; w * h];
-    for y in 0..h {
-        let row = &src[y * w..(y + 1) * w];
-        let mut acc = 0f32;
+    for (row, out) in src.chunks_exact(w).zip(tmp.chunks_exact_mut(w)) {
         let at = |x: isize| row[x.clamp(0, w as isize - 1) as usize];
+        let mut acc = 0f32;
         for x in -(r as isize)..=(r as isize) {
             acc += at(x);
         }
-        for x in 0..w {
-            tmp[y * w + x] = acc / (2 * r + 1) as f32;
+        for (x, o) in out.iter_mut().enumerate() {
+            *o = acc / n;
             acc += at(x as isize + r as isize + 1) - at(x as isize - r as isize);
         }
     }
-    let mut out = vec![0f32; w * h];
-    for x in 0..w {
-        let at = |y: isize| tmp[y.clamp(0, h as isize - 1) as usize * w + x];
-        let mut acc = 0f32;
-        for y in -(r as isize)..=(r as isize) {
-            acc += at(y);
+    // The vertical pass keeps one running sum per column, as a column-by-column pass would
+    // (the same additions in the same order), but walks the rows in memory order.
+    let row = |y: isize| &tmp[y.clamp(0, h as isize - 1) as usize * w..][..w];
+    let mut acc = vec![0f32; w];
+    for y in -(r as isize)..=(r as isize) {
+        for (a, v) in acc.iter_mut().zip(row(y)) {
+            *a += v;
         }
-        for y in 0..h {
-            out[y * w + x] = acc / (2 * r + 1) as f32;
-            acc += at(y as isize + r as isize + 1) - at(y as isize - r as isize);
+    }
+    let mut out = vec![0f32; w * h];
+    for (y, o) in out.chunks_exact_mut(w).enumerate() {
+        let (add, sub) = (row(y as isize + r as isize + 1), row(y as isize - r as isize));
+        for x in 0..w {
+            o[x] = acc[x] / n;
+            acc[x] += add[x] - sub[x];
         }
     }
     out
@@ -191,9 +188,14 @@ pub fn local_mean(img: &RgbImage, weight: &[f32], r: usize) -> Vec<f32> {
         }
         std::array::from_fn(|c| if n > 0.0 { (s[c] / n) as f32 } else { 255.0 })
     };
-    for c in 0..3 {
-        let chan: Vec<f32> = img.pixels().zip(weight).map(|(px, wt)| px.0[c] as f32 * wt).collect();
-        let cb = box_blur(&chan, w, h, r);
+    let blurred: Vec<Vec<f32>> = (0..3)
+        .into_par_iter()
+        .map(|c| {
+            let chan: Vec<f32> = img.pixels().zip(weight).map(|(px, wt)| px.0[c] as f32 * wt).collect();
+            box_blur(&chan, w, h, r)
+        })
+        .collect();
+    for (c, cb) in blurred.iter().enumerate() {
         for k in 0..w * h {
             result[k * 3 + c] = if wb[k] > 1e-3 { cb[k] / wb[k] } else { fallback[c] };
         }
@@ -234,6 +236,27 @@ mod tests {
         d[12] = 25.0;
         let b = box_blur(&d, 5, 5, 2);
         assert!((b[12] - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn box_blur_matches_the_window_mean_with_clamped_borders() {
+        let (w, h, r) = (23usize, 17usize, 3usize);
+        let src: Vec<f32> = (0..w * h).map(|k| ((k * 7919) % 101) as f32 / 7.0).collect();
+        let got = box_blur(&src, w, h, r);
+        for y in 0..h as isize {
+            for x in 0..w as isize {
+                let mut sum = 0f32;
+                for dy in -(r as isize)..=r as isize {
+                    for dx in -(r as isize)..=r as isize {
+                        let (xx, yy) = ((x + dx).clamp(0, w as isize - 1), (y + dy).clamp(0, h as isize - 1));
+                        sum += src[yy as usize * w + xx as usize];
+                    }
+                }
+                let want = sum / ((2 * r + 1) * (2 * r + 1)) as f32;
+                let v = got[y as usize * w + x as usize];
+                assert!((v - want).abs() < 1e-3, "({x}, {y}): {v} vs {want}");
+            }
+        }
     }
 
     #[test]

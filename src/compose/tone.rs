@@ -66,10 +66,10 @@ pub fn estimate(out: &RgbImage, person: &FloatMap, spec: &Spec) -> ToneCorrectio
         .unzip();
     let mut ev = 0.0;
     if lums.len() > 500 {
-        lums.sort_by(f64::total_cmp);
-        peaks.sort_by(f64::total_cmp);
-        let p99 = lums[lums.len() * 99 / 100];
-        let peak = peaks[peaks.len() * 995 / 1000];
+        // Order statistics by selection (linear time), not a full sort.
+        let (n99, n995) = (lums.len() * 99 / 100, peaks.len() * 995 / 1000);
+        let p99 = *lums.select_nth_unstable_by(n99, f64::total_cmp).1;
+        let peak = *peaks.select_nth_unstable_by(n995, f64::total_cmp).1;
         let target = 0.80; // linear luminance of L* ≈ 92
         if p99 > 1e-4 && p99 < target * 0.9 {
             // Never lift the brightest 0.5 % of the person past 0.93 linear (≈ 247 of 255).

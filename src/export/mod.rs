@@ -8,7 +8,6 @@ pub mod summary;
 use std::path::PathBuf;
 
 use image::RgbImage;
-use image::codecs::jpeg::{JpegEncoder, PixelDensity};
 use serde::{Deserialize, Serialize};
 
 use crate::approval::Release;
@@ -62,10 +61,21 @@ pub fn size_window(spec: &Spec) -> Option<(u64, u64)> {
 }
 
 pub fn encode_jpeg(img: &RgbImage, quality: u8, dpi: u16) -> Result<Vec<u8>, ExportError> {
+    use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder, PixelDensity, SamplingFactor};
+    let (w, h) = (u16::try_from(img.width()), u16::try_from(img.height()));
+    let (Ok(w), Ok(h)) = (w, h) else {
+        return Err(ExportError::Encode(format!("{}×{} px is too large for JPEG", img.width(), img.height())));
+    };
     let mut out = Vec::with_capacity(64 * 1024);
-    let mut enc = JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100));
-    enc.set_pixel_density(PixelDensity::dpi(dpi));
-    enc.encode_image(img).map_err(|e| ExportError::Encode(e.to_string()))?;
+    let mut enc = Encoder::new(&mut out, quality.clamp(1, 100));
+    enc.set_density(PixelDensity::dpi(dpi));
+    // 4:2:0 at every quality (the encoder's default switches to 4:4:4 at 90, a jump in file size
+    // the size-window search would have to step over), chroma averaged rather than picked. The
+    // standard Huffman tables keep one interleaved scan: fitted tables would save a few % but
+    // make jpeg-encoder write a scan per component, which some decoders misread (capture/photo.rs).
+    enc.set_sampling_factor(SamplingFactor::F_2_2);
+    enc.set_chroma_subsampling_method(ChromaSubsamplingMethod::Average);
+    enc.encode(img.as_raw(), w, h, ColorType::Rgb).map_err(|e| ExportError::Encode(e.to_string()))?;
     Ok(out)
 }
 
@@ -235,6 +245,12 @@ mod tests {
             assert!(encode_jpeg(&img, e.quality + 1, 300).unwrap().len() as u64 > hi);
         }
         assert_eq!(jfif_density(&e.bytes), Some((1, 300, 300)));
+        // One interleaved scan, the layout every decoder reads; and it reads back as the image.
+        assert_eq!(crate::capture::photo::jpeg_layout(&e.bytes).scans, 1);
+        let back = crate::capture::decode_photo(&e.bytes).unwrap().image;
+        let mean_err = img.as_raw().iter().zip(back.as_raw()).map(|(a, b)| a.abs_diff(*b) as f64).sum::<f64>()
+            / img.as_raw().len() as f64;
+        assert!(mean_err < 8.0, "mean channel error {mean_err:.1}");
     }
 
     #[test]

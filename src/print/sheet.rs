@@ -397,11 +397,7 @@ pub fn encode_raster(img: &RgbImage, dpi: u32, path: &Path) -> Result<Vec<u8>, P
             Ok(out)
         }
         "jpg" | "jpeg" => {
-            let mut out = Vec::new();
-            let mut e = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95);
-            e.set_pixel_density(image::codecs::jpeg::PixelDensity::dpi(dpi.min(u16::MAX as u32) as u16));
-            e.encode_image(img).map_err(|e| enc(e.to_string()))?;
-            Ok(out)
+            crate::export::encode_jpeg(img, 95, dpi.min(u16::MAX as u32) as u16).map_err(|e| enc(e.to_string()))
         }
         _ => Err(enc(format!("{}: the raster sheet must end in .png, .jpg or .jpeg", path.display()))),
     }
