@@ -214,17 +214,17 @@ fn decode_sequential_multiscan(bytes: &[u8]) -> Result<RgbImage, PhotoError> {
 }
 
 /// A photo as a phone camera writes it, for benchmarks: `img` scaled to `w × h` (CatmullRom),
-/// with sensor-like noise (about ±3 levels, fixed seed) so the file has a real photo's detail
+/// with sensor-like noise (σ ≈ 2.8 levels, fixed seed) so the file has a real photo's detail
 /// and size (a smooth upscale would decode twice as fast as any real 12 MP photo), 4:2:0, q92.
 pub fn camera_like_jpeg(img: &RgbImage, w: u32, h: u32) -> Vec<u8> {
     let mut big = image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom);
     let mut state = 0x2545_f491_4f6c_dd1du64;
     for v in big.iter_mut() {
-        // xorshift64: two uniform draws summed give a triangular noise in −3..=3.
+        // xorshift64: two uniform draws summed give a triangular noise in −6..=6 (σ ≈ 2.8 levels).
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        let n = (state % 4) as i16 + ((state >> 8) % 4) as i16 - 3;
+        let n = (state % 7) as i16 + ((state >> 8) % 7) as i16 - 6;
         *v = (*v as i16 + n).clamp(0, 255) as u8;
     }
     let mut out = Vec::new();
