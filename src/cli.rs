@@ -488,14 +488,15 @@ pub fn bench(photo: Option<&Path>, runs: usize) -> anyhow::Result<u8> {
     let t = Instant::now();
     let models = idbooth::detect::Models::get()?;
     println!("model load: {:.0} ms (once per process)", t.elapsed().as_secs_f64() * 1000.0);
+    println!("runtime: {}", models.runtime);
 
-    // Each net alone, one inference on one thread, and its slowest operations.
-    for net in [&models.short_range, &models.full_range, &models.mesh, &models.segmenter] {
+    // Each net alone, one inference on one thread, and (on tract) its slowest operations.
+    for net in models.nets() {
         let input = || vec![0.5f32; net.side * net.side * 3];
         let ms = time(runs * 3, || net.run(input()));
         let mut ops: Vec<(String, f64)> = Vec::new();
         for _ in 0..runs.max(1) {
-            for (op, t) in net.profile(input())? {
+            for (op, t) in net.profile(input())?.unwrap_or_default() {
                 let kind = op.split_whitespace().next().unwrap_or_default().to_string();
                 match ops.iter_mut().find(|(k, _)| *k == kind) {
                     Some(e) => e.1 += t,
@@ -507,7 +508,8 @@ pub fn bench(photo: Option<&Path>, runs: usize) -> anyhow::Result<u8> {
         let total: f64 = ops.iter().map(|o| o.1).sum();
         let top: Vec<String> =
             ops.iter().take(4).map(|(k, t)| format!("{k} {:.0} %", 100.0 * t / total.max(1e-9))).collect();
-        println!("net {:<27} {}²: {ms:5.2} ms  ({})", net.name, net.side, top.join(", "));
+        let top = if top.is_empty() { String::new() } else { format!("  ({})", top.join(", ")) };
+        println!("net {:<27} {}²: {ms:5.2} ms{top}", net.name, net.side);
     }
 
     // Live frame: 640×480, short-range detector + one mesh pass.

@@ -3,17 +3,12 @@
 //! input is 146 mesh points in pixels; the ten iris points it also reads (468–477) are made from
 //! the refined pupils, since our mesh model has 468 points.
 
-use std::sync::{Arc, OnceLock};
-
 use serde::{Deserialize, Serialize};
-use tract_onnx::prelude::*;
 
 use super::VisionError;
 use super::landmarks::Landmarks;
 use super::mesh::{Mesh, idx};
 use crate::geometry::Point;
-
-const MODEL: &[u8] = include_bytes!("../../assets/models/face_blendshapes.onnx");
 
 /// The mesh points the model reads, in its order (MediaPipe's face_blendshapes_graph.cc,
 /// `kLandmarksSubsetIdxs`); 468–477 are the iris points.
@@ -73,23 +68,6 @@ impl Blendshapes {
     }
 }
 
-static NET: OnceLock<Result<Arc<TypedSimplePlan>, String>> = OnceLock::new();
-
-fn net() -> Result<&'static Arc<TypedSimplePlan>, VisionError> {
-    NET.get_or_init(|| {
-        let load = || -> TractResult<Arc<TypedSimplePlan>> {
-            tract_onnx::onnx()
-                .model_for_read(&mut &MODEL[..])?
-                .with_input_fact(0, f32::fact([1, 146, 2]).into())?
-                .into_optimized()?
-                .into_runnable()
-        };
-        load().map_err(|e| e.to_string())
-    })
-    .as_ref()
-    .map_err(|e| VisionError::Model(format!("face_blendshapes: {e}")))
-}
-
 /// The 478 points the model was trained on: the mesh, then for each eye (image-left first,
 /// as MediaPipe's 468 is the person's right iris) the centre and four points at the iris
 /// edge: image-right, up, image-left, down.
@@ -111,14 +89,11 @@ pub fn input_points(mesh: &Mesh, lm: &Landmarks) -> Vec<Point> {
 
 /// Run the model on the main face (about a millisecond).
 pub fn estimate(mesh: &Mesh, lm: &Landmarks) -> Result<Blendshapes, VisionError> {
-    let plan = net()?;
+    let model = &super::Models::get()?.blendshapes;
     let pts = input_points(mesh, lm);
     let input: Vec<f32> = SUBSET.iter().flat_map(|&i| [pts[i].x as f32, pts[i].y as f32]).collect();
-    let fail = |e: TractError| VisionError::Model(format!("face_blendshapes: {e}"));
-    let t = Tensor::from_shape(&[1, 146, 2], &input).map_err(fail)?;
-    let out = plan.run(tvec!(t.into())).map_err(fail)?;
-    let scores = out[0].to_plain_array_view::<f32>().map_err(fail)?;
-    let s: Vec<f32> = scores.iter().copied().collect();
+    let out = model.run(input)?;
+    let s = out.into_iter().next().map(|(_, v)| v).unwrap_or_default();
     if s.len() != 52 {
         return Err(VisionError::Model(format!("face_blendshapes: {} outputs, expected 52", s.len())));
     }

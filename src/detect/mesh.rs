@@ -86,7 +86,7 @@ impl Roi {
         let center = lo.mid(hi).rotate(angle);
         Roi { center, side: (hi.x - lo.x).max(hi.y - lo.y) * 1.5, angle }
     }
-    fn to_photo(self, side_px: usize) -> Similarity {
+    pub(crate) fn to_photo(self, side_px: usize) -> Similarity {
         let k = self.side / side_px as f64;
         let half = Point::new(side_px as f64 / 2.0, side_px as f64 / 2.0).scale(k).rotate(self.angle);
         Similarity { scale: k, angle: self.angle, tx: self.center.x - half.x, ty: self.center.y - half.y }

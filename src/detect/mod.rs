@@ -9,6 +9,7 @@ pub mod landmarks;
 pub mod mesh;
 pub mod models;
 pub mod pose;
+pub mod runtime;
 pub mod segment;
 pub mod track;
 
