@@ -62,7 +62,7 @@ fn main() -> anyhow::Result<()> {
     }
     let (mut t_pyr, mut t_mesh, mut t_lm, mut t_roi, mut t_judge, mut t_step) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
-    let mut t_bs = vec![];
+    let (mut t_bs, mut t_chin) = (vec![], vec![]);
     let mut tracker = detect::Tracker::new(opts).detect_every(u32::MAX);
     for _ in 0..runs {
         let t = Instant::now();
@@ -74,6 +74,9 @@ fn main() -> anyhow::Result<()> {
         let t = Instant::now();
         let lm = detect::landmarks::from_mesh(&mm, None, &pyr);
         t_lm.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        std::hint::black_box(detect::chin::locate(&pyr, &mm, None, lm.left_pupil, lm.right_pupil));
+        t_chin.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
         std::hint::black_box(detect::blendshapes::estimate(&mm, &lm)?);
         t_bs.push(t.elapsed().as_secs_f64() * 1e3);
@@ -135,6 +138,7 @@ fn main() -> anyhow::Result<()> {
     stat("frame copy + lazy pyramid", t_pyr);
     stat("mesh (sample + net)", t_mesh);
     stat("landmarks::from_mesh", t_lm);
+    stat("  of which chin::locate", t_chin);
     stat("blendshapes::estimate", t_bs);
     stat("Roi::from_mesh", t_roi);
     stat("Tracker::step (tracked)", t_step);

@@ -123,7 +123,8 @@ impl Pyramid {
         let (lw, lh) = (lvl.width() as f64, lvl.height() as f64);
         let a = (hi - lo) / 255.0;
         let mut buf = vec![0f32; w * h * 3];
-        buf.chunks_mut(w * 3).enumerate().for_each(|(y, row)| {
+        // Rows on every core: the level is built (if lazy) above, on this thread; here it is only read.
+        buf.par_chunks_mut(w * 3).enumerate().for_each(|(y, row)| {
             for x in 0..w {
                 let (ox, oy) = (x as f64 + 0.5, y as f64 + 0.5);
                 let bx = (m[0][0] * ox + m[0][1] * oy + m[0][2]) * k;

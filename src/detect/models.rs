@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
 use tract_onnx::prelude::Framework;
 
 use super::VisionError;
@@ -82,7 +83,8 @@ impl Patches {
         let (pt, pl) = (self.pads[0], self.pads[1]);
         let (ho, wo) = self.out_size();
         let mut out = vec![0f32; 3 * kh * kw * ho * wo];
-        for (plane, dst) in out.chunks_mut(ho * wo).enumerate() {
+        // One plane per kernel tap and channel, on every core (a strided copy each).
+        out.par_chunks_mut(ho * wo).enumerate().for_each(|(plane, dst)| {
             let (c, ky, kx) = (plane / (kh * kw), plane / kw % kh, plane % kw);
             for (oy, row) in dst.chunks_mut(wo).enumerate() {
                 let Some(y) = (oy * sy + ky).checked_sub(pt).filter(|&y| y < h) else { continue };
@@ -93,7 +95,7 @@ impl Patches {
                     }
                 }
             }
-        }
+        });
         out
     }
 }
