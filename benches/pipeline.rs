@@ -45,7 +45,7 @@ fn benches(c: &mut Criterion) {
         });
     }
 
-    let jpeg = idbooth::capture::photo::camera_like_jpeg(&sample.image, 3464, 4060);
+    let jpeg = idbooth::capture::photo::camera_like_jpeg(&sample.image, 3464, 4060).unwrap();
     let mut g = c.benchmark_group("photo_12mp");
     g.sample_size(10);
     g.bench_function("jpeg_to_exported_file", |b| {

@@ -17,7 +17,7 @@ fn main() -> anyhow::Result<()> {
     let book = SpecBook::builtin();
     let spec = book.get("cn-exit-entry")?;
     let sample = decode_photo(include_bytes!("../assets/samples/grace_hopper.jpg"))?;
-    let jpeg = idbooth::capture::photo::camera_like_jpeg(&sample.image, 3464, 4060);
+    let jpeg = idbooth::capture::photo::camera_like_jpeg(&sample.image, 3464, 4060).map_err(anyhow::Error::msg)?;
     detect::Models::get()?;
     let runs = std::env::var("RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
     if std::env::var("ONLY_DETECT").is_ok() {

@@ -524,7 +524,8 @@ pub fn bench(photo: Option<&Path>, runs: usize) -> anyhow::Result<u8> {
     live_tracking(&frame, spec, runs)?;
 
     // A 12 MP photo as a phone writes it, from JPEG bytes to the exported file's bytes.
-    let jpeg = idbooth::capture::photo::camera_like_jpeg(&letterbox(&portrait.image, 4, 3), 4000, 3000);
+    let jpeg = idbooth::capture::photo::camera_like_jpeg(&letterbox(&portrait.image, 4, 3), 4000, 3000)
+        .map_err(anyhow::Error::msg)?;
     let ms = time(runs.min(5), || decode_photo(&jpeg));
     println!("12 MP decode ({:.1} MB JPEG, 4:2:0):         {ms:.0} ms", jpeg.len() as f64 / 1e6);
     let p12 = decode_photo(&jpeg)?;

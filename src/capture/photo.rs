@@ -216,7 +216,7 @@ fn decode_sequential_multiscan(bytes: &[u8]) -> Result<RgbImage, PhotoError> {
 /// A photo as a phone camera writes it, for benchmarks: `img` scaled to `w × h` (CatmullRom),
 /// with sensor-like noise (σ ≈ 2.8 levels, fixed seed) so the file has a real photo's detail
 /// and size (a smooth upscale would decode twice as fast as any real 12 MP photo), 4:2:0, q92.
-pub fn camera_like_jpeg(img: &RgbImage, w: u32, h: u32) -> Vec<u8> {
+pub fn camera_like_jpeg(img: &RgbImage, w: u32, h: u32) -> Result<Vec<u8>, String> {
     let mut big = image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom);
     let mut state = 0x2545_f491_4f6c_dd1du64;
     for v in big.iter_mut() {
@@ -227,15 +227,14 @@ pub fn camera_like_jpeg(img: &RgbImage, w: u32, h: u32) -> Vec<u8> {
         let n = (state % 7) as i16 + ((state >> 8) % 7) as i16 - 6;
         *v = (*v as i16 + n).clamp(0, 255) as u8;
     }
+    let (Ok(w16), Ok(h16)) = (u16::try_from(w), u16::try_from(h)) else {
+        return Err(format!("{w}×{h} px is too large for JPEG"));
+    };
     let mut out = Vec::new();
     let mut enc = jpeg_encoder::Encoder::new(&mut out, 92);
     enc.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
-    // Sizes here are ≤ 65 535 px (u16) by the caller's choice; a failure is a bench bug.
-    let (w16, h16) = (w.min(u16::MAX as u32) as u16, h.min(u16::MAX as u32) as u16);
-    if enc.encode(big.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb).is_err() {
-        out.clear();
-    }
-    out
+    enc.encode(big.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb).map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 fn classify(e: image::ImageError) -> PhotoError {
