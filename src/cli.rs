@@ -402,6 +402,66 @@ pub fn eval_matte(dir: &Path, verbose: bool) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+pub fn eval_leak(dir: &Path, verbose: bool, dump: Option<&Path>) -> anyhow::Result<u8> {
+    let t = Instant::now();
+    let book = SpecBook::builtin();
+    if let Some(d) = dump {
+        std::fs::create_dir_all(d)?;
+    }
+    let sets = idbooth::eval::leak(dir, book.get(DEFAULT_SPEC)?, dump)?;
+    let pct = |v: Option<f64>| v.map(|v| format!("{:5.1}", 100.0 * v)).unwrap_or_else(|| "    —".into());
+    if verbose {
+        for s in &sets {
+            for p in &s.photos {
+                println!(
+                    "{:<16} {:<26} magenta ΔE {:5.2} old {} %  white ΔE {:5.2}  floor {:5.2}  cut {} %",
+                    s.name,
+                    p.file,
+                    p.magenta.mean_de,
+                    pct(Some(p.magenta.old_share)),
+                    p.white.mean_de,
+                    p.floor,
+                    pct(p.cut)
+                );
+            }
+        }
+    }
+    println!("edge leak: ΔE (CIE76) of edge pixels from the ideal composite α·F + (1−α)·B_new; old: % of edge");
+    println!("pixels closer to the old backdrop than to it; floor: the unedited frame over its own backdrop;");
+    println!("cut: % of the reference person below the chin given to the backdrop (plain backdrops only)");
+    println!(
+        "{:<16} {:>6} | {:>11} | {:>11} | {:>11} | {:>6} | {:>15} | worst ΔE, worst cut",
+        "set", "photos", "magenta ΔE", "old %", "white ΔE", "floor", "cut % (n)"
+    );
+    println!(
+        "{:<16} {:>6} | {:>11} | {:>11} | {:>11} | {:>6} | {:>15} |",
+        "", "", "med   p95", "med   p95", "med   p95", "med", "med   p95"
+    );
+    for s in &sets {
+        let n = s.photos.iter().filter(|p| p.cut.is_some()).count();
+        println!(
+            "{:<16} {:>6} | {:5.2} {:5.2} | {} {} | {:5.2} {:5.2} | {:6.2} | {} {} ({n:>2}) | {} {:.2}, {} {}",
+            s.name,
+            s.photos.len(),
+            s.magenta_de.median,
+            s.magenta_de.p95,
+            pct(Some(s.magenta_old.median)),
+            pct(Some(s.magenta_old.p95)),
+            s.white_de.median,
+            s.white_de.p95,
+            s.floor.median,
+            pct(Some(s.cut.median).filter(|v| !v.is_nan())),
+            pct(Some(s.cut.p95).filter(|v| !v.is_nan())),
+            s.worst_de.0,
+            s.worst_de.1,
+            s.worst_cut.0,
+            pct(Some(s.worst_cut.1).filter(|v| !v.is_nan())),
+        );
+    }
+    println!("({:.1} s)", t.elapsed().as_secs_f64());
+    Ok(0)
+}
+
 /// Is `v` above the limit (a NaN, from no measurement at all, counts as above)?
 fn over(v: f64, limit: Option<f64>) -> bool {
     limit.is_some_and(|m| v.is_nan() || v > m)

@@ -103,6 +103,13 @@ enum Command {
         /// Instead: compare the background matte with a colour-distance reference (plain backdrops).
         #[arg(long)]
         matte: bool,
+        /// Instead: the old backdrop left at the person's edge after replacement, and the white
+        /// cut below the chin, per set (DIR or each of its sub-folders with photos).
+        #[arg(long)]
+        leak: bool,
+        /// With --leak: write each photo's composite onto magenta here (PNG).
+        #[arg(long, value_name = "DIR", requires = "leak")]
+        dump: Option<PathBuf>,
     },
     /// Show the studio settings file with every key, or set the staff PIN.
     Settings {
@@ -142,6 +149,7 @@ fn main() -> ExitCode {
         Command::Export(e) => cli::export(&e, lang),
         Command::Specs { json } => specs(json),
         Command::Eval { dir, matte: true, verbose, .. } => cli::eval_matte(&dir, verbose),
+        Command::Eval { dir, leak: true, verbose, dump, .. } => cli::eval_leak(&dir, verbose, dump.as_deref()),
         Command::Eval { dir, fit, verbose, max_pupil, max_chin, .. } => {
             cli::eval(&dir, fit, verbose, max_pupil, max_chin)
         }

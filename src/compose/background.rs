@@ -37,6 +37,11 @@ impl std::str::FromStr for BackgroundChoice {
 
 /// The person's opacity over the output frame, 0 (background) to 1 (person).
 pub fn matte(photo: &Pyramid, frame_to_photo: &Similarity, out: &RgbImage) -> Result<FloatMap, VisionError> {
+    Ok(refine_matte(out, &coarse_matte(photo, frame_to_photo, out)?))
+}
+
+/// The segmenter's person mask resampled onto the output frame (soft over ~2 output px).
+pub fn coarse_matte(photo: &Pyramid, frame_to_photo: &Similarity, out: &RgbImage) -> Result<FloatMap, VisionError> {
     let (w, h) = (out.width() as f64, out.height() as f64);
     let models = Models::get()?;
     // The square around the output frame, in photo pixels, upright in the photo.
@@ -54,9 +59,14 @@ pub fn matte(photo: &Pyramid, frame_to_photo: &Similarity, out: &RgbImage) -> Re
             coarse.data[y * ow + x] = mask.at(p, 0.0);
         }
     }
+    Ok(coarse)
+}
+
+/// The coarse mask refined against the output frame's own edges.
+pub fn refine_matte(out: &RgbImage, coarse: &FloatMap) -> FloatMap {
     // The model's mask is ~2 output px per cell: let the photo's edges decide the last pixels.
-    let r = ((ow.max(oh) as f64) / 140.0).round().max(2.0) as usize;
-    Ok(refine(out, &coarse, r, 1e-4))
+    let r = ((coarse.w.max(coarse.h) as f64) / 140.0).round().max(2.0) as usize;
+    refine(out, coarse, r, 1e-4)
 }
 
 fn min_max(v: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -161,22 +171,28 @@ fn background_estimate(out: &RgbImage, alpha: &FloatMap) -> Vec<f32> {
     let (w, h) = (alpha.w, alpha.h);
     let r = (w.max(h) / 25).max(4);
     let weight: Vec<f32> = alpha.data.iter().map(|&a| if a < 0.05 { 1.0 } else { 0.0 }).collect();
-    let wb = box_blur(&weight, w, h, r);
+    local_mean(out, &weight, r)
+}
+
+/// The weighted mean colour around every pixel, interleaved RGB: a blur of colour·weight over
+/// a blur of weight in a (2r+1)² window; where the window holds no weight, the weighted mean of
+/// the whole image (or white when nothing has weight).
+pub fn local_mean(img: &RgbImage, weight: &[f32], r: usize) -> Vec<f32> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let wb = box_blur(weight, w, h, r);
     let mut result = vec![0f32; w * h * 3];
     let fallback: [f32; 3] = {
         let (mut s, mut n) = ([0f64; 3], 0f64);
-        for (k, px) in out.pixels().enumerate() {
-            if weight[k] > 0.0 {
-                for (acc, v) in s.iter_mut().zip(px.0) {
-                    *acc += v as f64;
-                }
-                n += 1.0;
+        for (px, &wt) in img.pixels().zip(weight) {
+            for (acc, v) in s.iter_mut().zip(px.0) {
+                *acc += (v as f32 * wt) as f64;
             }
+            n += wt as f64;
         }
         std::array::from_fn(|c| if n > 0.0 { (s[c] / n) as f32 } else { 255.0 })
     };
     for c in 0..3 {
-        let chan: Vec<f32> = out.pixels().zip(&weight).map(|(px, wt)| px.0[c] as f32 * wt).collect();
+        let chan: Vec<f32> = img.pixels().zip(weight).map(|(px, wt)| px.0[c] as f32 * wt).collect();
         let cb = box_blur(&chan, w, h, r);
         for k in 0..w * h {
             result[k * 3 + c] = if wb[k] > 1e-3 { cb[k] / wb[k] } else { fallback[c] };

@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::capture::load_photo;
-use crate::detect::{self, Effort};
-use crate::pixels::Pyramid;
+use image::RgbImage;
+
+use crate::detect::{self, DetectOptions, Effort};
+use crate::pixels::{FloatMap, Pyramid};
 
 /// Matte agreement on photos with a plain studio backdrop (the London set), over the head area
 /// of the output frame (top to chin): the reference person mask is every pixel the backdrop
@@ -26,28 +28,19 @@ pub struct MatteSummary {
 const REF_DELTA_E: f32 = 10.0;
 
 pub fn matte_agreement(dir: &Path, spec: &crate::spec::Spec) -> anyhow::Result<MatteSummary> {
-    use crate::compose::{background, render, solve};
+    use crate::compose::background;
     use crate::pixels::{delta_e, lab};
     use rayon::prelude::*;
-    let mut photos: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
-        .collect();
-    photos.sort();
+    let photos = jpgs(dir)?;
     let opts = crate::session::detect_options(spec, Effort::Still);
     let results: Vec<anyhow::Result<Option<(String, f64, f64)>>> = photos
         .par_iter()
         .map(|p| {
-            let pyr = Pyramid::new(load_photo(p)?.image, 32);
-            let a = detect::analyse(&pyr, &opts)?;
-            let Some(face) = &a.main else { return Ok(None) };
-            let Ok(crop) = solve(&face.landmarks, spec, pyr.width(), pyr.height()) else { return Ok(None) };
-            let out = render(&pyr, &crop, spec);
-            let matte = background::matte(&pyr, &crop.transform.inverse(), &out)?;
+            let Some(Framed { out, coarse, chin, .. }) = frame(p, spec, &opts)? else { return Ok(None) };
+            let matte = background::refine_matte(&out, &coarse);
             let (w, h) = (out.width() as usize, out.height() as usize);
             // The head area: down to the chin, where hair and skin differ clearly from the
             // backdrop (below it, white shirts are close to the light grey).
-            let chin = crop.transform.apply(face.landmarks.chin).y.clamp(0.0, h as f64) as usize;
             let labs: Vec<[f32; 3]> = out.pixels().map(|p| lab(p.0)).collect();
             // Backdrop per row: median colour of the 16 px at each side, blended across the row
             // (the studio light falls off across the backdrop).
@@ -101,7 +94,7 @@ pub fn matte_agreement(dir: &Path, spec: &crate::spec::Spec) -> anyhow::Result<M
                     }
                 }
             }
-            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = file_name(p);
             let iou = inter as f64 / union.max(1) as f64;
             Ok(Some((name, iou, top_missed as f64 / top_ref.max(1) as f64)))
         })
@@ -123,4 +116,41 @@ pub fn matte_agreement(dir: &Path, spec: &crate::spec::Spec) -> anyhow::Result<M
         hair_cut,
         results: rows.into_iter().map(|r| (r.0, r.1)).collect(),
     })
+}
+
+/// One photo framed for the default spec, as the booth would export it (before its edits).
+pub(crate) struct Framed {
+    /// The unedited output frame.
+    pub out: RgbImage,
+    /// The segmenter's mask on the frame, before refinement.
+    pub coarse: FloatMap,
+    /// The chin's row in the frame.
+    pub chin: usize,
+}
+
+/// Detect, crop and render one photo, and run the segmenter on its frame (None: no face or no crop).
+pub(crate) fn frame(p: &Path, spec: &crate::spec::Spec, opts: &DetectOptions) -> anyhow::Result<Option<Framed>> {
+    use crate::compose::{background, render, solve};
+    let pyr = Pyramid::new(load_photo(p)?.image, 32);
+    let a = detect::analyse(&pyr, opts)?;
+    let Some(face) = &a.main else { return Ok(None) };
+    let Ok(crop) = solve(&face.landmarks, spec, pyr.width(), pyr.height()) else { return Ok(None) };
+    let out = render(&pyr, &crop, spec);
+    let coarse = background::coarse_matte(&pyr, &crop.transform.inverse(), &out)?;
+    let chin = crop.transform.apply(face.landmarks.chin).y.clamp(0.0, out.height() as f64) as usize;
+    Ok(Some(Framed { out, coarse, chin }))
+}
+
+/// The `.jpg` files of a folder, sorted.
+pub(crate) fn jpgs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut photos: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+        .collect();
+    photos.sort();
+    Ok(photos)
+}
+
+pub(crate) fn file_name(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
 }

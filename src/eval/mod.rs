@@ -1,8 +1,10 @@
 //! Accuracy against references the engine never saw while running: hand-placed landmarks
 //! (`landmarks.rs`, per source, with every fitted constant judged on photos it was not fitted
-//! on) and the background matte against a colour-distance reference (`matte.rs`).
+//! on), the background matte against a colour-distance reference (`matte.rs`) and the old
+//! backdrop left at the person's edge after replacement (`leak.rs`).
 
 pub mod landmarks;
+pub mod leak;
 pub mod matte;
 
 use std::path::{Path, PathBuf};
@@ -12,6 +14,7 @@ use serde::Serialize;
 use crate::geometry::{Point, median, percentile};
 
 pub use landmarks::{Evaluation, PhotoResult, SourceSummary, evaluate};
+pub use leak::{PhotoLeak, SetLeak, leak};
 pub use matte::{MatteSummary, matte_agreement};
 
 /// Read points from a `.tem` file: first line the count, then `x y` per line.
@@ -54,19 +57,29 @@ pub fn sources(dir: &Path) -> std::io::Result<Vec<Source>> {
         v.sort();
         Ok(v)
     };
+    sources_or_self(dir, |d| Ok(!annotated(d)?.is_empty()))?
+        .into_iter()
+        .map(|(name, d)| Ok(Source { name, photos: annotated(&d)? }))
+        .collect()
+}
+
+/// `dir` itself (named after its last component) when `holds(dir)`, otherwise each sub-folder
+/// that holds, sorted by name.
+pub(crate) fn sources_or_self(
+    dir: &Path,
+    holds: impl Fn(&Path) -> std::io::Result<bool>,
+) -> std::io::Result<Vec<(String, PathBuf)>> {
     let name = |d: &Path| d.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let own = annotated(dir)?;
-    if !own.is_empty() {
-        return Ok(vec![Source { name: name(dir), photos: own }]);
+    if holds(dir)? {
+        return Ok(vec![(name(dir), dir.to_path_buf())]);
     }
     let mut subdirs: Vec<PathBuf> =
         std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect();
     subdirs.sort();
     let mut out = Vec::new();
     for d in subdirs {
-        let photos = annotated(&d)?;
-        if !photos.is_empty() {
-            out.push(Source { name: name(&d), photos });
+        if holds(&d)? {
+            out.push((name(&d), d));
         }
     }
     Ok(out)
