@@ -138,14 +138,18 @@ pub fn guided_colour(guide: &RgbImage, p: &[f32], w: usize, h: usize, r: usize, 
     let raw = guide.as_raw();
     let chan = |c: usize| -> Vec<f32> { (0..w * h).map(|k| raw[3 * k + c] as f32 / 255.0).collect() };
     let i = [chan(0), chan(1), chan(2)];
-    let blur = |v: &[f32]| box_blur(v, w, h, r);
     let prod = |a: &[f32], b: &[f32]| -> Vec<f32> { a.iter().zip(b).map(|(x, y)| x * y).collect() };
-    let mi = [blur(&i[0]), blur(&i[1]), blur(&i[2])];
-    let mp = blur(p);
-    let mip = [blur(&prod(&i[0], p)), blur(&prod(&i[1], p)), blur(&prod(&i[2], p))];
     // The 6 distinct entries of the colour covariance: rr rg rb gg gb bb.
     const PAIRS: [(usize, usize); 6] = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)];
-    let mii: Vec<Vec<f32>> = PAIRS.iter().map(|&(a, b)| blur(&prod(&i[a], &i[b]))).collect();
+    // The 13 window means are independent: blur them side by side.
+    let mut inputs: Vec<Vec<f32>> = vec![i[0].clone(), i[1].clone(), i[2].clone(), p.to_vec()];
+    inputs.extend((0..3).map(|c| prod(&i[c], p)));
+    inputs.extend(PAIRS.iter().map(|&(a, b)| prod(&i[a], &i[b])));
+    let means = blur_all(inputs, w, h, r);
+    let (mi, rest) = means.split_at(3);
+    let (mp, rest) = rest.split_at(1);
+    let (mip, mii) = rest.split_at(3);
+    let mp = &mp[0];
     let mut a = [vec![0f32; w * h], vec![0f32; w * h], vec![0f32; w * h]];
     let mut bb = vec![0f32; w * h];
     for k in 0..w * h {
@@ -173,9 +177,15 @@ pub fn guided_colour(guide: &RgbImage, p: &[f32], w: usize, h: usize, r: usize, 
         }
         bb[k] = mp[k] - ak[0] * m[0] - ak[1] * m[1] - ak[2] * m[2];
     }
-    let ma = [blur(&a[0]), blur(&a[1]), blur(&a[2])];
-    let mb = blur(&bb);
-    (0..w * h).map(|k| ma[0][k] * i[0][k] + ma[1][k] * i[1][k] + ma[2][k] * i[2][k] + mb[k]).collect()
+    let [a0, a1, a2] = a;
+    let m = blur_all(vec![a0, a1, a2, bb], w, h, r);
+    (0..w * h).map(|k| m[0][k] * i[0][k] + m[1][k] * i[1][k] + m[2][k] * i[2][k] + m[3][k]).collect()
+}
+
+/// `box_blur` of several maps, in parallel.
+fn blur_all(maps: Vec<Vec<f32>>, w: usize, h: usize, r: usize) -> Vec<Vec<f32>> {
+    use rayon::prelude::*;
+    maps.par_iter().map(|v| box_blur(v, w, h, r)).collect()
 }
 
 /// Mean over a (2r+1)² window, clamped at the borders (running sums, O(pixels)).
