@@ -1,5 +1,7 @@
 //! Background replacement at export resolution: the person mask of the output frame, refined
-//! against the frame's own edges with a guided filter (He et al. 2010), then composited over
+//! in a band around its outline from the frame's own colours (each pixel's place between the
+//! local backdrop and person colours, smoothed by a colour guided filter, He et al. 2010),
+//! then composited over
 //! the spec's colour with the old background's colour taken out of the edge pixels (spill),
 //! so hair keeps its strands and no grey or coloured halo is left. The face is never edited:
 //! inside the confident person area the output pixels are the input pixels.
@@ -56,48 +58,256 @@ pub fn coarse_matte(photo: &Pyramid, frame_to_photo: &Similarity, out: &RgbImage
     Ok(mask.resample(frame_to_photo, out.width() as usize, out.height() as usize, 0.0))
 }
 
-/// The coarse mask refined against the output frame's own edges.
+/// The coarse mask refined against the output frame's own colours, at the frame's resolution.
+///
+/// 1. A trimap from the coarse mask: pixels farther than `band` px from its outline are sure
+///    person (α = 1, the face is never touched) or sure backdrop (α = 0); the rest is unknown.
+/// 2. In the unknown band, a first α from colour: the pixel projected onto the line from the
+///    local backdrop colour B to the local person colour F (normalised blurs of the sure pixels
+///    nearby): α = (I − B)·(F − B) / |F − B|². Where F and B are alike (a white shirt on a light
+///    grey backdrop) that says little, and the coarse mask is trusted instead, in proportion.
+/// 3. A colour guided filter (He et al. 2010, 3×3 covariance) makes α locally a linear function
+///    of the frame's colour, so it follows the photo's edges and loses the projection's noise.
 pub fn refine_matte(out: &RgbImage, coarse: &FloatMap) -> FloatMap {
-    // The model's mask is ~2 output px per cell: let the photo's edges decide the last pixels.
-    let r = ((coarse.w.max(coarse.h) as f64) / 140.0).round().max(2.0) as usize;
-    refine(out, coarse, r, 1e-4)
+    let (w, h) = (coarse.w, coarse.h);
+    let band = unknown_band(w, h);
+    let inside: Vec<f32> = coarse.data.iter().map(|&a| f32::from(a > 0.5)).collect();
+    let near = box_blur(&inside, w, h, band);
+    let sure_fg: Vec<f32> = near.iter().map(|&v| f32::from(v > 0.9999)).collect();
+    let sure_bg: Vec<f32> = near.iter().map(|&v| f32::from(v < 1e-4)).collect();
+    let reach = 3 * band;
+    // F and B vary slowly over the 3-band window: found at a third of the resolution.
+    let (f, b) =
+        rayon::join(|| local_mean_shrunk(out, &sure_fg, reach, 3), || local_mean_shrunk(out, &sure_bg, reach, 3));
+    let raw = out.as_raw();
+    let p: Vec<f32> = (0..w * h)
+        .map(|k| {
+            if sure_fg[k] > 0.0 {
+                return 1.0;
+            }
+            if sure_bg[k] > 0.0 {
+                return 0.0;
+            }
+            let t = b[0].taps(k % w, k / w);
+            let bk: [f32; 3] = std::array::from_fn(|c| b[c].read(&t));
+            let d: [f32; 3] = std::array::from_fn(|c| f[c].read(&t) - bk[c]);
+            let len2: f32 = d.iter().map(|v| v * v).sum();
+            let proj = (0..3).map(|c| (raw[3 * k + c] as f32 - bk[c]) * d[c]).sum::<f32>() / len2.max(1.0);
+            // Trust the colours fully once F and B are ~40 levels apart.
+            let trust = (len2.sqrt() / SEPARATION).min(1.0);
+            trust * proj.clamp(0.0, 1.0) + (1.0 - trust) * coarse.data[k]
+        })
+        .collect();
+    let r = ((w.max(h) as f64) / 140.0).round().max(2.0) as usize;
+    let q = guided_colour(out, &p, r, GUIDED_EPS, GUIDED_SHRINK, |k| sure_fg[k] == 0.0 && sure_bg[k] == 0.0);
+    let data = (0..w * h)
+        .map(|k| {
+            if sure_fg[k] > 0.0 {
+                1.0
+            } else if sure_bg[k] > 0.0 {
+                0.0
+            } else {
+                q[k].clamp(0.0, 1.0)
+            }
+        })
+        .collect();
+    FloatMap { w, h, data }
 }
+
+/// F and B this far apart (RGB levels) make the colour projection fully trusted.
+const SEPARATION: f32 = 40.0;
+/// The guided filter's ε on 0–1 colours: edges weaker than √ε ≈ 0.03 are smoothed over.
+const GUIDED_EPS: f32 = 1e-3;
+/// The guided filter's coefficients are found at half resolution (they vary slowly; the guide
+/// applied at full resolution keeps the edges).
+const GUIDED_SHRINK: usize = 2;
 
 fn min_max(v: impl Iterator<Item = f64>) -> (f64, f64) {
     v.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)))
 }
 
-/// Guided-filter refinement of a soft mask against a colour photo (on its grey values):
-/// the mask becomes locally a linear function of the image, so its edge follows the photo's
-/// edges; then it is pushed to 0/1 away from the boundary.
-pub fn refine(guide: &RgbImage, p: &FloatMap, r: usize, eps: f32) -> FloatMap {
-    let (w, h) = (p.w, p.h);
-    let i: Vec<f32> = guide
-        .pixels()
-        .map(|px| (px.0[0] as f32 * 0.299 + px.0[1] as f32 * 0.587 + px.0[2] as f32 * 0.114) / 255.0)
-        .collect();
-    let ip: Vec<f32> = i.iter().zip(&p.data).map(|(a, b)| a * b).collect();
-    let ii: Vec<f32> = i.iter().map(|a| a * a).collect();
-    let blur = |v: &[f32]| box_blur(v, w, h, r);
-    let ((mean_i, mean_p), (mean_ip, mean_ii)) =
-        rayon::join(|| rayon::join(|| blur(&i), || blur(&p.data)), || rayon::join(|| blur(&ip), || blur(&ii)));
-    let mut a = vec![0f32; w * h];
-    let mut b = vec![0f32; w * h];
+/// Half-width of the unknown band around the coarse outline: the segmenter's cells are ~2 output
+/// px and its outline can be off by a few cells in hair; about 1/64 of the frame, at least 3 px.
+pub fn unknown_band(w: usize, h: usize) -> usize {
+    (w.min(h) / 64).max(3)
+}
+
+/// Guided filter with a colour guide (He et al. 2010, eq. 14): per window, p ≈ aᵀI + b with
+/// a = (Σ + εU)⁻¹ cov(I, p); the output averages the windows' (a, b) at each pixel.
+///
+/// With `shrink` > 1 it is the fast guided filter (He & Sun 2015): the windows' (a, b) are
+/// found on the guide and input shrunk `shrink`× (window radius `r / shrink`), enlarged back,
+/// and applied to the full-resolution guide — so edges stay sharp while the 17 window means
+/// cost `shrink`² less.
+pub fn guided_colour(
+    guide: &RgbImage,
+    p: &[f32],
+    r: usize,
+    eps: f32,
+    shrink: usize,
+    wanted: impl Fn(usize) -> bool + Sync,
+) -> Vec<f32> {
+    let (w, h) = (guide.width() as usize, guide.height() as usize);
+    let raw = guide.as_raw();
+    let coefficients: [Shrunk; 4] = if shrink <= 1 {
+        let chan = |c: usize| -> Vec<f32> { (0..w * h).map(|k| raw[3 * k + c] as f32 / 255.0).collect() };
+        guided_coefficients(&[chan(0), chan(1), chan(2)], p, w, h, r, eps).map(|data| Shrunk { data, w, h, s: 1 })
+    } else {
+        let [r0, g0, b0, _] = shrink_rgb(guide, |_| 1.0 / 255.0, shrink);
+        let ps = Shrunk::new(p, w, h, shrink);
+        let (lw, lh) = (ps.w, ps.h);
+        guided_coefficients(&[r0.data, g0.data, b0.data], &ps.data, lw, lh, (r / shrink).max(1), eps)
+            .map(|data| Shrunk { data, w: lw, h: lh, s: shrink })
+    };
+    let mut q = vec![0f32; w * h];
+    q.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
+        for (x, v) in row.iter_mut().enumerate() {
+            let k = y * w + x;
+            if wanted(k) {
+                let [a0, a1, a2, b] = &coefficients;
+                let i = |c: usize| raw[3 * k + c] as f32 / 255.0;
+                let t = b.taps(x, y);
+                *v = a0.read(&t) * i(0) + a1.read(&t) * i(1) + a2.read(&t) * i(2) + b.read(&t);
+            }
+        }
+    });
+    q
+}
+
+/// The guided filter's window-averaged coefficients (a_r, a_g, a_b, b) for planes `i` and input `p`.
+fn guided_coefficients(i: &[Vec<f32>; 3], p: &[f32], w: usize, h: usize, r: usize, eps: f32) -> [Vec<f32>; 4] {
+    let prod = |a: &[f32], b: &[f32]| -> Vec<f32> { a.iter().zip(b).map(|(x, y)| x * y).collect() };
+    // The 6 distinct entries of the colour covariance: rr rg rb gg gb bb.
+    const PAIRS: [(usize, usize); 6] = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)];
+    // The 13 window means are independent: blur them side by side.
+    let mut inputs: Vec<Vec<f32>> = vec![i[0].clone(), i[1].clone(), i[2].clone(), p.to_vec()];
+    inputs.extend((0..3).map(|c| prod(&i[c], p)));
+    inputs.extend(PAIRS.iter().map(|&(a, b)| prod(&i[a], &i[b])));
+    let means = blur_all(inputs, w, h, r);
+    let (mi, rest) = means.split_at(3);
+    let (mp, rest) = rest.split_at(1);
+    let (mip, mii) = rest.split_at(3);
+    let mp = &mp[0];
+    let mut a = [vec![0f32; w * h], vec![0f32; w * h], vec![0f32; w * h]];
+    let mut bb = vec![0f32; w * h];
     for k in 0..w * h {
-        let cov = mean_ip[k] - mean_i[k] * mean_p[k];
-        let var = mean_ii[k] - mean_i[k] * mean_i[k];
-        a[k] = cov / (var + eps);
-        b[k] = mean_p[k] - a[k] * mean_i[k];
+        let m = [mi[0][k], mi[1][k], mi[2][k]];
+        let s: [f32; 6] = std::array::from_fn(|n| mii[n][k] - m[PAIRS[n].0] * m[PAIRS[n].1]);
+        let (rr, rg, rb, gg, gb, bl) = (s[0] + eps, s[1], s[2], s[3] + eps, s[4], s[5] + eps);
+        let cov: [f32; 3] = std::array::from_fn(|c| mip[c][k] - m[c] * mp[k]);
+        // Σ⁻¹ by cofactors (Σ is symmetric and positive definite with ε on the diagonal).
+        let inv = [
+            gg * bl - gb * gb,
+            gb * rb - rg * bl,
+            rg * gb - gg * rb,
+            rr * bl - rb * rb,
+            rb * rg - rr * gb,
+            rr * gg - rg * rg,
+        ];
+        let det = rr * inv[0] + rg * inv[1] + rb * inv[2];
+        let ak = [
+            (inv[0] * cov[0] + inv[1] * cov[1] + inv[2] * cov[2]) / det,
+            (inv[1] * cov[0] + inv[3] * cov[1] + inv[4] * cov[2]) / det,
+            (inv[2] * cov[0] + inv[4] * cov[1] + inv[5] * cov[2]) / det,
+        ];
+        for c in 0..3 {
+            a[c][k] = ak[c];
+        }
+        bb[k] = mp[k] - ak[0] * m[0] - ak[1] * m[1] - ak[2] * m[2];
     }
-    let (ma, mb) = rayon::join(|| blur(&a), || blur(&b));
-    let data = (0..w * h)
-        .map(|k| {
-            let q = ma[k] * i[k] + mb[k];
-            // Sharpen the transition: the guided output is soft over ~2r px.
-            ((q - 0.5) * 1.6 + 0.5).clamp(0.0, 1.0)
-        })
-        .collect();
-    FloatMap { w, h, data }
+    let [a0, a1, a2] = a;
+    let m = blur_all(vec![a0, a1, a2, bb], w, h, r);
+    std::array::from_fn(|c| m[c].clone())
+}
+
+/// A map kept `s`× shrunk as the mean of each `s`×`s` block (the last blocks of a row or column
+/// may be partial), read back at full-resolution pixels by bilinear interpolation between block
+/// centres (block i's centre is at (i + ½)·s − ½; clamped beyond the outer ones).
+pub struct Shrunk {
+    pub data: Vec<f32>,
+    pub w: usize,
+    pub h: usize,
+    pub s: usize,
+}
+
+impl Shrunk {
+    pub fn new(src: &[f32], w: usize, h: usize, s: usize) -> Shrunk {
+        let (lw, lh) = (w.div_ceil(s), h.div_ceil(s));
+        let mut data = vec![0f32; lw * lh];
+        data.par_chunks_mut(lw).zip(src.par_chunks(w * s)).for_each(|(cells, rows)| {
+            for row in rows.chunks_exact(w) {
+                for (cell, block) in cells.iter_mut().zip(row.chunks(s)) {
+                    *cell += block.iter().sum::<f32>();
+                }
+            }
+            let n_rows = (rows.len() / w) as f32;
+            for (cell, block) in cells.iter_mut().zip(src[..w].chunks(s)) {
+                *cell /= n_rows * block.len() as f32;
+            }
+        });
+        Shrunk { data, w: lw, h: lh, s }
+    }
+
+    /// Where full-resolution pixel (x, y) reads from: the same for every map of this shape.
+    pub fn taps(&self, x: usize, y: usize) -> Taps {
+        let axis = |v: usize, cells: usize| {
+            let c = ((v as f32 + 0.5) / self.s as f32 - 0.5).clamp(0.0, (cells - 1) as f32);
+            let i0 = (c as usize).min(cells - 1);
+            (i0, (i0 + 1).min(cells - 1), c - i0 as f32)
+        };
+        let ((x0, x1, fx), (y0, y1, fy)) = (axis(x, self.w), axis(y, self.h));
+        Taps { at: [y0 * self.w + x0, y0 * self.w + x1, y1 * self.w + x0, y1 * self.w + x1], fx, fy }
+    }
+
+    /// The value at the pixel `taps` was made for.
+    pub fn read(&self, t: &Taps) -> f32 {
+        let d = &self.data;
+        let top = d[t.at[0]] + (d[t.at[1]] - d[t.at[0]]) * t.fx;
+        let bottom = d[t.at[2]] + (d[t.at[3]] - d[t.at[2]]) * t.fx;
+        top + (bottom - top) * t.fy
+    }
+
+    /// The value at full-resolution pixel (x, y).
+    pub fn at(&self, x: usize, y: usize) -> f32 {
+        self.read(&self.taps(x, y))
+    }
+}
+
+/// The four block cells around a full-resolution pixel and its place between them.
+pub struct Taps {
+    at: [usize; 4],
+    fx: f32,
+    fy: f32,
+}
+
+/// The colour planes of `img` times `weight` (and `weight` itself, the fourth), shrunk `s`×
+/// in one pass over the pixels.
+fn shrink_rgb(img: &RgbImage, weight: impl Fn(usize) -> f32 + Sync, s: usize) -> [Shrunk; 4] {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let (lw, lh) = (w.div_ceil(s), h.div_ceil(s));
+    let raw = img.as_raw();
+    let mut cells = vec![[0f32; 5]; lw * lh];
+    cells.par_chunks_mut(lw).enumerate().for_each(|(ly, out)| {
+        for y in ly * s..((ly + 1) * s).min(h) {
+            for x in 0..w {
+                let k = y * w + x;
+                let wt = weight(k);
+                let cell = &mut out[x / s];
+                for c in 0..3 {
+                    cell[c] += raw[3 * k + c] as f32 * wt;
+                }
+                cell[3] += wt;
+                cell[4] += 1.0;
+            }
+        }
+    });
+    std::array::from_fn(|c| Shrunk { data: cells.iter().map(|v| v[c] / v[4]).collect(), w: lw, h: lh, s })
+}
+
+/// `box_blur` of several maps, in parallel.
+fn blur_all(maps: Vec<Vec<f32>>, w: usize, h: usize, r: usize) -> Vec<Vec<f32>> {
+    use rayon::prelude::*;
+    maps.par_iter().map(|v| box_blur(v, w, h, r)).collect()
 }
 
 /// Mean over a (2r+1)² window, clamped at the borders (running sums, O(pixels)).
@@ -203,6 +413,26 @@ pub fn local_mean(img: &RgbImage, weight: &[f32], r: usize) -> Vec<f32> {
     result
 }
 
+/// `local_mean` for wide windows, kept `s`× shrunk (one map per channel): the weighted mean
+/// over a window of radius `r` ≫ `s` changes slowly, so interpolating it loses little.
+pub fn local_mean_shrunk(img: &RgbImage, weight: &[f32], r: usize, s: usize) -> [Shrunk; 3] {
+    let planes = shrink_rgb(img, |k| weight[k], s);
+    let (lw, lh) = (planes[0].w, planes[0].h);
+    // Where no weight is near: the weighted mean of the whole image (from the shrunk planes).
+    let sum = |m: &Shrunk| m.data.iter().map(|&v| f64::from(v)).sum::<f64>();
+    let total = sum(&planes[3]);
+    let fallback: [f32; 3] =
+        std::array::from_fn(|c| if total > 0.0 { (sum(&planes[c]) / total) as f32 } else { 255.0 });
+    let blurred = blur_all(planes.map(|m| m.data).into(), lw, lh, (r / s).max(1));
+    let wb = &blurred[3];
+    std::array::from_fn(|c| Shrunk {
+        data: blurred[c].iter().zip(wb).map(|(v, &n)| if n > 1e-3 { v / n } else { fallback[c] }).collect(),
+        w: lw,
+        h: lh,
+        s,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,15 +447,66 @@ mod tests {
             image::Rgb([v as u8, v as u8, (v + (1.0 - a) * 20.0) as u8])
         });
         // A coarse, blocky mask as the model would give: 4-px cells, edge off by a pixel.
+        (img, blocky_disc(w, h, (40.0, 30.0), 19.0))
+    }
+
+    /// A disc mask made of 4-px cells, as the segmenter gives.
+    fn blocky_disc(w: usize, h: usize, centre: (f32, f32), radius: f32) -> FloatMap {
         let mut m = FloatMap::new(w, h);
         for y in 0..h {
             for x in 0..w {
                 let (cx, cy) = ((x / 4 * 4) as f32 + 2.0, (y / 4 * 4) as f32 + 2.0);
-                let d = ((cx - 40.0).powi(2) + (cy - 30.0).powi(2)).sqrt();
-                m.data[y * w + x] = if d < 19.0 { 1.0 } else { 0.0 };
+                let d = ((cx - centre.0).powi(2) + (cy - centre.1).powi(2)).sqrt();
+                m.data[y * w + x] = if d < radius { 1.0 } else { 0.0 };
             }
         }
-        (img, m)
+        m
+    }
+
+    #[test]
+    fn shrunk_maps_hold_block_means_and_read_back_linear_ramps_exactly() {
+        let (w, h) = (10usize, 7usize);
+        let ramp: Vec<f32> = (0..w * h).map(|k| (k % w) as f32 * 2.0 + (k / w) as f32 * 3.0).collect();
+        let m = Shrunk::new(&ramp, w, h, 3);
+        assert_eq!((m.w, m.h), (4, 3));
+        // The first block holds x, y ∈ 0..3: mean x = 1, mean y = 1; the last column holds x = 9 only.
+        assert!((m.data[0] - 5.0).abs() < 1e-5, "{}", m.data[0]);
+        assert!((m.data[3] - (9.0 * 2.0 + 3.0)).abs() < 1e-5, "{}", m.data[3]);
+        // Between full block centres a linear ramp reads back exactly.
+        for y in 1..5 {
+            for x in 1..8 {
+                assert!((m.at(x, y) - ramp[y * w + x]).abs() < 1e-4, "({x},{y}) {} vs {}", m.at(x, y), ramp[y * w + x]);
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_guided_filter_stays_close_to_the_exact_one() {
+        let (img, coarse) = scene();
+        let (w, h) = (coarse.w, coarse.h);
+        let exact = guided_colour(&img, &coarse.data, 4, GUIDED_EPS, 1, |_| true);
+        let fast = guided_colour(&img, &coarse.data, 4, GUIDED_EPS, 2, |_| true);
+        let worst = exact.iter().zip(&fast).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        let mean = exact.iter().zip(&fast).map(|(a, b)| (a - b).abs()).sum::<f32>() / (w * h) as f32;
+        assert!(mean < 0.02 && worst < 0.15, "mean {mean} worst {worst}");
+        // Pixels nobody asked for are left at 0.
+        let some = guided_colour(&img, &coarse.data, 4, GUIDED_EPS, 2, |k| k == 5);
+        assert!(some.iter().enumerate().all(|(k, &v)| k == 5 || v == 0.0));
+    }
+
+    #[test]
+    fn shrunk_local_means_match_the_full_resolution_ones_inside_the_weight() {
+        let (img, coarse) = scene();
+        let (w, h) = (coarse.w, coarse.h);
+        let weight: Vec<f32> = coarse.data.iter().map(|&a| f32::from(a < 0.01)).collect();
+        let full = local_mean(&img, &weight, 12);
+        let small = local_mean_shrunk(&img, &weight, 12, 3);
+        for k in (0..w * h).filter(|&k| weight[k] > 0.0) {
+            for c in 0..3 {
+                let (a, b) = (full[3 * k + c], small[c].at(k % w, k / w));
+                assert!((a - b).abs() < 6.0, "pixel {k} channel {c}: {a} vs {b}");
+            }
+        }
     }
 
     #[test]
@@ -262,7 +543,7 @@ mod tests {
     #[test]
     fn refinement_moves_a_blocky_mask_onto_the_photo_edge() {
         let (img, coarse) = scene();
-        let fine = refine(&img, &coarse, 3, 1e-4);
+        let fine = refine_matte(&img, &coarse);
         // Truth: the disc of radius 18. Count pixels that land on the wrong side.
         let wrong = |m: &FloatMap| {
             let mut n = 0;
@@ -278,6 +559,62 @@ mod tests {
         };
         assert!(wrong(&fine) < wrong(&coarse), "{} vs {}", wrong(&fine), wrong(&coarse));
         assert!(wrong(&fine) <= 4, "{}", wrong(&fine));
+    }
+
+    /// Dark hair on a bluish grey backdrop: a disc with a soft 3-px edge and 1-px strands
+    /// (α = 0.6) that leave it upwards, past the segmenter's blocky mask but within its band; the true α and the
+    /// person's colour are known, so the ideal composite over a new colour is too.
+    fn hair_scene() -> (RgbImage, FloatMap, FloatMap) {
+        let (w, h) = (120usize, 90usize);
+        let (person, old) = ([60.0f32, 45.0, 40.0], [178.0f32, 180.0, 192.0]);
+        let mut truth = FloatMap::new(w, h);
+        for y in 0..h {
+            for x in 0..w {
+                let (dx, dy) = (x as f32 - 60.0, y as f32 - 55.0);
+                let d = (dx * dx + dy * dy).sqrt();
+                let mut a = ((26.0 - d) / 3.0 + 0.5).clamp(0.0, 1.0);
+                // Strands every 8 px along the top, up to 4 px beyond the head (and the mask).
+                if dy < -10.0 && (x % 8 == 4) && d < 30.0 {
+                    a = a.max(0.6);
+                }
+                truth.data[y * w + x] = a;
+            }
+        }
+        let img = RgbImage::from_fn(w as u32, h as u32, |x, y| {
+            let a = truth.get(x as usize, y as usize);
+            image::Rgb(std::array::from_fn(|c| (a * person[c] + (1.0 - a) * old[c]).round() as u8))
+        });
+        (img, blocky_disc(w, h, (60.0, 55.0), 27.0), truth)
+    }
+
+    #[test]
+    fn strands_and_soft_edges_lose_the_old_backdrop_over_a_new_colour() {
+        let (img, coarse, truth) = hair_scene();
+        let person = [60.0f32, 45.0, 40.0];
+        let alpha = refine_matte(&img, &coarse);
+        let out = replace(&img, &alpha, [255, 0, 255]);
+        let (mut err, mut n, mut worst) = (0f32, 0usize, 0f32);
+        for y in 0..90u32 {
+            for x in 0..120u32 {
+                let a = truth.get(x as usize, y as usize);
+                if a <= 0.0 || a >= 1.0 {
+                    continue;
+                }
+                let ideal: [f32; 3] = std::array::from_fn(|c| a * person[c] + (1.0 - a) * [255.0, 0.0, 255.0][c]);
+                let got = out.get_pixel(x, y).0;
+                let e = (0..3).map(|c| (got[c] as f32 - ideal[c]).abs()).fold(0f32, f32::max);
+                err += e;
+                worst = worst.max(e);
+                n += 1;
+            }
+        }
+        let mean = err / n as f32;
+        // The grey backdrop's green channel is 180 and magenta's is 0: a kept old edge pixel is
+        // off by ~70 levels; a correct one by a few.
+        assert!(mean < 12.0, "mean error {mean} over {n} edge pixels (worst {worst})");
+        // Deep inside, the person's pixels are the photo's.
+        assert_eq!(out.get_pixel(60, 60), img.get_pixel(60, 60));
+        assert!(alpha.get(60, 60) == 1.0 && alpha.get(2, 2) == 0.0);
     }
 
     #[test]
