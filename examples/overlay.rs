@@ -70,7 +70,7 @@ fn main() -> anyhow::Result<()> {
                 "mask mean {mean:.3} min {:.3} max {:.3} region {:?}",
                 d.iter().cloned().fold(1.0, f32::min),
                 d.iter().cloned().fold(0.0, f32::max),
-                m.map_to_photo
+                m.map_to_photo()
             );
         }
     }

@@ -239,14 +239,27 @@ impl FloatMap {
 #[derive(Debug, Clone)]
 pub struct PlacedMap {
     pub map: FloatMap,
-    pub map_to_photo: Similarity,
+    map_to_photo: Similarity,
+    /// `map_to_photo` inverted once, as a matrix: `at` is called in loops (head top, person
+    /// mask), and inverting the similarity there would cost a sin/cos per call.
+    photo_to_map: [[f64; 3]; 2],
 }
 
 impl PlacedMap {
+    pub fn new(map: FloatMap, map_to_photo: Similarity) -> PlacedMap {
+        PlacedMap { map, photo_to_map: map_to_photo.inverse().matrix(), map_to_photo }
+    }
+
+    /// Where the map sits in the photo.
+    pub fn map_to_photo(&self) -> &Similarity {
+        &self.map_to_photo
+    }
+
     /// Value at a photo point (`outside` beyond the map).
     pub fn at(&self, p: Point, outside: f32) -> f32 {
-        let q = self.map_to_photo.inverse().apply(p);
-        self.map.sample(q.x - 0.5, q.y - 0.5, outside)
+        let m = &self.photo_to_map;
+        let (u, v) = (m[0][0] * p.x + m[0][1] * p.y + m[0][2], m[1][0] * p.x + m[1][1] * p.y + m[1][2]);
+        self.map.sample(u - 0.5, v - 0.5, outside)
     }
 
     /// The map resampled onto a `w × h` frame whose pixel centres sit at photo points
@@ -360,7 +373,7 @@ mod tests {
         m.data = vec![0.0, 1.0];
         assert!((m.sample(0.5, 0.0, -1.0) - 0.5).abs() < 1e-6);
         assert_eq!(m.sample(5.0, 0.0, -1.0), -1.0);
-        let placed = PlacedMap { map: m, map_to_photo: Similarity { scale: 10.0, angle: 0.0, tx: 100.0, ty: 0.0 } };
+        let placed = PlacedMap::new(m, Similarity { scale: 10.0, angle: 0.0, tx: 100.0, ty: 0.0 });
         // Map pixel 1's centre (1.5, 0.5) sits at photo (115, 5).
         assert!((placed.at(Point::new(115.0, 5.0), -1.0) - 1.0).abs() < 1e-6);
     }
@@ -371,7 +384,7 @@ mod tests {
         for (k, v) in m.data.iter_mut().enumerate() {
             *v = ((k * 37) % 11) as f32 / 10.0;
         }
-        let placed = PlacedMap { map: m, map_to_photo: Similarity { scale: 7.5, angle: 0.2, tx: 40.0, ty: -9.0 } };
+        let placed = PlacedMap::new(m, Similarity { scale: 7.5, angle: 0.2, tx: 40.0, ty: -9.0 });
         let frame_to_photo = Similarity { scale: 0.8, angle: -0.1, tx: 30.0, ty: 5.0 };
         let (w, h) = (90, 70);
         let r = placed.resample(&frame_to_photo, w, h, -1.0);
@@ -379,7 +392,10 @@ mod tests {
         for y in 0..h {
             for x in 0..w {
                 let p = frame_to_photo.apply(Point::new(x as f64 + 0.5, y as f64 + 0.5));
-                let want = placed.at(p, -1.0);
+                // Independently: invert the placement for this one point.
+                let q = placed.map_to_photo().inverse().apply(p);
+                let want = placed.map.sample(q.x - 0.5, q.y - 0.5, -1.0);
+                assert!((placed.at(p, -1.0) - want).abs() < 1e-5, "at ({x},{y})");
                 assert!((r.get(x, y) - want).abs() < 1e-4, "({x}, {y}): {} vs {want}", r.get(x, y));
                 inside += (want >= 0.0) as usize;
             }

@@ -110,7 +110,7 @@ pub fn find(mask: &PlacedMap, lm: &Landmarks, photo: Option<&Pyramid>) -> HeadTo
     if ipd < 1e-6 {
         return HeadTop::Unknown;
     }
-    let mask_cell = mask.map_to_photo.scale / ipd;
+    let mask_cell = mask.map_to_photo().scale / ipd;
     // Half a mask pixel per cell: fine enough for the disc and the sub-cell step below.
     let grid = FaceGrid::over_head(lm, mask_cell / 2.0);
     let inside = grid.fill(|p| mask.at(p, 0.0) >= 0.5);
@@ -324,7 +324,7 @@ mod tests {
                 map.data[y * 64 + x] = if d <= r { 1.0 } else { 0.0 };
             }
         }
-        let mask = PlacedMap { map, map_to_photo: Similarity { scale: k, angle: 0.0, tx: 0.0, ty: 50.0 } };
+        let mask = PlacedMap::new(map, Similarity { scale: k, angle: 0.0, tx: 0.0, ty: 50.0 });
         let lm = Landmarks {
             left_pupil: Point::new(150.0, 330.0),
             right_pupil: Point::new(250.0, 330.0),

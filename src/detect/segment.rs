@@ -33,7 +33,7 @@ pub fn person_mask(net: &Net, photo: &Pyramid, region: Region) -> Result<PlacedM
             .map(|v| 1.0 / (1.0 + (-v).exp()))
             .collect(),
     };
-    Ok(PlacedMap { map: FloatMap { w: n, h: n, data }, map_to_photo: to_photo })
+    Ok(PlacedMap::new(FloatMap { w: n, h: n, data }, to_photo))
 }
 
 /// The head-and-shoulders square for a face whose pupils are `l`, `r` (photo pixels): wide
