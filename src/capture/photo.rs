@@ -205,7 +205,13 @@ fn decode_sequential_multiscan(bytes: &[u8]) -> Result<RgbImage, PhotoError> {
     let rgb = match info.pixel_format {
         PixelFormat::RGB24 => px,
         PixelFormat::L8 => px.iter().flat_map(|&l| [l, l, l]).collect(),
-        PixelFormat::L16 => px.chunks_exact(2).flat_map(|c| [c[0]; 3]).collect(),
+        // jpeg-decoder gives more than 8 bits only for lossless JPEGs, as native-endian samples
+        // of the frame's precision (which it does not report): no photo of ours, refused plainly.
+        PixelFormat::L16 => {
+            return Err(PhotoError::Corrupt(
+                "a lossless greyscale JPEG of more than 8 bits: save it as an ordinary JPEG".into(),
+            ));
+        }
         PixelFormat::CMYK32 => {
             return Err(PhotoError::Corrupt("a CMYK JPEG coded in separate scans: save it as RGB".into()));
         }
