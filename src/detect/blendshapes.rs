@@ -89,9 +89,19 @@ pub fn input_points(mesh: &Mesh, lm: &Landmarks) -> Vec<Point> {
 
 /// Run the model on the main face (about a millisecond).
 pub fn estimate(mesh: &Mesh, lm: &Landmarks) -> Result<Blendshapes, VisionError> {
-    let model = &super::Models::get()?.blendshapes;
+    run(input(mesh, lm))
+}
+
+/// The model's input for a face: its 146 points, flattened (cheap; kept by the tracker so the
+/// model can run on the next frame beside the mesh).
+pub fn input(mesh: &Mesh, lm: &Landmarks) -> Vec<f32> {
     let pts = input_points(mesh, lm);
-    let input: Vec<f32> = SUBSET.iter().flat_map(|&i| [pts[i].x as f32, pts[i].y as f32]).collect();
+    SUBSET.iter().flat_map(|&i| [pts[i].x as f32, pts[i].y as f32]).collect()
+}
+
+/// The expression model on an [`input`].
+pub fn run(input: Vec<f32>) -> Result<Blendshapes, VisionError> {
+    let model = &super::Models::get()?.blendshapes;
     let out = model.run(input)?;
     let s = out.into_iter().next().map(|(_, v)| v).unwrap_or_default();
     if s.len() != 52 {

@@ -2,10 +2,11 @@
 //! the crop for this frame's mesh, so the detector runs only when the face is lost, on the first
 //! frame, and every `detect_every` frames (to notice a second or a larger face). The person
 //! mask is computed only on the frames that ask for it, and the expression model (as costly as
-//! a fifth of the mesh) on every `expression_every`-th frame of a followed face: expressions
-//! change over a few frames, and the captured photo is analysed again as a still.
+//! half the mesh) on every `expression_every`-th frame of a followed face, beside the next
+//! frame's mesh on the core the mesh leaves idle — one frame late: expressions change over a
+//! few frames, and the captured photo is analysed again as a still.
 
-use super::blendshapes::Blendshapes;
+use super::blendshapes::{self, Blendshapes};
 use super::face::{self, Detection};
 use super::mesh::{self, Mesh, Roi, idx};
 use super::{Analysis, DetectOptions, Face, Models, VisionError, landmarks, segment};
@@ -47,6 +48,9 @@ pub struct Tracker {
     expression_every: u32,
     /// The followed face's last expression and how many frames ago it was computed.
     expression: Option<(Blendshapes, u32)>,
+    /// The expression model's input from the last frame: on a tracked frame the model runs on
+    /// it beside the mesh (one core runs the mesh, the other was idle), one frame late.
+    expression_input: Option<Vec<f32>>,
     followed: Option<Followed>,
     since_detect: u32,
     frames: u64,
@@ -62,6 +66,7 @@ impl Tracker {
             mask_every: None,
             expression_every: 3,
             expression: None,
+            expression_input: None,
             followed: None,
             since_detect: 0,
             frames: 0,
@@ -103,6 +108,7 @@ impl Tracker {
     pub fn reset(&mut self) {
         self.followed = None;
         self.expression = None;
+        self.expression_input = None;
         self.frames = 0;
     }
 
@@ -122,8 +128,9 @@ impl Tracker {
         // Tracking: the mesh in last frame's crop; the detector (on a periodic frame) and the
         // segmenter (on a mask frame, around last frame's eyes) run beside it.
         if let Some(f) = followed {
-            let (mesh, (dets, mask)) = rayon::join(
-                || mesh::run(&models.mesh, frame, f.roi),
+            let expression_input = self.expression_input.take().filter(|_| self.expression_due());
+            let ((mesh, expression), (dets, mask)) = rayon::join(
+                || rayon::join(|| mesh::run(&models.mesh, frame, f.roi), || expression_input.map(blendshapes::run)),
                 || {
                     rayon::join(
                         || if periodic { self.detect(models, frame).map(Some) } else { Ok(None) },
@@ -132,6 +139,9 @@ impl Tracker {
                 },
             );
             let (mesh, dets) = (mesh?, dets?);
+            if let Some(b) = expression.transpose()? {
+                self.expression = Some((b, 0));
+            }
             if mesh.score >= MIN_TRACKING_SCORE {
                 let tracked = from_mesh(&mesh, f.last.score);
                 let (main_det, others) = match dets {
@@ -203,6 +213,11 @@ impl Tracker {
         self.finish(frame, mesh, det, faces, mask?, false)
     }
 
+    /// The followed face's expression is `expression_every` frames old or older (or unknown).
+    fn expression_due(&self) -> bool {
+        self.expression.is_none_or(|(_, age)| age >= self.expression_every)
+    }
+
     fn mask_if(
         &self,
         models: &Models,
@@ -238,17 +253,20 @@ impl Tracker {
         if let Some(mask) = &mask {
             lm.head_top = landmarks::head_top(mask, &lm);
         }
-        let blendshapes = match self.expression.filter(|&(_, age)| followed && age + 1 < self.expression_every) {
+        // A followed face carries its expression (computed beside this frame's mesh when due);
+        // a new face gets it now.
+        let blendshapes = match self.expression.filter(|_| followed) {
             Some((b, age)) => {
                 self.expression = Some((b, age + 1));
                 b
             }
             None => {
-                let b = super::blendshapes::estimate(&mesh, &lm)?;
-                self.expression = Some((b, 0));
+                let b = blendshapes::estimate(&mesh, &lm)?;
+                self.expression = Some((b, 1));
                 b
             }
         };
+        self.expression_input = Some(blendshapes::input(&mesh, &lm));
         let mut faces = Vec::with_capacity(others.len() + 1);
         faces.push(det.clone());
         faces.extend(others);
