@@ -161,6 +161,19 @@ fn laptop_open_check_switch_confirm_and_export_once() {
     }
     // Background: replaced as the spec allows; "keep" re-judges from the cache.
     assert!(report.background.replaced_with.is_some(), "{:?}", report.background);
+    // A rule that passes only because the booth repaints the background says so in its row.
+    let repainted: Vec<_> = report
+        .rules
+        .iter()
+        .filter(|r| matches!(r.verdict.reason, idbooth::judge::Reason::Replaced | idbooth::judge::Reason::ReplacedBusy))
+        .collect();
+    assert!(
+        repainted.iter().any(|r| r.verdict.status == idbooth::judge::Status::Pass),
+        "the sample's backdrop is repainted, and a rule passes because of it"
+    );
+    for r in repainted {
+        h.get_by_label(&r.message);
+    }
     h.get_by_role_and_label(Role::ComboBox, "Background").click();
     h.run();
     h.get_by_label("Keep the original").click();

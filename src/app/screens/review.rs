@@ -219,7 +219,10 @@ fn checklist(app: &mut BoothApp, ui: &mut egui::Ui, rules: &[RuleReport]) {
             };
             ui.colored_label(color, format!("● {}", crate::i18n::tr(lang, key, &[])));
             let size_rule = matches!(v.rule, RuleId::HeadHeight | RuleId::FaceWidth | RuleId::InterPupil);
-            let advice = if v.status == Status::Pass {
+            // A pass says nothing more, unless it passes only because the booth repaints the
+            // background: then its figure lies outside the band, and the row says why.
+            let repainted = matches!(v.reason, Reason::Replaced | Reason::ReplacedBusy);
+            let advice = if v.status == Status::Pass && !repainted {
                 String::new()
             } else if conflict && size_rule && v.status == Status::Fail {
                 t(lang, "proportions")
