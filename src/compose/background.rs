@@ -70,6 +70,9 @@ pub fn coarse_matte(photo: &Pyramid, frame_to_photo: &Similarity, out: &RgbImage
 ///    of the frame's colour, so it follows the photo's edges and loses the projection's noise.
 pub fn refine_matte(out: &RgbImage, coarse: &FloatMap) -> FloatMap {
     let (w, h) = (coarse.w, coarse.h);
+    if w == 0 || h == 0 || (out.width() as usize, out.height() as usize) != (w, h) {
+        return coarse.clone();
+    }
     let band = unknown_band(w, h);
     let inside: Vec<f32> = coarse.data.iter().map(|&a| f32::from(a > 0.5)).collect();
     let near = box_blur(&inside, w, h, band);
@@ -507,6 +510,20 @@ mod tests {
                 assert!((a - b).abs() < 6.0, "pixel {k} channel {c}: {a} vs {b}");
             }
         }
+    }
+
+    #[test]
+    fn tiny_or_mismatched_frames_are_left_as_the_segmenter_gave_them() {
+        for (w, h) in [(0u32, 0u32), (1, 1), (2, 5), (7, 1)] {
+            let img = RgbImage::from_pixel(w, h, image::Rgb([90, 90, 90]));
+            let mut coarse = FloatMap::new(w as usize, h as usize);
+            coarse.data.iter_mut().step_by(2).for_each(|v| *v = 1.0);
+            let m = refine_matte(&img, &coarse);
+            assert_eq!((m.w, m.h), (w as usize, h as usize));
+            assert!(m.data.iter().all(|v| (0.0..=1.0).contains(v)));
+        }
+        let other = refine_matte(&RgbImage::new(4, 4), &FloatMap::new(3, 3));
+        assert_eq!((other.w, other.h), (3, 3));
     }
 
     #[test]
