@@ -154,13 +154,19 @@ pub fn guided_colour(
     let raw = guide.as_raw();
     let coefficients: [Shrunk; 4] = if shrink <= 1 {
         let chan = |c: usize| -> Vec<f32> { (0..w * h).map(|k| raw[3 * k + c] as f32 / 255.0).collect() };
-        guided_coefficients(&[chan(0), chan(1), chan(2)], p, w, h, r, eps).map(|data| Shrunk { data, w, h, s: 1 })
+        guided_coefficients(&[chan(0), chan(1), chan(2)], p, w, h, r, eps).map(|data| Shrunk {
+            data,
+            w,
+            h,
+            s: 1,
+            full: (w, h),
+        })
     } else {
         let [r0, g0, b0, _] = shrink_rgb(guide, |_| 1.0 / 255.0, shrink);
         let ps = Shrunk::new(p, w, h, shrink);
         let (lw, lh) = (ps.w, ps.h);
         guided_coefficients(&[r0.data, g0.data, b0.data], &ps.data, lw, lh, (r / shrink).max(1), eps)
-            .map(|data| Shrunk { data, w: lw, h: lh, s: shrink })
+            .map(|data| Shrunk { data, w: lw, h: lh, s: shrink, full: (w, h) })
     };
     let mut q = vec![0f32; w * h];
     q.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
@@ -231,6 +237,8 @@ pub struct Shrunk {
     pub w: usize,
     pub h: usize,
     pub s: usize,
+    /// The size it was shrunk from.
+    pub full: (usize, usize),
 }
 
 impl Shrunk {
@@ -248,17 +256,26 @@ impl Shrunk {
                 *cell /= n_rows * block.len() as f32;
             }
         });
-        Shrunk { data, w: lw, h: lh, s }
+        Shrunk { data, w: lw, h: lh, s, full: (w, h) }
     }
 
     /// Where full-resolution pixel (x, y) reads from: the same for every map of this shape.
+    /// A partial last block's centre is the middle of the pixels it holds, not where a full
+    /// block's would be.
     pub fn taps(&self, x: usize, y: usize) -> Taps {
-        let axis = |v: usize, cells: usize| {
-            let c = ((v as f32 + 0.5) / self.s as f32 - 0.5).clamp(0.0, (cells - 1) as f32);
-            let i0 = (c as usize).min(cells - 1);
-            (i0, (i0 + 1).min(cells - 1), c - i0 as f32)
+        let (full_w, full_h) = self.full;
+        let s = self.s;
+        let axis = |v: usize, cells: usize, len: usize| {
+            let centre = |i: usize| (i * s + ((i + 1) * s).min(len) - 1) as f32 / 2.0;
+            let i0 = ((v as f32 + 0.5) / s as f32 - 0.5).max(0.0) as usize;
+            let i0 = i0.min(cells - 1);
+            if i0 + 1 >= cells {
+                return (i0, i0, 0.0);
+            }
+            let f = (v as f32 - centre(i0)) / (centre(i0 + 1) - centre(i0));
+            (i0, i0 + 1, f.clamp(0.0, 1.0))
         };
-        let ((x0, x1, fx), (y0, y1, fy)) = (axis(x, self.w), axis(y, self.h));
+        let ((x0, x1, fx), (y0, y1, fy)) = (axis(x, self.w, full_w), axis(y, self.h, full_h));
         Taps { at: [y0 * self.w + x0, y0 * self.w + x1, y1 * self.w + x0, y1 * self.w + x1], fx, fy }
     }
 
@@ -304,7 +321,7 @@ fn shrink_rgb(img: &RgbImage, weight: impl Fn(usize) -> f32 + Sync, s: usize) ->
             }
         }
     });
-    std::array::from_fn(|c| Shrunk { data: cells.iter().map(|v| v[c] / v[4]).collect(), w: lw, h: lh, s })
+    std::array::from_fn(|c| Shrunk { data: cells.iter().map(|v| v[c] / v[4]).collect(), w: lw, h: lh, s, full: (w, h) })
 }
 
 /// `box_blur` of several maps, in parallel.
@@ -420,7 +437,7 @@ pub fn local_mean(img: &RgbImage, weight: &[f32], r: usize) -> Vec<f32> {
 /// over a window of radius `r` ≫ `s` changes slowly, so interpolating it loses little.
 pub fn local_mean_shrunk(img: &RgbImage, weight: &[f32], r: usize, s: usize) -> [Shrunk; 3] {
     let planes = shrink_rgb(img, |k| weight[k], s);
-    let (lw, lh) = (planes[0].w, planes[0].h);
+    let (lw, lh, full) = (planes[0].w, planes[0].h, planes[0].full);
     // Where no weight is near: the weighted mean of the whole image (from the shrunk planes).
     let sum = |m: &Shrunk| m.data.iter().map(|&v| f64::from(v)).sum::<f64>();
     let total = sum(&planes[3]);
@@ -433,6 +450,7 @@ pub fn local_mean_shrunk(img: &RgbImage, weight: &[f32], r: usize, s: usize) -> 
         w: lw,
         h: lh,
         s,
+        full,
     })
 }
 
@@ -475,10 +493,12 @@ mod tests {
         // The first block holds x, y ∈ 0..3: mean x = 1, mean y = 1; the last column holds x = 9 only.
         assert!((m.data[0] - 5.0).abs() < 1e-5, "{}", m.data[0]);
         assert!((m.data[3] - (9.0 * 2.0 + 3.0)).abs() < 1e-5, "{}", m.data[3]);
-        // Between full block centres a linear ramp reads back exactly.
-        for y in 1..5 {
-            for x in 1..8 {
-                assert!((m.at(x, y) - ramp[y * w + x]).abs() < 1e-4, "({x},{y}) {} vs {}", m.at(x, y), ramp[y * w + x]);
+        // From the first block's centre (1, 1) on, a linear ramp reads back exactly, up to the
+        // partial last blocks (x = 9 alone, y = 6 alone), whose centres are their own pixels.
+        for y in 1..h {
+            for x in 1..w {
+                let got = m.at(x, y);
+                assert!((got - ramp[y * w + x]).abs() < 1e-4, "({x},{y}) {got} vs {}", ramp[y * w + x]);
             }
         }
     }
