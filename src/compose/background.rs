@@ -225,8 +225,8 @@ fn guided_coefficients(i: &[Vec<f32>; 3], p: &[f32], w: usize, h: usize, r: usiz
         bb[k] = mp[k] - ak[0] * m[0] - ak[1] * m[1] - ak[2] * m[2];
     }
     let [a0, a1, a2] = a;
-    let m = blur_all(vec![a0, a1, a2, bb], w, h, r);
-    std::array::from_fn(|c| m[c].clone())
+    let mut m = blur_all(vec![a0, a1, a2, bb], w, h, r).into_iter();
+    std::array::from_fn(|_| m.next().unwrap_or_default())
 }
 
 /// A map kept `s`× shrunk as the mean of each `s`×`s` block (the last blocks of a row or column
@@ -243,20 +243,8 @@ pub struct Shrunk {
 
 impl Shrunk {
     pub fn new(src: &[f32], w: usize, h: usize, s: usize) -> Shrunk {
-        let (lw, lh) = (w.div_ceil(s), h.div_ceil(s));
-        let mut data = vec![0f32; lw * lh];
-        data.par_chunks_mut(lw).zip(src.par_chunks(w * s)).for_each(|(cells, rows)| {
-            for row in rows.chunks_exact(w) {
-                for (cell, block) in cells.iter_mut().zip(row.chunks(s)) {
-                    *cell += block.iter().sum::<f32>();
-                }
-            }
-            let n_rows = (rows.len() / w) as f32;
-            for (cell, block) in cells.iter_mut().zip(src[..w].chunks(s)) {
-                *cell /= n_rows * block.len() as f32;
-            }
-        });
-        Shrunk { data, w: lw, h: lh, s, full: (w, h) }
+        let [m] = shrink_planes(w, h, s, |k| [src[k]]);
+        m
     }
 
     /// Where full-resolution pixel (x, y) reads from: the same for every map of this shape.
@@ -300,33 +288,48 @@ pub struct Taps {
     fy: f32,
 }
 
-/// The colour planes of `img` times `weight` (and `weight` itself, the fourth), shrunk `s`×
-/// in one pass over the pixels.
+/// The colour planes of `img` times `weight` (and `weight` itself, the fourth), shrunk `s`×.
 fn shrink_rgb(img: &RgbImage, weight: impl Fn(usize) -> f32 + Sync, s: usize) -> [Shrunk; 4] {
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let (lw, lh) = (w.div_ceil(s), h.div_ceil(s));
     let raw = img.as_raw();
-    let mut cells = vec![[0f32; 5]; lw * lh];
-    cells.par_chunks_mut(lw).enumerate().for_each(|(ly, out)| {
+    shrink_planes(img.width() as usize, img.height() as usize, s, |k| {
+        let wt = weight(k);
+        [raw[3 * k] as f32 * wt, raw[3 * k + 1] as f32 * wt, raw[3 * k + 2] as f32 * wt, wt]
+    })
+}
+
+/// `N` planes of a `w`×`h` image (`value(k)` at pixel k) shrunk `s`× in one pass: the mean of
+/// each `s`×`s` block, partial at the right and bottom edges.
+fn shrink_planes<const N: usize>(
+    w: usize,
+    h: usize,
+    s: usize,
+    value: impl Fn(usize) -> [f32; N] + Sync,
+) -> [Shrunk; N] {
+    let (lw, lh) = (w.div_ceil(s), h.div_ceil(s));
+    let mut sums = vec![[0f32; N]; lw * lh];
+    sums.par_chunks_mut(lw.max(1)).enumerate().for_each(|(ly, out)| {
         for y in ly * s..((ly + 1) * s).min(h) {
             for x in 0..w {
-                let k = y * w + x;
-                let wt = weight(k);
-                let cell = &mut out[x / s];
-                for c in 0..3 {
-                    cell[c] += raw[3 * k + c] as f32 * wt;
+                let v = value(y * w + x);
+                for (acc, v) in out[x / s].iter_mut().zip(v) {
+                    *acc += v;
                 }
-                cell[3] += wt;
-                cell[4] += 1.0;
             }
         }
     });
-    std::array::from_fn(|c| Shrunk { data: cells.iter().map(|v| v[c] / v[4]).collect(), w: lw, h: lh, s, full: (w, h) })
+    // Pixels per block: full blocks s², the last column and row fewer.
+    let count = |i: usize, len: usize| (((i + 1) * s).min(len) - i * s) as f32;
+    std::array::from_fn(|c| Shrunk {
+        data: (0..lw * lh).map(|k| sums[k][c] / (count(k % lw, w) * count(k / lw, h))).collect(),
+        w: lw,
+        h: lh,
+        s,
+        full: (w, h),
+    })
 }
 
 /// `box_blur` of several maps, in parallel.
 fn blur_all(maps: Vec<Vec<f32>>, w: usize, h: usize, r: usize) -> Vec<Vec<f32>> {
-    use rayon::prelude::*;
     maps.par_iter().map(|v| box_blur(v, w, h, r)).collect()
 }
 

@@ -266,7 +266,8 @@ impl Tracker {
                 b
             }
         };
-        self.expression_input = Some(blendshapes::input(&mesh, &lm));
+        // Kept only when the next frame will run the model.
+        self.expression_input = self.expression_due().then(|| blendshapes::input(&mesh, &lm));
         let mut faces = Vec::with_capacity(others.len() + 1);
         faces.push(det.clone());
         faces.extend(others);
