@@ -3,9 +3,7 @@
 //! ground truth. The tracker must be as accurate as detecting on every frame, lose the face
 //! when it leaves, and find it again when it comes back or jumps.
 
-mod common;
-
-use common::{photos_dir, spec};
+use crate::common::{photos_dir, spec};
 use idbooth::capture::load_photo;
 use idbooth::detect::{self, Effort, Step, Tracker};
 use idbooth::eval::read_tem;

@@ -1,9 +1,7 @@
 //! The appearance rules (issue 11) on real photos from ../shared/testdata (not in the repo) and
 //! the public-domain samples: glasses, expression, headwear colour, light, jewellery.
 
-mod common;
-
-use common::{as_jpeg, check, check_with, photos_dir, rule, status};
+use crate::common::{as_jpeg, check, check_with, photos_dir, rule, status};
 use idbooth::capture::{Portrait, load_photo};
 use idbooth::compose::background::BackgroundChoice;
 use idbooth::judge::{Reason, Status};
@@ -32,7 +30,7 @@ fn statuses(sub: &str, id: &str) -> Option<Vec<(String, Status)>> {
 #[test]
 fn glasses_fail_where_forbidden_and_pass_as_clear_glasses_where_allowed() {
     // Grace Hopper's glasses (repository sample: runs without ../shared).
-    let p = common::sample("grace_hopper.jpg");
+    let p = crate::common::sample("grace_hopper.jpg");
     let c = check(&p, "cn-exit-entry");
     let g = rule(&c, "glasses");
     assert_eq!((g.verdict.status, g.verdict.reason), (Status::Fail, Reason::GlassesWorn), "{}", g.message);
@@ -66,7 +64,7 @@ fn darkened_lenses_fail_as_tinted_even_where_glasses_are_allowed() {
 #[test]
 fn smiles_with_teeth_fail_expression_and_neutral_faces_pass() {
     let Some(smiling) = statuses("london_smiling", "expression") else { return };
-    // 005 and 024 smile with closed lips, barely (see tests/real_photos.rs); every other smile
+    // 005 and 024 smile with closed lips, barely (see tests/it/real_photos.rs); every other smile
     // shows teeth.
     for (name, s) in smiling.iter().filter(|(n, _)| n != "005_08.jpg" && n != "024_08.jpg") {
         assert_eq!(*s, Status::Fail, "{name}: a smile with teeth passed expression");
@@ -118,7 +116,7 @@ fn a_blue_cap_fails_headwear_and_real_hair_of_every_colour_does_not() {
 /// crown, in hair colours and not taller than hair — its parts give it away.
 #[test]
 fn grace_hoppers_navy_cap_fails_headwear() {
-    let c = check(&common::sample("grace_hopper.jpg"), "cn-exit-entry");
+    let c = check(&crate::common::sample("grace_hopper.jpg"), "cn-exit-entry");
     let h = rule(&c, "headwear");
     assert_eq!((h.verdict.status, h.verdict.reason), (Status::Fail, Reason::NotHair), "{}", h.message);
 }
@@ -126,7 +124,7 @@ fn grace_hoppers_navy_cap_fails_headwear() {
 #[test]
 fn jewellery_is_never_passed_on_the_booth_s_word() {
     let Some(p) = photo("london_neutral", "002_03.jpg") else { return };
-    let c = check_with(&p, &common::spec("cn-exit-entry"), BackgroundChoice::Auto);
+    let c = check_with(&p, &crate::common::spec("cn-exit-entry"), BackgroundChoice::Auto);
     let j = rule(&c, "jewellery");
     assert_eq!((j.verdict.status, j.verdict.reason), (Status::NeedsPerson, Reason::Uncertain));
     assert!(j.verdict.value.is_some(), "the measured value is reported");

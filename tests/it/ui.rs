@@ -4,10 +4,6 @@
 //! every idle reset on a fake clock, the wipe, the staff PIN, a lost camera), counter (queue from
 //! the spool, manual crop, confirmations, one export per click).
 
-#![cfg(feature = "gui")]
-
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -448,10 +444,10 @@ fn kiosk_settings(spool: &Path) -> StudioSettings {
 
 /// A 640×480 camera frame with a compliant person placed exactly in the booth's target frame.
 fn compliant_frame() -> Option<image::RgbImage> {
-    let dir = common::photos_dir()?;
+    let dir = crate::common::photos_dir()?;
     let p = idbooth::capture::load_photo(&dir.join("london_neutral/002_03.jpg")).unwrap();
-    let spec = common::spec("cn-exit-entry");
-    let c = common::check_with(&p, &spec, idbooth::compose::background::BackgroundChoice::Keep);
+    let spec = crate::common::spec("cn-exit-entry");
+    let c = crate::common::check_with(&p, &spec, idbooth::compose::background::BackgroundChoice::Keep);
     let out = c.output().unwrap().clone();
     let t = Target::new(640.0, 480.0, &spec);
     let (w, h) = ((out.width() as f64 * t.scale) as u32, (out.height() as f64 * t.scale) as u32);
@@ -883,7 +879,7 @@ fn the_kiosk_prints_passed_photos_by_itself_and_sends_printer_trouble_to_staff()
     h.step();
     assert_eq!(h.state().screen(), Screen::Attract);
 
-    let Some(dir) = common::photos_dir() else {
+    let Some(dir) = crate::common::photos_dir() else {
         std::fs::remove_dir_all(&spool).ok();
         return;
     };
@@ -958,7 +954,7 @@ fn the_kiosk_prints_passed_photos_by_itself_and_sends_printer_trouble_to_staff()
     std::fs::remove_dir_all(&spool).ok();
 }
 
-/// UI and analysis rates with a synthetic 640×480 source: `cargo test --release --test ui -- --ignored --nocapture`.
+/// UI and analysis rates with a synthetic 640×480 source: `cargo test --release --test it -- ui:: --ignored --nocapture`.
 #[test]
 #[ignore]
 fn measure_live_fps() {

@@ -6,11 +6,9 @@
 //! The photos live in ../shared/testdata (not in the repository): without them the tests say
 //! "SKIPPED" and pass.
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::photos_dir;
+use crate::common::photos_dir;
 use idbooth::Lang;
 use idbooth::capture::{Portrait, load_photo};
 use idbooth::compose::background::BackgroundChoice;
@@ -107,8 +105,13 @@ fn every_spec_frames_real_photos_inside_every_band_it_states() {
                     let (edges, fill) = (format!("{:?}", crop.limited_by), crop.bottom_fill_px);
                     let composed = session.compose(&j, spec).unwrap();
                     let report = Report::new(&session, &j, spec, Lang::En);
-                    let saved =
-                        common::export_parts(&j, &composed, &report, spec, &dir.join(format!("{}-{name}", spec.id)));
+                    let saved = crate::common::export_parts(
+                        &j,
+                        &composed,
+                        &report,
+                        spec,
+                        &dir.join(format!("{}-{name}", spec.id)),
+                    );
                     // The exported file itself, detected afresh and judged as it is.
                     let file = load_photo(&saved.photo).unwrap();
                     assert_eq!((file.width(), file.height()), (spec.width(), spec.height()), "{name} {}", spec.id);
@@ -162,7 +165,7 @@ fn every_spec_frames_real_photos_inside_every_band_it_states() {
 /// The photo with its top `top` rows and everything below row `bottom` cut away.
 fn cut(p: &Portrait, top: u32, bottom: u32) -> Portrait {
     let img = image::imageops::crop_imm(&p.image, 0, top, p.width(), bottom - top).to_image();
-    common::as_jpeg(&img)
+    crate::common::as_jpeg(&img)
 }
 
 #[test]
@@ -221,7 +224,7 @@ fn a_photo_cut_below_the_chin_fails_every_chin_band_it_cannot_meet() {
 #[test]
 fn specs_that_forbid_edits_keep_the_background_even_when_a_colour_is_asked_for() {
     // Grace Hopper ships in the repository: this runs without ../shared.
-    let p = common::sample("grace_hopper.jpg");
+    let p = crate::common::sample("grace_hopper.jpg");
     let book = SpecBook::builtin();
     let session = Session::new(p, book.get("kr-passport").unwrap()).unwrap();
     for spec in book.all() {

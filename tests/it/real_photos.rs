@@ -1,9 +1,7 @@
 //! The real pipeline on real photos from ../shared/testdata (not in the repo): landmark accuracy
 //! against hand-placed points, spec-exact exports, and the faults each rule must catch.
 
-mod common;
-
-use common::{as_jpeg, check, photos_dir, rule, status};
+use crate::common::{as_jpeg, check, photos_dir, rule, status};
 use idbooth::Lang;
 use idbooth::capture::{Portrait, load_photo};
 use idbooth::compose::background::BackgroundChoice;
@@ -92,7 +90,7 @@ fn landmark_accuracy_on_all_20_canada_dev_photos() {
 #[test]
 fn exported_london_photos_are_spec_exact_and_pass_every_geometry_rule() {
     let Some(dir) = photos_dir() else { return };
-    let spec = common::spec("cn-exit-entry");
+    let spec = crate::common::spec("cn-exit-entry");
     let out_dir = std::env::temp_dir().join(format!("idbooth-london-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).unwrap();
     let mut files: Vec<_> = std::fs::read_dir(dir.join("london_neutral"))
@@ -105,7 +103,7 @@ fn exported_london_photos_are_spec_exact_and_pass_every_geometry_rule() {
         .par_iter()
         .map(|f| {
             let name = f.file_name().unwrap().to_string_lossy().to_string();
-            let src = common::check_with(&load_photo(f).unwrap(), &spec, BackgroundChoice::Auto);
+            let src = crate::common::check_with(&load_photo(f).unwrap(), &spec, BackgroundChoice::Auto);
             let failed_geometry = |c: &idbooth::report::Report| -> Vec<String> {
                 c.verdicts()
                     .filter(|v| v.rule.is_geometry() && v.status == Status::Fail)
@@ -114,19 +112,19 @@ fn exported_london_photos_are_spec_exact_and_pass_every_geometry_rule() {
             };
             let before = failed_geometry(&src.report);
             let out = out_dir.join(&name);
-            let saved = common::export(&src, &spec, &out);
+            let saved = crate::common::export(&src, &spec, &out);
             let bytes = std::fs::read(&saved.photo).unwrap();
             assert_eq!(idbooth::export::jfif_density(&bytes), Some((1, 300, 300)), "{name}");
             assert!((20 * 1024..=80_000).contains(&(bytes.len() as u64)), "{name}: {} bytes", bytes.len());
             assert_eq!(saved.summary.photo_sha256, idbooth::export::summary::sha256_hex(&bytes), "{name}");
             assert_eq!(src.report.background.replaced_with.as_deref(), Some("white"));
             // Judge the exported file exactly as it is: no second replacement.
-            let again = common::check_with(&load_photo(&saved.photo).unwrap(), &spec, BackgroundChoice::Keep);
+            let again = crate::common::check_with(&load_photo(&saved.photo).unwrap(), &spec, BackgroundChoice::Keep);
             assert_eq!((again.report.source.width, again.report.source.height), (390, 567));
             assert_eq!(again.report.judged, Judged::AsIs);
             // The grey backdrop was replaced: the file itself now shows a plain white background.
             for id in ["background_color", "background_uniformity"] {
-                let v = common::rule(&again, id);
+                let v = crate::common::rule(&again, id);
                 assert_eq!(v.verdict.status, Status::Pass, "{name}: {id}: {}", v.message);
             }
             (name, before, failed_geometry(&again.report))
@@ -149,7 +147,7 @@ fn exported_london_photos_are_spec_exact_and_pass_every_geometry_rule() {
 #[test]
 fn the_matte_agrees_with_the_grey_backdrop_on_all_74_london_photos() {
     let Some(dir) = photos_dir() else { return };
-    let s = idbooth::eval::matte_agreement(&dir.join("london_neutral"), &common::spec("cn-exit-entry")).unwrap();
+    let s = idbooth::eval::matte_agreement(&dir.join("london_neutral"), &crate::common::spec("cn-exit-entry")).unwrap();
     eprintln!(
         "matte: {} photos, mean IoU {:.4}, worst {:?}, top rows missed: {:?}",
         s.photos, s.mean_iou, s.worst, s.hair_cut
@@ -162,22 +160,22 @@ fn the_matte_agrees_with_the_grey_backdrop_on_all_74_london_photos() {
 #[test]
 fn keep_judges_the_backdrop_as_photographed_and_colours_are_checked() {
     let Some(p) = london("002_03.jpg") else { return };
-    let spec = common::spec("cn-exit-entry");
-    let kept = common::check_with(&p, &spec, BackgroundChoice::Keep);
+    let spec = crate::common::spec("cn-exit-entry");
+    let kept = crate::common::check_with(&p, &spec, BackgroundChoice::Keep);
     assert_eq!(status(&kept, "background_color"), Status::Fail, "the grey backdrop is not white or light blue");
     assert!(kept.report.background.replaced_with.is_none());
-    let blue = common::check_with(&p, &spec, BackgroundChoice::Color("light-blue".into()));
+    let blue = crate::common::check_with(&p, &spec, BackgroundChoice::Color("light-blue".into()));
     assert_eq!(blue.report.background.replaced_with.as_deref(), Some("light-blue"));
     assert_eq!(blue.output().unwrap().get_pixel(5, 5).0, [100, 197, 255]);
     // Judging reads the photo as taken: the grey is measured, and the booth's repaint is named.
-    let c = common::rule(&blue, "background_color");
+    let c = crate::common::rule(&blue, "background_color");
     assert_eq!((c.verdict.status, c.verdict.reason), (Status::Pass, Reason::Replaced));
-    assert_eq!(c.verdict.value, common::rule(&kept, "background_color").verdict.value);
+    assert_eq!(c.verdict.value, crate::common::rule(&kept, "background_color").verdict.value);
     // A colour the spec does not allow is refused, not painted.
-    let red = common::check_with(&p, &spec, BackgroundChoice::Color("red".into()));
+    let red = crate::common::check_with(&p, &spec, BackgroundChoice::Color("red".into()));
     assert_eq!(red.report.background.kept_because, Some(KeepReason::ColorNotAllowed));
     // Specs that forbid edits keep the photo's own background.
-    let icao = common::check_with(&p, &common::spec("icao-35x45"), BackgroundChoice::Auto);
+    let icao = crate::common::check_with(&p, &crate::common::spec("icao-35x45"), BackgroundChoice::Auto);
     assert!(icao.report.background.replaced_with.is_none());
     assert_eq!(icao.report.background.kept_because, Some(KeepReason::SpecForbids));
 }
@@ -298,9 +296,9 @@ fn group_photos_fail_single_face() {
 fn the_public_domain_portraits_run_through_every_spec() {
     // These ship in the repo: this test runs even without ../shared.
     for sample in ["grace_hopper.jpg", "astronaut.png"] {
-        let p = common::sample(sample);
+        let p = crate::common::sample(sample);
         for spec in idbooth::spec::SpecBook::builtin().all() {
-            let c = common::check_with(&p, spec, BackgroundChoice::Auto);
+            let c = crate::common::check_with(&p, spec, BackgroundChoice::Auto);
             assert_eq!(c.report.faces, 1, "{sample} {}", spec.id);
             let out = c.output().unwrap_or_else(|| panic!("{sample} {}: no crop", spec.id));
             assert_eq!((out.width(), out.height()), (spec.width(), spec.height()));
