@@ -1,5 +1,5 @@
 //! Before/after contact sheet of background replacement, to look at by eye:
-//! `cargo run --release --example contact_sheet -- OUT.png PHOTO...` (e.g. the selfies and
+//! `cargo run --release --features tools --example contact_sheet -- OUT.png PHOTO...` (e.g. the selfies and
 //! azure photos in ../shared/testdata/photos). Each row: source frame kept, then replaced.
 
 use idbooth::capture::load_photo;

@@ -1,6 +1,6 @@
 //! Compare the hair top from the head-region mask (used by the crop) and from the refined
 //! export-resolution matte against the colour-distance reference on plain-backdrop photos.
-//! `cargo run --release --example head_top_compare -- DIR`
+//! `cargo run --release --features tools --example head_top_compare -- DIR`
 use idbooth::capture::load_photo;
 use idbooth::compose::{background, render, solve};
 use idbooth::detect::{self, Effort};

@@ -1,5 +1,5 @@
 //! Per-operation profile of one ONNX net as the app runs it (tract, optimised plan, one
-//! thread): `cargo run --release --example netprof -- MODEL.onnx SHAPE [RUNS]`, SHAPE as
+//! thread): `cargo run --release --features tools --example netprof -- MODEL.onnx SHAPE [RUNS]`, SHAPE as
 //! the model's input, e.g. `1,192,192,3` (or `1,27,96,96` for a patch input).
 //! Used to find the slow operations behind tools/models' graph rewrites.
 

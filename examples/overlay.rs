@@ -1,5 +1,5 @@
 //! Debug view: draws the mesh, the key landmarks and the person mask over a photo.
-//! `cargo run --release --example overlay -- PHOTO OUT.png`
+//! `cargo run --release --features tools --example overlay -- PHOTO OUT.png`
 
 use idbooth::capture::load_photo;
 use idbooth::detect::{self, DetectOptions, Effort};
