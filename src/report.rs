@@ -92,6 +92,9 @@ pub struct Report {
 
 impl Report {
     pub fn new(session: &Session, j: &Judgement, spec: &Spec, lang: Lang) -> Report {
+        // Positions in the file's pixels (the session may work on a reduced decode of it).
+        let k = session.file_factor();
+        let r2 = |p: Point| r2(p.scale(k));
         let landmarks = session.analysis.main.as_ref().map(|f| {
             let lm = &f.landmarks;
             LandmarkReport {
@@ -103,12 +106,12 @@ impl Report {
             }
         });
         let crop = j.crop.as_ref().ok().map(|c| CropReport {
-            x: c.source_quad[0].x,
-            y: c.source_quad[0].y,
-            width: spec.width() as f64 / c.transform.scale,
-            height: spec.height() as f64 / c.transform.scale,
+            x: c.source_quad[0].x * k,
+            y: c.source_quad[0].y * k,
+            width: spec.width() as f64 / c.transform.scale * k,
+            height: spec.height() as f64 / c.transform.scale * k,
             rotation_deg: c.roll_correction_deg,
-            scale: c.transform.scale,
+            scale: c.transform.scale / k,
             corners: c.source_quad.map(r2),
             bottom_fill_px: (c.bottom_fill_px * 10.0).round() / 10.0,
             limited_by: c.limited_by.clone(),

@@ -5,12 +5,13 @@
 //! never judged as if they were the photo. Switching language re-renders text only (no call
 //! here); switching spec calls `judge` again (milliseconds).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
 use crate::capture::Portrait;
+use crate::capture::photo::Finer;
 use crate::compose::background::{self, BackgroundChoice};
 use crate::compose::tone::{self, ToneCorrection};
 use crate::compose::{self, Crop, CropError};
@@ -32,6 +33,10 @@ pub struct SourceInfo {
 /// A photo, detected once.
 pub struct Session {
     pyr: Arc<Pyramid>,
+    /// The file, when `pyr` is a reduced decode of it (a phone's 12 MP JPEG), and its full
+    /// picture once a crop needed more pixels than the reduced one has (None: it would not decode).
+    finer: Option<(Finer, OnceLock<Option<Arc<Pyramid>>>)>,
+    /// Size of the photo as stored; detection and crops work in `pyr`'s pixels, reports in these.
     pub source: SourceInfo,
     pub analysis: Analysis,
     /// Measured once, whatever the spec: faces, pose, expression, head top.
@@ -140,9 +145,33 @@ impl Session {
     /// Detect everything in a still photo (the slow part, once per photo).
     pub fn new(portrait: Portrait, spec: &Spec) -> Result<Session, VisionError> {
         let path = portrait.path.as_ref().map(|p| p.display().to_string());
+        let (width, height) = portrait.file_size();
         let pyr = Arc::new(Pyramid::new(portrait.image, 32));
         let analysis = detect::analyse(&pyr, &detect_options(spec, Effort::Still))?;
-        Ok(Session::from_analysis(pyr, analysis, path))
+        let mut s = Session::from_analysis(pyr, analysis, path);
+        s.source.width = width;
+        s.source.height = height;
+        s.finer = portrait.finer.map(|f| (f, OnceLock::new()));
+        Ok(s)
+    }
+
+    /// File pixels per pixel of the photo the session works on (1 unless reduced).
+    pub fn file_factor(&self) -> f64 {
+        self.finer.as_ref().map_or(1.0, |(f, _)| f.factor as f64)
+    }
+
+    /// The full picture, when the photo was decoded reduced and `c` would enlarge it: decoded
+    /// once, on the first crop that needs it (None: not reduced, not needed, or not decodable).
+    fn full_picture_for(&self, c: &Crop) -> Option<(Arc<Pyramid>, f64)> {
+        let (finer, full) = self.finer.as_ref().filter(|_| c.transform.scale > 1.0)?;
+        let full = full.get_or_init(|| match finer.decode() {
+            Ok(img) => Some(Arc::new(Pyramid::lazy(img, 32))),
+            Err(e) => {
+                tracing::warn!("the full picture did not decode ({e}); rendering from the reduced one");
+                None
+            }
+        });
+        full.clone().map(|p| (p, finer.factor as f64))
     }
 
     /// A session over an analysis already made (live frames).
@@ -153,7 +182,7 @@ impl Session {
             measure::pose_and_expression(face, &mut base);
         }
         let source = SourceInfo { path, width: pyr.width(), height: pyr.height() };
-        Session { pyr, source, analysis, base }
+        Session { pyr, finer: None, source, analysis, base }
     }
 
     /// The detection, for callers that keep only it (live frames).
@@ -183,12 +212,22 @@ impl Session {
                 }
                 match crop {
                     Ok(c) => {
-                        let frame = compose::render(&self.pyr, &c, spec);
+                        // A reduced decode renders the frame while it has a pixel per output pixel.
+                        let full = self.full_picture_for(&c);
+                        let frame = match &full {
+                            Some((p, factor)) => compose::render_finer(p, *factor, &c, spec),
+                            None => compose::render(&self.pyr, &c, spec),
+                        };
                         let person =
                             self.analysis.mask.as_ref().map(|mask| {
                                 measure::person_on_frame(mask, &c.transform, frame.width(), frame.height())
                             });
                         measure::geometry(face, &c.transform, spec, &mut m);
+                        // Detail is the file's: output pixels per file pixel, unless the reduced
+                        // picture had to be enlarged after all (the full one did not decode).
+                        if full.is_some() || c.transform.scale <= 1.0 {
+                            m.upscale = Some(c.transform.scale / self.file_factor());
+                        }
                         measure::photographic(face, &c.transform, &frame, person.as_ref(), &mut m);
                         (Ok(c), Some(frame), person)
                     }

@@ -25,7 +25,7 @@ use egui::TextureHandle;
 
 use crate::Lang;
 use crate::capture::frames::{CaptureError, Frame, FrameSource, RecordedFrames};
-use crate::capture::{Portrait, decode_photo, load_photo};
+use crate::capture::{Portrait, decode_photo, load_photo, open_photo};
 use crate::compose::background::BackgroundChoice;
 use crate::judge::RuleId;
 use crate::session::{Adjust, Composed};
@@ -575,7 +575,7 @@ impl BoothApp {
 
     /// Same path as Open… and drag-and-drop: load a photo file and check it.
     pub fn open_path(&mut self, path: &Path) {
-        match load_photo(path) {
+        match open_photo(path) {
             Ok(p) => self.open_portrait(p, None),
             Err(e) => self.error = Some(ta(self.lang, "photo_error", &[("error", e.to_string())])),
         }

@@ -6,4 +6,4 @@ pub mod camera;
 pub mod frames;
 pub mod photo;
 
-pub use photo::{PhotoError, Portrait, decode_photo, load_photo};
+pub use photo::{PhotoError, Portrait, decode_photo, decode_photo_reduced, load_photo, open_photo};

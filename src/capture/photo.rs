@@ -3,6 +3,7 @@
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 
@@ -38,11 +39,40 @@ pub struct Portrait {
     pub image: RgbImage,
     /// Where it came from, if a file.
     pub path: Option<PathBuf>,
+    /// The file itself when `image` is a reduced decode of it ([`open_photo`]).
+    pub finer: Option<Finer>,
+}
+
+/// A JPEG decoded at 1/`factor` of its size (the decoder's scaled inverse DCT, which skips most
+/// of the work), kept so the full picture can be decoded when an output needs its detail.
+#[derive(Debug, Clone)]
+pub struct Finer {
+    bytes: Arc<[u8]>,
+    /// File pixels per pixel of the reduced image (2, 4 or 8): coordinates scale by it exactly.
+    pub factor: u32,
+    /// The upright picture's full size.
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Finer {
+    /// The full picture (tens of milliseconds for a phone photo).
+    pub fn decode(&self) -> Result<RgbImage, PhotoError> {
+        decode_photo(&self.bytes).map(|p| p.image)
+    }
 }
 
 impl Portrait {
     pub fn from_rgb(image: RgbImage) -> Portrait {
-        Portrait { image, path: None }
+        Portrait { image, path: None, finer: None }
+    }
+    /// File pixels per pixel of `image` (1 unless reduced).
+    pub fn factor(&self) -> u32 {
+        self.finer.as_ref().map_or(1, |f| f.factor)
+    }
+    /// The picture's size as stored (upright).
+    pub fn file_size(&self) -> (u32, u32) {
+        self.finer.as_ref().map_or((self.width(), self.height()), |f| (f.width, f.height))
     }
     pub fn width(&self) -> u32 {
         self.image.width()
@@ -53,6 +83,29 @@ impl Portrait {
 }
 
 pub fn load_photo(path: &Path) -> Result<Portrait, PhotoError> {
+    let bytes = read_photo_file(path)?;
+    let mut p = decode_photo(&bytes)?;
+    p.path = Some(path.into());
+    Ok(p)
+}
+
+/// Short side, in pixels, that a reduced decode keeps at least: more than the 1350 px photos the
+/// landmarks are measured on (`idbooth eval`), so a 12 MP phone photo (3000 px) opens at half
+/// size and an 8 MP one (2448 px) whole.
+pub const ANALYSIS_MIN_SIDE: u32 = 1500;
+
+/// A photo opened for checking: a large JPEG (a phone's 12 MP) is decoded at half size or less
+/// while its short side stays ≥ [`ANALYSIS_MIN_SIDE`], about twice as fast and with a quarter of
+/// the pixels to carry; [`Portrait::finer`] keeps the file for when an output needs more detail
+/// (the session decodes it fully then). Anything else decodes as [`load_photo`].
+pub fn open_photo(path: &Path) -> Result<Portrait, PhotoError> {
+    let bytes = read_photo_file(path)?;
+    let mut p = decode_photo_reduced(bytes.into(), ANALYSIS_MIN_SIDE)?;
+    p.path = Some(path.into());
+    Ok(p)
+}
+
+fn read_photo_file(path: &Path) -> Result<Vec<u8>, PhotoError> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => PhotoError::NotFound(path.into()),
         _ => PhotoError::Io(path.into(), e),
@@ -63,14 +116,36 @@ pub fn load_photo(path: &Path) -> Result<Portrait, PhotoError> {
     if meta.len() > MAX_FILE_BYTES {
         return Err(PhotoError::FileTooLarge(meta.len() / 1_048_576));
     }
-    let bytes = std::fs::read(path).map_err(|e| PhotoError::Io(path.into(), e))?;
-    let mut p = decode_photo(&bytes)?;
-    p.path = Some(path.into());
-    Ok(p)
+    std::fs::read(path).map_err(|e| PhotoError::Io(path.into(), e))
 }
 
 /// Decode bytes into an upright RGB portrait (EXIF orientation applied).
 pub fn decode_photo(bytes: &[u8]) -> Result<Portrait, PhotoError> {
+    decode(bytes, 1, None)
+}
+
+/// As [`decode_photo`], but a JPEG whose short side is at least twice `min_side` comes out
+/// reduced by 2, 4 or 8 (the largest that keeps `min_side`), with the file kept in `finer`.
+pub fn decode_photo_reduced(bytes: Arc<[u8]>, min_side: u32) -> Result<Portrait, PhotoError> {
+    let factor = match jpeg_size(&bytes) {
+        Some((w, h)) => [8, 4, 2].into_iter().find(|f| w.min(h) / f >= min_side.max(1)).unwrap_or(1),
+        None => 1,
+    };
+    decode(&bytes, factor, Some(&bytes))
+}
+
+/// Width and height from a JPEG's frame header (as stored, before any EXIF turn), for the
+/// 8-bit RGB and grey JPEGs that decode at reduced size (not CMYK or lossless ones).
+fn jpeg_size(b: &[u8]) -> Option<(u32, u32)> {
+    use jpeg_decoder::PixelFormat;
+    let mut d = jpeg_decoder::Decoder::new(Cursor::new(b));
+    d.read_info().ok()?;
+    d.info()
+        .filter(|i| matches!(i.pixel_format, PixelFormat::RGB24 | PixelFormat::L8))
+        .map(|i| (i.width as u32, i.height as u32))
+}
+
+fn decode(bytes: &[u8], factor: u32, keep: Option<&Arc<[u8]>>) -> Result<Portrait, PhotoError> {
     if bytes.is_empty() {
         return Err(PhotoError::Empty);
     }
@@ -109,9 +184,13 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Portrait, PhotoError> {
     // A broken EXIF block must not cost the person their photo: fall back to "as stored".
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = match layout {
+        Some(_) if factor > 1 => {
+            drop(decoder);
+            DynamicImage::ImageRgb8(decode_jpeg_with(bytes, factor)?)
+        }
         Some(l) if l.sequential && l.scans > 1 => {
             drop(decoder);
-            DynamicImage::ImageRgb8(decode_sequential_multiscan(bytes)?)
+            DynamicImage::ImageRgb8(decode_jpeg_with(bytes, 1)?)
         }
         _ => DynamicImage::from_decoder(decoder).map_err(classify)?,
     };
@@ -120,7 +199,12 @@ pub fn decode_photo(bytes: &[u8]) -> Result<Portrait, PhotoError> {
         DynamicImage::ImageRgb8(i) => i,
         other => other.to_rgb8(),
     };
-    Ok(Portrait { image, path: None })
+    // The full picture's upright size: a quarter turn swaps the stored sides.
+    use image::metadata::Orientation as O;
+    let turned = matches!(orientation, O::Rotate90 | O::Rotate270 | O::Rotate90FlipH | O::Rotate270FlipH);
+    let (width, height) = if turned { (h, w) } else { (w, h) };
+    let finer = keep.filter(|_| factor > 1).map(|b| Finer { bytes: b.clone(), factor, width, height });
+    Ok(Portrait { image, path: None, finer })
 }
 
 /// What the segment walk found in a JPEG.
@@ -195,10 +279,16 @@ pub fn jpeg_layout(b: &[u8]) -> JpegLayout {
 /// with wrong colours and no error (a green face, seen with 4:2:0). jpeg-decoder reads such
 /// files right, so they go to it; everything else stays with zune-jpeg (equally fast, and
 /// what `image` is tested with).
-fn decode_sequential_multiscan(bytes: &[u8]) -> Result<RgbImage, PhotoError> {
+/// It also decodes at 1/2, 1/4 or 1/8 size (`factor`) for [`decode_photo_reduced`].
+fn decode_jpeg_with(bytes: &[u8], factor: u32) -> Result<RgbImage, PhotoError> {
     use jpeg_decoder::PixelFormat;
     let mut d = jpeg_decoder::Decoder::new(Cursor::new(bytes));
     d.set_max_decoding_buffer_size((MAX_PIXELS * 4) as usize);
+    if factor > 1 {
+        let info = d.read_info().ok().and(d.info()).ok_or_else(|| PhotoError::Corrupt("no frame header".into()))?;
+        let (w, h) = (info.width.div_ceil(factor as u16), info.height.div_ceil(factor as u16));
+        d.scale(w, h).map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    }
     let px = d.decode().map_err(|e| PhotoError::Corrupt(e.to_string()))?;
     let info = d.info().ok_or_else(|| PhotoError::Corrupt("no frame header".into()))?;
     let (w, h) = (info.width as u32, info.height as u32);

@@ -85,3 +85,24 @@ fn mutated_photo_files_never_panic_the_decoder() {
     eprintln!("1200 mutations: {decoded} decoded, {refused} refused, 0 panics");
     assert!(refused > 100, "the mutations should damage many files ({refused} refused)");
 }
+
+#[test]
+fn a_large_jpeg_opens_reduced_upright_and_remembers_its_full_size() {
+    let bytes = std::fs::read(fixture("hopper_exif6.jpg")).unwrap();
+    let full = decode_photo(&bytes).unwrap().image;
+    // Stored 600×512: a short side of 512 allows 1/2 size for a minimum of 200 px, not 1/4.
+    let p = idbooth::capture::decode_photo_reduced(bytes.clone().into(), 200).unwrap();
+    assert_eq!(p.factor(), 2);
+    assert_eq!((p.width(), p.height()), (256, 300), "upright, half size");
+    assert_eq!(p.file_size(), (512, 600));
+    // The same picture: the full decode averaged 2×2 matches the reduced one.
+    let halved = idbooth::pixels::halve(&full);
+    let diff: f64 = halved.as_raw().iter().zip(p.image.as_raw()).map(|(a, b)| a.abs_diff(*b) as f64).sum::<f64>()
+        / halved.as_raw().len() as f64;
+    assert!(diff < 3.0, "mean difference {diff:.2} levels");
+    assert_eq!(p.finer.as_ref().unwrap().decode().unwrap(), full);
+    // Too small to reduce, or not a JPEG: decoded whole, nothing kept.
+    let q = idbooth::capture::decode_photo_reduced(bytes.into(), 300).unwrap();
+    assert_eq!((q.factor(), q.width(), q.height()), (1, 512, 600));
+    assert!(q.finer.is_none());
+}

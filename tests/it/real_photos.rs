@@ -3,12 +3,13 @@
 
 use crate::common::{as_jpeg, check, photos_dir, rule, status};
 use idbooth::Lang;
-use idbooth::capture::{Portrait, load_photo};
+use idbooth::capture::{Portrait, decode_photo, load_photo};
 use idbooth::compose::background::BackgroundChoice;
 use idbooth::geometry::{Point, Similarity};
 use idbooth::judge::{Reason, Status};
 use idbooth::pixels::Pyramid;
-use idbooth::session::{Judged, KeepReason};
+use idbooth::report::Report;
+use idbooth::session::{JudgeOptions, Judged, KeepReason, Session};
 use rayon::prelude::*;
 
 fn london(name: &str) -> Option<Portrait> {
@@ -329,5 +330,69 @@ fn the_public_domain_portraits_run_through_every_spec() {
                 assert_eq!(en.verdict, zh.verdict, "the language changes the text only");
             }
         }
+    }
+}
+
+#[test]
+fn a_photo_opened_reduced_is_judged_and_reported_in_the_files_pixels() {
+    let Some(dir) = photos_dir() else { return };
+    let spec = crate::common::spec("cn-exit-entry");
+    let keep = JudgeOptions { background: BackgroundChoice::Keep, adjust: None };
+    // A London portrait as a 2700 px camera file (twice its size, with sensor-like noise).
+    let london = load_photo(&dir.join("london_neutral").join("014_03.jpg")).unwrap();
+    let bytes = idbooth::capture::photo::camera_like_jpeg(&london.image, 2700, 2700).unwrap();
+    let whole = Session::new(decode_photo(&bytes).unwrap(), &spec).unwrap();
+    let jw = whole.judge(&spec, &keep);
+    let rw = Report::new(&whole, &jw, &spec, Lang::En);
+    // The hand-placed points, in the 2700 px file's pixels.
+    let truth = idbooth::eval::read_tem(&dir.join("london_neutral").join("014_03.tem")).unwrap();
+    let [tl, tr, tchin] = [truth[0], truth[1], truth[129]].map(|p| p.scale(2.0));
+    let ipd = tl.dist(tr);
+    // Errors in % of the inter-pupil distance: the worse pupil, the chin.
+    let vs_truth = |lm: &idbooth::report::LandmarkReport| {
+        let e = |a: [f64; 2], t: Point| 100.0 * Point::new(a[0], a[1]).dist(t) / ipd;
+        (e(lm.left_pupil, tl).max(e(lm.right_pupil, tr)), e(lm.chin, tchin))
+    };
+    eprintln!("whole: pupil, chin {:.2?} % IPD from the hand-placed points", vs_truth(rw.landmarks.as_ref().unwrap()));
+    // The photo as shot (1350 px), decoded whole: what a reduced decode to that size must match.
+    let native = Session::new(london.clone(), &spec).unwrap();
+    let jn = native.judge(&spec, &keep);
+    let ln = Report::new(&native, &jn, &spec, Lang::En).landmarks.unwrap();
+    // 1/2 size (1350 px) frames from the reduced picture; at 1/8 (338 px) the crop would
+    // enlarge it twice, so the frame comes from the full picture, decoded on demand.
+    // Landmarks are as good as the reduced picture's detail (IPD 48 px at 1/8).
+    for (min_side, factor, tol, pupil_max) in [(1350, 2, 0.02, 4.0), (337, 8, 0.04, 8.0)] {
+        let p = idbooth::capture::decode_photo_reduced(bytes.clone().into(), min_side).unwrap();
+        assert_eq!(p.factor(), factor);
+        let s = Session::new(p, &spec).unwrap();
+        let j = s.judge(&spec, &keep);
+        let r = Report::new(&s, &j, &spec, Lang::En);
+        assert_eq!((r.source.width, r.source.height), (2700, 2700));
+        let lm = r.landmarks.as_ref().unwrap();
+        let (pupil, chin) = vs_truth(lm);
+        let (c, cw) = (r.crop.as_ref().unwrap(), rw.crop.as_ref().unwrap());
+        let up = |r: &Report| r.measurements.upscale.unwrap();
+        let sharp = |r: &Report| r.measurements.sharpness.unwrap();
+        eprintln!(
+            "1/{factor}: pupil {pupil:.2} %, chin {chin:.2} % IPD from the hand-placed points; crop scale {:.3} vs {:.3}; upscale {:.3} vs {:.3}; sharpness {:.2} vs {:.2}",
+            c.scale,
+            cw.scale,
+            up(&r),
+            up(&rw),
+            sharp(&r),
+            sharp(&rw)
+        );
+        assert!(pupil < pupil_max && chin < 8.0, "1/{factor}: {lm:?}");
+        if factor == 2 {
+            let same = |a: [f64; 2], n: [f64; 2]| Point::new(a[0], a[1]).dist(Point::new(n[0], n[1]).scale(2.0)) / ipd;
+            let d = [(lm.left_pupil, ln.left_pupil), (lm.right_pupil, ln.right_pupil), (lm.chin, ln.chin)]
+                .map(|(a, n)| same(a, n));
+            assert!(d.iter().all(|&d| d < 0.01), "as the 1350 px photo itself: {d:?}");
+        }
+        assert!((c.scale / cw.scale - 1.0).abs() < tol, "1/{factor}: scale {} vs {}", c.scale, cw.scale);
+        assert!((c.x - cw.x).abs() < tol * cw.width && (c.y - cw.y).abs() < tol * cw.height, "{c:?} vs {cw:?}");
+        assert!((up(&r) / up(&rw) - 1.0).abs() < tol, "1/{factor}: upscale {} vs {}", up(&r), up(&rw));
+        // The frame has the detail of the whole decode (one from the 338 px picture would not).
+        assert!((sharp(&r) / sharp(&rw) - 1.0).abs() < 0.15, "1/{factor}: sharpness {} vs {}", sharp(&r), sharp(&rw));
     }
 }
