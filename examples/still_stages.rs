@@ -13,6 +13,11 @@ fn med(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// As the app opens a photo file (a large JPEG at reduced size).
+fn open(jpeg: &[u8]) -> anyhow::Result<idbooth::capture::Portrait> {
+    Ok(idbooth::capture::decode_photo_reduced(jpeg.into(), idbooth::capture::photo::ANALYSIS_MIN_SIDE)?)
+}
+
 fn main() -> anyhow::Result<()> {
     let book = SpecBook::builtin();
     let spec = book.get("cn-exit-entry")?;
@@ -21,7 +26,7 @@ fn main() -> anyhow::Result<()> {
     detect::Models::get()?;
     let runs = std::env::var("RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
     if std::env::var("ONLY_DETECT").is_ok() {
-        let pyr = Pyramid::new(decode_photo(&jpeg)?.image, 32);
+        let pyr = Pyramid::new(open(&jpeg)?.image, 32);
         let opts = session::detect_options(spec, Effort::Still);
         let mut t = vec![];
         for _ in 0..runs {
@@ -32,8 +37,34 @@ fn main() -> anyhow::Result<()> {
         println!("detect {:.1} ms", med(t));
         return Ok(());
     }
+    if std::env::var("ONLY_JUDGE").is_ok() {
+        let s = Session::new(open(&jpeg)?, spec)?;
+        let mut t = vec![];
+        for _ in 0..runs {
+            let t0 = Instant::now();
+            std::hint::black_box(s.judge(spec, &JudgeOptions::default()));
+            t.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+        println!("judge {:.1} ms", med(t));
+        let j = s.judge(spec, &JudgeOptions::default());
+        let c = j.crop.as_ref().unwrap();
+        let mut t = vec![];
+        for _ in 0..runs {
+            let t0 = Instant::now();
+            std::hint::black_box(idbooth::compose::render(s.pyramid(), c, spec));
+            t.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+        println!(
+            "of which render {:.1} ms (scale {:.3}, photo {}×{})",
+            med(t),
+            c.transform.scale,
+            s.pyramid().width(),
+            s.pyramid().height()
+        );
+        return Ok(());
+    }
     if std::env::var("ONLY_COMPOSE").is_ok() {
-        let s = Session::new(decode_photo(&jpeg)?, spec)?;
+        let s = Session::new(open(&jpeg)?, spec)?;
         let j = s.judge(spec, &JudgeOptions::default());
         use idbooth::compose::{background, tone};
         let (frame, crop) = (j.frame.as_ref().unwrap(), j.crop.as_ref().unwrap());
@@ -63,7 +94,7 @@ fn main() -> anyhow::Result<()> {
     let mut t = vec![vec![]; 7];
     for _ in 0..runs {
         let t0 = Instant::now();
-        let p = decode_photo(&jpeg)?;
+        let p = open(&jpeg)?;
         let t1 = Instant::now();
         let pyr = std::sync::Arc::new(Pyramid::new(p.image, 32));
         let t2 = Instant::now();
