@@ -160,18 +160,24 @@ impl Session {
         self.finer.as_ref().map_or(1.0, |(f, _)| f.factor as f64)
     }
 
+    /// Decode the full picture of a reduced photo now (on a worker), so that a later crop that
+    /// needs it (a manual zoom, a larger spec: judged on the UI thread) does not wait for it.
+    pub fn prepare_full_picture(&self) {
+        if let Some((finer, full)) = &self.finer {
+            full.get_or_init(|| finer.decode().ok().map(|img| Arc::new(Pyramid::lazy(img, 32))));
+        }
+    }
+
     /// The full picture, when the photo was decoded reduced and `c` would enlarge it: decoded
     /// once, on the first crop that needs it (None: not reduced, not needed, or not decodable).
     fn full_picture_for(&self, c: &Crop) -> Option<(Arc<Pyramid>, f64)> {
         let (finer, full) = self.finer.as_ref().filter(|_| c.transform.scale > 1.0)?;
-        let full = full.get_or_init(|| match finer.decode() {
-            Ok(img) => Some(Arc::new(Pyramid::lazy(img, 32))),
-            Err(e) => {
-                tracing::warn!("the full picture did not decode ({e}); rendering from the reduced one");
-                None
-            }
-        });
-        full.clone().map(|p| (p, finer.factor as f64))
+        self.prepare_full_picture();
+        let full = full.get().cloned().flatten();
+        if full.is_none() {
+            tracing::warn!("the full picture did not decode; rendering from the reduced one");
+        }
+        full.map(|p| (p, finer.factor as f64))
     }
 
     /// A session over an analysis already made (live frames).

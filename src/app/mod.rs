@@ -601,9 +601,16 @@ impl BoothApp {
         let (tx, rx) = std::sync::mpsc::channel();
         let (spec, lang, ctx, bg) = (self.spec().clone(), self.lang, self.wake_ctx.clone(), self.background.clone());
         std::thread::spawn(move || {
-            let _ = tx.send(Still::check(portrait, &spec, lang, &bg));
+            let still = Still::check(portrait, &spec, lang, &bg);
+            let session = still.as_ref().ok().map(|s| s.session.clone());
+            let _ = tx.send(still);
             if let Some(ctx) = ctx {
                 ctx.request_repaint();
+            }
+            // A large photo was checked on a reduced decode: its full picture is decoded here,
+            // after the result is shown, rather than on the UI thread when a crop needs it.
+            if let Some(s) = session {
+                s.prepare_full_picture();
             }
         });
         self.visit.still = StillJob::Checking(rx);
