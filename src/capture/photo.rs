@@ -45,7 +45,7 @@ pub struct Portrait {
 
 /// A JPEG decoded at 1/`factor` of its size (the decoder's scaled inverse DCT, which skips most
 /// of the work), kept so the full picture can be decoded when an output needs its detail.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Finer {
     bytes: Arc<[u8]>,
     /// File pixels per pixel of the reduced image (2, 4 or 8): coordinates scale by it exactly.
@@ -53,6 +53,18 @@ pub struct Finer {
     /// The upright picture's full size.
     pub width: u32,
     pub height: u32,
+}
+
+impl std::fmt::Debug for Finer {
+    // The file's bytes stay out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Finer")
+            .field("bytes", &self.bytes.len())
+            .field("factor", &self.factor)
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .finish()
+    }
 }
 
 impl Finer {
