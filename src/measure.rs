@@ -26,7 +26,8 @@ use crate::spec::{Crown, Spec};
 pub struct Measurements {
     pub faces: usize,
     pub main_face_score: Option<f64>,
-    /// Output pixels per source pixel.
+    /// Output pixels per pixel of the photo file (set by the session, which knows what the
+    /// frame was rendered from).
     pub upscale: Option<f64>,
     // Geometry, in output pixels.
     pub head_height: Option<f64>,
@@ -130,7 +131,6 @@ pub fn geometry(face: &Face, crop: &Similarity, spec: &Spec, m: &mut Measurement
         m.head_height = Some(chin.y - c.y);
     }
     m.hair_margin = lm.head_top.point().map(|p| crop.apply(p).y);
-    m.upscale = Some(crop.scale);
 }
 
 /// Pose, expression and the head top from the mesh and mask; independent of the crop and spec.

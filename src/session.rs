@@ -164,7 +164,13 @@ impl Session {
     /// needs it (a manual zoom, a larger spec: judged on the UI thread) does not wait for it.
     pub fn prepare_full_picture(&self) {
         if let Some((finer, full)) = &self.finer {
-            full.get_or_init(|| finer.decode().ok().map(|img| Arc::new(Pyramid::lazy(img, 32))));
+            full.get_or_init(|| match finer.decode() {
+                Ok(img) => Some(Arc::new(Pyramid::lazy(img, 32))),
+                Err(e) => {
+                    tracing::warn!("the full picture did not decode ({e}); frames come from the reduced one");
+                    None
+                }
+            });
         }
     }
 
@@ -173,11 +179,7 @@ impl Session {
     fn full_picture_for(&self, c: &Crop) -> Option<(Arc<Pyramid>, f64)> {
         let (finer, full) = self.finer.as_ref().filter(|_| c.transform.scale > 1.0)?;
         self.prepare_full_picture();
-        let full = full.get().cloned().flatten();
-        if full.is_none() {
-            tracing::warn!("the full picture did not decode; rendering from the reduced one");
-        }
-        full.map(|p| (p, finer.factor as f64))
+        full.get().cloned().flatten().map(|p| (p, finer.factor as f64))
     }
 
     /// A session over an analysis already made (live frames).
@@ -229,11 +231,11 @@ impl Session {
                                 measure::person_on_frame(mask, &c.transform, frame.width(), frame.height())
                             });
                         measure::geometry(face, &c.transform, spec, &mut m);
-                        // Detail is the file's: output pixels per file pixel, unless the reduced
-                        // picture had to be enlarged after all (the full one did not decode).
-                        if full.is_some() || c.transform.scale <= 1.0 {
-                            m.upscale = Some(c.transform.scale / self.file_factor());
-                        }
+                        // Detail: output pixels per file pixel, unless a reduced picture had to
+                        // be enlarged after all (its full one did not decode): then per its own.
+                        let enlarged_reduced = full.is_none() && c.transform.scale > 1.0;
+                        let file_px = if enlarged_reduced { 1.0 } else { self.file_factor() };
+                        m.upscale = Some(c.transform.scale / file_px);
                         measure::photographic(face, &c.transform, &frame, person.as_ref(), &mut m);
                         (Ok(c), Some(frame), person)
                     }

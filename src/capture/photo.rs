@@ -195,6 +195,8 @@ fn decode(bytes: &[u8], factor: u32, keep: Option<&Arc<[u8]>>) -> Result<Portrai
     }
     // A broken EXIF block must not cost the person their photo: fall back to "as stored".
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    // Only a JPEG decodes reduced (the caller read its header; this is the same file).
+    let factor = if layout.is_some() { factor } else { 1 };
     let mut img = match layout {
         Some(_) if factor > 1 => {
             drop(decoder);
