@@ -375,33 +375,40 @@ pub fn replace(out: &RgbImage, alpha: &FloatMap, color: [u8; 3]) -> RgbImage {
     let (w, h) = (alpha.w, alpha.h);
     let old_bg = background_estimate(out, alpha);
     let new = color.map(|c| c as f32);
-    RgbImage::from_fn(w as u32, h as u32, |x, y| {
-        let k = y as usize * w + x as usize;
-        let a = alpha.data[k];
-        let px = out.get_pixel(x, y).0.map(|c| c as f32);
-        if a >= 0.98 {
-            return image::Rgb(px.map(|c| c as u8));
+    let mut result = RgbImage::new(w as u32, h as u32);
+    let src = out.as_raw();
+    result.par_chunks_mut(w * 3).enumerate().for_each(|(y, row)| {
+        for (x, px_out) in row.chunks_exact_mut(3).enumerate() {
+            let k = y * w + x;
+            let a = alpha.data[k];
+            let px = &src[3 * k..3 * k + 3];
+            if a >= 0.98 {
+                px_out.copy_from_slice(px);
+            } else if a <= 0.02 {
+                px_out.copy_from_slice(&color);
+            } else {
+                // Read only here: edge pixels are a small share of the frame.
+                let t = old_bg[0].taps(x, y);
+                for c in 0..3 {
+                    // Foreground colour from I = a·F + (1 − a)·B, kept within range.
+                    let b = old_bg[c].read(&t);
+                    let f = ((px[c] as f32 - (1.0 - a) * b) / a).clamp(0.0, 255.0);
+                    px_out[c] = (a * f + (1.0 - a) * new[c] + 0.5) as u8;
+                }
+            }
         }
-        if a <= 0.02 {
-            return image::Rgb(color);
-        }
-        let b = &old_bg[k * 3..k * 3 + 3];
-        let mixed: [u8; 3] = std::array::from_fn(|c| {
-            // Foreground colour from I = a·F + (1 − a)·B, kept within range.
-            let f = ((px[c] - (1.0 - a) * b[c]) / a).clamp(0.0, 255.0);
-            (a * f + (1.0 - a) * new[c] + 0.5) as u8
-        });
-        image::Rgb(mixed)
-    })
+    });
+    result
 }
 
 /// The old background's colour everywhere: a normalised blur of confident-background pixels
-/// (a blur of colour·weight over a blur of weight), wide enough to reach into hair.
-fn background_estimate(out: &RgbImage, alpha: &FloatMap) -> Vec<f32> {
+/// (a blur of colour·weight over a blur of weight), wide enough to reach into hair. It varies
+/// over tens of pixels, so it is kept at a third of the resolution.
+fn background_estimate(out: &RgbImage, alpha: &FloatMap) -> [Shrunk; 3] {
     let (w, h) = (alpha.w, alpha.h);
     let r = (w.max(h) / 25).max(4);
     let weight: Vec<f32> = alpha.data.iter().map(|&a| if a < 0.05 { 1.0 } else { 0.0 }).collect();
-    local_mean(out, &weight, r)
+    local_mean_shrunk(out, &weight, r, 3)
 }
 
 /// The weighted mean colour around every pixel, interleaved RGB: a blur of colour·weight over
