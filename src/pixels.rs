@@ -122,45 +122,22 @@ impl Pyramid {
         let m = out_to_base.matrix();
         let a = (hi - lo) / 255.0;
         let mut buf = vec![0f32; w * h * 3];
-        let (iw, ih) = (lvl.width() as usize, lvl.height() as usize);
-        let raw = lvl.as_raw();
+        let (lw, lh) = (lvl.width() as f64, lvl.height() as f64);
         // Rows on every core: the level is built (if lazy) above, on this thread; here it is only read.
         buf.par_chunks_mut(w * 3).enumerate().for_each(|(y, row)| {
             let oy = y as f64 + 0.5;
             // Level coordinates of the row's first pixel centre, and their step per pixel.
             let (bx0, by0) = ((m[0][1] * oy + m[0][2]) * k, (m[1][1] * oy + m[1][2]) * k);
             let (sx, sy) = (m[0][0] * k, m[1][0] * k);
-            for x in 0..w {
+            for (x, out) in row.chunks_exact_mut(3).enumerate() {
                 let ox = x as f64 + 0.5;
                 let (bx, by) = (bx0 + sx * ox, by0 + sy * ox);
-                let out = &mut row[x * 3..x * 3 + 3];
-                if bx < 0.0 || by < 0.0 || bx >= iw as f64 || by >= ih as f64 {
-                    let px = match fill {
-                        Some(v) => [v; 3],
-                        None => bilinear(lvl, bx - 0.5, by - 0.5),
-                    };
-                    for c in 0..3 {
-                        out[c] = lo + px[c] * a;
-                    }
-                    continue;
-                }
-                // Inside the level: the four neighbours exist unless on its last row or column.
-                let (fx, fy) = ((bx - 0.5).max(0.0) as f32, (by - 0.5).max(0.0) as f32);
-                let (x0, y0) = (fx as usize, fy as usize);
-                if x0 + 1 >= iw || y0 + 1 >= ih {
-                    let px = bilinear(lvl, bx - 0.5, by - 0.5);
-                    for c in 0..3 {
-                        out[c] = lo + px[c] * a;
-                    }
-                    continue;
-                }
-                let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
-                let (w00, w01, w10, w11) = ((1.0 - tx) * (1.0 - ty), tx * (1.0 - ty), (1.0 - tx) * ty, tx * ty);
-                let i = (y0 * iw + x0) * 3;
-                let (r0, r1) = (&raw[i..i + 6], &raw[i + iw * 3..i + iw * 3 + 6]);
-                for c in 0..3 {
-                    let v = r0[c] as f32 * w00 + r0[3 + c] as f32 * w01 + r1[c] as f32 * w10 + r1[3 + c] as f32 * w11;
-                    out[c] = lo + v * a;
+                let px = match fill {
+                    Some(v) if bx < 0.0 || by < 0.0 || bx >= lw || by >= lh => [v; 3],
+                    _ => bilinear(lvl, bx - 0.5, by - 0.5),
+                };
+                for (o, v) in out.iter_mut().zip(px) {
+                    *o = lo + v * a;
                 }
             }
         });
