@@ -19,7 +19,7 @@ use crate::pixels::{FloatMap, Pyramid, lightness};
 
 /// Added along the face axis (IPD, down) to the edge the search finds. Fitted by `idbooth eval
 /// --fit` (docs/calibration.md gives the data and the errors on photos it was not fitted on).
-pub const CHIN_OFFSET_IPD: f64 = -0.0045;
+pub const CHIN_OFFSET_IPD: f64 = -0.0021;
 
 /// Patch resolution: patch pixels per IPD.
 const PX_PER_IPD: f64 = 200.0;

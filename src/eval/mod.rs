@@ -17,8 +17,29 @@ pub use landmarks::{Evaluation, PhotoResult, SourceSummary, evaluate};
 pub use leak::{PhotoLeak, SetLeak, leak};
 pub use matte::{MatteSummary, matte_agreement};
 
-/// Read points from a `.tem` file: first line the count, then `x y` per line.
+/// A file counts as clicked on whole pixels when at least this share of its values are whole.
+const CLICKED_SHARE: f64 = 0.9;
+
+/// Read points from a `.tem` file: first line the count, then `x y` per line, in our convention
+/// (pixel `(i, j)` covers `[i, i+1) × [j, j+1)`, its centre at `i + 0.5`).
+///
+/// A file whose values are (nearly) all whole numbers was clicked on the displayed pixels: the
+/// tool stored the index of the pixel under the pointer (the London set: 99 % whole, the rest on
+/// a half or quarter grid where the image was zoomed), so the point is that pixel's centre,
+/// half a pixel further right and down. Files of continuous values (canada_dev's points went
+/// through an alignment transform: 11 % whole) are read as they are.
 pub fn read_tem(path: &Path) -> std::io::Result<Vec<Point>> {
+    let mut pts = read_tem_values(path)?;
+    let whole = pts.iter().flat_map(|p| [p.x, p.y]).filter(|v| v.fract() == 0.0).count();
+    if whole as f64 >= CLICKED_SHARE * (2 * pts.len()) as f64 {
+        for p in &mut pts {
+            *p = Point::new(p.x + 0.5, p.y + 0.5);
+        }
+    }
+    Ok(pts)
+}
+
+fn read_tem_values(path: &Path) -> std::io::Result<Vec<Point>> {
     let text = std::fs::read_to_string(path)?;
     let mut lines = text.lines();
     let n: usize = lines.next().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
@@ -129,7 +150,16 @@ mod tests {
         std::fs::write(dir.join("a.tem"), &text).unwrap();
         let pts = read_tem(&dir.join("a.tem")).unwrap();
         assert_eq!(pts.len(), 189);
-        assert_eq!(pts[129], Point::new(129.0, 258.0));
+        // Whole-pixel clicks are read as the clicked pixels' centres.
+        assert_eq!(pts[129], Point::new(129.5, 258.5));
+        // Continuous values (an aligned set) are read as they are.
+        text = text.replacen("129\t258\n", "129.3\t258\n", 1);
+        for i in 0..40 {
+            text = text.replacen(&format!("\n{i}\t"), &format!("\n{i}.25\t"), 1);
+        }
+        std::fs::write(dir.join("c.tem"), &text).unwrap();
+        let pts = read_tem(&dir.join("c.tem")).unwrap();
+        assert_eq!(pts[129], Point::new(129.3, 258.0));
         std::fs::write(dir.join("b.tem"), "189\n1 2\n").unwrap();
         assert!(read_tem(&dir.join("b.tem")).is_err());
         std::fs::remove_dir_all(&dir).ok();

@@ -75,12 +75,13 @@ fn landmark_accuracy(source: &str, photos: usize, pupil_median: f64, chin_median
 }
 
 // The limits are what the engine reaches, a little above the measured values (docs/
-// calibration.md); issue 12's targets (pupils ≤ 0.9 %, chin ≤ 3.0 % median and ≤ 6 % p95 on
-// every source) are not all met yet: London pupils measure 0.94 %, the chin out of sample
-// 2.4–2.8 % / 6.1–6.5 % on London and 3.6–3.7 % / 8.3–8.4 % on canada_dev.
+// calibration.md). Issue 12's pupil target (≤ 0.9 %) is the limit on both sources (London
+// 0.81 %, canada_dev 0.84 %); its chin targets (≤ 3.0 % median, ≤ 6 % p95 on every source)
+// are not met yet: out of sample 2.6–2.8 % / 6.1–6.6 % on London, 3.5–3.6 % / 8.2–8.3 % on
+// canada_dev.
 #[test]
 fn landmark_accuracy_on_all_74_london_photos() {
-    landmark_accuracy("london_neutral", 74, 0.97, 3.0, 7.0);
+    landmark_accuracy("london_neutral", 74, 0.9, 3.0, 7.0);
 }
 
 #[test]
