@@ -123,6 +123,7 @@ impl Pyramid {
         let a = (hi - lo) / 255.0;
         let mut buf = vec![0f32; w * h * 3];
         let (lw, lh) = (lvl.width() as f64, lvl.height() as f64);
+        let (raw, stride) = (lvl.as_raw(), lvl.width() as usize * 3);
         // Rows on every core: the level is built (if lazy) above, on this thread; here it is only read.
         buf.par_chunks_mut(w * 3).enumerate().for_each(|(y, row)| {
             let oy = y as f64 + 0.5;
@@ -131,10 +132,28 @@ impl Pyramid {
             let (sx, sy) = (m[0][0] * k, m[1][0] * k);
             for (x, out) in row.chunks_exact_mut(3).enumerate() {
                 let ox = x as f64 + 0.5;
-                let (bx, by) = (bx0 + sx * ox, by0 + sy * ox);
+                let (bx, by) = (bx0 + sx * ox - 0.5, by0 + sy * ox - 0.5);
+                // Inside, where all four neighbours exist (nearly every pixel of a face crop):
+                // `bilinear` without its clamps and edge cases.
+                if bx >= 0.0 && by >= 0.0 && bx < lw - 1.0 && by < lh - 1.0 {
+                    let (fx, fy) = (bx as f32, by as f32);
+                    let (x0, y0) = (fx as usize, fy as usize);
+                    let (fx, fy) = (fx - x0 as f32, fy - y0 as f32);
+                    let i = y0 * stride + x0 * 3;
+                    let (top, bottom) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
+                    let (w00, w01, w10, w11) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy);
+                    for c in 0..3 {
+                        let v = top[c] as f32 * w00
+                            + top[c + 3] as f32 * w01
+                            + bottom[c] as f32 * w10
+                            + bottom[c + 3] as f32 * w11;
+                        out[c] = lo + v * a;
+                    }
+                    continue;
+                }
                 let px = match fill {
-                    Some(v) if bx < 0.0 || by < 0.0 || bx >= lw || by >= lh => [v; 3],
-                    _ => bilinear(lvl, bx - 0.5, by - 0.5),
+                    Some(v) if bx < -0.5 || by < -0.5 || bx >= lw - 0.5 || by >= lh - 0.5 => [v; 3],
+                    _ => bilinear(lvl, bx, by),
                 };
                 for (o, v) in out.iter_mut().zip(px) {
                     *o = lo + v * a;
