@@ -246,6 +246,9 @@ impl Session {
         let ctx = Context {
             framed: crop.is_ok(),
             edges: match &crop {
+                // A frame a person placed is theirs: the photo's edges do not explain it, and
+                // "retake with more space" is not advice for them.
+                Ok(_) if judged == Judged::Adjusted => Vec::new(),
                 Ok(c) => c.limited_by.clone(),
                 Err(CropError::OutsidePhoto(sides)) => sides.clone(),
                 Err(CropError::NoFace) => Vec::new(),

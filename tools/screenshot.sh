@@ -5,19 +5,21 @@
 #   checklist, form.  live: plays PHOTO as a recorded camera: live guides and warnings.
 # print: exports PHOTO (as staff would, confirming its open rules) and opens the export on the
 #   counter's print screen (`--reprint`): the 6-inch sheet as it will come out.
+# SIZE=WxH sets the window (default 1400x950; the README promises 800x500 works).
 # Needs: xvfb xdotool imagemagick (and Mesa); see .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/screenshot.png}
 mode=${2:-review}
 photo=${3:-assets/samples/grace_hopper.jpg}
+size=${SIZE:-1400x950}
 for tool in Xvfb xdotool import; do
   command -v "$tool" >/dev/null || { echo "screenshot.sh: $tool is missing (apt-get install xvfb xdotool imagemagick)" >&2; exit 1; }
 done
 cargo build --release --quiet
 work=$(mktemp -d)
 display=:$((90 + RANDOM % 100))
-Xvfb "$display" -screen 0 1400x950x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+Xvfb "$display" -screen 0 "${size}x24" -nolisten tcp >"$work/xvfb.log" 2>&1 &
 xvfb=$!
 app=
 cleanup() {
@@ -57,7 +59,7 @@ for _ in $(seq 120); do
   sleep 0.5
 done
 [ -n "$win" ] || { cat "$work/app.log" >&2; echo "screenshot.sh: no window appeared" >&2; exit 1; }
-xdotool windowmove "$win" 0 0 windowsize "$win" 1400 950 >/dev/null 2>&1 || true
+xdotool windowmove "$win" 0 0 windowsize "$win" "${size%x*}" "${size#*x}" >/dev/null 2>&1 || true
 sleep "$settle"
 mkdir -p "$(dirname "$out")"
 import -window "$win" "$out"

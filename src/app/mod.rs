@@ -505,7 +505,7 @@ impl BoothApp {
                     self.remember();
                 }
                 Ok(None) => {}
-                Err(e) => self.error = Some(ta(self.lang, "dialog_missing", &[("error", e)])),
+                Err(e) => self.error = Some(ta(self.lang, "folder_dialog_missing", &[("error", e)])),
             },
             Intent::Export => self.export(),
             Intent::Adjust(a) => {
@@ -819,7 +819,7 @@ impl BoothApp {
             &self.visit.form,
             &confirmed,
             &self.settings.overrides,
-            state::Destination { dir: &self.folder, serials: &serials },
+            state::Destination { dir: &self.folder, serials: &serials, self_service: self.mode == Mode::Laptop },
             self.lang,
         );
         match r {

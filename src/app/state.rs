@@ -215,6 +215,8 @@ pub fn export_paths(dir: &Path, spec: &Spec) -> (PathBuf, PathBuf) {
 pub struct Destination<'a> {
     pub dir: &'a Path,
     pub serials: &'a crate::serial::SerialCounter,
+    /// The person at the keyboard confirms for themselves (laptop), not staff.
+    pub self_service: bool,
 }
 
 /// Validate the form, pass the release gate (the operator confirms the ticked open rules by
@@ -228,7 +230,7 @@ pub fn export(
     to: Destination,
     lang: Lang,
 ) -> Result<Saved, String> {
-    let Destination { dir, serials } = to;
+    let Destination { dir, serials, self_service } = to;
     let Some(composed) = &still.composed else { return Err(t(lang, "form.no_result")) };
     form.validate(lang)?;
     let report = still.report();
@@ -238,8 +240,14 @@ pub fn export(
         .map_err(|e| match e {
             ReleaseError::Unconfirmed { .. } => {
                 let rules = blocking(report).join(&t(lang, "list_sep"));
-                format!("{} {}", ta(lang, "form.blocked", &[("rules", rules)]), t(lang, "form.override_hint"))
+                let own = |key: &str| if self_service { format!("{key}_self") } else { key.to_string() };
+                format!(
+                    "{} {}",
+                    ta(lang, &own("form.blocked"), &[("rules", rules)]),
+                    t(lang, &own("form.override_hint"))
+                )
             }
+            ReleaseError::NoOperator if self_service => t(lang, "form.need_operator_self"),
             ReleaseError::NoOperator => t(lang, "form.need_operator"),
             ReleaseError::ReasonRequired(_) => t(lang, "form.need_reason"),
             ReleaseError::OverrideForbidden(_) => t(lang, "form.override_forbidden"),

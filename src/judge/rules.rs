@@ -82,9 +82,14 @@ fn framing(id: RuleId, value: Option<f64>, limit: &crate::spec::Limit, ctx: &Con
         v.reason = Reason::PhotoEdge;
         v.edges = ctx.edges.clone();
     } else if v.status == Status::Fail && !ctx.edges.is_empty() {
-        let own: Vec<Side> = ctx.edges.iter().copied().filter(|s| edge_rule(*s) == id).collect();
+        // An edge explains only the failure it can cause: too little space on its own side
+        // (the head too near the top or the chin too near the bottom), or off-centre.
+        let caused = |s: Side| edge_rule(s) == id && (id == RuleId::Centering || v.reason == Reason::TooLow);
+        let own: Vec<Side> = ctx.edges.iter().copied().filter(|s| caused(*s)).collect();
         if own.is_empty() {
-            v.edges = ctx.edges.clone();
+            // Other sides may explain it (a frame pushed up by the bottom edge leaves too much
+            // space above the head); its own side, failing the other way, does not.
+            v.edges = ctx.edges.iter().copied().filter(|s| edge_rule(*s) != id).collect();
         } else {
             v.reason = Reason::PhotoEdge;
             v.edges = own;

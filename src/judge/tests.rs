@@ -138,6 +138,21 @@ fn photo_edges_explain_framing_failures_and_an_impossible_crop_fails_every_frami
     }
 }
 
+/// The top edge explains too little space above the head, never too much: a frame with 106 px
+/// above the head fails as "too much space", without "cut too tight above the head".
+#[test]
+fn an_edge_explains_only_the_failure_it_can_cause() {
+    let s = spec("cn-exit-entry");
+    let m = Measurements { crown_margin: Some(106.0), faces: 1, ..Default::default() };
+    let top = Context { framed: true, edges: vec![Side::Top], ..Context::default() };
+    let crown = find(&judge(&m, &s, &top), RuleId::CrownMargin).clone();
+    assert_eq!((crown.status, crown.reason, crown.edges), (Status::Fail, Reason::TooHigh, vec![]));
+    // The bottom edge, which pushed the frame up, does explain it.
+    let bottom = Context { framed: true, edges: vec![Side::Bottom], ..Context::default() };
+    let crown = find(&judge(&m, &s, &bottom), RuleId::CrownMargin).clone();
+    assert_eq!((crown.reason, crown.edges), (Reason::TooHigh, vec![Side::Bottom]));
+}
+
 #[test]
 fn a_replaced_background_is_judged_as_photographed_with_the_edit_named() {
     let s = spec("cn-exit-entry");

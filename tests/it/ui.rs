@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use idbooth::Lang;
 use idbooth::app::config::{Mode, StudioSettings};
 use idbooth::app::live::{Target, Warn};
@@ -235,8 +235,13 @@ fn laptop_open_check_switch_confirm_and_export_once() {
     press(&mut h, "以上均已检查");
     h.get_by_label("导出照片和表单").click();
     h.run();
-    assert!(!h.state().export_message().unwrap().1, "no operator yet");
-    for (label, text) in [("工作人员姓名", "李伟"), ("工作人员放行——原因", "old archive photo, approved by staff")]
+    // On a laptop the person confirms for themselves: asked for their own name, and the
+    // ticked rules no longer read as blocking.
+    let (msg, ok) = h.state().export_message().map(|(m, ok)| (m.to_string(), ok)).unwrap();
+    assert!(!ok && msg.contains("请填写您的姓名"), "no operator yet: {msg}");
+    assert!(h.query_by_label_contains("无法导出").is_none());
+    h.get_by_label_contains("已勾选确认：");
+    for (label, text) in [("您的姓名", "李伟"), ("仍要导出的原因", "old archive photo, approved by staff")]
     {
         let field = h.get_by_role_and_label(Role::TextInput, label);
         field.focus();
@@ -362,7 +367,7 @@ fn without_a_file_dialog_a_path_field_opens_the_photo() {
     h.run();
     h.get_all_by_label("Open photo…").next().unwrap().click();
     h.run();
-    h.get_by_label_contains("No file dialog");
+    h.get_by_label_contains("Cannot open a file dialog");
     let field = h.get_by_role_and_label(Role::TextInput, "Photo file");
     field.focus();
     field.type_text(repo("assets/samples/astronaut.png").to_str().unwrap());
@@ -370,6 +375,17 @@ fn without_a_file_dialog_a_path_field_opens_the_photo() {
     h.get_by_label("Open").click();
     wait_checked(&mut h);
     assert_eq!(h.state().screen(), Screen::Review);
+    // With a photo open the field is still there (in the top bar), as the message says.
+    h.get_all_by_label("Open photo…").next().unwrap().click();
+    h.run();
+    h.get_by_label_contains("“Photo file” field at the top");
+    let field = h.get_by_role_and_label(Role::TextInput, "Photo file");
+    field.focus();
+    field.type_text(repo("assets/samples/grace_hopper.jpg").to_str().unwrap());
+    h.run();
+    h.get_by_label("Open").click();
+    wait_checked(&mut h);
+    assert!(h.state().still().is_some_and(|s| s.has_face()));
 }
 
 #[test]
@@ -380,6 +396,27 @@ fn at_800_by_500_the_export_button_stays_on_screen() {
     let b = h.get_by_label("Export photo and form");
     let r = b.rect();
     assert!(r.max.y <= 500.0 && r.max.x <= 800.0 && r.min.y >= 0.0, "export button at {r:?}");
+    // The checklist fits the width: its "Checked" column is inside the window, and "What to do"
+    // moves under the table instead of being cut off at the right.
+    let c = h.get_by_label("Checked").rect();
+    assert!(c.max.x <= 800.0, "\"Checked\" column at {c:?}");
+    assert!(h.get_all_by_label("What to do").all(|w| w.rect().max.x <= 800.0));
+}
+
+/// In a wide window "What to do" is a column beside the rules, wide enough that advice does
+/// not break into one word per line.
+#[test]
+fn the_checklist_advice_column_takes_the_room_left_beside_the_rules() {
+    let mut h = harness(app(None, None));
+    h.state_mut().apply(Intent::Sample);
+    wait_checked(&mut h);
+    let head = h.get_by_label("What to do").rect();
+    let longest = h
+        .get_all_by_role(Role::Label)
+        .filter(|n| n.rect().min.x >= head.min.x - 1.0 && n.accesskit_node().value().is_some_and(|l| l.len() > 60))
+        .map(|n| n.rect().width())
+        .fold(0.0f32, f32::max);
+    assert!(longest >= 300.0, "the widest advice is {longest} px wide");
 }
 
 #[test]

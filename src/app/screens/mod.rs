@@ -99,6 +99,18 @@ fn top_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             }
         }
     });
+    // No file dialog on this system: a path field under the buttons, whatever the screen.
+    if let Some(path) = &mut app.path_entry {
+        ui.horizontal(|ui| {
+            let l = ui.label(t(lang, "path_label"));
+            let r = ui.add(egui::TextEdit::singleline(path).desired_width(420.0)).labelled_by(l.id);
+            let go = ui.button(t(lang, "path_open")).clicked()
+                || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)));
+            if go && !path.trim().is_empty() {
+                out.push(Intent::OpenPath(path.trim().into()));
+            }
+        });
+    }
 }
 
 fn status_bar(app: &BoothApp, ui: &mut egui::Ui) {

@@ -6,7 +6,7 @@ use egui::{Color32, RichText, pos2, vec2};
 
 use super::super::config::Mode;
 use super::super::guides;
-use super::super::state::{self, Document};
+use super::super::state::Document;
 use super::super::text::{t, ta};
 use super::{AMBER, BLUE, BoothApp, GREEN, Intent, RED};
 use crate::compose::background::BackgroundChoice;
@@ -19,7 +19,9 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let Some(still) = app.still() else { return };
     let has_face = still.has_face();
     egui::Panel::bottom("export").show(ui, |ui| export_bar(app, ui, out, has_face));
-    egui::Panel::left("result").min_size(300.0).show(ui, |ui| {
+    // A narrow window gives the photo less room so the checklist's columns still fit.
+    let result_width = if ui.available_width() < 1000.0 { 220.0 } else { 300.0 };
+    egui::Panel::left("result").min_size(result_width).show(ui, |ui| {
         egui::ScrollArea::vertical().id_salt("result_scroll").show(ui, |ui| result(app, ui, out));
     });
     egui::CentralPanel::default().show(ui, |ui| {
@@ -183,25 +185,86 @@ fn proportions_conflict(rules: &[RuleReport]) -> bool {
     of(Reason::TooLow) && of(Reason::TooHigh)
 }
 
+/// One checklist row, as shown.
+struct Row {
+    rule: RuleId,
+    title: String,
+    value: String,
+    range: String,
+    status: (String, Color32),
+    advice: String,
+    /// Not a pass: a person may confirm it.
+    open: bool,
+}
+
+/// Narrower than this, "What to do" goes under the table instead of beside it.
+const MIN_ADVICE_WIDTH: f32 = 220.0;
+
 fn checklist(app: &mut BoothApp, ui: &mut egui::Ui, rules: &[RuleReport]) {
     let lang = app.lang;
-    let conflict = proportions_conflict(rules);
+    let rows = checklist_rows(lang, rules);
     ui.add_space(6.0);
     ui.heading(t(lang, "checklist.heading"));
-    egui::Grid::new("checklist").striped(true).num_columns(6).spacing([10.0, 4.0]).show(ui, |ui| {
-        for key in ["checklist.rule", "checklist.value", "checklist.range"] {
-            ui.strong(t(lang, key));
-        }
-        ui.strong("");
+    let spacing = 10.0;
+    // The other columns at their text widths; the advice takes what is left of the panel.
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let width = |s: &str| ui.fonts_mut(|f| f.layout_no_wrap(s.to_owned(), font.clone(), Color32::WHITE).size().x);
+    let widest = |head: &str, cells: &mut dyn Iterator<Item = &str>| cells.map(width).fold(width(head), f32::max);
+    let others = widest(&t(lang, "checklist.rule"), &mut rows.iter().map(|r| r.title.as_str()))
+        + widest(&t(lang, "checklist.value"), &mut rows.iter().map(|r| r.value.as_str()))
+        + widest(&t(lang, "checklist.range"), &mut rows.iter().map(|r| r.range.as_str()))
+        + widest("", &mut rows.iter().map(|r| r.status.0.as_str()))
+        + width(&t(lang, "checklist.checked")).max(ui.spacing().icon_width)
+        + 5.0 * spacing
+        + 8.0;
+    let advice_width = (ui.available_width() - others).floor();
+    let beside = advice_width >= MIN_ADVICE_WIDTH;
+    egui::Grid::new("checklist").striped(true).num_columns(if beside { 6 } else { 5 }).spacing([spacing, 4.0]).show(
+        ui,
+        |ui| {
+            for key in ["checklist.rule", "checklist.value", "checklist.range"] {
+                ui.strong(t(lang, key));
+            }
+            ui.strong("");
+            ui.strong(t(lang, "checklist.checked"));
+            if beside {
+                ui.strong(t(lang, "checklist.advice"));
+            }
+            ui.end_row();
+            for r in &rows {
+                ui.label(&r.title);
+                ui.label(&r.value);
+                ui.label(&r.range);
+                ui.colored_label(r.status.1, &r.status.0);
+                confirm_box(app, ui, r);
+                if beside {
+                    ui.scope(|ui| {
+                        ui.set_width(advice_width);
+                        ui.add(egui::Label::new(&r.advice).wrap());
+                    });
+                }
+                ui.end_row();
+            }
+        },
+    );
+    // A narrow window: the fixes under the table, each with its rule, at the panel's width.
+    if !beside && rows.iter().any(|r| !r.advice.is_empty()) {
+        ui.add_space(8.0);
         ui.strong(t(lang, "checklist.advice"));
-        ui.strong(t(lang, "checklist.checked"));
-        ui.end_row();
-        for r in rules {
+        for r in rows.iter().filter(|r| !r.advice.is_empty()) {
+            ui.add(egui::Label::new(RichText::new(format!("{}: {}", r.title, r.advice)).color(r.status.1)).wrap());
+        }
+    }
+}
+
+fn checklist_rows(lang: crate::Lang, rules: &[RuleReport]) -> Vec<Row> {
+    let conflict = proportions_conflict(rules);
+    rules
+        .iter()
+        .map(|r| {
             let v = &r.verdict;
-            ui.label(&r.title);
             let unit = v.unit.symbol();
             let with_unit = |x: f64| if unit.is_empty() { fmt_num(x) } else { format!("{} {unit}", fmt_num(x)) };
-            ui.label(v.value.map(with_unit).unwrap_or_else(|| "—".into()));
             let range = match (v.min, v.max) {
                 (Some(a), Some(b)) if a == b => fmt_num(a),
                 (Some(a), Some(b)) => format!("{}–{}", fmt_num(a), fmt_num(b)),
@@ -209,7 +272,6 @@ fn checklist(app: &mut BoothApp, ui: &mut egui::Ui, rules: &[RuleReport]) {
                 (None, Some(b)) => format!("≤ {}", fmt_num(b)),
                 _ => "—".into(),
             };
-            ui.label(range);
             let (key, color) = match v.status {
                 Status::Pass => ("status.pass", GREEN),
                 Status::Warn => ("status.warn", AMBER),
@@ -217,7 +279,6 @@ fn checklist(app: &mut BoothApp, ui: &mut egui::Ui, rules: &[RuleReport]) {
                 Status::NotChecked => ("status.not_checked", Color32::GRAY),
                 Status::NeedsPerson => ("status.needs_person", BLUE),
             };
-            ui.colored_label(color, format!("● {}", crate::i18n::tr(lang, key, &[])));
             let size_rule = matches!(v.rule, RuleId::HeadHeight | RuleId::FaceWidth | RuleId::InterPupil);
             // A pass says nothing more, unless it passes only because the booth repaints the
             // background: then its figure lies outside the band, and the row says why.
@@ -229,23 +290,34 @@ fn checklist(app: &mut BoothApp, ui: &mut egui::Ui, rules: &[RuleReport]) {
             } else {
                 r.message.clone()
             };
-            ui.add(egui::Label::new(advice).wrap());
-            if v.status.is_ok() {
-                ui.label("");
-            } else {
-                let mut on = app.visit.confirmed.contains(&v.rule);
-                let label = ta(lang, "checklist.confirm", &[("rule", r.title.clone())]);
-                if ui.checkbox(&mut on, "").on_hover_text(&label).changed() {
-                    if on {
-                        app.visit.confirmed.insert(v.rule);
-                    } else {
-                        app.visit.confirmed.remove(&v.rule);
-                    }
-                }
+            Row {
+                rule: v.rule,
+                title: r.title.clone(),
+                value: v.value.map(with_unit).unwrap_or_else(|| "—".into()),
+                range,
+                status: (format!("● {}", crate::i18n::tr(lang, key, &[])), color),
+                advice,
+                open: !v.status.is_ok(),
             }
-            ui.end_row();
+        })
+        .collect()
+}
+
+/// The row's "checked by a person" box (open rules only).
+fn confirm_box(app: &mut BoothApp, ui: &mut egui::Ui, r: &Row) {
+    if !r.open {
+        ui.label("");
+        return;
+    }
+    let mut on = app.visit.confirmed.contains(&r.rule);
+    let label = ta(app.lang, "checklist.confirm", &[("rule", r.title.clone())]);
+    if ui.checkbox(&mut on, "").on_hover_text(&label).changed() {
+        if on {
+            app.visit.confirmed.insert(r.rule);
+        } else {
+            app.visit.confirmed.remove(&r.rule);
         }
-    });
+    }
 }
 
 fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
@@ -309,18 +381,33 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let open: Vec<_> = crate::approval::to_confirm(&still.judgement.verdicts).into_iter().cloned().collect();
     if !open.is_empty() {
         ui.add_space(6.0);
-        let blocked = state::blocking(still.report()).join(&t(lang, "list_sep"));
-        ui.colored_label(RED, ta(lang, "form.blocked", &[("rules", blocked)]));
-        ui.label(t(lang, "form.override_hint"));
+        // Only what is still unticked blocks; ticked rules are named as checked.
+        let (ticked, unticked): (Vec<_>, Vec<_>) = still
+            .report()
+            .rules
+            .iter()
+            .filter(|r| !r.verdict.status.is_ok())
+            .partition(|r| app.visit.confirmed.contains(&r.verdict.rule));
+        let titles =
+            |rs: &[&RuleReport]| rs.iter().map(|r| r.title.clone()).collect::<Vec<_>>().join(&t(lang, "list_sep"));
+        // On a laptop the person at the keyboard confirms for themselves; elsewhere staff do.
+        let own = |key: &str| if counter { key.to_string() } else { format!("{key}_self") };
+        if !unticked.is_empty() {
+            ui.colored_label(RED, ta(lang, &own("form.blocked"), &[("rules", titles(&unticked))]));
+        }
+        if !ticked.is_empty() {
+            ui.colored_label(BLUE, ta(lang, "form.all_checked", &[("rules", titles(&ticked))]));
+        }
+        ui.label(t(lang, &own("form.override_hint")));
         let failed = open.iter().any(|v| v.status == Status::Fail);
         let f = &mut app.visit.form;
         ui.horizontal(|ui| {
-            let l = ui.label(t(lang, "form.operator"));
+            let l = ui.label(t(lang, &own("form.operator")));
             ui.add(egui::TextEdit::singleline(&mut f.operator).desired_width(160.0)).labelled_by(l.id);
         });
         if failed {
             ui.horizontal(|ui| {
-                let l = ui.label(t(lang, "form.override"));
+                let l = ui.label(t(lang, &own("form.override")));
                 ui.add(egui::TextEdit::singleline(&mut f.override_reason).desired_width(320.0)).labelled_by(l.id);
             });
         }

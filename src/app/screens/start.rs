@@ -1,5 +1,6 @@
 //! Laptop and counter: nothing open yet. The laptop gets a first-run hint, Open, the camera and
-//! the sample (and a path field when no file dialog exists); the counter gets its queue.
+//! the sample; the counter gets its queue. (Without a file dialog, the path field is in the top
+//! bar, on every screen.)
 
 use egui::RichText;
 
@@ -34,18 +35,6 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         }
         ui.add_space(16.0);
         ui.label(t(lang, "drop_hint"));
-        if let Some(path) = &mut app.path_entry {
-            ui.add_space(16.0);
-            ui.horizontal(|ui| {
-                let l = ui.label(t(lang, "path_label"));
-                let r = ui.add(egui::TextEdit::singleline(path).desired_width(420.0)).labelled_by(l.id);
-                let go = ui.button(t(lang, "path_open")).clicked()
-                    || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)));
-                if go && !path.trim().is_empty() {
-                    out.push(Intent::OpenPath(path.trim().into()));
-                }
-            });
-        }
     });
 }
 
