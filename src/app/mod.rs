@@ -280,7 +280,10 @@ impl BoothApp {
         let spec_id = opts.spec.clone().or(remembered.spec.clone()).unwrap_or_else(|| settings.default_spec.clone());
         let spec_idx = book.all().iter().position(|s| s.id == spec_id).unwrap_or(0);
         let lang = opts.lang.or(remembered.lang).or(settings.languages.first().copied()).unwrap_or_default();
-        let folder = remembered.folder.clone().or(settings.export_dir.clone()).unwrap_or_else(state::default_folder);
+        // A folder the user chose wins over the studio's; the default folder remembered by an
+        // older version (it saved whatever folder was current) is not a choice.
+        let chosen = remembered.folder.clone().filter(|f| *f != state::default_folder());
+        let folder = chosen.or(settings.export_dir.clone()).unwrap_or_else(state::default_folder);
         let now = Instant::now();
         let mut app = BoothApp {
             book,
@@ -501,7 +504,8 @@ impl BoothApp {
             Intent::SetDocument(d) => self.set_document(d),
             Intent::ChooseFolder => match self.picker.pick_folder(&self.folder) {
                 Ok(Some(p)) => {
-                    self.folder = p;
+                    self.folder = p.clone();
+                    self.remembered.folder = Some(p);
                     self.remember();
                 }
                 Ok(None) => {}
@@ -1092,7 +1096,6 @@ impl BoothApp {
     // ---- settings ----
 
     fn remember(&mut self) {
-        self.remembered.folder = Some(self.folder.clone());
         self.remembered.mirror = self.mirror;
         if let Some(p) = &self.remember_path {
             self.remembered.save(p);

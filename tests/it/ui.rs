@@ -1014,3 +1014,31 @@ fn measure_live_fps() {
         (h.state().live_analyses() - a0) as f64 / secs
     );
 }
+
+/// The studio's export folder holds until someone chooses another: switching language on a
+/// laptop (which saves the window's state) does not turn the default folder into a choice.
+#[test]
+fn the_studios_export_folder_holds_until_a_folder_is_chosen() {
+    let remember = temp_dir("remember").join("gui.json");
+    let studio = temp_dir("studio-out");
+    let chosen = temp_dir("chosen-out");
+    let open = |mode: Mode, picked: Option<PathBuf>| {
+        let opts = Options {
+            lang: Some(Lang::En),
+            mode: Some(mode),
+            settings: StudioSettings { export_dir: Some(studio.clone()), ..StudioSettings::default() },
+            state_dir: Some(temp_dir("state-remember")),
+            remember: Some(remember.clone()),
+            ..Options::default()
+        };
+        BoothApp::new(opts, Box::new(FakePicker { photo: None, folder: picked, missing: false }))
+    };
+    let mut laptop = open(Mode::Laptop, None);
+    laptop.apply(Intent::SetLang(Lang::Zh));
+    assert!(remember.exists(), "the window's state was saved");
+    assert_eq!(open(Mode::Counter, None).folder, studio);
+    let mut counter = open(Mode::Counter, Some(chosen.clone()));
+    counter.apply(Intent::ChooseFolder);
+    assert_eq!(counter.folder, chosen);
+    assert_eq!(open(Mode::Counter, None).folder, chosen, "a chosen folder is remembered");
+}
