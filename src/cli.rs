@@ -129,7 +129,7 @@ pub fn check(photos: &[PathBuf], spec_id: &str, json: bool, bg: &BackgroundChoic
                 if json {
                     println!("{}", serde_json::to_string(&r)?);
                 } else {
-                    print_report(&r, lang);
+                    print_report(&r, spec, lang);
                 }
                 code(j.overall)
             }
@@ -216,7 +216,7 @@ pub(crate) fn export_one(
     let (session, j) = judged(photo, spec, &a.background)?;
     let report = Report::new(&session, &j, spec, lang);
     if print {
-        print_report(&report, lang);
+        print_report(&report, spec, lang);
     }
     let confirm = Confirm { rules: a.confirm.clone(), by: a.by.clone(), reason: a.reason.clone() };
     let release = match approval::release(&j.verdicts, &confirm, &Policy::default(), &export::summary::now_local()) {
@@ -240,11 +240,26 @@ pub(crate) fn export_one(
     Ok(Exported::Written(Box::new(saved)))
 }
 
-pub fn print_report(r: &Report, lang: Lang) {
+pub fn print_report(r: &Report, spec: &Spec, lang: Lang) {
     let src = r.source.path.as_deref().map(idbooth::paths::escape).unwrap_or_else(|| "photo".into());
-    println!("{src}: {}×{} px, spec {}, judged {:?}", r.source.width, r.source.height, r.spec, r.judged);
+    let how = serde_json::to_value(r.judged).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+    let header = [
+        ("src", src),
+        ("w", r.source.width.to_string()),
+        ("h", r.source.height.to_string()),
+        ("spec", r.spec.clone()),
+        ("how", tr(lang, &format!("judged.{how}"), &[])),
+    ];
+    println!("{}", tr(lang, "judged.header", &header));
     match (&r.background.replaced_with, &r.background.kept_because) {
-        (Some(c), _) => println!("  {}", tr(lang, "background.replaced_with", &[("color", c.clone())])),
+        (Some(c), _) => {
+            // The colour's name in the reader's language where the spec gives one.
+            let name = match (lang, spec.background_color(c).and_then(|c| c.name_zh.clone())) {
+                (Lang::Zh, Some(z)) => z,
+                _ => c.replace('-', " "),
+            };
+            println!("  {}", tr(lang, "background.replaced_with", &[("color", name)]));
+        }
         (None, Some(why)) => {
             let why = tr(
                 lang,

@@ -220,7 +220,14 @@ pub fn slip_pdf(l: &Loaded, studio: &Studio, size: SlipSize, book: &SpecBook) ->
         .iter()
         .map(|c| {
             let reason = c.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
-            format!("{} — {}, {}{reason}", c.rule, c.by, c.at.replacen('T', " ", 1))
+            // The rule's title in both languages (the summary keeps its id).
+            let key = format!("rules.{}.title", c.rule);
+            let rule = if has(Lang::En, &key) {
+                format!("{} {}", tr(Lang::Zh, &key, &[]), tr(Lang::En, &key, &[]))
+            } else {
+                c.rule.clone()
+            };
+            format!("{rule} — {}, {}{reason}", c.by, c.at.replacen('T', " ", 1))
         })
         .collect();
     if let Some(r) = &a.override_reason {

@@ -305,6 +305,9 @@ fn the_slip_shows_chinese_and_its_qr_decodes_to_the_serial() {
         "Passport",
         "Li Wei",
         "checked: no earrings",
+        // The confirmed rule by its title in both languages, not its id.
+        "不戴耳环",
+        "No earrings or necklace — Li Wei",
         "星光照相馆",
         "not the official receipt number",
         "并非官方回执编号",

@@ -702,6 +702,7 @@ fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
     h.run();
     assert_eq!(h.state().screen(), Screen::Start);
     h.get_by_label("Waiting from the kiosk: 1");
+    h.get_by_label_contains("Hong Kong"); // the document by its name, not its id
     h.get_by_label("007").click();
     wait_checked(&mut h);
     assert_eq!(h.state().screen(), Screen::Review);

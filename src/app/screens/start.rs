@@ -5,6 +5,7 @@
 use egui::RichText;
 
 use super::super::config::Mode;
+use super::super::state::Document;
 use super::super::text::{t, ta};
 use super::{BoothApp, Intent};
 
@@ -57,7 +58,7 @@ fn queue(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
                 if ui.selectable_label(selected, RichText::new(&h.ticket).size(18.0).strong()).clicked() {
                     out.push(Intent::QueueOpen(i));
                 }
-                ui.label(&h.document);
+                ui.label(Document::from_id(&h.document).map_or_else(|| h.document.clone(), |d| d.label(lang)));
                 ui.label(t(lang, &format!("queue.outcome_{}", h.outcome.as_str())));
                 ui.label(t(
                     lang,
