@@ -251,6 +251,9 @@ pub fn print_report(r: &Report, spec: &Spec, lang: Lang) {
         ("how", tr(lang, &format!("judged.{how}"), &[])),
     ];
     println!("{}", tr(lang, "judged.header", &header));
+    if let Some(fill) = r.crop.as_ref().map(|c| c.bottom_fill_px).filter(|&f| f >= 1.0) {
+        println!("  {}", tr(lang, "ui.bottom_fill", &[("px", format!("{fill:.0}"))]));
+    }
     match (&r.background.replaced_with, &r.background.kept_because) {
         (Some(c), _) => {
             // The colour's name in the reader's language where the spec gives one.

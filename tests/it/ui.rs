@@ -1043,3 +1043,16 @@ fn the_studios_export_folder_holds_until_a_folder_is_chosen() {
     assert_eq!(counter.folder, chosen);
     assert_eq!(open(Mode::Counter, None).folder, chosen, "a chosen folder is remembered");
 }
+
+/// A tightly framed portrait: the frame reaches below the photo, and the result says how many
+/// rows repeat the photo's last ones (issue 12: the fill is stated, not hidden).
+#[test]
+fn a_frame_reaching_below_the_photo_says_how_much_is_filled() {
+    let Some(dir) = crate::common::photos_dir() else { return };
+    let mut h = harness(app(Some(dir.join("canada_dev/022f.jpg")), None));
+    h.get_all_by_label("Open photo…").next().unwrap().click();
+    wait_checked(&mut h);
+    let fill = h.state().still().unwrap().judgement.crop.as_ref().unwrap().bottom_fill_px;
+    assert!(fill >= 1.0, "022f's frame should reach below the photo ({fill} px)");
+    h.get_by_label_contains(&format!("The photo ends {fill:.0} px above the frame's bottom edge"));
+}

@@ -48,6 +48,7 @@ fn result(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     };
     let img = img.clone();
     let preparing = composed.is_none();
+    let fill = still.judgement.crop.as_ref().map_or(0.0, |c| c.bottom_fill_px);
     let marks_src = match (&still.session.analysis.main, &still.judgement.crop) {
         (Some(face), Ok(crop)) => Some((face.landmarks.clone(), crop.transform)),
         _ => None,
@@ -83,6 +84,11 @@ fn result(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         "result_size",
         &[("w", img.width().to_string()), ("h", img.height().to_string()), ("dpi", spec.dpi().to_string())],
     ));
+    // The frame reaches below the photo: say how much of it repeats the photo's last rows.
+    if fill >= 1.0 {
+        let px = format!("{fill:.0}");
+        ui.add(egui::Label::new(RichText::new(ta(lang, "bottom_fill", &[("px", px)])).color(AMBER)).wrap());
+    }
     ui.checkbox(&mut app.show_guides, t(lang, "guides"));
     if app.mode == Mode::Counter {
         adjust_tools(app, ui, out, &resp, k);
