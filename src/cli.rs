@@ -12,7 +12,7 @@ use idbooth::compose::background::BackgroundChoice;
 use idbooth::detect::{self, Effort};
 use idbooth::export::{self, Applicant, Targets, pair};
 use idbooth::geometry::median;
-use idbooth::i18n::{fmt_num, tr};
+use idbooth::i18n::{fmt_num, fmt_value, tr};
 use idbooth::judge::{Overall, RuleId};
 use idbooth::paths::shown;
 use idbooth::pixels::Pyramid;
@@ -284,7 +284,7 @@ pub fn print_report(r: &Report, spec: &Spec, lang: Lang) {
             (None, Some(b)) => format!("[≤{}]", fmt_num(b)),
             _ => String::new(),
         };
-        let value = v.value.map(fmt_num).unwrap_or_else(|| "—".into());
+        let value = v.value.map(|x| fmt_value(x, v.min, v.max)).unwrap_or_else(|| "—".into());
         println!(
             "  {} {:<22} {:>8} {:<5} {:<14} {}",
             crate::mark(v.status),

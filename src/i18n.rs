@@ -49,7 +49,7 @@ pub fn verdict_text(v: &Verdict, spec: &Spec, lang: Lang) -> (String, String) {
     };
     let allowed: Vec<String> = spec.background.colors.iter().map(|c| colour_name(&c.name)).collect();
     let args = [
-        ("value", v.value.map(fmt_num).unwrap_or_default()),
+        ("value", v.value.map(|x| fmt_value(x, v.min, v.max)).unwrap_or_default()),
         ("min", v.min.map(fmt_num).unwrap_or_default()),
         ("max", v.max.map(fmt_num).unwrap_or_default()),
         ("unit", v.unit.symbol().to_string()),
@@ -108,6 +108,25 @@ pub fn fmt_num(x: f64) -> String {
     }
 }
 
+/// A measured value next to its band: as `fmt_num`, but with more decimals where that would
+/// print it equal to a bound it is not equal to (0.1502 against ≤ 0.15 reads 0.1502, so a fail
+/// never shows the limit itself).
+pub fn fmt_value(x: f64, min: Option<f64>, max: Option<f64>) -> String {
+    // Printed, it reads as a bound that it is not.
+    let reads_as_bound = |t: &str| [min, max].into_iter().flatten().any(|b| b != x && t.parse::<f64>() == Ok(b));
+    let s = fmt_num(x);
+    if !reads_as_bound(&s) {
+        return s;
+    }
+    (2..=6)
+        .map(|d| {
+            let t = format!("{x:.d$}");
+            t.trim_end_matches('0').trim_end_matches('.').to_string()
+        })
+        .find(|t| !reads_as_bound(t))
+        .unwrap_or_else(|| format!("{x:.6}"))
+}
+
 /// Does `key` exist in `lang`?
 pub fn has(lang: Lang, key: &str) -> bool {
     lookup(if lang == Lang::Zh { &ZH } else { &EN }, key).is_some()
@@ -116,6 +135,17 @@ pub fn has(lang: Lang, key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_never_prints_as_a_bound_it_is_not() {
+        assert_eq!(fmt_value(0.1502, None, Some(0.15)), "0.1502");
+        assert_eq!(fmt_value(0.15, None, Some(0.15)), "0.15");
+        assert_eq!(fmt_value(0.1, None, Some(0.15)), "0.1");
+        assert_eq!(fmt_value(401.96, Some(354.0), Some(402.0)), "401.96");
+        assert_eq!(fmt_value(24.997, Some(25.0), Some(45.0)), "24.997");
+        assert_eq!(fmt_value(30.04, Some(25.0), Some(45.0)), "30.0");
+        assert_eq!(fmt_value(3.0, Some(1.0), None), "3");
+    }
 
     fn keys(prefix: &str, v: &toml::Value, out: &mut Vec<String>) {
         match v {

@@ -10,7 +10,7 @@ use super::super::state::Document;
 use super::super::text::{t, ta};
 use super::{AMBER, BLUE, BoothApp, GREEN, Intent, RED};
 use crate::compose::background::BackgroundChoice;
-use crate::i18n::fmt_num;
+use crate::i18n::{fmt_num, fmt_value};
 use crate::judge::{Overall, Reason, RuleId, Status};
 use crate::report::RuleReport;
 use crate::session::Adjust;
@@ -270,7 +270,8 @@ fn checklist_rows(lang: crate::Lang, rules: &[RuleReport]) -> Vec<Row> {
         .map(|r| {
             let v = &r.verdict;
             let unit = v.unit.symbol();
-            let with_unit = |x: f64| if unit.is_empty() { fmt_num(x) } else { format!("{} {unit}", fmt_num(x)) };
+            let shown = |x: f64| fmt_value(x, v.min, v.max);
+            let with_unit = |x: f64| if unit.is_empty() { shown(x) } else { format!("{} {unit}", shown(x)) };
             let range = match (v.min, v.max) {
                 (Some(a), Some(b)) if a == b => fmt_num(a),
                 (Some(a), Some(b)) => format!("{}–{}", fmt_num(a), fmt_num(b)),
