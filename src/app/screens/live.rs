@@ -51,7 +51,9 @@ pub fn draw(app: &mut BoothApp, ui: &mut egui::Ui, countdown_size: f32) {
     let tex = super::texture(ui, &mut app.preview, "live", &frame.image, frame.seq);
     let avail = ui.available_size();
     let k = (avail.x / fw as f32).min(avail.y / fh as f32);
-    let (rect, _) = ui.allocate_exact_size(vec2(fw as f32 * k, fh as f32 * k), egui::Sense::hover());
+    // The picture centred in the width it is given (a portrait frame would sit at the left).
+    let (row, _) = ui.allocate_exact_size(vec2(avail.x, fh as f32 * k), egui::Sense::hover());
+    let rect = egui::Rect::from_center_size(row.center(), vec2(fw as f32 * k, fh as f32 * k));
     let mirror = app.mirror;
     let uv = if mirror {
         egui::Rect::from_min_max(pos2(1.0, 0.0), pos2(0.0, 1.0))
