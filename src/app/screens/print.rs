@@ -62,7 +62,7 @@ fn choices(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     ui.label(ta(lang, "print.printer", &[("printer", printer)]));
     ui.label(ta(lang, "print.dpi", &[("dpi", app.settings.print.dpi.to_string())]));
     ui.add_space(4.0);
-    ui.label(RichText::new(t(lang, "print.true_size")).small());
+    ui.add(egui::Label::new(RichText::new(t(lang, "print.true_size")).color(ui.visuals().weak_text_color())).wrap());
 }
 
 fn preview(app: &mut BoothApp, ui: &mut egui::Ui) {
