@@ -141,7 +141,12 @@ pub fn check(photos: &[PathBuf], spec_id: &str, json: bool, bg: &BackgroundChoic
                         serde_json::json!({ "source": { "path": path.display().to_string() }, "error": msg })
                     );
                 } else {
-                    eprintln!("{}: {msg}", shown(path));
+                    // A file that cannot be opened is told in the reader's language.
+                    let text = match e.downcast_ref::<idbooth::capture::photo::PhotoError>() {
+                        Some(p) => idbooth::paths::escape(&idbooth::i18n::photo_error(p, lang)),
+                        None => msg,
+                    };
+                    eprintln!("{}: {text}", shown(path));
                 }
                 2
             }

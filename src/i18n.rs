@@ -4,6 +4,7 @@
 use std::sync::LazyLock;
 
 use crate::Lang;
+use crate::capture::photo::PhotoError;
 use crate::compose::Side;
 use crate::judge::{Reason, Status, Verdict};
 use crate::spec::Spec;
@@ -127,6 +128,33 @@ pub fn fmt_value(x: f64, min: Option<f64>, max: Option<f64>) -> String {
         .unwrap_or_else(|| format!("{x:.6}"))
 }
 
+/// A photo that cannot be opened, in `lang` (the system's or decoder's own detail stays as it
+/// comes).
+pub fn photo_error(e: &PhotoError, lang: Lang) -> String {
+    use crate::capture::photo::{MAX_FILE_BYTES, MAX_PIXELS, MAX_SIDE};
+    let path = |p: &std::path::Path| crate::paths::shown(p);
+    let (key, args): (&str, Vec<(&str, String)>) = match e {
+        PhotoError::NotFound(p) => ("not_found", vec![("path", path(p))]),
+        PhotoError::Io(p, err) => ("io", vec![("path", path(p)), ("detail", err.to_string())]),
+        PhotoError::FileTooLarge(mb) => {
+            ("file_too_large", vec![("mb", mb.to_string()), ("max", (MAX_FILE_BYTES / 1_048_576).to_string())])
+        }
+        PhotoError::NotAnImage => ("not_an_image", vec![]),
+        PhotoError::TooLarge { w, h } => (
+            "too_large",
+            vec![
+                ("w", w.to_string()),
+                ("h", h.to_string()),
+                ("mp", (MAX_PIXELS / 1_000_000).to_string()),
+                ("side", MAX_SIDE.to_string()),
+            ],
+        ),
+        PhotoError::Corrupt(d) => ("corrupt", vec![("detail", d.clone())]),
+        PhotoError::Empty => ("empty", vec![]),
+    };
+    tr(lang, &format!("errors.photo.{key}"), &args)
+}
+
 /// Does `key` exist in `lang`?
 pub fn has(lang: Lang, key: &str) -> bool {
     lookup(if lang == Lang::Zh { &ZH } else { &EN }, key).is_some()
@@ -135,6 +163,17 @@ pub fn has(lang: Lang, key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_photo_that_cannot_be_opened_is_told_in_the_readers_language() {
+        let e = PhotoError::NotFound("a.jpg".into());
+        assert_eq!(photo_error(&e, Lang::Zh), "找不到文件：a.jpg");
+        assert_eq!(photo_error(&e, Lang::En), e.to_string());
+        for e in [PhotoError::NotAnImage, PhotoError::Empty, PhotoError::TooLarge { w: 20000, h: 9000 }] {
+            assert_eq!(photo_error(&e, Lang::En), e.to_string(), "the English text is the error's own");
+            assert!(photo_error(&e, Lang::Zh).chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+        }
+    }
 
     #[test]
     fn a_value_never_prints_as_a_bound_it_is_not() {

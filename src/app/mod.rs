@@ -581,7 +581,9 @@ impl BoothApp {
     pub fn open_path(&mut self, path: &Path) {
         match open_photo(path) {
             Ok(p) => self.open_portrait(p, None),
-            Err(e) => self.error = Some(ta(self.lang, "photo_error", &[("error", e.to_string())])),
+            Err(e) => {
+                self.error = Some(ta(self.lang, "photo_error", &[("error", crate::i18n::photo_error(&e, self.lang))]))
+            }
         }
     }
 
@@ -1089,7 +1091,9 @@ impl BoothApp {
         let Some(e) = self.queue.select(i).cloned() else { return };
         match load_photo(&e.photo) {
             Ok(p) => self.open_portrait(p, Some((e.photo.clone(), e.handoff.clone()))),
-            Err(err) => self.error = Some(ta(self.lang, "photo_error", &[("error", err.to_string())])),
+            Err(err) => {
+                self.error = Some(ta(self.lang, "photo_error", &[("error", crate::i18n::photo_error(&err, self.lang))]))
+            }
         }
     }
 
