@@ -261,11 +261,7 @@ pub fn print_report(r: &Report, spec: &Spec, lang: Lang) {
     }
     match (&r.background.replaced_with, &r.background.kept_because) {
         (Some(c), _) => {
-            // The colour's name in the reader's language where the spec gives one.
-            let name = match (lang, spec.background_color(c).and_then(|c| c.name_zh.clone())) {
-                (Lang::Zh, Some(z)) => z,
-                _ => c.replace('-', " "),
-            };
+            let name = idbooth::i18n::colour_name(spec, c, lang);
             println!("  {}", tr(lang, "background.replaced_with", &[("color", name)]));
         }
         (None, Some(why)) => {

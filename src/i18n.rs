@@ -44,10 +44,7 @@ pub fn tr(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
 pub fn verdict_text(v: &Verdict, spec: &Spec, lang: Lang) -> (String, String) {
     let id = v.rule.as_str();
     let title = tr(lang, &format!("rules.{id}.title"), &[]);
-    let colour_name = |name: &str| match (lang, spec.background_color(name).and_then(|c| c.name_zh.clone())) {
-        (Lang::Zh, Some(z)) => z,
-        _ => name.replace('-', " "),
-    };
+    let colour_name = |name: &str| colour_name(spec, name, lang);
     let allowed: Vec<String> = spec.background.colors.iter().map(|c| colour_name(&c.name)).collect();
     let args = [
         ("value", v.value.map(|x| fmt_value(x, v.min, v.max)).unwrap_or_default()),
@@ -106,6 +103,14 @@ pub fn fmt_num(x: f64) -> String {
     } else {
         let s = format!("{x:.2}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// A background colour of `spec` by name, in `lang` (the spec's Chinese name where it has one).
+pub fn colour_name(spec: &Spec, name: &str, lang: Lang) -> String {
+    match (lang, spec.background_color(name).and_then(|c| c.name_zh.clone())) {
+        (Lang::Zh, Some(z)) => z,
+        _ => name.replace('-', " "),
     }
 }
 

@@ -135,25 +135,15 @@ impl Pyramid {
                 let (bx, by) = (bx0 + sx * ox - 0.5, by0 + sy * ox - 0.5);
                 // Inside, where all four neighbours exist (nearly every pixel of a face crop):
                 // `bilinear` without its clamps and edge cases.
-                if bx >= 0.0 && by >= 0.0 && bx < lw - 1.0 && by < lh - 1.0 {
+                let px = if bx >= 0.0 && by >= 0.0 && bx < lw - 1.0 && by < lh - 1.0 {
                     let (fx, fy) = (bx as f32, by as f32);
                     let (x0, y0) = (fx as usize, fy as usize);
-                    let (fx, fy) = (fx - x0 as f32, fy - y0 as f32);
-                    let i = y0 * stride + x0 * 3;
-                    let (top, bottom) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
-                    let (w00, w01, w10, w11) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy);
-                    for c in 0..3 {
-                        let v = top[c] as f32 * w00
-                            + top[c + 3] as f32 * w01
-                            + bottom[c] as f32 * w10
-                            + bottom[c + 3] as f32 * w11;
-                        out[c] = lo + v * a;
+                    blend4(&raw[y0 * stride + x0 * 3..], 3, stride, fx - x0 as f32, fy - y0 as f32)
+                } else {
+                    match fill {
+                        Some(v) if bx < -0.5 || by < -0.5 || bx >= lw - 0.5 || by >= lh - 0.5 => [v; 3],
+                        _ => bilinear(lvl, bx, by),
                     }
-                    continue;
-                }
-                let px = match fill {
-                    Some(v) if bx < -0.5 || by < -0.5 || bx >= lw - 0.5 || by >= lh - 0.5 => [v; 3],
-                    _ => bilinear(lvl, bx, by),
                 };
                 for (o, v) in out.iter_mut().zip(px) {
                     *o = lo + v * a;
@@ -215,8 +205,13 @@ pub fn bilinear(img: &RgbImage, x: f64, y: f64) -> [f32; 3] {
     let (fx, fy) = (x - x0 as f32, y - y0 as f32);
     let dx = if x0 + 1 < w { 3 } else { 0 };
     let dy = if y0 + 1 < h { 3 * w } else { 0 };
-    let i = (y0 * w + x0) * 3;
-    let raw = &img.as_raw()[i..];
+    blend4(&img.as_raw()[(y0 * w + x0) * 3..], dx, dy, fx, fy)
+}
+
+/// The four pixels at `raw[0]`, `raw[dx]`, `raw[dy]`, `raw[dy + dx]` (RGB, `dx`/`dy` in bytes)
+/// weighted by the fractions `fx`, `fy` of the way to the right and down.
+#[inline]
+fn blend4(raw: &[u8], dx: usize, dy: usize, fx: f32, fy: f32) -> [f32; 3] {
     let (w00, w01, w10, w11) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy);
     std::array::from_fn(|c| {
         raw[c] as f32 * w00 + raw[dx + c] as f32 * w01 + raw[dy + c] as f32 * w10 + raw[dy + dx + c] as f32 * w11

@@ -219,6 +219,12 @@ pub struct Destination<'a> {
     pub self_service: bool,
 }
 
+/// The text key for who confirms: `form.operator` for staff, `form.operator_self` when the
+/// person at the keyboard confirms for themselves (the laptop).
+pub fn confirm_key(key: &str, self_service: bool) -> String {
+    if self_service { format!("{key}_self") } else { key.to_string() }
+}
+
 /// Validate the form, pass the release gate (the operator confirms the ticked open rules by
 /// name, with a reason for a failure), and write the JPEG and its summary as one unit.
 pub fn export(
@@ -240,7 +246,7 @@ pub fn export(
         .map_err(|e| match e {
             ReleaseError::Unconfirmed { .. } => {
                 let rules = blocking(report).join(&t(lang, "list_sep"));
-                let own = |key: &str| if self_service { format!("{key}_self") } else { key.to_string() };
+                let own = |key: &str| confirm_key(key, self_service);
                 format!(
                     "{} {}",
                     ta(lang, &own("form.blocked"), &[("rules", rules)]),

@@ -6,7 +6,7 @@ use egui::{Color32, RichText, pos2, vec2};
 
 use super::super::config::Mode;
 use super::super::guides;
-use super::super::state::Document;
+use super::super::state::{self, Document};
 use super::super::text::{t, ta};
 use super::{AMBER, BLUE, BoothApp, GREEN, Intent, RED};
 use crate::compose::background::BackgroundChoice;
@@ -128,10 +128,7 @@ fn background_choice(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let lang = app.lang;
     let spec = app.spec();
     let label = ui.label(t(lang, "background"));
-    let colour_name = |c: &crate::spec::BackgroundColor| match (lang, &c.name_zh) {
-        (crate::Lang::Zh, Some(z)) => z.clone(),
-        _ => c.name.replace('-', " "),
-    };
+    let colour_name = |c: &crate::spec::BackgroundColor| crate::i18n::colour_name(spec, &c.name, lang);
     let name = |b: &BackgroundChoice| match b {
         BackgroundChoice::Auto => t(lang, "bg_auto"),
         BackgroundChoice::Keep => t(lang, "bg_keep"),
@@ -398,7 +395,7 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         let titles =
             |rs: &[&RuleReport]| rs.iter().map(|r| r.title.clone()).collect::<Vec<_>>().join(&t(lang, "list_sep"));
         // On a laptop the person at the keyboard confirms for themselves; elsewhere staff do.
-        let own = |key: &str| if counter { key.to_string() } else { format!("{key}_self") };
+        let own = |key: &str| state::confirm_key(key, app.mode == Mode::Laptop);
         if !unticked.is_empty() {
             ui.colored_label(RED, ta(lang, &own("form.blocked"), &[("rules", titles(&unticked))]));
         }
