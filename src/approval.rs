@@ -130,6 +130,7 @@ mod tests {
             unit: Unit::Px,
             edges: vec![],
             detail: None,
+            measure: None,
         }
     }
 

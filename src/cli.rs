@@ -100,13 +100,14 @@ pub(crate) fn worse(a: u8, b: u8) -> u8 {
 }
 
 /// An allowed colour, or an error naming the allowed ones.
-fn check_background(spec: &Spec, bg: &BackgroundChoice) -> anyhow::Result<()> {
+fn check_background(spec: &Spec, bg: &BackgroundChoice, lang: Lang) -> anyhow::Result<()> {
     if let BackgroundChoice::Color(name) = bg
         && spec.replace_allowed()
         && spec.background_color(name).is_none()
     {
         let names: Vec<&str> = spec.background.colors.iter().map(|c| c.name.as_str()).collect();
-        anyhow::bail!("{name} is not an allowed background for {} (allowed: {})", spec.id, names.join(", "));
+        let args = [("name", name.clone()), ("spec", spec.id.clone()), ("allowed", names.join(", "))];
+        anyhow::bail!(tr(lang, "cli.bad_background", &args));
     }
     Ok(())
 }
@@ -120,7 +121,7 @@ fn judged(path: &Path, spec: &Spec, bg: &BackgroundChoice) -> anyhow::Result<(Se
 pub fn check(photos: &[PathBuf], spec_id: &str, json: bool, bg: &BackgroundChoice, lang: Lang) -> anyhow::Result<u8> {
     let book = SpecBook::load();
     let spec = book.get(spec_id)?;
-    check_background(spec, bg)?;
+    check_background(spec, bg, lang)?;
     let mut worst = 0u8;
     for path in photos {
         let c = match judged(path, spec, bg) {
@@ -141,12 +142,8 @@ pub fn check(photos: &[PathBuf], spec_id: &str, json: bool, bg: &BackgroundChoic
                         serde_json::json!({ "source": { "path": path.display().to_string() }, "error": msg })
                     );
                 } else {
-                    // A file that cannot be opened is told in the reader's language.
-                    let text = match e.downcast_ref::<idbooth::capture::photo::PhotoError>() {
-                        Some(p) => idbooth::paths::escape(&idbooth::i18n::photo_error(p, lang)),
-                        None => msg,
-                    };
-                    eprintln!("{}: {text}", shown(path));
+                    // Told in the reader's language (a file that cannot be opened, …).
+                    eprintln!("{}: {}", shown(path), idbooth::paths::escape(&idbooth::i18n::error(&e, lang)));
                 }
                 2
             }
@@ -159,7 +156,7 @@ pub fn check(photos: &[PathBuf], spec_id: &str, json: bool, bg: &BackgroundChoic
 pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
     let book = SpecBook::load();
     let spec = book.get(&a.spec)?;
-    check_background(spec, &a.background)?;
+    check_background(spec, &a.background, lang)?;
     // Refuse a city the application would be rejected for before any slow part.
     let city = a.city.as_deref().map(cities::resolve).transpose().map_err(|e| anyhow::anyhow!(e.message(lang)))?;
     let city = city.map(|c| c.name.as_str());
@@ -167,29 +164,27 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
         return crate::cli_batch::export_all(a, spec, dir, city, lang);
     }
     let (Some(output), [photo]) = (&a.output, a.photos.as_slice()) else {
-        anyhow::bail!("-o exports one photo; for several, use --out-dir DIR");
+        anyhow::bail!(tr(lang, "cli.one_photo", &[]));
     };
     let summary_path = a.summary.clone().unwrap_or_else(|| output.with_extension("json"));
     let targets = Targets { photo: output, summary: &summary_path, overwrite: a.overwrite, source: Some(photo) };
     match export_one(a, spec, photo, &targets, city, lang, true)? {
         Exported::Written(saved) => {
-            println!(
-                "wrote {} ({}×{} px, {} dpi, {} bytes, JPEG quality {}) and {}",
-                shown(&saved.photo),
-                saved.summary.width_px,
-                saved.summary.height_px,
-                saved.encoded.dpi,
-                saved.encoded.size_bytes,
-                saved.encoded.quality,
-                shown(&saved.summary_path)
-            );
+            let args = [
+                ("photo", shown(&saved.photo)),
+                ("w", saved.summary.width_px.to_string()),
+                ("h", saved.summary.height_px.to_string()),
+                ("dpi", saved.encoded.dpi.to_string()),
+                ("bytes", saved.encoded.size_bytes.to_string()),
+                ("quality", saved.encoded.quality.to_string()),
+                ("summary", shown(&saved.summary_path)),
+            ];
+            println!("{}", tr(lang, "cli.wrote", &args));
             Ok(0)
         }
         Exported::Refused { overall, why, .. } => {
             eprintln!("idbooth: {why}");
-            eprintln!(
-                "  nothing was written; to export anyway, a person confirms: --confirm RULES --by NAME [--reason TEXT]"
-            );
+            eprintln!("  {}", tr(lang, "cli.nothing_written", &[]));
             Ok(code(overall))
         }
     }
@@ -228,7 +223,7 @@ pub(crate) fn export_one(
         Ok(r) => r,
         Err(e) => {
             let open = approval::to_confirm(&j.verdicts).iter().map(|v| v.rule).collect();
-            return Ok(Exported::Refused { overall: j.overall, open, why: e.to_string() });
+            return Ok(Exported::Refused { overall: j.overall, open, why: idbooth::i18n::release_error(&e, lang) });
         }
     };
     let composed = session.compose(&j, spec)?;
@@ -286,6 +281,8 @@ pub fn print_report(r: &Report, spec: &Spec, lang: Lang) {
             _ => String::new(),
         };
         let value = v.value.map(|x| fmt_value(x, v.min, v.max)).unwrap_or_else(|| "—".into());
+        // Which of the rule's measurements the value and band are.
+        let message = idbooth::i18n::with_measure(v, &rr.message, lang);
         println!(
             "  {} {:<22} {:>8} {:<5} {:<14} {}",
             crate::mark(v.status),
@@ -293,7 +290,7 @@ pub fn print_report(r: &Report, spec: &Spec, lang: Lang) {
             value,
             v.unit.symbol(),
             range,
-            rr.message
+            message
         );
     }
     let open: Vec<&str> = r.verdicts().filter(|v| !v.status.is_ok()).map(|v| v.rule.as_str()).collect();

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use idbooth::Lang;
 use idbooth::export::Targets;
+use idbooth::i18n::tr;
 use idbooth::paths::shown;
 use idbooth::spec::Spec;
 use serde::Serialize;
@@ -111,6 +112,7 @@ pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, city: Option<&str>, l
     }
     idbooth::paths::write_atomic(&report_path, &text)?;
     let exported = lines.iter().filter(|l| l.result == "exported").count();
-    eprintln!("{exported} of {} exported; report: {}", lines.len(), shown(&report_path));
+    let args = [("done", exported.to_string()), ("total", lines.len().to_string()), ("report", shown(&report_path))];
+    eprintln!("{}", tr(lang, "cli.batch_done", &args));
     Ok(worst)
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use idbooth::Lang;
+use idbooth::i18n::tr;
 use idbooth::print::cups::{Cups, PrintJob};
 use idbooth::print::{LayoutBook, SheetPhoto, SlipSize, Studio, sheet, slip, summary, write_file};
 use idbooth::spec::SpecBook;
@@ -63,10 +64,10 @@ pub struct SummaryArgs {
 
 pub fn sheet(a: &SheetArgs, lang: Lang) -> anyhow::Result<u8> {
     if a.output.is_none() && a.png.is_none() && a.print.is_none() {
-        anyhow::bail!("say where the sheet goes: -o sheet.pdf, --png sheet.png and/or --print");
+        anyhow::bail!(tr(lang, "cli.sheet_where", &[]));
     }
     if !(72..=2400).contains(&a.dpi) {
-        anyhow::bail!("--dpi {} is out of range (72–2400)", a.dpi);
+        anyhow::bail!(tr(lang, "cli.dpi_range", &[("dpi", a.dpi.to_string())]));
     }
     let specs = SpecBook::load();
     let layouts = LayoutBook::load();
@@ -100,9 +101,9 @@ pub fn sheet(a: &SheetArgs, lang: Lang) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-pub fn summary(a: &SummaryArgs) -> anyhow::Result<u8> {
+pub fn summary(a: &SummaryArgs, lang: Lang) -> anyhow::Result<u8> {
     if a.output.is_none() && a.print.is_none() {
-        anyhow::bail!("say where the slip goes: -o slip.pdf and/or --print");
+        anyhow::bail!(tr(lang, "cli.slip_where", &[]));
     }
     let loaded = summary::load(&a.summary)?;
     let studio = Studio { name: a.studio.clone(), address: a.address.clone() };

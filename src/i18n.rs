@@ -4,10 +4,12 @@
 use std::sync::LazyLock;
 
 use crate::Lang;
-use crate::capture::photo::PhotoError;
 use crate::compose::Side;
 use crate::judge::{Reason, Status, Verdict};
 use crate::spec::Spec;
+
+mod errors;
+pub use errors::{error, export_error, photo_error, release_error};
 
 static EN: LazyLock<toml::Table> = LazyLock::new(|| parse(include_str!("../assets/locales/en.toml")));
 static ZH: LazyLock<toml::Table> = LazyLock::new(|| parse(include_str!("../assets/locales/zh.toml")));
@@ -133,31 +135,16 @@ pub fn fmt_value(x: f64, min: Option<f64>, max: Option<f64>) -> String {
         .unwrap_or_else(|| format!("{x:.6}"))
 }
 
-/// A photo that cannot be opened, in `lang` (the system's or decoder's own detail stays as it
-/// comes).
-pub fn photo_error(e: &PhotoError, lang: Lang) -> String {
-    use crate::capture::photo::{MAX_FILE_BYTES, MAX_PIXELS, MAX_SIDE};
-    let path = |p: &std::path::Path| crate::paths::shown(p);
-    let (key, args): (&str, Vec<(&str, String)>) = match e {
-        PhotoError::NotFound(p) => ("not_found", vec![("path", path(p))]),
-        PhotoError::Io(p, err) => ("io", vec![("path", path(p)), ("detail", err.to_string())]),
-        PhotoError::FileTooLarge(mb) => {
-            ("file_too_large", vec![("mb", mb.to_string()), ("max", (MAX_FILE_BYTES / 1_048_576).to_string())])
+/// A verdict's message led by the name of the measurement its value is, where the rule has
+/// several (`lip gap: The mouth is open…`): the band beside the value is that measurement's.
+pub fn with_measure(v: &Verdict, message: &str, lang: Lang) -> String {
+    let key = v.measure.as_deref().map(|m| format!("measures.{m}")).filter(|k| has(lang, k));
+    match key {
+        Some(key) if v.value.is_some() && !message.is_empty() => {
+            tr(lang, "measures.lead", &[("name", tr(lang, &key, &[])), ("text", message.to_string())])
         }
-        PhotoError::NotAnImage => ("not_an_image", vec![]),
-        PhotoError::TooLarge { w, h } => (
-            "too_large",
-            vec![
-                ("w", w.to_string()),
-                ("h", h.to_string()),
-                ("mp", (MAX_PIXELS / 1_000_000).to_string()),
-                ("side", MAX_SIDE.to_string()),
-            ],
-        ),
-        PhotoError::Corrupt(d) => ("corrupt", vec![("detail", d.clone())]),
-        PhotoError::Empty => ("empty", vec![]),
-    };
-    tr(lang, &format!("errors.photo.{key}"), &args)
+        _ => message.to_string(),
+    }
 }
 
 /// Does `key` exist in `lang`?
@@ -170,14 +157,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_photo_that_cannot_be_opened_is_told_in_the_readers_language() {
-        let e = PhotoError::NotFound("a.jpg".into());
-        assert_eq!(photo_error(&e, Lang::Zh), "找不到文件：a.jpg");
-        assert_eq!(photo_error(&e, Lang::En), e.to_string());
-        for e in [PhotoError::NotAnImage, PhotoError::Empty, PhotoError::TooLarge { w: 20000, h: 9000 }] {
-            assert_eq!(photo_error(&e, Lang::En), e.to_string(), "the English text is the error's own");
-            assert!(photo_error(&e, Lang::Zh).chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+    fn every_measurement_a_rule_names_has_a_name_in_both_languages() {
+        let sources = [include_str!("judge/rules.rs"), include_str!("judge/appearance.rs")];
+        let mut names = Vec::new();
+        for src in sources {
+            // part("mouth_opening", …) and named(band(…), "eye_openness")
+            for piece in src.split("part(\"").skip(1) {
+                names.push(piece.split('"').next().unwrap().to_string());
+            }
+            for piece in src.split("), \"").skip(1) {
+                names.push(piece.split('"').next().unwrap().to_string());
+            }
         }
+        assert!(names.len() >= 17, "{names:?}");
+        for n in &names {
+            for lang in [Lang::En, Lang::Zh] {
+                assert!(has(lang, &format!("measures.{n}")), "measures.{n} missing in {lang:?}");
+            }
+        }
+        let v = Verdict {
+            rule: crate::judge::RuleId::MouthClosed,
+            status: Status::Fail,
+            reason: Reason::MouthOpen,
+            value: Some(0.12),
+            min: None,
+            max: Some(0.08),
+            unit: crate::judge::Unit::Ratio,
+            edges: vec![],
+            detail: None,
+            measure: Some("mouth_opening".into()),
+        };
+        assert_eq!(with_measure(&v, "The mouth is open.", Lang::En), "lip gap: The mouth is open.");
+        assert_eq!(with_measure(&v, "嘴张开了。", Lang::Zh), "唇间距：嘴张开了。");
+        assert_eq!(with_measure(&v, "", Lang::En), "", "no advice, no name");
     }
 
     #[test]

@@ -170,13 +170,13 @@ fn main() -> ExitCode {
         Command::Bench { photo, runs } => cli::bench(photo.as_deref(), runs),
         Command::Settings { set_pin } => settings(args.gui.settings, set_pin),
         Command::Sheet(a) => cli_print::sheet(&a, lang),
-        Command::Summary(a) => cli_print::summary(&a),
+        Command::Summary(a) => cli_print::summary(&a, lang),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             tracing::warn!("command failed");
-            eprintln!("idbooth: {}", idbooth::paths::escape(&format!("{e:#}")));
+            eprintln!("idbooth: {}", idbooth::paths::escape(&idbooth::i18n::error(&e, lang)));
             ExitCode::from(2)
         }
     }

@@ -16,7 +16,25 @@ const MARK: Color32 = Color32::from_rgb(255, 90, 60);
 pub struct Marks {
     pub pupils: Option<[Pos2; 2]>,
     pub chin: Option<Pos2>,
-    pub head_top: Option<Pos2>,
+    pub head_top: Option<HeadMark>,
+}
+
+/// The top of the head as drawn: the hair top the rules measured, or only the skull's top
+/// estimated from the face (live frames are not segmented; a head cut off at the photo's edge
+/// has no top in it). An estimate is drawn dashed so nobody reads it as a measurement.
+#[derive(Debug, Clone, Copy)]
+pub enum HeadMark {
+    Measured(Pos2),
+    Estimated(Pos2),
+}
+
+impl HeadMark {
+    pub fn of(lm: &crate::detect::Landmarks, to_screen: impl Fn(crate::geometry::Point) -> Pos2) -> HeadMark {
+        match lm.head_top.point() {
+            Some(p) => HeadMark::Measured(to_screen(p)),
+            None => HeadMark::Estimated(to_screen(lm.skull_top)),
+        }
+    }
 }
 
 /// Draw the guides with the output frame at `frame` on screen; `shade` darkens `outside`
@@ -68,8 +86,17 @@ pub fn draw(painter: &Painter, frame: Rect, spec: &Spec, shade: Option<Rect>, ma
         }
         painter.line_segment([a, bb], Stroke::new(1.0, EYE));
     }
-    for p in [marks.chin, marks.head_top].into_iter().flatten() {
+    let cross = |p: Pos2| {
         painter.line_segment([p - vec2(8.0, 0.0), p + vec2(8.0, 0.0)], Stroke::new(2.0, MARK));
         painter.line_segment([p - vec2(0.0, 5.0), p + vec2(0.0, 5.0)], Stroke::new(2.0, MARK));
+    };
+    marks.chin.map(cross);
+    match marks.head_top {
+        Some(HeadMark::Measured(p)) => cross(p),
+        Some(HeadMark::Estimated(p)) => {
+            let line = [p - vec2(14.0, 0.0), p + vec2(14.0, 0.0)];
+            painter.extend(Shape::dashed_line(&line, Stroke::new(2.0, MARK), 4.0, 3.0));
+        }
+        None => {}
     }
 }

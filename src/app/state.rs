@@ -264,7 +264,7 @@ pub fn export(
     let failed = |e: String| ta(lang, "form.export_error", &[("error", e)]);
     let serial = serials.next().map_err(|e| failed(e.to_string()))?;
     export::save(composed, &serial, report, spec, &form.applicant(), &release, &targets)
-        .map_err(|e| failed(e.to_string()))
+        .map_err(|e| failed(crate::i18n::export_error(&e, lang)))
 }
 
 /// What the window remembers between runs (laptop and counter; the kiosk remembers nothing).

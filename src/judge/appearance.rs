@@ -4,7 +4,7 @@
 //! (`needs_person`, reason `uncertain`) instead of the rule passing.
 
 use super::rules::part;
-use super::{Reason, RuleId, Status, Unit, Verdict, band, worst};
+use super::{Reason, RuleId, Status, Unit, Verdict, band, named, worst};
 use crate::measure::Measurements;
 use crate::spec::{Limit, Spec};
 
@@ -26,10 +26,10 @@ pub(super) fn low_share(id: RuleId, value: Option<f64>, limit: &Limit) -> Verdic
 /// coefficients; teeth and lips are judged by `mouth_closed`).
 pub(super) fn expression(m: &Measurements, spec: &Spec) -> Verdict {
     let (q, id) = (&spec.quality, RuleId::Expression);
-    let smile = part(id, m.smile_score, &q.smile_score, Unit::Ratio, Reason::Smiling);
-    let other = part(id, m.expression_other, &q.expression_other, Unit::Ratio, Reason::NotNeutral);
+    let smile = part("smile_score", id, m.smile_score, &q.smile_score, Unit::Ratio, Reason::Smiling);
+    let other = part("expression_other", id, m.expression_other, &q.expression_other, Unit::Ratio, Reason::NotNeutral);
     // Teeth between the lips is a smile whatever the model says.
-    let teeth = part(id, m.smile, &q.smile, Unit::Ratio, Reason::Smiling);
+    let teeth = part("smile", id, m.smile, &q.smile, Unit::Ratio, Reason::Smiling);
     let v = worst(worst(smile, other), teeth);
     if v.status == Status::Warn { Verdict { status: Status::NeedsPerson, reason: Reason::Uncertain, ..v } } else { v }
 }
@@ -38,20 +38,20 @@ pub(super) fn expression(m: &Measurements, spec: &Spec) -> Verdict {
 /// glasses are allowed.
 pub(super) fn glasses(m: &Measurements, spec: &Spec) -> Verdict {
     let (q, id) = (&spec.quality, RuleId::Glasses);
-    let frame = doubt(band(id, m.glasses_bridge, &q.glasses_bridge, Unit::Lightness));
+    let frame = doubt(named(band(id, m.glasses_bridge, &q.glasses_bridge, Unit::Lightness), "glasses_bridge"));
     let worn = frame.status == Status::Fail;
     let allowed = q.glasses_allowed.value.unwrap_or(0.0) > 0.0;
     if !worn {
         return frame; // pass, or a person looks at a faint line
     }
-    let tint = part(id, m.glasses_tint, &q.glasses_tint, Unit::Stops, Reason::TintedLenses);
+    let tint = part("glasses_tint", id, m.glasses_tint, &q.glasses_tint, Unit::Stops, Reason::TintedLenses);
     if tint.status == Status::Fail {
         return tint;
     }
     if !allowed {
         return Verdict { reason: Reason::GlassesWorn, ..frame };
     }
-    let glare = part(id, m.lens_glare_pct, &q.lens_glare_pct, Unit::Percent, Reason::LensGlare);
+    let glare = part("lens_glare_pct", id, m.lens_glare_pct, &q.lens_glare_pct, Unit::Percent, Reason::LensGlare);
     // Clear glasses where they are allowed: the lenses decide.
     let lenses = worst(tint, glare);
     if lenses.status == Status::Warn { Verdict { status: Status::NeedsPerson, ..lenses } } else { lenses }
@@ -61,9 +61,10 @@ pub(super) fn glasses(m: &Measurements, spec: &Spec) -> Verdict {
 /// hair does not take, or one made of dark and light parts (a cap's band and crown).
 pub(super) fn headwear(m: &Measurements, spec: &Spec) -> Verdict {
     let (q, id) = (&spec.quality, RuleId::Headwear);
-    let tall = band(id, m.headwear_excess, &q.headwear_excess, Unit::Ipd);
-    let colour = doubt(part(id, m.headwear_hue, &q.headwear_hue, Unit::Ratio, Reason::NotHair));
-    let parts = doubt(part(id, m.headwear_spread, &q.headwear_spread, Unit::Lightness, Reason::NotHair));
+    let tall = named(band(id, m.headwear_excess, &q.headwear_excess, Unit::Ipd), "headwear_excess");
+    let colour = doubt(part("headwear_hue", id, m.headwear_hue, &q.headwear_hue, Unit::Ratio, Reason::NotHair));
+    let parts =
+        doubt(part("headwear_spread", id, m.headwear_spread, &q.headwear_spread, Unit::Lightness, Reason::NotHair));
     worst(worst(colour, parts), tall)
 }
 

@@ -314,6 +314,10 @@ pub struct Verdict {
     /// A name the text needs (the nearest allowed background colour).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Which of a rule's measurements `value` is, where a rule has several (the mouth's lip gap,
+    /// its teeth, its corners): the spec's threshold name, so the band shown is that one's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<String>,
 }
 
 /// The photo as a whole.
@@ -375,6 +379,7 @@ pub(crate) fn band(rule: RuleId, value: Option<f64>, limit: &Limit, unit: Unit) 
         unit,
         edges: Vec::new(),
         detail: None,
+        measure: None,
     };
     let Some(x) = value.filter(|x| x.is_finite()) else { return v };
     (v.status, v.reason) = if limit.min.is_some_and(|m| x < m) {
@@ -388,6 +393,12 @@ pub(crate) fn band(rule: RuleId, value: Option<f64>, limit: &Limit, unit: Unit) 
     } else {
         (Status::Pass, Reason::InBand)
     };
+    v
+}
+
+/// `v` as the measurement the spec calls `measure` (one of a rule's several).
+pub(crate) fn named(mut v: Verdict, measure: &str) -> Verdict {
+    v.measure = Some(measure.to_string());
     v
 }
 

@@ -1,7 +1,7 @@
 //! The rules, one small function each: measurements + the spec's band → a verdict, or `None`
 //! when the spec does not define the rule.
 
-use super::{Context, Reason, RuleId, Status, Unit, Verdict, appearance, band, worst};
+use super::{Context, Reason, RuleId, Status, Unit, Verdict, appearance, band, named, worst};
 use crate::compose::Side;
 use crate::measure::{HeadTopProblem, Measurements};
 use crate::spec::Spec;
@@ -61,6 +61,7 @@ fn single_face(m: &Measurements) -> Verdict {
         unit: Unit::Faces,
         edges: Vec::new(),
         detail: None,
+        measure: None,
     }
 }
 
@@ -155,8 +156,17 @@ fn centering(m: &Measurements, spec: &Spec, ctx: &Context) -> Option<Verdict> {
 }
 
 /// A sub-measure of a rule, its band outcome renamed to say which part failed.
-pub(super) fn part(id: RuleId, value: Option<f64>, limit: &crate::spec::Limit, unit: Unit, why: Reason) -> Verdict {
-    let mut v = band(id, value, limit, unit);
+/// One of a rule's several measurements (`measure`, the spec's name for its threshold): outside
+/// its band it says `why`.
+pub(super) fn part(
+    measure: &str,
+    id: RuleId,
+    value: Option<f64>,
+    limit: &crate::spec::Limit,
+    unit: Unit,
+    why: Reason,
+) -> Verdict {
+    let mut v = named(band(id, value, limit, unit), measure);
     if matches!(v.status, Status::Fail | Status::Warn) {
         v.reason = why;
     }
@@ -165,27 +175,29 @@ pub(super) fn part(id: RuleId, value: Option<f64>, limit: &crate::spec::Limit, u
 
 fn eyes_open(m: &Measurements, spec: &Spec) -> Verdict {
     let (q, id) = (&spec.quality, RuleId::EyesOpen);
-    let lids = band(id, m.eye_openness, &q.eye_openness, Unit::Ratio);
+    let lids = named(band(id, m.eye_openness, &q.eye_openness, Unit::Ratio), "eye_openness");
     // The expression model sees a blink that the lid gap alone can miss (narrow eyes).
-    worst(lids, part(id, m.eye_blink, &q.eye_blink, Unit::Ratio, Reason::EyesClosed))
+    worst(lids, part("eye_blink", id, m.eye_blink, &q.eye_blink, Unit::Ratio, Reason::EyesClosed))
 }
 
 fn mouth_closed(m: &Measurements, spec: &Spec) -> Verdict {
     let (q, id) = (&spec.quality, RuleId::MouthClosed);
-    let gap = part(id, m.mouth_opening, &q.mouth_opening, Unit::Ratio, Reason::MouthOpen);
-    let open = worst(gap, part(id, m.jaw_open, &q.jaw_open, Unit::Ratio, Reason::MouthOpen));
+    let gap = part("mouth_opening", id, m.mouth_opening, &q.mouth_opening, Unit::Ratio, Reason::MouthOpen);
+    let open = worst(gap, part("jaw_open", id, m.jaw_open, &q.jaw_open, Unit::Ratio, Reason::MouthOpen));
     // Teeth between the lips is a smile even when the lips barely part.
-    let teeth = part(id, m.smile, &q.smile, Unit::Ratio, Reason::TeethShowing);
+    let teeth = part("smile", id, m.smile, &q.smile, Unit::Ratio, Reason::TeethShowing);
     // Raised corners: a closed-lip smile.
-    let lift = part(id, m.mouth_corner_lift, &q.mouth_corner_lift, Unit::Ratio, Reason::CornersRaised);
+    let lift =
+        part("mouth_corner_lift", id, m.mouth_corner_lift, &q.mouth_corner_lift, Unit::Ratio, Reason::CornersRaised);
     worst(worst(open, teeth), lift)
 }
 
 fn exposure(m: &Measurements, spec: &Spec) -> Verdict {
     let (q, id) = (&spec.quality, RuleId::Exposure);
-    let level = band(id, m.face_lightness, &q.face_lightness, Unit::Lightness);
-    let scene = part(id, m.highlights, &q.highlights, Unit::Lightness, Reason::DarkScene);
-    let clipped = part(id, m.face_clipped_pct, &q.face_clipped_pct, Unit::Percent, Reason::BurntOut);
+    let level = named(band(id, m.face_lightness, &q.face_lightness, Unit::Lightness), "face_lightness");
+    let scene = part("highlights", id, m.highlights, &q.highlights, Unit::Lightness, Reason::DarkScene);
+    let clipped =
+        part("face_clipped_pct", id, m.face_clipped_pct, &q.face_clipped_pct, Unit::Percent, Reason::BurntOut);
     // The face's own level is reported when nothing is wrong.
     worst(worst(level, scene), clipped)
 }

@@ -44,6 +44,7 @@ fn one_unmeasured_rule_makes_the_photo_need_a_person_never_pass() {
         unit: Unit::Px,
         edges: vec![],
         detail: None,
+        measure: None,
     };
     let mut v: Vec<Verdict> = [RuleId::Roll, RuleId::Yaw].map(pass).to_vec();
     assert_eq!(Overall::of(&v), Overall::Pass);
@@ -228,6 +229,7 @@ fn every_rule_and_reason_has_text_in_both_languages() {
                     unit: Unit::Px,
                     edges: if reason == Reason::PhotoEdge { vec![Side::Top] } else { vec![] },
                     detail: None,
+                    measure: None,
                 };
                 let (title, message) = crate::i18n::verdict_text(&v, &s, lang);
                 assert!(!title.contains("rules.") && !message.is_empty(), "{rule}/{reason:?}: {title} / {message}");

@@ -132,6 +132,15 @@ fn a_failing_photo_is_not_exported_until_a_named_person_confirms_its_rules() {
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("crown_margin") && err.contains("--confirm"), "{err}");
     assert_eq!(files(&dir), Vec::<String>::new(), "nothing written");
+    // The refusal in the reader's language, rules named by the ids --confirm takes.
+    let mut args = vec!["--lang", "zh", "export", &hopper, "-o", jpg.to_str().unwrap()];
+    let zh = idbooth(&args);
+    let err = String::from_utf8_lossy(&zh.stderr);
+    assert!(err.contains("未导出：crown_margin") && err.contains("没有写入任何文件"), "{err}");
+    args.extend(["--confirm", "crown_margin", "--by", "李伟"]);
+    let err = String::from_utf8_lossy(&idbooth(&args).stderr).to_string();
+    assert!(err.contains("必须由人确认") && !err.contains("crown_margin,"), "{err}");
+    assert_eq!(files(&dir), Vec::<String>::new(), "nothing written");
     // Which rules are open: from the report.
     let v = json(&idbooth(&["check", &repo(HOPPER), "--json"]));
     let open: Vec<String> = v["rules"]
@@ -198,6 +207,10 @@ fn exports_never_write_over_the_source_or_an_existing_export_unasked() {
     let again = run(&out, &[]);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let mut zh = vec!["--lang", "zh", "export", src.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    zh.extend_from_slice(&confirm);
+    let again = idbooth(&zh);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("已存在：请换一个文件名"), "{again:?}");
     assert_eq!(run(&out, &["--overwrite"]).status.code(), Some(0));
     assert_eq!(std::fs::read(&src).unwrap(), original, "the source photo is untouched");
     assert_eq!(std::fs::read(&out).unwrap().len(), first.len());

@@ -291,10 +291,20 @@ fn the_city_is_picked_from_the_list_and_a_province_blocks_the_export() {
     h.state_mut().apply(Intent::Sample);
     wait_checked(&mut h);
     // Pinyin, typed: the matching cities are offered; one tap records the list's exact name.
+    let label_top =
+        |h: &Harness<'_, BoothApp>| h.get_by_role_and_label(Role::Label, "City of application").rect().min.y;
+    let before = label_top(&h);
+    let (l, f) = (
+        h.get_by_role_and_label(Role::Label, "City of application").rect(),
+        h.get_by_role_and_label(Role::TextInput, "City of application").rect(),
+    );
+    assert!((l.center().y - f.center().y).abs() < 3.0, "label {l:?} beside field {f:?}");
     let field = h.get_by_role_and_label(Role::TextInput, "City of application");
     field.focus();
     field.type_text("shenz");
     h.run();
+    // The label stays beside the field while the matches open below it.
+    assert_eq!(label_top(&h), before, "the city label moved");
     assert!(h.query_by_label_contains("not a city on the list").is_none(), "no refusal while typing");
     press(&mut h, "深圳市 Shenzhen, 广东省");
     assert_eq!(h.state().visit.form.city, "深圳市");
@@ -639,6 +649,11 @@ fn the_kiosk_ignores_close_keys_and_only_a_pin_lets_staff_out() {
         modifiers: Default::default(),
     });
     h.run_steps(4);
+    // The keypad sits in the middle of the screen like the title above it, "0" under "5".
+    let (one, three) = (h.get_by_label("1").rect(), h.get_by_label("3").rect());
+    let middle = h.ctx.content_rect().center().x;
+    assert!((one.min.x + three.max.x - 2.0 * middle).abs() < 2.0, "keypad {one:?}..{three:?}, middle {middle}");
+    assert!((h.get_by_label("0").rect().center().x - h.get_by_label("5").rect().center().x).abs() < 1.0);
     for k in ["1", "3", "5", "7", "OK"] {
         h.get_by_label(k).click();
         h.run_steps(4);

@@ -69,7 +69,7 @@ fn result(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             };
             marks.pupils = Some([p(lm.left_pupil), p(lm.right_pupil)]);
             marks.chin = Some(p(lm.chin));
-            marks.head_top = Some(p(lm.head_top.point().unwrap_or(lm.skull_top)));
+            marks.head_top = Some(guides::HeadMark::of(lm, p));
         }
         guides::draw(&ui.painter_at(rect), rect, &spec, None, &marks);
     }
@@ -292,7 +292,7 @@ fn checklist_rows(lang: crate::Lang, rules: &[RuleReport]) -> Vec<Row> {
             } else if conflict && size_rule && v.status == Status::Fail {
                 t(lang, "proportions")
             } else {
-                r.message.clone()
+                crate::i18n::with_measure(v, &r.message, lang)
             };
             Row {
                 rule: v.rule,
@@ -364,7 +364,17 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         if doc != f.document {
             out.push(Intent::SetDocument(doc));
         }
-        let city_label = labelled(ui, "form.city", true);
+        // Top-aligned: the row grows while the matches are open, and a label centred in it
+        // would slide down away from its field.
+        let single = ui.spacing().interact_size.y;
+        let city_label = ui
+            .with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                ui.allocate_ui_with_layout(vec2(0.0, single), egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    labelled(ui, "form.city", true)
+                })
+                .inner
+            })
+            .inner;
         super::city::field(ui, lang, &mut f.city, city_label, 260.0);
         ui.end_row();
         field(ui, "form.phone", &mut f.phone, true);

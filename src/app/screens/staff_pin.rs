@@ -20,23 +20,29 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         }
         ui.add_space(20.0);
         let keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "←", "0", "OK"];
-        egui::Grid::new("pinpad").spacing([12.0, 12.0]).show(ui, |ui| {
-            for (i, k) in keys.iter().enumerate() {
-                let b = egui::Button::new(RichText::new(*k).size(34.0)).min_size(vec2(TOUCH * 1.3, TOUCH));
-                if ui.add(b).clicked() {
-                    match *k {
-                        "←" => {
-                            app.pin_entry.pop();
+        // A grid starts at its parent's left edge even in a centred layout: give it a box of
+        // its own width, which the centred layout does place in the middle.
+        let (key, gap) = (vec2(TOUCH * 1.3, TOUCH), 12.0);
+        let pad = vec2(3.0 * key.x + 2.0 * gap, 4.0 * key.y + 3.0 * gap);
+        ui.allocate_ui(pad, |ui| {
+            egui::Grid::new("pinpad").spacing([gap, gap]).show(ui, |ui| {
+                for (i, k) in keys.iter().enumerate() {
+                    let b = egui::Button::new(RichText::new(*k).size(34.0)).min_size(key);
+                    if ui.add(b).clicked() {
+                        match *k {
+                            "←" => {
+                                app.pin_entry.pop();
+                            }
+                            "OK" => out.push(Intent::Pin(std::mem::take(&mut app.pin_entry))),
+                            d if app.pin_entry.len() < 12 => app.pin_entry.push_str(d),
+                            _ => {}
                         }
-                        "OK" => out.push(Intent::Pin(std::mem::take(&mut app.pin_entry))),
-                        d if app.pin_entry.len() < 12 => app.pin_entry.push_str(d),
-                        _ => {}
+                    }
+                    if i % 3 == 2 {
+                        ui.end_row();
                     }
                 }
-                if i % 3 == 2 {
-                    ui.end_row();
-                }
-            }
+            });
         });
         ui.add_space(20.0);
         let b = egui::Button::new(RichText::new(t(lang, "cancel")).size(28.0)).min_size(vec2(TOUCH * 4.0, TOUCH));

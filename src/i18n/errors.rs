@@ -1,0 +1,169 @@
+//! Errors a person reads, in their language. Each error type keeps its English `Display` (logs,
+//! JSON, other programs); these give the same message from the locale files, and a unit test
+//! keeps the English texts equal. Details from the system or a decoder stay as they come.
+
+use super::tr;
+use crate::Lang;
+use crate::approval::ReleaseError;
+use crate::capture::photo::PhotoError;
+use crate::export::ExportError;
+use crate::judge::{Overall, RuleId};
+use crate::paths::shown;
+use crate::spec::SpecError;
+
+/// A photo that cannot be opened.
+pub fn photo_error(e: &PhotoError, lang: Lang) -> String {
+    use crate::capture::photo::{MAX_FILE_BYTES, MAX_PIXELS, MAX_SIDE};
+    let (key, args): (&str, Vec<(&str, String)>) = match e {
+        PhotoError::NotFound(p) => ("not_found", vec![("path", shown(p))]),
+        PhotoError::Io(p, err) => ("io", vec![("path", shown(p)), ("detail", err.to_string())]),
+        PhotoError::FileTooLarge(mb) => {
+            ("file_too_large", vec![("mb", mb.to_string()), ("max", (MAX_FILE_BYTES / 1_048_576).to_string())])
+        }
+        PhotoError::NotAnImage => ("not_an_image", vec![]),
+        PhotoError::TooLarge { w, h } => (
+            "too_large",
+            vec![
+                ("w", w.to_string()),
+                ("h", h.to_string()),
+                ("mp", (MAX_PIXELS / 1_000_000).to_string()),
+                ("side", MAX_SIDE.to_string()),
+            ],
+        ),
+        PhotoError::Corrupt(d) => ("corrupt", vec![("detail", d.clone())]),
+        PhotoError::Empty => ("empty", vec![]),
+    };
+    tr(lang, &format!("errors.photo.{key}"), &args)
+}
+
+/// An export that was not written (the serial counter's own trouble stays in English: it is
+/// for whoever looks after the machine).
+pub fn export_error(e: &ExportError, lang: Lang) -> String {
+    let (key, args): (&str, Vec<(&str, String)>) = match e {
+        ExportError::DiskFull(p) => ("disk_full", vec![("path", shown(p))]),
+        ExportError::Io(p, err) => ("io", vec![("path", shown(p)), ("detail", err.to_string())]),
+        ExportError::Exists(p) => ("exists", vec![("path", shown(p))]),
+        ExportError::IsSource(p) => ("is_source", vec![("path", shown(p))]),
+        ExportError::SameFile(p) => ("same_file", vec![("path", shown(p))]),
+        ExportError::NameTooLong { path, max } => {
+            ("name_too_long", vec![("path", shown(path)), ("max", max.to_string())])
+        }
+        ExportError::Encode(d) => ("encode", vec![("detail", d.clone())]),
+        ExportError::SizeWindow { lo, hi, smallest, largest } => (
+            "size_window",
+            vec![
+                ("lo", lo.to_string()),
+                ("hi", hi.to_string()),
+                ("smallest", smallest.to_string()),
+                ("largest", largest.to_string()),
+            ],
+        ),
+        ExportError::WrongSize { got_w, got_h, want_w, want_h } => (
+            "wrong_size",
+            vec![
+                ("got_w", got_w.to_string()),
+                ("got_h", got_h.to_string()),
+                ("want_w", want_w.to_string()),
+                ("want_h", want_h.to_string()),
+            ],
+        ),
+        ExportError::Serial(_) => return e.to_string(),
+    };
+    tr(lang, &format!("errors.export.{key}"), &args)
+}
+
+/// Why the release gate kept a photo back, naming rules by the ids `--confirm` takes.
+pub fn release_error(e: &ReleaseError, lang: Lang) -> String {
+    let ids = |rules: &[RuleId]| rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+    let (key, rules) = match e {
+        ReleaseError::Unconfirmed { rules, overall } => {
+            let why = if *overall == Overall::Fail { "why_fail" } else { "why_needs_person" };
+            let why = tr(lang, &format!("errors.release.{why}"), &[]);
+            return tr(lang, "errors.release.unconfirmed", &[("rules", ids(rules)), ("why", why)]);
+        }
+        ReleaseError::NoOperator => ("no_operator", String::new()),
+        ReleaseError::ReasonRequired(r) => ("reason_required", ids(r)),
+        ReleaseError::OverrideForbidden(r) => ("override_forbidden", ids(r)),
+    };
+    tr(lang, &format!("errors.release.{key}"), &[("rules", rules)])
+}
+
+/// A command's error in `lang`: the first error in the chain that has texts of its own, else
+/// the chain as it is.
+pub fn error(e: &anyhow::Error, lang: Lang) -> String {
+    for cause in e.chain() {
+        if let Some(p) = cause.downcast_ref::<PhotoError>() {
+            return photo_error(p, lang);
+        }
+        if let Some(x) = cause.downcast_ref::<ExportError>() {
+            return export_error(x, lang);
+        }
+        if let Some(r) = cause.downcast_ref::<ReleaseError>() {
+            return release_error(r, lang);
+        }
+        if let Some(SpecError::Unknown(id)) = cause.downcast_ref::<SpecError>() {
+            return tr(lang, "errors.unknown_spec", &[("id", id.clone())]);
+        }
+    }
+    format!("{e:#}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chinese(s: &str) -> bool {
+        s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    #[test]
+    fn a_photo_that_cannot_be_opened_is_told_in_the_readers_language() {
+        let e = PhotoError::NotFound("a.jpg".into());
+        assert_eq!(photo_error(&e, Lang::Zh), "找不到文件：a.jpg");
+        assert_eq!(photo_error(&e, Lang::En), e.to_string());
+        for e in [PhotoError::NotAnImage, PhotoError::Empty, PhotoError::TooLarge { w: 20000, h: 9000 }] {
+            assert_eq!(photo_error(&e, Lang::En), e.to_string(), "the English text is the error's own");
+            assert!(chinese(&photo_error(&e, Lang::Zh)));
+        }
+    }
+
+    #[test]
+    fn export_and_release_errors_are_told_in_the_readers_language() {
+        let io = || std::io::Error::other("no space");
+        let exports = [
+            ExportError::DiskFull("out/a.jpg".into()),
+            ExportError::Io("out/a.jpg".into(), io()),
+            ExportError::Exists("out/a.jpg".into()),
+            ExportError::IsSource("a.jpg".into()),
+            ExportError::SameFile("a.jpg".into()),
+            ExportError::NameTooLong { path: "a.jpg".into(), max: 255 },
+            ExportError::Encode("bad".into()),
+            ExportError::SizeWindow { lo: 14_000, hi: 40_000, smallest: 41_000, largest: 90_000 },
+            ExportError::WrongSize { got_w: 1, got_h: 2, want_w: 354, want_h: 472 },
+        ];
+        for e in &exports {
+            assert_eq!(export_error(e, Lang::En), e.to_string(), "the English text is the error's own");
+            assert!(chinese(&export_error(e, Lang::Zh)), "{e}");
+        }
+        let rules = vec![RuleId::Glasses, RuleId::Jewellery];
+        let releases = [
+            ReleaseError::Unconfirmed { rules: rules.clone(), overall: Overall::Fail },
+            ReleaseError::Unconfirmed { rules: rules.clone(), overall: Overall::NeedsPerson },
+            ReleaseError::NoOperator,
+            ReleaseError::ReasonRequired(rules.clone()),
+            ReleaseError::OverrideForbidden(rules),
+        ];
+        for e in &releases {
+            assert_eq!(release_error(e, Lang::En), e.to_string(), "the English text is the error's own");
+            let zh = release_error(e, Lang::Zh);
+            assert!(chinese(&zh), "{zh}");
+        }
+        // Through anyhow, as the CLI meets them; what has no texts of its own stays as it is.
+        let e = anyhow::Error::from(ExportError::Exists("b.jpg".into()));
+        assert!(error(&e, Lang::Zh).contains("已存在"), "{}", error(&e, Lang::Zh));
+        let e = anyhow::Error::from(SpecError::Unknown("mars".into()));
+        assert_eq!(error(&e, Lang::En), e.to_string());
+        assert!(chinese(&error(&e, Lang::Zh)));
+        assert_eq!(error(&anyhow::anyhow!("other"), Lang::Zh), "other");
+    }
+}
