@@ -13,7 +13,7 @@ use idbooth::detect::{self, Effort};
 use idbooth::export::{self, Applicant, Targets, pair};
 use idbooth::geometry::median;
 use idbooth::i18n::{fmt_num, fmt_value, tr};
-use idbooth::judge::{Overall, RuleId};
+use idbooth::judge::{Overall, RuleId, Status};
 use idbooth::paths::shown;
 use idbooth::pixels::Pyramid;
 use idbooth::report::Report;
@@ -157,6 +157,11 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
     let book = SpecBook::load();
     let spec = book.get(&a.spec)?;
     check_background(spec, &a.background, lang)?;
+    // A confirmation without the name of who gives it is an incomplete command (exit 2), not a
+    // photo that needs a person.
+    if !a.confirm.is_empty() && a.by.as_deref().is_none_or(|b| b.trim().is_empty()) {
+        anyhow::bail!(idbooth::i18n::release_error(&approval::ReleaseError::NoOperator, lang));
+    }
     // Refuse a city the application would be rejected for before any slow part.
     let city = a.city.as_deref().map(cities::resolve).transpose().map_err(|e| anyhow::anyhow!(e.message(lang)))?;
     let city = city.map(|c| c.name.as_str());
@@ -293,12 +298,22 @@ pub fn print_report(r: &Report, spec: &Spec, lang: Lang) {
             message
         );
     }
-    let open: Vec<&str> = r.verdicts().filter(|v| !v.status.is_ok()).map(|v| v.rule.as_str()).collect();
+    // The open rules by what they are (failed, for a person, not measured), named by the ids
+    // --confirm takes.
     let verdict = tr(lang, &format!("overall.{}", r.overall.as_str()), &[]);
-    if open.is_empty() {
+    let groups: Vec<String> = [Status::Fail, Status::NeedsPerson, Status::NotChecked]
+        .into_iter()
+        .filter_map(|s| {
+            let ids: Vec<&str> = r.verdicts().filter(|v| v.status == s).map(|v| v.rule.as_str()).collect();
+            let name = serde_json::to_value(s).ok()?.as_str()?.to_string();
+            let status = tr(lang, &format!("status.{name}"), &[]);
+            (!ids.is_empty()).then(|| tr(lang, "cli.group", &[("status", status), ("ids", ids.join(", "))]))
+        })
+        .collect();
+    if groups.is_empty() {
         println!("  => {verdict}");
     } else {
-        println!("  => {verdict}: {}", open.join(", "));
+        println!("  => {verdict} — {}", groups.join(&tr(lang, "cli.group_sep", &[])));
     }
 }
 

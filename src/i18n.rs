@@ -139,9 +139,12 @@ pub fn fmt_value(x: f64, min: Option<f64>, max: Option<f64>) -> String {
 /// several (`lip gap: The mouth is open…`): the band beside the value is that measurement's.
 pub fn with_measure(v: &Verdict, message: &str, lang: Lang) -> String {
     let key = v.measure.as_deref().map(|m| format!("measures.{m}")).filter(|k| has(lang, k));
-    match key {
-        Some(key) if v.value.is_some() && !message.is_empty() => {
-            tr(lang, "measures.lead", &[("name", tr(lang, &key, &[])), ("text", message.to_string())])
+    let name = key.map(|k| tr(lang, &k, &[]));
+    match name {
+        // A message that already names its measurement ("the mouth corners are raised") needs
+        // no lead.
+        Some(name) if v.value.is_some() && !message.is_empty() && !message.to_lowercase().contains(&name) => {
+            tr(lang, "measures.lead", &[("name", name), ("text", message.to_string())])
         }
         _ => message.to_string(),
     }
@@ -190,6 +193,7 @@ mod tests {
         assert_eq!(with_measure(&v, "The mouth is open.", Lang::En), "lip gap: The mouth is open.");
         assert_eq!(with_measure(&v, "嘴张开了。", Lang::Zh), "唇间距：嘴张开了。");
         assert_eq!(with_measure(&v, "", Lang::En), "", "no advice, no name");
+        assert_eq!(with_measure(&v, "唇间距过大。", Lang::Zh), "唇间距过大。", "named once");
     }
 
     #[test]

@@ -90,7 +90,7 @@ pub struct StudioSettings {
     pub staff_pin_hash: Option<String>,
     /// Where the kiosk hands accepted photos to the counter (and the counter picks them up).
     pub spool_dir: Option<PathBuf>,
-    /// Where exports go (laptop and counter); default ~/Pictures/idbooth.
+    /// Where exports go (laptop and counter); default ~/Pictures/idbooth (~/idbooth without ~/Pictures).
     pub export_dir: Option<PathBuf>,
     /// Name and address on the customer's slip.
     pub studio: Studio,

@@ -242,6 +242,9 @@ pub struct BoothApp {
     remembered: Remembered,
     remember_path: Option<PathBuf>,
     state_dir: Option<PathBuf>,
+    /// The kiosk asks for staff for something only a person can fix (a hand-off that failed):
+    /// only the staff PIN leaves that screen.
+    pub staff_needed: bool,
     picker: Box<dyn FilePicker>,
     /// The file dialog failed: show a path field instead.
     pub path_entry: Option<String>,
@@ -305,6 +308,7 @@ impl BoothApp {
             remembered,
             remember_path,
             state_dir: opts.state_dir.clone(),
+            staff_needed: false,
             picker,
             path_entry: None,
             #[cfg(feature = "camera")]
@@ -400,6 +404,7 @@ impl BoothApp {
                 // The customer is gone: nothing of them stays, in memory or on disk.
                 self.visit = Visit::default();
                 self.visit.form.document = Document::from_id(&self.settings.default_document).unwrap_or_default();
+                self.staff_needed = false;
                 self.result_tex = None;
                 self.print_tex = None;
                 self.preview = None;
@@ -433,7 +438,7 @@ impl BoothApp {
         self.poll_print();
         self.poll_live(now);
         if self.mode == Mode::Counter {
-            self.queue.poll(self.settings.spool_dir.as_deref(), now);
+            self.queue.poll(self.spool_dir().as_deref(), now);
         }
         // Files dropped onto the window (not at the kiosk).
         let dropped = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect::<Vec<_>>());
@@ -802,6 +807,15 @@ impl BoothApp {
         self.visit.export_msg.as_ref().map(|(m, ok)| (m.as_str(), *ok))
     }
 
+    /// Where the kiosk hands photos to the counter: the settings' `spool_dir`, else `spool` in
+    /// the booth's data folder (a kiosk and a counter on one machine then meet without settings).
+    pub fn spool_dir(&self) -> Option<PathBuf> {
+        self.settings
+            .spool_dir
+            .clone()
+            .or_else(|| self.state_dir.clone().or_else(crate::paths::data_dir).map(|d| d.join("spool")))
+    }
+
     /// Has the photo as now judged been exported already? (One export per click.)
     pub fn exported(&self) -> bool {
         self.visit.exported_gen == Some(self.still_gen)
@@ -875,7 +889,7 @@ impl BoothApp {
                 outcome: still.judgement.overall,
                 open_rules: crate::approval::to_confirm(&still.judgement.verdicts).iter().map(|v| v.rule).collect(),
             };
-            let dir = self.settings.spool_dir.clone().ok_or_else(|| "no spool folder in the settings".to_string())?;
+            let dir = self.spool_dir().ok_or_else(|| "no data folder for the spool".to_string())?;
             crate::spool::handoff(&dir, still.session.pyramid().base(), &h).map_err(|e| e.to_string())?;
             Ok(ticket)
         });
@@ -887,8 +901,9 @@ impl BoothApp {
             }
             Err(e) => {
                 tracing::error!("kiosk hand-off failed: {e}");
-                self.error = Some(t(self.lang, "kiosk.handoff_failed"));
-                self.go(Screen::AskStaff, Why::CheckFailed);
+                // Staff must come: the screen holds (the camera coming back does not end it).
+                self.staff_needed = true;
+                self.go(Screen::AskStaff, Why::HandoffFailed);
             }
         }
     }
@@ -988,7 +1003,7 @@ impl BoothApp {
 
     /// Live results, the countdown, the kiosk's auto-capture, a lost camera.
     fn poll_live(&mut self, now: Instant) {
-        if self.screen == Screen::AskStaff && self.mode == Mode::Kiosk {
+        if self.screen == Screen::AskStaff && self.mode == Mode::Kiosk && !self.staff_needed {
             // A try that failed ends; look for the camera again now and then; back to the
             // customer as soon as it delivers a frame.
             if self.live.as_ref().is_some_and(|l| l.error().is_some()) {
@@ -1084,7 +1099,7 @@ impl BoothApp {
 
     fn refresh_queue(&mut self) {
         let now = self.now();
-        self.queue.poll(self.settings.spool_dir.as_deref(), now);
+        self.queue.poll(self.spool_dir().as_deref(), now);
     }
 
     fn open_queue_entry(&mut self, i: usize) {

@@ -299,7 +299,8 @@ impl Remembered {
     }
 }
 
-/// Where exports go unless the person picks a folder: ~/Pictures/idbooth, else ./idbooth-export.
+/// Where exports go unless the person picks a folder: ~/Pictures/idbooth where ~/Pictures
+/// exists, else ~/idbooth (without HOME: ./idbooth-export).
 pub fn default_folder() -> PathBuf {
     match std::env::var_os("HOME").map(PathBuf::from) {
         Some(home) if home.join("Pictures").is_dir() => home.join("Pictures/idbooth"),

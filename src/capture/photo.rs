@@ -29,6 +29,10 @@ pub enum PhotoError {
     TooLarge { w: u32, h: u32 },
     #[error("the photo file is damaged or incomplete: {0}")]
     Corrupt(String),
+    #[error("the photo file is damaged or incomplete: the file ends before the image does")]
+    Truncated,
+    #[error("cannot read {}: is a folder, not a file", shown(.0))]
+    IsFolder(PathBuf),
     #[error("the image is empty")]
     Empty,
 }
@@ -123,7 +127,7 @@ fn read_photo_file(path: &Path) -> Result<Vec<u8>, PhotoError> {
         _ => PhotoError::Io(path.into(), e),
     })?;
     if meta.is_dir() {
-        return Err(PhotoError::Io(path.into(), std::io::Error::other("is a folder, not a file")));
+        return Err(PhotoError::IsFolder(path.into()));
     }
     if meta.len() > MAX_FILE_BYTES {
         return Err(PhotoError::FileTooLarge(meta.len() / 1_048_576));
@@ -176,7 +180,7 @@ fn decode(bytes: &[u8], factor: u32, keep: Option<&Arc<[u8]>>) -> Result<Portrai
     // A cut-off JPEG decodes into a grey-filled picture without complaint: check its structure.
     let layout = (format == Some(ImageFormat::Jpeg)).then(|| jpeg_layout(bytes));
     if layout.is_some_and(|l| !l.complete) {
-        return Err(PhotoError::Corrupt("the file ends before the image does".into()));
+        return Err(PhotoError::Truncated);
     }
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -352,9 +356,7 @@ fn classify(e: image::ImageError) -> PhotoError {
     match e {
         E::Limits(l) => PhotoError::Corrupt(format!("the image needs more memory than allowed: {l}")),
         E::Unsupported(_) => PhotoError::NotAnImage,
-        E::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            PhotoError::Corrupt("the file ends before the image does".into())
-        }
+        E::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => PhotoError::Truncated,
         other => PhotoError::Corrupt(other.to_string()),
     }
 }
@@ -384,10 +386,11 @@ mod tests {
         assert!(jpeg_is_complete(&jpg));
         for cut in [jpg.len() / 2, jpg.len() - 2, jpg.len() - 1, 300] {
             let e = decode_photo(&jpg[..cut]);
-            assert!(matches!(e, Err(PhotoError::Corrupt(_))), "cut at {cut}: {e:?}");
+            assert!(matches!(e, Err(PhotoError::Corrupt(_) | PhotoError::Truncated)), "cut at {cut}: {e:?}");
         }
         let cut_png = png(&img);
-        assert!(matches!(decode_photo(&cut_png[..cut_png.len() / 3]), Err(PhotoError::Corrupt(_))));
+        let e = decode_photo(&cut_png[..cut_png.len() / 3]);
+        assert!(matches!(e, Err(PhotoError::Corrupt(_) | PhotoError::Truncated)), "{e:?}");
     }
 
     #[test]

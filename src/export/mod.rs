@@ -24,6 +24,8 @@ pub enum ExportError {
     DiskFull(PathBuf),
     #[error("cannot write {}: {}", shown(.0), .1)]
     Io(PathBuf, std::io::Error),
+    #[error("cannot write {}: the folder does not exist", shown(.0))]
+    NoFolder(PathBuf),
     #[error("{} already exists: choose another name, or overwrite it on purpose (--overwrite)", shown(.0))]
     Exists(PathBuf),
     #[error("{} is the photo being exported from: it is never written over; choose another name", shown(.0))]

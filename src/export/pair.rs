@@ -64,8 +64,7 @@ pub fn check_targets(t: &Targets) -> Result<(), ExportError> {
         }
         let dir = parent(target);
         if !dir.is_dir() {
-            let e = std::io::Error::new(ErrorKind::NotFound, "the folder does not exist");
-            return Err(ExportError::Io(dir.into(), e));
+            return Err(ExportError::NoFolder(dir.into()));
         }
     }
     Ok(())

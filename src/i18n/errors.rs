@@ -32,6 +32,8 @@ pub fn photo_error(e: &PhotoError, lang: Lang) -> String {
         ),
         PhotoError::Corrupt(d) => ("corrupt", vec![("detail", d.clone())]),
         PhotoError::Empty => ("empty", vec![]),
+        PhotoError::Truncated => ("truncated", vec![]),
+        PhotoError::IsFolder(p) => ("is_folder", vec![("path", shown(p))]),
     };
     tr(lang, &format!("errors.photo.{key}"), &args)
 }
@@ -42,6 +44,7 @@ pub fn export_error(e: &ExportError, lang: Lang) -> String {
     let (key, args): (&str, Vec<(&str, String)>) = match e {
         ExportError::DiskFull(p) => ("disk_full", vec![("path", shown(p))]),
         ExportError::Io(p, err) => ("io", vec![("path", shown(p)), ("detail", err.to_string())]),
+        ExportError::NoFolder(p) => ("no_folder", vec![("path", shown(p))]),
         ExportError::Exists(p) => ("exists", vec![("path", shown(p))]),
         ExportError::IsSource(p) => ("is_source", vec![("path", shown(p))]),
         ExportError::SameFile(p) => ("same_file", vec![("path", shown(p))]),
@@ -121,7 +124,13 @@ mod tests {
         let e = PhotoError::NotFound("a.jpg".into());
         assert_eq!(photo_error(&e, Lang::Zh), "找不到文件：a.jpg");
         assert_eq!(photo_error(&e, Lang::En), e.to_string());
-        for e in [PhotoError::NotAnImage, PhotoError::Empty, PhotoError::TooLarge { w: 20000, h: 9000 }] {
+        for e in [
+            PhotoError::NotAnImage,
+            PhotoError::Empty,
+            PhotoError::TooLarge { w: 20000, h: 9000 },
+            PhotoError::Truncated,
+            PhotoError::IsFolder("photos".into()),
+        ] {
             assert_eq!(photo_error(&e, Lang::En), e.to_string(), "the English text is the error's own");
             assert!(chinese(&photo_error(&e, Lang::Zh)));
         }
@@ -133,6 +142,7 @@ mod tests {
         let exports = [
             ExportError::DiskFull("out/a.jpg".into()),
             ExportError::Io("out/a.jpg".into(), io()),
+            ExportError::NoFolder("out".into()),
             ExportError::Exists("out/a.jpg".into()),
             ExportError::IsSource("a.jpg".into()),
             ExportError::SameFile("a.jpg".into()),

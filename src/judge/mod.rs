@@ -373,7 +373,7 @@ pub(crate) fn band(rule: RuleId, value: Option<f64>, limit: &Limit, unit: Unit) 
         rule,
         status: Status::NotChecked,
         reason: Reason::NotMeasured,
-        value: value.map(round2),
+        value: value.map(|x| rounded(x, limit)),
         min: limit.min,
         max: limit.max,
         unit,
@@ -414,8 +414,12 @@ pub(crate) fn worst(a: Verdict, b: Verdict) -> Verdict {
     if rank(b.status) > rank(a.status) { b } else { a }
 }
 
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+/// `x` to 0.01, or to as many more places as keep it on its own side of every bound: 0.1502
+/// failed ≤ 0.15 and must not be reported as 0.15.
+fn rounded(x: f64, limit: &Limit) -> f64 {
+    let bounds = [limit.min, limit.max, limit.warn_below, limit.warn_above];
+    let same_side = |r: f64| bounds.iter().flatten().all(|&b| x.partial_cmp(&b) == r.partial_cmp(&b));
+    [100.0, 1e3, 1e4, 1e6].into_iter().map(|k| (x * k).round() / k).find(|&r| same_side(r)).unwrap_or(x)
 }
 
 #[cfg(test)]

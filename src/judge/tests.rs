@@ -366,3 +366,16 @@ fn lighting_is_judged_in_stops_either_way() {
     assert_eq!(l(-1.2), Status::Fail);
     assert_eq!(l(1.2), Status::Fail);
 }
+
+#[test]
+fn a_reported_value_stays_on_its_side_of_every_bound() {
+    let limit = Limit { max: Some(0.15), warn_above: Some(0.1), ..Limit::default() };
+    let v = band(RuleId::MouthClosed, Some(0.1502), &limit, Unit::Ratio);
+    assert_eq!((v.status, v.value), (Status::Fail, Some(0.1502)));
+    let v = band(RuleId::MouthClosed, Some(0.14996), &limit, Unit::Ratio);
+    assert_eq!((v.status, v.value), (Status::Warn, Some(0.14996)));
+    let v = band(RuleId::MouthClosed, Some(0.15), &limit, Unit::Ratio);
+    assert_eq!((v.status, v.value), (Status::Warn, Some(0.15)));
+    let v = band(RuleId::MouthClosed, Some(0.123456), &limit, Unit::Ratio);
+    assert_eq!(v.value, Some(0.12), "two places where they do not cross a bound");
+}

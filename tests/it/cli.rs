@@ -151,6 +151,9 @@ fn a_failing_photo_is_not_exported_until_a_named_person_confirms_its_rules() {
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect();
     let list = open.join(",");
+    let nobody = export(&["--confirm", &list]);
+    assert_eq!(nobody.status.code(), Some(2), "a confirmation without --by is an incomplete command");
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("name of the person"));
     let no_reason = export(&["--confirm", &list, "--by", "Li Wei"]);
     assert_eq!(no_reason.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&no_reason.stderr).contains("reason"));

@@ -3,7 +3,7 @@
 
 use egui::{Color32, RichText, pos2, vec2};
 
-use super::super::text::t;
+use super::super::text::{t, ta};
 use super::{AMBER, BoothApp, GREEN, Intent, RED, big_button};
 use crate::judge::{Overall, RuleId};
 
@@ -71,7 +71,7 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
                 {
                     ui.add_space(16.0);
                     ui.label(
-                        RichText::new(format!("{} {}", t(lang, "kiosk.staff_will_check"), r.title))
+                        RichText::new(ta(lang, "kiosk.staff_will_check", &[("rule", r.title.clone())]))
                             .size(24.0)
                             .color(AMBER),
                     );

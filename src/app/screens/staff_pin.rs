@@ -12,9 +12,9 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         ui.add_space(40.0);
         ui.label(RichText::new(t(lang, "kiosk.staff_pin")).size(36.0));
         ui.label(RichText::new("•".repeat(app.pin_entry.chars().count())).size(48.0));
-        if app.pin_error {
-            ui.colored_label(RED, RichText::new(t(lang, "kiosk.wrong_pin")).size(24.0));
-        }
+        // The line is there even when empty, so the keypad does not jump under a finger.
+        let wrong = if app.pin_error { t(lang, "kiosk.wrong_pin") } else { " ".into() };
+        ui.colored_label(RED, RichText::new(wrong).size(24.0));
         if app.settings.staff_pin_hash.is_none() {
             ui.label(RichText::new(t(lang, "kiosk.no_pin")).size(20.0));
         }

@@ -43,7 +43,7 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
 fn queue(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let lang = app.lang;
     ui.heading(ta(lang, "queue.heading", &[("n", app.queue.new_count().to_string())]));
-    if app.settings.spool_dir.is_none() {
+    if app.spool_dir().is_none() {
         ui.label(t(lang, "queue.no_spool"));
         return;
     }

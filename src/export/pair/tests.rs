@@ -131,6 +131,6 @@ fn a_running_export_in_another_process_is_left_alone() {
 fn a_missing_folder_is_a_clear_error_and_nothing_is_written() {
     let d = dir("missing");
     let (p, s) = (d.path().join("no/such/a.jpg"), d.path().join("no/such/a.json"));
-    assert!(matches!(write_pair(&targets(&p, &s, false), b"x", b"sum:x"), Err(ExportError::Io(..))));
+    assert!(matches!(write_pair(&targets(&p, &s, false), b"x", b"sum:x"), Err(ExportError::NoFolder(..))));
     assert_eq!(listing(d.path()), Vec::<String>::new());
 }
