@@ -35,6 +35,11 @@ impl HeadMark {
             None => HeadMark::Estimated(to_screen(lm.skull_top)),
         }
     }
+
+    /// A live frame's head top (measured on a segmented frame, else carried from one).
+    pub fn live(t: super::live::LiveHeadTop, to_screen: impl Fn(crate::geometry::Point) -> Pos2) -> HeadMark {
+        if t.measured { HeadMark::Measured(to_screen(t.at)) } else { HeadMark::Estimated(to_screen(t.at)) }
+    }
 }
 
 /// Draw the guides with the output frame at `frame` on screen; `shade` darkens `outside`

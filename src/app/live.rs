@@ -33,7 +33,41 @@ pub struct LiveResult {
     pub analysis: Analysis,
     pub verdicts: Vec<Verdict>,
     pub measurements: Measurements,
+    /// The top of the head the framing guidance uses: the hair top where this frame was
+    /// segmented, else the skull's top raised by the hair last measured on this face.
+    pub head_top: Option<LiveHeadTop>,
     pub millis: f64,
+}
+
+/// The top of the head on a live frame, and whether this frame measured it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiveHeadTop {
+    pub at: Point,
+    pub measured: bool,
+}
+
+/// The hair above the skull, as the guidance carries it between segmented frames (in
+/// inter-pupil distances up the face): one in `background_every` frames has a mask.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HairCarry(Option<f64>);
+
+impl HairCarry {
+    /// This frame's head top; remembers the hair where the frame measured it, forgets it when
+    /// the face is gone (the next person has other hair).
+    pub fn head_top(&mut self, analysis: &crate::detect::Analysis) -> Option<LiveHeadTop> {
+        let Some(lm) = analysis.main.as_ref().map(|f| &f.landmarks) else {
+            self.0 = None;
+            return None;
+        };
+        let (up, ipd) = (lm.up(), lm.inter_pupil().max(1.0));
+        if let Some(p) = lm.head_top.point() {
+            // A sanity range: a hair top below the skull estimate or a tall bun stays a guess.
+            self.0 = Some((p.minus(lm.skull_top).dot(up) / ipd).clamp(-0.3, 1.5));
+            return Some(LiveHeadTop { at: p, measured: true });
+        }
+        let at = lm.skull_top.plus(up.scale(self.0.unwrap_or(0.0) * ipd));
+        Some(LiveHeadTop { at, measured: false })
+    }
 }
 
 #[derive(Default)]
@@ -148,6 +182,7 @@ fn camera_loop(factory: SourceFactory, s: &Shared, wake: &(dyn Fn() + Send + Syn
 fn analysis_loop(s: &Shared, wake: &(dyn Fn() + Send + Sync)) {
     let mut last_seq = 0;
     let mut background: Option<Verdict> = None;
+    let mut hair = HairCarry::default();
     // Follows the face from frame to frame; segments one frame in `background_every`.
     let mut tracker: Option<Tracker> = None;
     while !s.stop.load(Ordering::Relaxed) {
@@ -188,14 +223,17 @@ fn analysis_loop(s: &Shared, wake: &(dyn Fn() + Send + Sync)) {
             }
         }
         let (width, height) = (session.source.width, session.source.height);
+        let analysis = session.into_analysis();
+        let head_top = hair.head_top(&analysis);
         let result = LiveResult {
             seq: frame.seq,
             frame: frame.clone(),
             width,
             height,
-            analysis: session.into_analysis(),
+            analysis,
             verdicts,
             measurements: judgement.measurements,
+            head_top,
             millis: t.elapsed().as_secs_f64() * 1000.0,
         };
         *s.result.lock().unwrap() = Some(Arc::new(result));
@@ -352,7 +390,7 @@ pub fn warnings(r: &LiveResult, spec: &Spec) -> Vec<Warn> {
     let target = Target::new(r.width as f64, r.height as f64, spec);
     let bands = Bands::new(spec);
     let lm = &face.landmarks;
-    let top = target.to_output(lm.head_top.point().unwrap_or(lm.skull_top));
+    let top = target.to_output(r.head_top.map_or(lm.skull_top, |t| t.at));
     let chin = target.to_output(lm.chin);
     let eyes = target.to_output(lm.eye_mid());
     if let Some((lo, hi)) = bands.head {

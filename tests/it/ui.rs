@@ -457,6 +457,38 @@ fn live_warnings_appear_for_a_dark_frame_and_go_for_a_good_one_then_capture_and_
 }
 
 #[test]
+fn live_framing_counts_the_hair_measured_on_the_last_segmented_frame() {
+    // A London portrait (smiling) at the booth's distance, played as the camera: the skull alone is a
+    // head too small ("too far"); with the hair of the frames that were segmented it is not.
+    let Some(dir) = crate::common::photos_dir() else { return };
+    let photo = idbooth::capture::load_photo(&dir.join("london_smiling/004_08.jpg")).unwrap().image;
+    let spec = SpecBook::builtin().get("cn-exit-entry").unwrap().clone();
+    let source = RecordedFrames::new(vec![photo], 15.0);
+    let factory: idbooth::app::live::SourceFactory = Box::new(move || Ok(Box::new(source) as Box<dyn FrameSource>));
+    let mut live = idbooth::app::live::LiveSession::start(factory, &spec, Lang::En, None);
+    let every = spec.live.background_every.value.unwrap_or(15.0) as u64;
+    let t = Instant::now();
+    let r = loop {
+        assert!(t.elapsed() < Duration::from_secs(60), "no analyses");
+        std::thread::sleep(Duration::from_millis(20));
+        match live.latest_result() {
+            Some(r) if r.seq > 2 * every => break r,
+            _ => {}
+        }
+    };
+    live.stop();
+    let lm = &r.analysis.main.as_ref().unwrap().landmarks;
+    let top = r.head_top.unwrap();
+    let above = lm.skull_top.minus(top.at).dot(lm.up().scale(-1.0));
+    assert!(above > 0.03 * lm.inter_pupil(), "hair {above:.1} px above the skull: {top:?}");
+    assert!(!idbooth::app::live::warnings(&r, &spec).contains(&Warn::TooFar));
+    // Without the hair, the same frame read "too far": the carry is what fixes it.
+    let target = Target::new(r.width as f64, r.height as f64, &spec);
+    let skull_head = target.to_output(lm.chin).y - target.to_output(lm.skull_top).y;
+    assert!(skull_head < 354.0 * 0.93, "the skull alone gives {skull_head:.0} px");
+}
+
+#[test]
 fn camera_errors_show_a_message_and_the_file_path_still_works() {
     let mut h = harness(app(Some(repo("assets/samples/grace_hopper.jpg")), None));
     h.state_mut().set_live_source(Box::new(|| {

@@ -79,7 +79,7 @@ pub fn draw(app: &mut BoothApp, ui: &mut egui::Ui, countdown_size: f32) {
         let p = |q: crate::geometry::Point| to_screen(q.x, q.y);
         marks.pupils = Some([p(lm.left_pupil), p(lm.right_pupil)]);
         marks.chin = Some(p(lm.chin));
-        marks.head_top = Some(guides::HeadMark::of(lm, p));
+        marks.head_top = r.head_top.map(|t| guides::HeadMark::live(t, p));
     }
     guides::draw(&painter, guide, spec, Some(rect), &marks);
     if let Some(start) = app.countdown {
