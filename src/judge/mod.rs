@@ -396,6 +396,23 @@ pub(crate) fn band(rule: RuleId, value: Option<f64>, limit: &Limit, unit: Unit) 
     v
 }
 
+/// Rules that size the head: when one says "too small" while another says "too large" or is
+/// already at its largest (the crop pinned it there), moving closer or stepping back cannot fix
+/// both (a tall bun: the head at its greatest height leaves the face too narrow). The texts then
+/// say so once instead of giving opposite advice.
+pub fn proportions_conflict(verdicts: &[Verdict]) -> bool {
+    let size: Vec<&Verdict> = verdicts
+        .iter()
+        .filter(|v| matches!(v.rule, RuleId::HeadHeight | RuleId::FaceWidth | RuleId::InterPupil))
+        .collect();
+    let failed = |r: Reason| size.iter().any(|v| v.status == Status::Fail && v.reason == r);
+    // Within half a pixel of a bound: where the crop solver put it.
+    let at = |v: &&Verdict, bound: Option<f64>| v.value.zip(bound).is_some_and(|(x, b)| (x - b).abs() <= 0.5);
+    let too_big = failed(Reason::TooHigh) || size.iter().any(|v| v.status.is_ok() && at(v, v.max));
+    let too_small = failed(Reason::TooLow) || size.iter().any(|v| v.status.is_ok() && at(v, v.min));
+    (failed(Reason::TooLow) && too_big) || (failed(Reason::TooHigh) && too_small)
+}
+
 /// `v` as the measurement the spec calls `measure` (one of a rule's several).
 pub(crate) fn named(mut v: Verdict, measure: &str) -> Verdict {
     v.measure = Some(measure.to_string());
@@ -415,10 +432,13 @@ pub(crate) fn worst(a: Verdict, b: Verdict) -> Verdict {
 }
 
 /// `x` to 0.01, or to as many more places as keep it on its own side of every bound: 0.1502
-/// failed ≤ 0.15 and must not be reported as 0.15.
+/// failed ≤ 0.15 and must not be reported as 0.15 (401.99998 within ≤ 402 may read 402).
 fn rounded(x: f64, limit: &Limit) -> f64 {
-    let bounds = [limit.min, limit.max, limit.warn_below, limit.warn_above];
-    let same_side = |r: f64| bounds.iter().flatten().all(|&b| x.partial_cmp(&b) == r.partial_cmp(&b));
+    let below = [limit.min, limit.warn_below];
+    let above = [limit.max, limit.warn_above];
+    let same_side = |r: f64| {
+        below.iter().flatten().all(|&b| (x < b) == (r < b)) && above.iter().flatten().all(|&b| (x > b) == (r > b))
+    };
     [100.0, 1e3, 1e4, 1e6].into_iter().map(|k| (x * k).round() / k).find(|&r| same_side(r)).unwrap_or(x)
 }
 

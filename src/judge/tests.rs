@@ -373,9 +373,36 @@ fn a_reported_value_stays_on_its_side_of_every_bound() {
     let v = band(RuleId::MouthClosed, Some(0.1502), &limit, Unit::Ratio);
     assert_eq!((v.status, v.value), (Status::Fail, Some(0.1502)));
     let v = band(RuleId::MouthClosed, Some(0.14996), &limit, Unit::Ratio);
-    assert_eq!((v.status, v.value), (Status::Warn, Some(0.14996)));
+    assert_eq!((v.status, v.value), (Status::Warn, Some(0.15)), "onto an inclusive bound is the same side");
     let v = band(RuleId::MouthClosed, Some(0.15), &limit, Unit::Ratio);
     assert_eq!((v.status, v.value), (Status::Warn, Some(0.15)));
     let v = band(RuleId::MouthClosed, Some(0.123456), &limit, Unit::Ratio);
     assert_eq!(v.value, Some(0.12), "two places where they do not cross a bound");
+}
+
+#[test]
+fn size_rules_that_cannot_all_be_met_are_a_conflict() {
+    let size = |rule, status, reason, value, min, max| Verdict {
+        rule,
+        status,
+        reason,
+        value: Some(value),
+        min: Some(min),
+        max: Some(max),
+        unit: Unit::Px,
+        edges: vec![],
+        detail: None,
+        measure: None,
+    };
+    // A tall bun: the head pinned at its greatest height, the face too narrow.
+    let head = size(RuleId::HeadHeight, Status::Pass, Reason::InBand, 401.99, 354.0, 402.0);
+    let narrow = size(RuleId::FaceWidth, Status::Fail, Reason::TooLow, 181.2, 189.0, 283.0);
+    assert!(proportions_conflict(&[head.clone(), narrow.clone()]));
+    // The head in the middle of its band: moving closer does fix the face.
+    let roomy = Verdict { value: Some(380.0), ..head };
+    assert!(!proportions_conflict(&[roomy.clone(), narrow]));
+    let wide = size(RuleId::FaceWidth, Status::Fail, Reason::TooHigh, 290.0, 189.0, 283.0);
+    let small = size(RuleId::InterPupil, Status::Fail, Reason::TooLow, 80.0, 82.0, 118.0);
+    assert!(proportions_conflict(&[roomy.clone(), wide.clone(), small]));
+    assert!(!proportions_conflict(&[roomy, wide]));
 }

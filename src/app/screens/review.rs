@@ -176,18 +176,6 @@ fn summary(app: &mut BoothApp, ui: &mut egui::Ui) -> bool {
     true
 }
 
-/// Rules that size the head: when some say "too small" and others "too large", moving closer
-/// or stepping back cannot fix both; say so once instead of giving opposite advice.
-fn proportions_conflict(rules: &[RuleReport]) -> bool {
-    let size = [RuleId::HeadHeight, RuleId::FaceWidth, RuleId::InterPupil];
-    let of = |r: Reason| {
-        rules
-            .iter()
-            .any(|x| size.contains(&x.verdict.rule) && x.verdict.status == Status::Fail && x.verdict.reason == r)
-    };
-    of(Reason::TooLow) && of(Reason::TooHigh)
-}
-
 /// One checklist row, as shown.
 struct Row {
     rule: RuleId,
@@ -261,7 +249,8 @@ fn checklist(app: &mut BoothApp, ui: &mut egui::Ui, rules: &[RuleReport]) {
 }
 
 fn checklist_rows(lang: crate::Lang, rules: &[RuleReport]) -> Vec<Row> {
-    let conflict = proportions_conflict(rules);
+    let verdicts: Vec<_> = rules.iter().map(|r| r.verdict.clone()).collect();
+    let conflict = crate::judge::proportions_conflict(&verdicts);
     rules
         .iter()
         .map(|r| {
