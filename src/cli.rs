@@ -64,7 +64,7 @@ pub struct ExportArgs {
     /// Applicant's name (for the form summary).
     #[arg(long)]
     name: Option<String>,
-    /// Document: passport, hk-macau-permit, taiwan-permit, resident-id, social-security, visa or other.
+    /// Document: passport, hk-macau-permit, taiwan-permit, resident-id-card, social-security-card, visa or other.
     #[arg(long)]
     document: Option<String>,
     /// City of application: a prefecture-level city (深圳, Shenzhen, 深圳市); a province alone is refused.
@@ -157,6 +157,10 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
     let book = SpecBook::load();
     let spec = book.get(&a.spec)?;
     check_background(spec, &a.background, lang)?;
+    if let Some(d) = a.document.as_deref().filter(|d| !idbooth::export::summary::DOCUMENTS.contains(d)) {
+        let known = idbooth::export::summary::DOCUMENTS.join(", ");
+        anyhow::bail!(tr(lang, "cli.unknown_document", &[("document", d.to_string()), ("known", known)]));
+    }
     // A confirmation without the name of who gives it is an incomplete command (exit 2), not a
     // photo that needs a person.
     if !a.confirm.is_empty() && a.by.as_deref().is_none_or(|b| b.trim().is_empty()) {
@@ -185,6 +189,12 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
                 ("summary", shown(&saved.summary_path)),
             ];
             println!("{}", tr(lang, "cli.wrote", &args));
+            // The checklist above still says what failed; the export is released by a person.
+            let c = &saved.summary.confirmations;
+            if let Some(first) = c.first() {
+                let rules = c.iter().map(|c| c.rule.as_str()).collect::<Vec<_>>().join(", ");
+                println!("{}", tr(lang, "cli.confirmed", &[("by", first.by.clone()), ("rules", rules)]));
+            }
             Ok(0)
         }
         Exported::Refused { overall, why, .. } => {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use idbooth::Lang;
 use idbooth::i18n::tr;
+use idbooth::paths::shown;
 use idbooth::print::cups::{Cups, PrintJob};
 use idbooth::print::{LayoutBook, SheetPhoto, SlipSize, Studio, sheet, slip, summary, write_file};
 use idbooth::spec::SpecBook;
@@ -36,6 +37,9 @@ pub struct SheetArgs {
     /// Where to write the PDF.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Write over existing files.
+    #[arg(long)]
+    overwrite: bool,
     /// Print the PDF through CUPS: on PRINTER, or the default printer.
     #[arg(long, value_name = "PRINTER", num_args = 0..=1, default_missing_value = "")]
     print: Option<String>,
@@ -48,6 +52,9 @@ pub struct SummaryArgs {
     /// Where to write the slip PDF.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Write over an existing file.
+    #[arg(long)]
+    overwrite: bool,
     /// Paper: a6, a5 or receipt80 (80 mm roll).
     #[arg(long, default_value = "a6")]
     size: SlipSize,
@@ -78,21 +85,36 @@ pub fn sheet(a: &SheetArgs, lang: Lang) -> anyhow::Result<u8> {
     let photos: Vec<SheetPhoto> =
         a.photos.iter().map(|p| SheetPhoto::open(p, &specs, a.spec.as_deref())).collect::<Result<_, _>>()?;
     let pages = sheet::plan(layout, &photos, a.copies, a.captions)?;
+    // Every file this run writes, refused before any is written.
+    let pngs: Vec<PathBuf> =
+        a.png.iter().flat_map(|png| (0..pages.len()).map(|i| numbered(png, i, pages.len()))).collect();
+    for path in a.output.iter().chain(&pngs) {
+        writable(path, a.overwrite, lang)?;
+    }
     let pdf = sheet::sheet_pdf(&pages, &photos, lang)?;
     let placed: usize = pages.iter().map(|p| p.slots.len()).sum();
     let (pw, ph) = pages[0].paper_mm;
-    let what = format!("{placed} photos on {} page(s) of {pw}×{ph} mm ({})", pages.len(), layout.name(lang));
     if let Some(out) = &a.output {
         write_file(out, &pdf)?;
-        println!("wrote {}: {what}", out.display());
+        let args = [
+            ("path", shown(out)),
+            ("photos", placed.to_string()),
+            ("pages", pages.len().to_string()),
+            ("paper", format!("{pw}×{ph}")),
+            ("layout", layout.name(lang).to_string()),
+        ];
+        println!("{}", tr(lang, "cli.sheet_wrote", &args));
     }
-    if let Some(png) = &a.png {
-        for (i, page) in pages.iter().enumerate() {
-            let path = numbered(png, i, pages.len());
-            let img = sheet::render_page(page, &photos, a.dpi, lang)?;
-            write_file(&path, &sheet::encode_raster(&img, a.dpi, &path)?)?;
-            println!("wrote {} ({}×{} px at {} dpi)", path.display(), img.width(), img.height(), a.dpi);
-        }
+    for (page, path) in pages.iter().zip(&pngs) {
+        let img = sheet::render_page(page, &photos, a.dpi, lang)?;
+        write_file(path, &sheet::encode_raster(&img, a.dpi, path)?)?;
+        let args = [
+            ("path", shown(path)),
+            ("w", img.width().to_string()),
+            ("h", img.height().to_string()),
+            ("dpi", a.dpi.to_string()),
+        ];
+        println!("{}", tr(lang, "cli.png_wrote", &args));
     }
     if let Some(printer) = &a.print {
         // The paper as it sits in the printer (portrait); CUPS turns a landscape page onto it.
@@ -105,6 +127,9 @@ pub fn summary(a: &SummaryArgs, lang: Lang) -> anyhow::Result<u8> {
     if a.output.is_none() && a.print.is_none() {
         anyhow::bail!(tr(lang, "cli.slip_where", &[]));
     }
+    if let Some(out) = &a.output {
+        writable(out, a.overwrite, lang)?;
+    }
     let loaded = summary::load(&a.summary)?;
     let studio = Studio { name: a.studio.clone(), address: a.address.clone() };
     let s = slip::slip_pdf(&loaded, &studio, a.size, &SpecBook::load())?;
@@ -114,17 +139,28 @@ pub fn summary(a: &SummaryArgs, lang: Lang) -> anyhow::Result<u8> {
     }
     if let Some(out) = &a.output {
         write_file(out, &s.pdf)?;
-        println!(
-            "wrote {} ({} page(s), serial {})",
-            out.display(),
-            s.pages,
-            loaded.doc.serial.as_deref().unwrap_or("—")
-        );
+        let serial = loaded.doc.serial.as_deref().unwrap_or("—").to_string();
+        let args = [("path", shown(out)), ("pages", s.pages.to_string()), ("serial", serial)];
+        println!("{}", tr(lang, "cli.slip_wrote", &args));
     }
     if let Some(printer) = &a.print {
         print(&s.pdf, printer, "idbooth-slip", Some(s.page_mm))?;
     }
     Ok(0)
+}
+
+/// A file this command may write: not there yet (or `--overwrite`), in a folder that exists.
+fn writable(path: &Path, overwrite: bool, lang: Lang) -> anyhow::Result<()> {
+    use idbooth::export::ExportError;
+    let folder = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let refusal = if !overwrite && std::fs::symlink_metadata(path).is_ok() {
+        ExportError::Exists(path.into())
+    } else if !folder.is_dir() {
+        ExportError::NoFolder(folder.into())
+    } else {
+        return Ok(());
+    };
+    anyhow::bail!(idbooth::i18n::export_error(&refusal, lang))
 }
 
 /// `sheet.png` → `sheet-2.png` for the second of several pages.

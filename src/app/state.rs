@@ -314,6 +314,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_document_of_the_window_is_one_the_summary_and_slip_know() {
+        for d in Document::ALL {
+            assert!(crate::export::summary::DOCUMENTS.contains(&d.id()), "{}", d.id());
+            assert!(crate::i18n::has(Lang::Zh, &format!("print.document.{}", d.id())), "{}", d.id());
+        }
+    }
+
+    #[test]
     fn the_form_names_missing_fields_and_checks_the_phone() {
         let mut f = Form::default();
         assert_eq!(f.missing(Lang::En), ["Name", "City of application", "Phone"]);

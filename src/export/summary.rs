@@ -10,12 +10,17 @@ use crate::report::{BackgroundReport, Report};
 
 pub const SCHEMA: u32 = 2;
 
+/// The documents a photo can be for, by the ids the summary records and the specs' `documents`
+/// lists use (the window's document choice, `export --document`, the slip's names).
+pub const DOCUMENTS: [&str; 7] =
+    ["passport", "hk-macau-permit", "taiwan-permit", "resident-id-card", "social-security-card", "visa", "other"];
+
 /// The applicant's details for the counter, as entered at the booth.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct Applicant {
     pub name: Option<String>,
-    /// passport | hk-macau-permit | taiwan-permit | resident-id | social-security | visa | other
+    /// One of `DOCUMENTS`.
     pub document: Option<String>,
     pub city: Option<String>,
     pub phone: Option<String>,

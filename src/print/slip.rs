@@ -311,7 +311,7 @@ mod tests {
         for k in ["pass", "needs_person", "confirmed", "fail", "overridden"] {
             all += &bilingual(&format!("print.outcome.{k}"), " ");
         }
-        for k in ["passport", "hk-macau-permit", "taiwan-permit", "resident-id", "social-security", "visa", "other"] {
+        for k in crate::export::summary::DOCUMENTS {
             all += &document_name(k);
         }
         all += &bilingual("print.small_print", " ");

@@ -387,6 +387,19 @@ fn cli_sheet_and_summary_from_an_export() {
     let img = image::open(&png).unwrap();
     let (pw, ph) = pg[0].0;
     assert_eq!((img.width(), img.height()), ((pw / 25.4 * 254.0).round() as u32, (ph / 25.4 * 254.0).round() as u32));
+    // Again onto the same files: refused before anything is written, unless asked for.
+    let before = std::fs::read(&pdf).unwrap();
+    let again = |extra: &[&str]| {
+        let mut args = vec!["--lang", "zh", "sheet", jpg.to_str().unwrap(), "--png", png.to_str().unwrap(), "-o"];
+        args.push(pdf.to_str().unwrap());
+        args.extend_from_slice(extra);
+        idbooth(&args)
+    };
+    let out = again(&[]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("已存在"), "{out:?}");
+    assert_eq!(std::fs::read(&pdf).unwrap(), before);
+    assert!(again(&["--overwrite"]).status.success());
 
     // The summary the export wrote (schema 2): the slip carries its serial.
     let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("hopper.json")).unwrap()).unwrap();
