@@ -154,7 +154,10 @@ pub fn big_button(ui: &mut egui::Ui, text: &str, width: f32, fill: Option<Color3
     if let Some(f) = fill {
         b = b.fill(f);
     }
-    ui.add(b)
+    // A button places its text by its Ui's layout (top-left in a panel): a box of its own
+    // size with a centred layout puts the text in the middle.
+    let centred = egui::Layout::top_down(egui::Align::Center).with_main_align(egui::Align::Center);
+    ui.allocate_ui_with_layout(vec2(width, TOUCH), centred, |ui| ui.add(b)).inner
 }
 
 /// A texture kept in step with an image: re-uploaded when `generation` changes.
