@@ -19,8 +19,11 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let Some(still) = app.still() else { return };
     let has_face = still.has_face();
     egui::Panel::bottom("export").show(ui, |ui| export_bar(app, ui, out, has_face));
-    // A narrow window gives the photo less room so the checklist's columns still fit.
-    let result_width = if ui.available_width() < 1000.0 { 220.0 } else { 300.0 };
+    // A narrow window gives the photo less room so the checklist's columns still fit; a wide
+    // one shows it up to its own pixel size (a third of the width at most).
+    let avail = ui.available_width();
+    let result_width =
+        if avail < 1000.0 { 220.0 } else { (avail * 0.3).clamp(300.0, app.spec().width() as f32 + 24.0).max(300.0) };
     egui::Panel::left("result").min_size(result_width).show(ui, |ui| {
         egui::ScrollArea::vertical().id_salt("result_scroll").show(ui, |ui| result(app, ui, out));
     });
@@ -55,8 +58,8 @@ fn result(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     };
     let tex = super::texture(ui, &mut app.result_tex, "result", &img, app.still_gen);
     let (w, h) = (img.width() as f32, img.height() as f32);
-    // Shown at 0.8 screen px per output px while it fits: a bigger spec is bigger.
-    let k = 0.8f32.min((ui.available_height() - 160.0).max(120.0) / h).min((ui.available_width() - 8.0).max(120.0) / w);
+    // Shown at one screen px per output px while it fits: a bigger spec is bigger.
+    let k = 1.0f32.min((ui.available_height() - 160.0).max(120.0) / h).min((ui.available_width() - 8.0).max(120.0) / w);
     let sense = if app.mode == Mode::Counter { egui::Sense::click_and_drag() } else { egui::Sense::hover() };
     let (rect, resp) = ui.allocate_exact_size(vec2(w * k, h * k), sense);
     ui.painter().image(tex.id(), rect, egui::Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
