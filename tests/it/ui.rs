@@ -927,7 +927,7 @@ fn the_counter_prints_with_the_export_and_previews_the_sheet_as_it_will_come_out
     step_until(&mut h, "the preview", 60, |a| dims(a).is_some());
     // 152.4 × 101.6 mm at the preview's 120 dpi.
     assert_eq!(dims(h.state()), Some((720, 480)));
-    h.get_by_label("Paper 152.4 × 101.6 mm, as it will come out");
+    h.get_by_label("Paper 101.6 × 152.4 mm, turned sideways: as it will come out");
     // Another layout: drawn again, at its own paper size.
     h.get_by_role_and_label(Role::ComboBox, "Sheet layout").click();
     h.run();

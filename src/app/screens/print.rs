@@ -25,7 +25,8 @@ fn choices(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let label = ui.label(t(lang, "print.layout"));
     let name = |l: &crate::print::Layout| {
         let [w, h] = l.paper_mm;
-        format!("{} ({} × {} mm)", l.name(lang), w.min(h), w.max(h))
+        let args = [("name", l.name(lang).to_string()), ("w", w.min(h).to_string()), ("h", w.max(h).to_string())];
+        ta(lang, "print.layout_item", &args)
     };
     let selected = app.layouts.get(&current).map(name).unwrap_or_else(|_| current.clone());
     egui::ComboBox::from_id_salt("layout")
@@ -86,7 +87,11 @@ fn preview(app: &mut BoothApp, ui: &mut egui::Ui) {
             let uv = egui::Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
             ui.painter().image(tex.id(), rect, uv, Color32::WHITE);
             let mm = |px: f32| px as f64 * 25.4 / PREVIEW_DPI.min(app.settings.print.dpi) as f64;
-            ui.label(ta(lang, "print.paper", &[("w", format!("{:.1}", mm(w))), ("h", format!("{:.1}", mm(h)))]));
+            // The same paper as the layout menu names (short side first), said to lie sideways
+            // when the sheet is laid out in landscape.
+            let (short, long) = (mm(w.min(h)), mm(w.max(h)));
+            let key = if w > h { "print.paper_landscape" } else { "print.paper" };
+            ui.label(ta(lang, key, &[("w", format!("{short:.1}")), ("h", format!("{long:.1}"))]));
         }
     }
 }
