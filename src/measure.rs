@@ -4,6 +4,7 @@
 //! (the photo's own pixels resampled through the crop, before the booth's tone or backdrop).
 
 mod brows;
+mod clothing;
 mod ears;
 mod glasses;
 mod headwear;
@@ -88,6 +89,8 @@ pub struct Measurements {
     /// Specular hot spots on forehead, nose and cheeks (% of that skin).
     pub face_reflection_pct: Option<f64>,
     pub background_lab: Option<[f64; 3]>,
+    /// The clothing's median CIELAB colour on the shoulders (`measure/clothing.rs`).
+    pub clothing_lab: Option<[f64; 3]>,
     pub background_lightness_spread: Option<f64>,
     pub sharpness: Option<f64>,
     /// Why the top of the head could not be measured, if it could not.
@@ -240,6 +243,7 @@ pub fn photographic(face: &Face, crop: &Similarity, out: &RgbImage, person: Opti
     m.highlights = highlights(out);
     if let Some(person) = person {
         background(out, person, m);
+        m.clothing_lab = clothing::colour(face, crop, out, person);
     }
 }
 

@@ -254,6 +254,10 @@ impl Session {
                 Err(CropError::NoFace) => Vec::new(),
             },
             background_replaced: matches!(background, BackgroundPlan::Replace { .. }),
+            new_background_lab: match &background {
+                BackgroundPlan::Replace { rgb, .. } => Some(crate::pixels::lab(*rgb).map(f64::from)),
+                BackgroundPlan::Keep { .. } => None,
+            },
         };
         let verdicts = judge::judge(&m, spec, &ctx);
         let overall = Overall::of(&verdicts);

@@ -251,6 +251,10 @@ pub struct Quality {
     /// Jewel-like spots below the ears and on the neck, in (0.05 IPD)² units; only specs that
     /// forbid jewellery set it (the rule is left out elsewhere).
     pub jewellery_spots: Option<Limit>,
+    /// CIE76 ΔE between the clothing and the background the photo will have (specs that ask
+    /// for clothing distinct from the background).
+    #[serde(default)]
+    pub clothing_contrast: Option<Limit>,
     /// Spread of background lightness (std dev of L*), plus max local gradient.
     pub background_lightness_spread: Limit,
     /// CIEDE76 distance of the mean background colour from the nearest allowed colour.

@@ -44,11 +44,12 @@ pub enum RuleId {
     FaceReflection,
     BackgroundUniformity,
     BackgroundColor,
+    ClothingContrast,
     Sharpness,
 }
 
 impl RuleId {
-    pub const ALL: [RuleId; 28] = [
+    pub const ALL: [RuleId; 29] = [
         RuleId::SingleFace,
         RuleId::Resolution,
         RuleId::HeadHeight,
@@ -76,6 +77,7 @@ impl RuleId {
         RuleId::FaceReflection,
         RuleId::BackgroundUniformity,
         RuleId::BackgroundColor,
+        RuleId::ClothingContrast,
         RuleId::Sharpness,
     ];
 
@@ -109,6 +111,7 @@ impl RuleId {
             RuleId::FaceReflection => "face_reflection",
             RuleId::BackgroundUniformity => "background_uniformity",
             RuleId::BackgroundColor => "background_color",
+            RuleId::ClothingContrast => "clothing_contrast",
             RuleId::Sharpness => "sharpness",
         }
     }
@@ -360,6 +363,8 @@ pub struct Context {
     pub edges: Vec<Side>,
     /// The booth will replace the background with an allowed colour.
     pub background_replaced: bool,
+    /// The CIELAB colour of the background the booth puts in, when it replaces it.
+    pub new_background_lab: Option<[f64; 3]>,
 }
 
 /// Judge every rule the spec defines.

@@ -40,6 +40,7 @@ pub(super) fn check(id: RuleId, m: &Measurements, spec: &Spec, ctx: &Context) ->
         }
         RuleId::BackgroundUniformity => background_uniformity(m, spec, ctx),
         RuleId::BackgroundColor => background_color(m, spec, ctx),
+        RuleId::ClothingContrast => clothing_contrast(m, q.clothing_contrast.as_ref()?, ctx),
         RuleId::Sharpness => band(id, m.sharpness, &q.sharpness, Unit::Ratio),
     };
     Some(v)
@@ -214,6 +215,24 @@ fn background_uniformity(m: &Measurements, spec: &Spec, ctx: &Context) -> Verdic
     if ctx.background_replaced && v.status == Status::Fail {
         v.status = Status::NeedsPerson;
         v.reason = Reason::ReplacedBusy;
+    }
+    v
+}
+
+/// The clothing against the background the photo will have (the new one where the booth
+/// replaces it). Below the spec's `min` a person looks rather than the rule failing: the
+/// guidance is a recommendation, and hair over a shoulder or a collar of another colour can
+/// mislead the measure.
+fn clothing_contrast(m: &Measurements, limit: &crate::spec::Limit, ctx: &Context) -> Verdict {
+    let backdrop = ctx.new_background_lab.or(m.background_lab);
+    let de = m
+        .clothing_lab
+        .zip(backdrop)
+        .map(|(c, b)| crate::pixels::delta_e(c.map(|v| v as f32), b.map(|v| v as f32)) as f64);
+    let mut v = appearance::doubt(band(RuleId::ClothingContrast, de, limit, Unit::DeltaE));
+    if v.status == Status::Fail {
+        v.status = Status::NeedsPerson;
+        v.reason = Reason::Uncertain;
     }
     v
 }

@@ -130,3 +130,23 @@ fn jewellery_is_never_passed_on_the_booth_s_word() {
     assert!(j.verdict.value.is_some(), "the measured value is reported");
     assert!(j.message.contains("earrings"), "{}", j.message);
 }
+
+#[test]
+fn a_white_top_on_a_white_background_is_a_persons_call_and_a_dark_one_passes() {
+    // London's studio: white T-shirts. canada_dev: dark and coloured tops.
+    let Some(white) = photo("london_neutral", "003_03.jpg") else { return };
+    let c = check(&white, "cn-exit-entry");
+    let v = &rule(&c, "clothing_contrast").verdict;
+    assert_eq!((v.status, v.reason), (Status::NeedsPerson, Reason::Uncertain), "{v:?}");
+    assert!(v.value.is_some_and(|d| d < 8.0), "{v:?}");
+    // Kept on the light-blue backdrop the same top stands apart.
+    let blue = check_with(&white, &crate::common::spec("cn-exit-entry"), BackgroundChoice::Color("light-blue".into()));
+    assert_eq!(status(&blue, "clothing_contrast"), Status::Pass, "{:?}", rule(&blue, "clothing_contrast").verdict);
+    let Some(statuses) = statuses("canada_dev", "clothing_contrast") else { return };
+    let dark: Vec<_> =
+        statuses.iter().filter(|(n, _)| ["022f.jpg", "095m.jpg", "115m.jpg"].contains(&n.as_str())).collect();
+    assert_eq!(dark.len(), 3);
+    assert!(dark.iter().all(|(_, s)| *s == Status::Pass), "{dark:?}");
+    // Where the spec says nothing about clothing, the rule is not on the checklist.
+    assert!(check(&white, "icao-35x45").report.rules.iter().all(|r| r.verdict.rule.as_str() != "clothing_contrast"));
+}
