@@ -64,7 +64,7 @@ pub struct ExportArgs {
     /// Applicant's name (for the form summary).
     #[arg(long)]
     name: Option<String>,
-    /// Document: passport, hk-macau-permit, taiwan-permit, resident-id-card, social-security-card, visa or other.
+    /// Document: passport, hk-macau-permit, taiwan-permit, resident-id-card, social-security-card, visa, other, or one a spec names (us-passport, schengen-visa, …; `idbooth specs --json`).
     #[arg(long)]
     document: Option<String>,
     /// City of application: a prefecture-level city (深圳, Shenzhen, 深圳市); a province alone is refused.
@@ -157,8 +157,15 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
     let book = SpecBook::load();
     let spec = book.get(&a.spec)?;
     check_background(spec, &a.background, lang)?;
-    if let Some(d) = a.document.as_deref().filter(|d| !idbooth::export::summary::DOCUMENTS.contains(d)) {
-        let known = idbooth::export::summary::DOCUMENTS.join(", ");
+    // The booth's documents and those the specs name (us-passport, schengen-visa, …).
+    let mut known: Vec<&str> = idbooth::export::summary::DOCUMENTS.to_vec();
+    for d in book.all().iter().flat_map(|s| s.documents.iter()) {
+        if !known.contains(&d.as_str()) {
+            known.push(d);
+        }
+    }
+    if let Some(d) = a.document.as_deref().filter(|d| !known.contains(d)) {
+        let known = known.join(", ");
         anyhow::bail!(tr(lang, "cli.unknown_document", &[("document", d.to_string()), ("known", known)]));
     }
     // A confirmation without the name of who gives it is an incomplete command (exit 2), not a

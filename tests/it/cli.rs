@@ -151,6 +151,12 @@ fn a_failing_photo_is_not_exported_until_a_named_person_confirms_its_rules() {
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect();
     let list = open.join(",");
+    // Documents: the booth's and the specs' ids; anything else is a typing error (exit 2).
+    let unknown = export(&["--document", "idcard"]);
+    assert_eq!(unknown.status.code(), Some(2), "{unknown:?}");
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("resident-id-card, social-security-card"));
+    let us = export(&["--document", "us-passport", "--spec", "us-2x2"]);
+    assert_eq!(us.status.code(), Some(1), "a known document, a photo that fails: {us:?}");
     let nobody = export(&["--confirm", &list]);
     assert_eq!(nobody.status.code(), Some(2), "a confirmation without --by is an incomplete command");
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("name of the person"));
