@@ -283,7 +283,10 @@ fn specs(json: bool) -> anyhow::Result<u8> {
         let list: Vec<_> = book
             .all()
             .iter()
-            .map(|s| serde_json::json!({"id": s.id, "name_en": s.name_en, "name_zh": s.name_zh, "width_px": s.width(), "height_px": s.height(), "dpi": s.dpi()}))
+            .map(|s| {
+                serde_json::json!({"id": s.id, "name_en": s.name_en, "name_zh": s.name_zh, "width_px": s.width(),
+                    "height_px": s.height(), "dpi": s.dpi(), "documents": s.documents})
+            })
             .collect();
         println!("{}", serde_json::to_string_pretty(&list)?);
     } else {

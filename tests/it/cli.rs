@@ -399,6 +399,9 @@ fn specs_lists_every_builtin_spec() {
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let ids: Vec<&str> = v.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    // With the documents each is for (what export --document takes besides the booth's own).
+    let us = v.as_array().unwrap().iter().find(|s| s["id"] == "us-2x2").unwrap();
+    assert_eq!(us["documents"], serde_json::json!(["us-passport", "us-visa"]));
     for id in [
         "cn-exit-entry",
         "cn-resident-id",
