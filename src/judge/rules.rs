@@ -156,9 +156,8 @@ fn centering(m: &Measurements, spec: &Spec, ctx: &Context) -> Option<Verdict> {
     }
 }
 
-/// A sub-measure of a rule, its band outcome renamed to say which part failed.
 /// One of a rule's several measurements (`measure`, the spec's name for its threshold): outside
-/// its band it says `why`.
+/// its band the verdict says `why`, which part failed.
 pub(super) fn part(
     measure: &str,
     id: RuleId,
