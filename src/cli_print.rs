@@ -151,16 +151,8 @@ pub fn summary(a: &SummaryArgs, lang: Lang) -> anyhow::Result<u8> {
 
 /// A file this command may write: not there yet (or `--overwrite`), in a folder that exists.
 fn writable(path: &Path, overwrite: bool, lang: Lang) -> anyhow::Result<()> {
-    use idbooth::export::ExportError;
-    let folder = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let refusal = if !overwrite && std::fs::symlink_metadata(path).is_ok() {
-        ExportError::Exists(path.into())
-    } else if !folder.is_dir() {
-        ExportError::NoFolder(folder.into())
-    } else {
-        return Ok(());
-    };
-    anyhow::bail!(idbooth::i18n::export_error(&refusal, lang))
+    idbooth::export::pair::check_target(path, overwrite, None)
+        .map_err(|e| anyhow::anyhow!(idbooth::i18n::export_error(&e, lang)))
 }
 
 /// `sheet.png` → `sheet-2.png` for the second of several pages.

@@ -52,20 +52,27 @@ pub fn check_targets(t: &Targets) -> Result<(), ExportError> {
         return Err(ExportError::SameFile(t.photo.into()));
     }
     for target in [t.photo, t.summary] {
-        let max = name_max(parent(target));
-        if target.file_name().is_some_and(|n| n.len() > max) {
-            return Err(ExportError::NameTooLong { path: target.into(), max });
-        }
-        if t.source.is_some_and(|s| same_file(s, target)) {
-            return Err(ExportError::IsSource(target.into()));
-        }
-        if !t.overwrite && std::fs::symlink_metadata(target).is_ok() {
-            return Err(ExportError::Exists(target.into()));
-        }
-        let dir = parent(target);
-        if !dir.is_dir() {
-            return Err(ExportError::NoFolder(dir.into()));
-        }
+        check_target(target, t.overwrite, t.source)?;
+    }
+    Ok(())
+}
+
+/// One file about to be written (an export's photo or summary, a sheet, a slip): a name the file
+/// system takes, not the `source`, not there yet unless `overwrite`, in a folder that exists.
+pub fn check_target(target: &Path, overwrite: bool, source: Option<&Path>) -> Result<(), ExportError> {
+    let max = name_max(parent(target));
+    if target.file_name().is_some_and(|n| n.len() > max) {
+        return Err(ExportError::NameTooLong { path: target.into(), max });
+    }
+    if source.is_some_and(|s| same_file(s, target)) {
+        return Err(ExportError::IsSource(target.into()));
+    }
+    if !overwrite && std::fs::symlink_metadata(target).is_ok() {
+        return Err(ExportError::Exists(target.into()));
+    }
+    let dir = parent(target);
+    if !dir.is_dir() {
+        return Err(ExportError::NoFolder(dir.into()));
     }
     Ok(())
 }
