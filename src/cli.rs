@@ -18,7 +18,7 @@ use idbooth::paths::shown;
 use idbooth::pixels::Pyramid;
 use idbooth::report::Report;
 use idbooth::session::{self, JudgeOptions, Judgement, Session};
-use idbooth::spec::{DEFAULT_SPEC, Spec, SpecBook};
+use idbooth::spec::{DEFAULT_SPEC, DocumentFit, Spec, SpecBook};
 
 /// The bundled sample portrait (public domain; see assets/samples/README.md).
 pub const SAMPLE: &[u8] = include_bytes!("../assets/samples/grace_hopper.jpg");
@@ -64,7 +64,7 @@ pub struct ExportArgs {
     /// Applicant's name (for the form summary).
     #[arg(long)]
     name: Option<String>,
-    /// Document: passport, hk-macau-permit, taiwan-permit, resident-id-card, social-security-card, visa, other, or one a spec names (us-passport, schengen-visa, …; `idbooth specs --json`).
+    /// Document: passport, hk-macau-permit, taiwan-permit, resident-id-card, social-security-card, visa, other, or one a spec names (us-passport, schengen-visa, …; `idbooth specs --json`); it must be one the chosen --spec is for.
     #[arg(long)]
     document: Option<String>,
     /// City of application: a prefecture-level city (深圳, Shenzhen, 深圳市); a province alone is refused.
@@ -157,16 +157,22 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
     let book = SpecBook::load();
     let spec = book.get(&a.spec)?;
     check_background(spec, &a.background, lang)?;
-    // The booth's documents and those the specs name (us-passport, schengen-visa, …).
-    let mut known: Vec<&str> = idbooth::export::summary::DOCUMENTS.to_vec();
-    for d in book.all().iter().flat_map(|s| s.documents.iter()) {
-        if !known.contains(&d.as_str()) {
-            known.push(d);
+    // The booth's documents and those the specs name (us-passport, schengen-visa, …); one the
+    // chosen spec is not for is refused with the spec that is.
+    if let Some(d) = a.document.as_deref() {
+        let booth = &idbooth::export::summary::DOCUMENTS;
+        match book.document_fit(spec, d, booth) {
+            DocumentFit::Fits => {}
+            DocumentFit::OtherSpec(specs) => anyhow::bail!(tr(
+                lang,
+                "cli.document_other_spec",
+                &[("document", d.to_string()), ("spec", spec.id.clone()), ("specs", specs.join(", "))]
+            )),
+            DocumentFit::Unknown => {
+                let known = book.document_ids(booth).join(", ");
+                anyhow::bail!(tr(lang, "cli.unknown_document", &[("document", d.to_string()), ("known", known)]));
+            }
         }
-    }
-    if let Some(d) = a.document.as_deref().filter(|d| !known.contains(d)) {
-        let known = known.join(", ");
-        anyhow::bail!(tr(lang, "cli.unknown_document", &[("document", d.to_string()), ("known", known)]));
     }
     // A confirmation without the name of who gives it is an incomplete command (exit 2), not a
     // photo that needs a person.
@@ -692,4 +698,45 @@ fn letterbox(img: &image::RgbImage, aw: u32, ah: u32) -> image::RgbImage {
         let sy = y.saturating_sub(oy).min(h - 1);
         *img.get_pixel(sx, sy)
     })
+}
+
+/// A command line clap could not read. Help and version print as clap prints them; an error
+/// for a reader of Chinese (`--lang zh`, or no `--lang` and a zh `LANG`) leads with what is
+/// wrong in Chinese, then clap's own text (its usage line and suggestions). Exit status 2.
+pub fn argument_error(e: clap::Error) -> std::process::ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let args: Vec<String> = std::env::args().collect();
+    let lang = args
+        .iter()
+        .position(|a| a == "--lang")
+        .and_then(|i| args.get(i + 1).map(String::as_str))
+        .or_else(|| args.iter().find_map(|a| a.strip_prefix("--lang=")))
+        .and_then(|l| l.parse::<Lang>().ok())
+        .or_else(|| std::env::var("LANG").ok().filter(|l| l.starts_with("zh")).map(|_| Lang::Zh));
+    if lang != Some(Lang::Zh) || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        e.exit();
+    }
+    let context = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        _ => String::new(),
+    };
+    let (arg, value) = (context(ContextKind::InvalidArg), context(ContextKind::InvalidValue));
+    let key = match e.kind() {
+        ErrorKind::UnknownArgument => "cli.arg_unknown",
+        ErrorKind::InvalidSubcommand => "cli.arg_subcommand",
+        ErrorKind::InvalidValue if value.is_empty() => "cli.arg_no_value",
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => "cli.arg_value",
+        ErrorKind::MissingRequiredArgument => "cli.arg_missing",
+        ErrorKind::ArgumentConflict => "cli.arg_conflict",
+        _ => "cli.arg_other",
+    };
+    let args = [("arg", arg), ("value", value), ("valid", context(ContextKind::ValidValue))];
+    let mut text = tr(Lang::Zh, key, &args);
+    if !args[2].1.is_empty() {
+        text.push_str(&tr(Lang::Zh, "cli.arg_valid", &args));
+    }
+    eprintln!("idbooth: {text}\n{}\n", tr(Lang::Zh, "cli.arg_help", &[]));
+    let _ = e.print();
+    std::process::ExitCode::from(2)
 }

@@ -150,7 +150,10 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => return cli::argument_error(e),
+    };
     let _log = idbooth::logging::init();
     let Some(command) = args.command else {
         return gui(args.gui, args.lang);

@@ -545,6 +545,44 @@ impl SpecBook {
     pub fn get(&self, id: &str) -> Result<&Spec, SpecError> {
         self.specs.iter().find(|s| s.id == id).ok_or_else(|| SpecError::Unknown(id.to_string()))
     }
+
+    /// Whether a photo made to `spec` may be labelled as for `document` (an id the summary
+    /// records): the spec names the document, or no spec does (the booth's generic ids such
+    /// as "visa" and "other", which `booth` lists). A document another spec names is photographed
+    /// to that spec: a resident-ID label on an exit-entry photo would send the wrong photo.
+    pub fn document_fit(&self, spec: &Spec, document: &str, booth: &[&str]) -> DocumentFit {
+        if spec.documents.iter().any(|d| d == document) {
+            return DocumentFit::Fits;
+        }
+        let others: Vec<String> =
+            self.specs.iter().filter(|s| s.documents.iter().any(|d| d == document)).map(|s| s.id.clone()).collect();
+        match (others.is_empty(), booth.contains(&document)) {
+            (false, _) => DocumentFit::OtherSpec(others),
+            (true, true) => DocumentFit::Fits,
+            (true, false) => DocumentFit::Unknown,
+        }
+    }
+
+    /// Every document id the booth accepts: `booth`'s and those the specs name, once each.
+    pub fn document_ids(&self, booth: &[&str]) -> Vec<String> {
+        let mut ids: Vec<String> = booth.iter().map(|d| d.to_string()).collect();
+        for d in self.specs.iter().flat_map(|s| s.documents.iter()) {
+            if !ids.contains(d) {
+                ids.push(d.clone());
+            }
+        }
+        ids
+    }
+}
+
+/// The answer of `SpecBook::document_fit`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DocumentFit {
+    Fits,
+    /// The document is photographed to these specs, not to the one chosen.
+    OtherSpec(Vec<String>),
+    /// No spec and not the booth name it.
+    Unknown,
 }
 
 fn user_spec_dirs() -> Vec<PathBuf> {
@@ -569,6 +607,26 @@ mod tests {
         assert!(book.problems.is_empty(), "{:?}", book.problems);
         assert_eq!(book.all().len(), BUILTIN.len());
         assert_eq!(book.all()[0].id, DEFAULT_SPEC);
+    }
+
+    #[test]
+    fn a_document_goes_with_the_spec_it_is_photographed_to() {
+        let book = SpecBook::builtin();
+        let booth = ["passport", "resident-id-card", "visa", "other"];
+        let (exit, us) = (book.get("cn-exit-entry").unwrap(), book.get("us-2x2").unwrap());
+        assert_eq!(book.document_fit(exit, "hk-macau-permit", &booth), DocumentFit::Fits);
+        assert_eq!(
+            book.document_fit(exit, "resident-id-card", &booth),
+            DocumentFit::OtherSpec(vec!["cn-resident-id".into()])
+        );
+        // Passports are made to several specs; the US one is not among them.
+        let DocumentFit::OtherSpec(specs) = book.document_fit(us, "passport", &booth) else { panic!() };
+        assert!(specs.contains(&"cn-exit-entry".to_string()) && specs.contains(&"icao-35x45".to_string()));
+        assert_eq!(book.document_fit(us, "other", &booth), DocumentFit::Fits, "no spec names it");
+        assert_eq!(book.document_fit(us, "idcard", &booth), DocumentFit::Unknown);
+        let ids = book.document_ids(&booth);
+        assert!(ids.starts_with(&["passport".to_string()]) && ids.contains(&"us-visa".to_string()));
+        assert_eq!(ids.iter().filter(|d| *d == "passport").count(), 1);
     }
 
     #[test]

@@ -29,7 +29,7 @@ use crate::capture::{Portrait, decode_photo, load_photo, open_photo};
 use crate::compose::background::BackgroundChoice;
 use crate::judge::RuleId;
 use crate::session::{Adjust, Composed};
-use crate::spec::{Spec, SpecBook};
+use crate::spec::{DocumentFit, Spec, SpecBook};
 use config::{Mode, StudioSettings};
 use live::{Guide, LiveSession, Smoother, SourceFactory};
 use machine::{Screen, Why};
@@ -138,6 +138,10 @@ pub enum Intent {
     Accept,
     StaffGesture,
     Pin(String),
+    /// Kiosk, staff after their PIN: close the kiosk (else "back to the kiosk" is `StartOver`).
+    CloseKiosk,
+    /// Kiosk: leave the PIN keypad without a PIN; a held staff screen stays held.
+    CancelPin,
     /// Kiosk: back to the attract screen (the customer's data is dropped).
     StartOver,
     /// Counter.
@@ -266,6 +270,11 @@ pub struct BoothApp {
     staff_press: Option<Instant>,
     pub pin_entry: String,
     pin_error: bool,
+    /// Kiosk: the PIN was right; the keypad screen offers "back to the kiosk" and "close".
+    pub staff_unlocked: bool,
+    /// The document the person (or the kiosk's customer) chose; the form's shows the one the
+    /// current spec fits, and this one again on a spec it fits.
+    chosen_document: Option<Document>,
     /// Staff asked to leave the kiosk (the window closes).
     pub quit_requested: bool,
     frame_times: std::collections::VecDeque<Instant>,
@@ -328,6 +337,8 @@ impl BoothApp {
             staff_press: None,
             pin_entry: String::new(),
             pin_error: false,
+            staff_unlocked: false,
+            chosen_document: None,
             quit_requested: false,
             frame_times: Default::default(),
             wake_ctx: None,
@@ -395,6 +406,7 @@ impl BoothApp {
         self.countdown = None;
         self.guide = Guide::default();
         self.staff_press = None;
+        self.staff_unlocked = false;
         // Enter.
         self.screen = to;
         self.entered = now;
@@ -404,6 +416,7 @@ impl BoothApp {
                 // The customer is gone: nothing of them stays, in memory or on disk.
                 self.visit = Visit::default();
                 self.visit.form.document = Document::from_id(&self.settings.default_document).unwrap_or_default();
+                self.chosen_document = None;
                 self.staff_needed = false;
                 self.result_tex = None;
                 self.print_tex = None;
@@ -452,6 +465,7 @@ impl BoothApp {
             let since = self.last_activity.max(self.entered);
             let due = since + after;
             if now >= due {
+                let to = if self.screen == Screen::StaffPin { self.without_pin() } else { to };
                 self.go(to, Why::Timeout);
             } else {
                 // egui only runs when something repaints: ask for one when the timer is due.
@@ -546,14 +560,22 @@ impl BoothApp {
             }
             Intent::Pin(pin) => {
                 if self.settings.pin_matches(&pin) {
-                    tracing::info!("staff left the kiosk");
-                    self.quit_requested = true;
+                    // Staff choose: back to the kiosk (the customer's data and a held problem
+                    // are dropped) or close it.
+                    tracing::info!("staff PIN accepted");
+                    self.staff_unlocked = true;
                 } else {
                     tracing::warn!("wrong staff PIN");
                     self.pin_error = true;
                     self.pin_entry.clear();
                 }
             }
+            Intent::CloseKiosk if self.staff_unlocked => {
+                tracing::info!("staff left the kiosk");
+                self.quit_requested = true;
+            }
+            Intent::CloseKiosk => {}
+            Intent::CancelPin => self.go(self.without_pin(), Why::Cancelled),
             Intent::StartOver => self.go(Screen::Attract, Why::Cancelled),
             Intent::QueueOpen(i) => self.open_queue_entry(i),
             Intent::QueueStep(d) => {
@@ -563,6 +585,7 @@ impl BoothApp {
             }
             Intent::NextCustomer => {
                 self.visit = Visit::default();
+                self.chosen_document = None;
                 self.result_tex = None;
                 self.print_tex = None;
                 self.go(Screen::Start, Why::Closed);
@@ -607,6 +630,7 @@ impl BoothApp {
             self.visit.form.ticket = h.ticket;
             if let Some(d) = Document::from_id(&h.document) {
                 self.visit.form.document = d;
+                self.chosen_document = Some(d);
             }
         }
         let (tx, rx) = std::sync::mpsc::channel();
@@ -669,6 +693,21 @@ impl BoothApp {
                 self.background = BackgroundChoice::Auto;
             }
             self.visit.adjust = Adjust { zoom: 1.0, ..Adjust::default() };
+            // A document another spec is photographed to (a passport on the US spec) would label
+            // the export wrongly: the form takes the first document this spec is for, else "other".
+            // The person's own choice comes back on a spec it fits (US and back: a passport again).
+            let booth = crate::export::summary::DOCUMENTS;
+            let fits = |d: Document| self.book.document_fit(self.spec(), d.id(), &booth) == DocumentFit::Fits;
+            let default = || Document::from_id(&self.settings.default_document).unwrap_or_default();
+            let wanted = self.chosen_document.unwrap_or_else(default);
+            self.visit.form.document = if fits(wanted) {
+                wanted
+            } else {
+                Document::ALL
+                    .into_iter()
+                    .find(|d| self.spec().documents.iter().any(|x| x == d.id()))
+                    .unwrap_or(Document::Other)
+            };
             self.rejudge();
             if let Some(l) = &self.live {
                 l.set_spec(self.spec(), self.lang);
@@ -692,8 +731,15 @@ impl BoothApp {
         }
     }
 
+    /// Where the PIN keypad goes without a PIN (cancel, timeout): a problem that holds the
+    /// kiosk for staff (a failed hand-off) holds on; otherwise the attract screen.
+    fn without_pin(&self) -> Screen {
+        if self.staff_needed { Screen::AskStaff } else { Screen::Attract }
+    }
+
     fn set_document(&mut self, d: Document) {
         self.visit.form.document = d;
+        self.chosen_document = Some(d);
         // A document the current spec is not for: switch to the first spec that is.
         if !self.spec().documents.iter().any(|x| x == d.id())
             && let Some(s) = self.book.all().iter().find(|s| s.documents.iter().any(|x| x == d.id()))

@@ -157,6 +157,12 @@ fn a_failing_photo_is_not_exported_until_a_named_person_confirms_its_rules() {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("resident-id-card, social-security-card"));
     let us = export(&["--document", "us-passport", "--spec", "us-2x2"]);
     assert_eq!(us.status.code(), Some(1), "a known document, a photo that fails: {us:?}");
+    // A document another spec is for: refused with that spec (exit 2), before any work.
+    let id_card = export(&["--document", "resident-id-card"]);
+    assert_eq!(id_card.status.code(), Some(2), "{id_card:?}");
+    assert!(String::from_utf8_lossy(&id_card.stderr).contains("cn-resident-id, not to cn-exit-entry"));
+    let other = export(&["--document", "other", "--spec", "us-2x2"]);
+    assert_eq!(other.status.code(), Some(1), "the booth's generic ids go with any spec: {other:?}");
     let nobody = export(&["--confirm", &list]);
     assert_eq!(nobody.status.code(), Some(2), "a confirmation without --by is an incomplete command");
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("name of the person"));
@@ -323,6 +329,23 @@ fn bad_input_gets_a_clear_message_and_exit_code_2() {
     let out = idbooth(&["check", &repo(HOPPER), "--background", "red"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("allowed: white, light-blue"));
+    // The parser's own errors: clap's text, led in Chinese for a Chinese reader.
+    let out = idbooth(&["--lang", "en", "check", "x.jpg", "--bogus"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.contains("unexpected argument '--bogus'") && !err.contains("命令行"), "{err}");
+    for (args, words) in [
+        (&["--lang", "zh", "check", "x.jpg", "--bogus"][..], "不认识的参数：--bogus"),
+        (&["check", "--lang=zh", "x.jpg", "--background"], "参数 --background <BACKGROUND> 后面缺少值"),
+        (&["--lang", "zh", "frobnicate", "x.jpg"], "不认识的参数：x.jpg"),
+        (&["--lang", "zh", "sheet", "x.jpg", "--copies", "many"], "“many”无效"),
+    ] {
+        let out = idbooth(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("idbooth: ") && err.contains(words) && err.contains("idbooth --help"), "{err}");
+        assert!(err.contains("error: "), "clap's own message follows: {err}");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 

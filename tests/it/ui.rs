@@ -681,6 +681,22 @@ fn a_kiosk_that_cannot_hand_a_photo_over_holds_for_staff() {
         assert_eq!(h.state().screen(), Screen::AskStaff);
     }
     assert!(h.state().visit.ticket.is_none(), "no ticket for a photo the counter will not find");
+    // Only the PIN ends the hold: cancelling the keypad, or leaving it alone, comes back here.
+    staff_gesture(&mut h);
+    h.get_by_label("Cancel").click();
+    h.run_steps(4);
+    assert_eq!(h.state().screen(), Screen::AskStaff);
+    staff_gesture(&mut h);
+    h.state_mut().advance(Duration::from_secs(600));
+    h.run_steps(4);
+    assert_eq!(h.state().screen(), Screen::AskStaff);
+    // Staff who fixed the folder go back to the kiosk without restarting it.
+    staff_gesture(&mut h);
+    enter_pin(&mut h, "2468");
+    h.get_by_label("Back to the kiosk").click();
+    h.run_steps(4);
+    assert_eq!(h.state().screen(), Screen::Attract);
+    assert!(!h.state().staff_needed && !h.state().quit_requested);
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -719,27 +735,7 @@ fn the_kiosk_ignores_close_keys_and_only_a_pin_lets_staff_out() {
     h.run_steps(4);
     assert!(!h.state().quit_requested);
     assert_eq!(h.state().screen(), Screen::Attract);
-    // The hidden gesture: press and hold the top-left corner.
-    let corner = egui::pos2(10.0, 10.0);
-    h.event(egui::Event::PointerMoved(corner));
-    h.event(egui::Event::PointerButton {
-        pos: corner,
-        button: egui::PointerButton::Primary,
-        pressed: true,
-        modifiers: Default::default(),
-    });
-    h.step();
-    h.state_mut().advance(Duration::from_secs(4));
-    h.step();
-    h.step();
-    assert_eq!(h.state().screen(), Screen::StaffPin);
-    h.event(egui::Event::PointerButton {
-        pos: corner,
-        button: egui::PointerButton::Primary,
-        pressed: false,
-        modifiers: Default::default(),
-    });
-    h.run_steps(4);
+    staff_gesture(&mut h);
     // The keypad sits in the middle of the screen like the title above it, "0" under "5".
     let (one, three) = (h.get_by_label("1").rect(), h.get_by_label("3").rect());
     let middle = h.ctx.content_rect().center().x;
@@ -752,12 +748,39 @@ fn the_kiosk_ignores_close_keys_and_only_a_pin_lets_staff_out() {
     assert!(!h.state().quit_requested);
     h.get_by_label("Wrong PIN");
     assert_eq!(h.get_by_label("1").rect(), one, "the keypad stays where it was");
-    for k in ["2", "4", "6", "8", "OK"] {
-        h.get_by_label(k).click();
-        h.run_steps(4);
-    }
+    enter_pin(&mut h, "2468");
+    assert!(!h.state().quit_requested, "staff choose what next");
+    h.get_by_label("Close the kiosk").click();
+    h.run_steps(4);
     assert!(h.state().quit_requested);
     std::fs::remove_dir_all(&spool).ok();
+}
+
+/// The hidden gesture: press and hold the top-left corner.
+fn staff_gesture(h: &mut Harness<'_, BoothApp>) {
+    let corner = egui::pos2(10.0, 10.0);
+    let button = |pressed| egui::Event::PointerButton {
+        pos: corner,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: Default::default(),
+    };
+    h.event(egui::Event::PointerMoved(corner));
+    h.event(button(true));
+    h.step();
+    h.state_mut().advance(Duration::from_secs(4));
+    h.step();
+    h.step();
+    assert_eq!(h.state().screen(), Screen::StaffPin);
+    h.event(button(false));
+    h.run_steps(4);
+}
+
+fn enter_pin(h: &mut Harness<'_, BoothApp>, pin: &str) {
+    for k in pin.chars().map(|c| c.to_string()).chain(["OK".to_string()]) {
+        h.get_by_label(&k).click();
+        h.run_steps(4);
+    }
 }
 
 #[test]
@@ -1163,4 +1186,22 @@ fn a_frame_reaching_below_the_photo_says_how_much_is_filled() {
     let fill = h.state().still().unwrap().judgement.crop.as_ref().unwrap().bottom_fill_px;
     assert!(fill >= 1.0, "022f's frame should reach below the photo ({fill} px)");
     h.get_by_label_contains(&format!("The photo ends {fill:.0} px above the frame's bottom edge"));
+}
+
+#[test]
+fn the_document_follows_the_spec_so_an_export_is_never_mislabelled() {
+    use idbooth::app::state::Document;
+    let mut a = app(None, None);
+    a.apply(Intent::SetDocument(Document::ResidentId));
+    assert_eq!(a.spec().id, "cn-resident-id", "a document switches to the spec it is photographed to");
+    a.apply(Intent::SetSpec("cn-exit-entry".into()));
+    assert_eq!(a.visit.form.document, Document::Passport, "the first document the spec is for");
+    a.apply(Intent::SetDocument(Document::Taiwan));
+    a.apply(Intent::SetSpec("icao-35x45".into()));
+    assert_eq!(a.visit.form.document, Document::Passport);
+    // No booth document is for the US spec: "other", never "passport".
+    a.apply(Intent::SetSpec("us-2x2".into()));
+    assert_eq!(a.visit.form.document, Document::Other);
+    a.apply(Intent::SetSpec("cn-exit-entry".into()));
+    assert_eq!(a.visit.form.document, Document::Taiwan, "the person's choice again, where it fits");
 }

@@ -1,12 +1,16 @@
-//! Kiosk: staff enter their PIN on a touch keypad to leave the kiosk. Any other way back goes to
-//! the attract screen.
+//! Kiosk: staff enter their PIN on a touch keypad, then go back to the kiosk (the customer and
+//! any held problem dropped) or close it. Cancel or a timeout leaves without the PIN: to the
+//! attract screen, or back to a staff screen that holds (a failed hand-off).
 
 use egui::{RichText, vec2};
 
 use super::super::text::t;
-use super::{BoothApp, Intent, RED, TOUCH};
+use super::{BoothApp, Intent, RED, TOUCH, big_button};
 
 pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    if app.staff_unlocked {
+        return staff_menu(app, ui, out);
+    }
     let lang = app.lang;
     ui.vertical_centered(|ui| {
         ui.add_space(40.0);
@@ -47,7 +51,25 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         ui.add_space(20.0);
         let b = egui::Button::new(RichText::new(t(lang, "cancel")).size(28.0)).min_size(vec2(TOUCH * 4.0, TOUCH));
         if ui.add(b).clicked() {
+            out.push(Intent::CancelPin);
+        }
+    });
+}
+
+/// After the right PIN: the kiosk again, or closed.
+fn staff_menu(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    let lang = app.lang;
+    let width = TOUCH * 6.0;
+    ui.vertical_centered(|ui| {
+        ui.add_space(80.0);
+        ui.label(RichText::new(t(lang, "kiosk.staff_menu")).size(36.0));
+        ui.add_space(40.0);
+        if big_button(ui, &t(lang, "kiosk.staff_resume"), width, None).clicked() {
             out.push(Intent::StartOver);
+        }
+        ui.add_space(24.0);
+        if big_button(ui, &t(lang, "kiosk.staff_close"), width, Some(egui::Color32::from_rgb(150, 40, 35))).clicked() {
+            out.push(Intent::CloseKiosk);
         }
     });
 }
