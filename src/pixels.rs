@@ -80,26 +80,36 @@ impl Pyramid {
         let n = if f < 1.6 { 1 } else { (f.ceil() as usize).clamp(2, 4) };
         let m = out_to_base.matrix();
         let (bw, bh) = (self.width() as f64, self.height() as f64);
+        // Sample offsets inside an output pixel, and the level's raw pixels and limits, once.
+        let offsets: Vec<f64> = (0..n).map(|s| (s as f64 + 0.5) / n as f64).collect();
+        let (lw, lh, raw) = (lvl.width() as usize, lvl.height() as usize, lvl.as_raw().as_slice());
+        let (xmax, ymax) = ((lw - 1) as f32, (lh - 1) as f32);
+        let inv = 1.0 / (n * n) as f32;
         let mut out = RgbImage::new(w, h);
         out.par_chunks_mut(w as usize * 3).enumerate().for_each(|(y, row)| {
-            for x in 0..w as usize {
+            for (x, px) in row.chunks_exact_mut(3).enumerate() {
                 let mut acc = [0f32; 3];
-                for sy in 0..n {
-                    for sx in 0..n {
-                        let ox = x as f64 + (sx as f64 + 0.5) / n as f64;
-                        let oy = y as f64 + (sy as f64 + 0.5) / n as f64;
+                for &sy in &offsets {
+                    let oy = y as f64 + sy;
+                    for &sx in &offsets {
+                        let ox = x as f64 + sx;
                         let bx = reflect(m[0][0] * ox + m[0][1] * oy + m[0][2], bw);
                         let by = reflect(m[1][0] * ox + m[1][1] * oy + m[1][2], bh);
-                        let px = bilinear(lvl, bx * k - 0.5, by * k - 0.5);
+                        // Bilinear, as `bilinear`, with the level's size read once per warp.
+                        let lx = ((bx * k - 0.5) as f32).clamp(0.0, xmax);
+                        let ly = ((by * k - 0.5) as f32).clamp(0.0, ymax);
+                        let (x0, y0) = (lx as usize, ly as usize);
+                        let dx = if x0 + 1 < lw { 3 } else { 0 };
+                        let dy = if y0 + 1 < lh { 3 * lw } else { 0 };
+                        let v = blend4(&raw[(y0 * lw + x0) * 3..], dx, dy, lx - x0 as f32, ly - y0 as f32);
                         for c in 0..3 {
-                            acc[c] += px[c];
+                            acc[c] += v[c];
                         }
                     }
                 }
-                let inv = 1.0 / (n * n) as f32;
                 for c in 0..3 {
                     // `as u8` saturates; +0.5 rounds (f32::round is a libm call on baseline x86-64).
-                    row[x * 3 + c] = (acc[c] * inv + 0.5) as u8;
+                    px[c] = (acc[c] * inv + 0.5) as u8;
                 }
             }
         });

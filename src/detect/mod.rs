@@ -73,21 +73,51 @@ pub fn analyse(photo: &Pyramid, opts: &DetectOptions) -> Result<Analysis, Vision
     let models = Models::get()?;
     let still = opts.effort == Effort::Still;
     // Independent models run side by side (two cores): tract gains nothing from threads
-    // inside these small nets, so parallelism comes from running stages concurrently.
+    // inside these small nets, so parallelism comes from running stages concurrently. The
+    // full-range net (small or distant faces: group photos, people in the background; stills
+    // only) is the slowest; the main face is nearly always the short-range net's widest, so
+    // its mesh and mask start beside the full-range net instead of after it.
     let (near, far) = rayon::join(
-        || face::detect(&models.short_range, photo, opts.min_score),
-        // Small or distant faces (group photos, people in the background) need the full-range net.
+        || -> Result<_, VisionError> {
+            let near = face::detect(&models.short_range, photo, opts.min_score)?;
+            let widest = near.iter().max_by(|a, b| a.width().total_cmp(&b.width())).cloned();
+            let parts = widest.map(|d| main_parts(models, photo, &d, still).map(|p| (d, p))).transpose()?;
+            Ok((near, parts))
+        },
         || if still { face::detect(&models.full_range, photo, opts.far_min_score) } else { Ok(Vec::new()) },
     );
-    let mut faces = face::merge(near?, far?);
+    let (near, early) = near?;
+    let mut faces = face::merge(near, far?);
     faces.sort_by(|a, b| b.width().total_cmp(&a.width()));
     let main_w = faces.first().map_or(0.0, |f| f.width());
     faces.retain(|f| f.width() >= main_w * opts.second_face_min_size);
     let mut out = Analysis { width: photo.width(), height: photo.height(), faces, main: None, mask: None };
     let Some(det) = out.faces.first().cloned() else { return Ok(out) };
+    // The full-range net found a wider face the short-range one missed: analyse that one.
+    let ((m, mirrored), mask) = match early {
+        Some((d, parts)) if d.rect == det.rect => parts,
+        _ => main_parts(models, photo, &det, still)?,
+    };
+    let mut lm = landmarks::from_mesh(&m, mirrored.as_ref(), photo);
+    // The head top (from the mask) and the expression (from the mesh and pupils) are independent.
+    let (head_top, blend) = rayon::join(
+        || mask.as_ref().map(|mask| head_top::find(mask, &lm, Some(photo))),
+        || blendshapes::estimate(&m, &lm),
+    );
+    if let Some(top) = head_top {
+        lm.head_top = top;
+    }
+    out.mask = mask;
+    out.main = Some(Face { detection: det, mesh: m, landmarks: lm, blendshapes: Some(blend?) });
+    Ok(out)
+}
 
+/// The main face's meshes (on a still: a second, tighter pass and its mirror image) and, on a
+/// still, the person mask around its head and shoulders, side by side.
+type MainParts = ((Mesh, Option<Mesh>), Option<PlacedMap>);
+fn main_parts(models: &Models, photo: &Pyramid, det: &Detection, still: bool) -> Result<MainParts, VisionError> {
     let meshes = || -> Result<(Mesh, Option<Mesh>), VisionError> {
-        let first = mesh::run(&models.mesh, photo, mesh::Roi::from_detection(&det))?;
+        let first = mesh::run(&models.mesh, photo, mesh::Roi::from_detection(det))?;
         if !still {
             return Ok((first, None));
         }
@@ -103,13 +133,5 @@ pub fn analyse(photo: &Pyramid, opts: &DetectOptions) -> Result<Analysis, Vision
     let region = segment::head_region(det.keypoints[0], det.keypoints[1]);
     let mask = || if still { segment::person_mask(&models.segmenter, photo, region).map(Some) } else { Ok(None) };
     let (meshes, mask) = rayon::join(meshes, mask);
-    let (m, mirrored) = meshes?;
-    let mut lm = landmarks::from_mesh(&m, mirrored.as_ref(), photo);
-    if let Some(mask) = mask? {
-        lm.head_top = head_top::find(&mask, &lm, Some(photo));
-        out.mask = Some(mask);
-    }
-    let blend = blendshapes::estimate(&m, &lm)?;
-    out.main = Some(Face { detection: det, mesh: m, landmarks: lm, blendshapes: Some(blend) });
-    Ok(out)
+    Ok((meshes?, mask?))
 }
