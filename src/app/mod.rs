@@ -188,6 +188,13 @@ pub struct Visit {
     pub print: print::Desk,
 }
 
+/// What a retake keeps of the visit it replaces.
+struct RetakeOf {
+    form: Form,
+    ticket: Option<String>,
+    from_spool: Option<PathBuf>,
+}
+
 impl Default for Visit {
     fn default() -> Visit {
         Visit {
@@ -275,6 +282,8 @@ pub struct BoothApp {
     /// The document the person (or the kiosk's customer) chose; the form's shows the one the
     /// current spec fits, and this one again on a spec it fits.
     chosen_document: Option<Document>,
+    /// Laptop and counter: "Retake" was pressed; the next photo is the same person's.
+    retake_of: Option<RetakeOf>,
     /// Staff asked to leave the kiosk (the window closes).
     pub quit_requested: bool,
     frame_times: std::collections::VecDeque<Instant>,
@@ -339,6 +348,7 @@ impl BoothApp {
             pin_error: false,
             staff_unlocked: false,
             chosen_document: None,
+            retake_of: None,
             quit_requested: false,
             frame_times: Default::default(),
             wake_ctx: None,
@@ -503,6 +513,16 @@ impl BoothApp {
             Intent::Capture => self.countdown = Some(self.now()),
             Intent::CancelCountdown => self.countdown = None,
             Intent::Retake => {
+                // The same person again: their form, and a kiosk customer's ticket and queue
+                // entry, go to the next photo (opened or captured), not to whoever comes next.
+                if self.mode != Mode::Kiosk {
+                    let v = &self.visit;
+                    self.retake_of = Some(RetakeOf {
+                        form: v.form.clone(),
+                        ticket: v.ticket.clone(),
+                        from_spool: v.from_spool.clone(),
+                    });
+                }
                 let to = match self.mode {
                     Mode::Kiosk => Screen::Guided,
                     _ if self.live_maker.is_some() => Screen::Live,
@@ -585,6 +605,7 @@ impl BoothApp {
             }
             Intent::NextCustomer => {
                 self.visit = Visit::default();
+                self.retake_of = None;
                 self.chosen_document = None;
                 self.result_tex = None;
                 self.print_tex = None;
@@ -623,6 +644,12 @@ impl BoothApp {
             let document = self.visit.form.document;
             self.visit = Visit::default();
             self.visit.form.document = document;
+            // A retake (and only a retake) carries the person over; a queue entry is someone else.
+            if let Some(r) = self.retake_of.take().filter(|_| from_spool.is_none()) {
+                self.visit.form = r.form;
+                self.visit.ticket = r.ticket;
+                self.visit.from_spool = r.from_spool;
+            }
         }
         if let Some((path, h)) = from_spool {
             self.visit.from_spool = Some(path);

@@ -1205,3 +1205,44 @@ fn the_document_follows_the_spec_so_an_export_is_never_mislabelled() {
     a.apply(Intent::SetSpec("cn-exit-entry".into()));
     assert_eq!(a.visit.form.document, Document::Taiwan, "the person's choice again, where it fits");
 }
+
+#[test]
+fn a_retake_at_the_counter_keeps_the_customer_and_their_ticket() {
+    let spool = temp_dir("spool-retake");
+    let out = temp_dir("retake-out");
+    let photo = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
+    let handoff = idbooth::spool::Handoff {
+        schema: 1,
+        ticket: "008".into(),
+        document: "passport".into(),
+        spec: "cn-exit-entry".into(),
+        lang: Lang::En,
+        captured_at: "2026-12-04T10:00:00+08:00".into(),
+        outcome: Overall::Fail,
+        open_rules: vec![],
+    };
+    idbooth::spool::handoff(&spool, &photo, &handoff).unwrap();
+    let settings =
+        StudioSettings { spool_dir: Some(spool.clone()), export_dir: Some(out.clone()), ..StudioSettings::default() };
+    let mut h = harness(app_with(Mode::Counter, settings, None, Some(out.clone())));
+    h.run();
+    h.get_by_label("008").click();
+    wait_checked(&mut h);
+    h.state_mut().visit.form.name = "Wang Fang".into();
+    press(&mut h, "Retake");
+    assert_eq!(h.state().screen(), Screen::Start, "no camera at this counter");
+    h.state_mut().apply(Intent::OpenPath(repo("assets/samples/grace_hopper.jpg")));
+    wait_checked(&mut h);
+    let v = &h.state().visit;
+    assert_eq!((v.form.ticket.as_str(), v.ticket.as_deref(), v.form.name.as_str()), ("008", Some("008"), "Wang Fang"));
+    assert!(v.from_spool.is_some(), "the export still clears the customer's queue entry");
+    // The next customer starts clean, even after a retake.
+    press(&mut h, "Retake");
+    h.state_mut().apply(Intent::NextCustomer);
+    h.state_mut().apply(Intent::OpenPath(repo("assets/samples/grace_hopper.jpg")));
+    wait_checked(&mut h);
+    let v = &h.state().visit;
+    assert!(v.form.ticket.is_empty() && v.ticket.is_none() && v.form.name.is_empty() && v.from_spool.is_none());
+    std::fs::remove_dir_all(&spool).ok();
+    std::fs::remove_dir_all(&out).ok();
+}
