@@ -810,15 +810,21 @@ fn a_lost_camera_asks_for_staff_and_the_kiosk_recovers_when_it_returns() {
 
 // ---------------------------------------------------------------- counter
 
-#[test]
-fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
-    let spool = temp_dir("spool-counter");
-    let out = temp_dir("counter-out");
-    let photo = idbooth::capture::load_photo(&repo("assets/samples/astronaut.png")).unwrap().image;
+/// A counter whose queue holds one kiosk photo (`sample`, `ticket`, `document`); its spool and
+/// export folders.
+fn counter_with_queued(
+    name: &str,
+    sample: &str,
+    ticket: &str,
+    document: &str,
+) -> (Harness<'static, BoothApp>, PathBuf, PathBuf) {
+    let spool = temp_dir(&format!("spool-{name}"));
+    let out = temp_dir(&format!("{name}-out"));
+    let photo = idbooth::capture::load_photo(&repo(sample)).unwrap().image;
     let handoff = idbooth::spool::Handoff {
         schema: 1,
-        ticket: "007".into(),
-        document: "hk-macau-permit".into(),
+        ticket: ticket.into(),
+        document: document.into(),
         spec: "cn-exit-entry".into(),
         lang: Lang::Zh,
         captured_at: "2026-12-03T10:00:00+08:00".into(),
@@ -830,6 +836,12 @@ fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
         StudioSettings { spool_dir: Some(spool.clone()), export_dir: Some(out.clone()), ..StudioSettings::default() };
     let mut h = harness(app_with(Mode::Counter, settings, None, Some(out.clone())));
     h.run();
+    (h, spool, out)
+}
+
+#[test]
+fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
+    let (mut h, spool, out) = counter_with_queued("counter", "assets/samples/astronaut.png", "007", "hk-macau-permit");
     assert_eq!(h.state().screen(), Screen::Start);
     h.get_by_label("Waiting from the kiosk: 1");
     h.get_by_label_contains("Hong Kong"); // the document by its name, not its id
@@ -1208,24 +1220,7 @@ fn the_document_follows_the_spec_so_an_export_is_never_mislabelled() {
 
 #[test]
 fn a_retake_at_the_counter_keeps_the_customer_and_their_ticket() {
-    let spool = temp_dir("spool-retake");
-    let out = temp_dir("retake-out");
-    let photo = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
-    let handoff = idbooth::spool::Handoff {
-        schema: 1,
-        ticket: "008".into(),
-        document: "passport".into(),
-        spec: "cn-exit-entry".into(),
-        lang: Lang::En,
-        captured_at: "2026-12-04T10:00:00+08:00".into(),
-        outcome: Overall::Fail,
-        open_rules: vec![],
-    };
-    idbooth::spool::handoff(&spool, &photo, &handoff).unwrap();
-    let settings =
-        StudioSettings { spool_dir: Some(spool.clone()), export_dir: Some(out.clone()), ..StudioSettings::default() };
-    let mut h = harness(app_with(Mode::Counter, settings, None, Some(out.clone())));
-    h.run();
+    let (mut h, spool, out) = counter_with_queued("retake", "assets/samples/grace_hopper.jpg", "008", "passport");
     h.get_by_label("008").click();
     wait_checked(&mut h);
     h.state_mut().visit.form.name = "Wang Fang".into();
