@@ -700,20 +700,26 @@ fn letterbox(img: &image::RgbImage, aw: u32, ah: u32) -> image::RgbImage {
     })
 }
 
+/// The language of the command line's messages: `--lang`, else Chinese where the terminal's
+/// `LANG` is Chinese (zh_CN.UTF-8, …), else English.
+pub fn reader_lang(given: Option<Lang>) -> Lang {
+    given.unwrap_or_else(|| if std::env::var("LANG").is_ok_and(|l| l.starts_with("zh")) { Lang::Zh } else { Lang::En })
+}
+
 /// A command line clap could not read. Help and version print as clap prints them; an error
-/// for a reader of Chinese (`--lang zh`, or no `--lang` and a zh `LANG`) leads with what is
-/// wrong in Chinese, then clap's own text (its usage line and suggestions). Exit status 2.
+/// for a reader of Chinese (`reader_lang`) leads with what is wrong in Chinese, then clap's
+/// own text (its usage line and suggestions). Exit status 2.
 pub fn argument_error(e: clap::Error) -> std::process::ExitCode {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
-    let args: Vec<String> = std::env::args().collect();
-    let lang = args
+    // Arguments that are not Unicode (a file name in another encoding) cannot name a language.
+    let args: Vec<String> = std::env::args_os().filter_map(|a| a.into_string().ok()).collect();
+    let given = args
         .iter()
         .position(|a| a == "--lang")
         .and_then(|i| args.get(i + 1).map(String::as_str))
         .or_else(|| args.iter().find_map(|a| a.strip_prefix("--lang=")))
-        .and_then(|l| l.parse::<Lang>().ok())
-        .or_else(|| std::env::var("LANG").ok().filter(|l| l.starts_with("zh")).map(|_| Lang::Zh));
-    if lang != Some(Lang::Zh) || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        .and_then(|l| l.parse::<Lang>().ok());
+    if reader_lang(given) != Lang::Zh || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         e.exit();
     }
     let context = |k: ContextKind| match e.get(k) {

@@ -28,7 +28,7 @@ mod cli_rules;
                   arguments, a write that failed). With several photos the worst counts: 2, then 1, then 3."
 )]
 struct Args {
-    /// Language of messages: en or zh.
+    /// Language of messages: en or zh (default: zh where LANG is Chinese, else en).
     #[arg(long, global = true)]
     lang: Option<Lang>,
     #[command(subcommand)]
@@ -158,7 +158,7 @@ fn main() -> ExitCode {
     let Some(command) = args.command else {
         return gui(args.gui, args.lang);
     };
-    let lang = args.lang.unwrap_or_default();
+    let lang = cli::reader_lang(args.lang);
     tracing::info!(command = command.name(), "command line");
     let result = match command {
         Command::Check { photos, spec, json, background } => cli::check(&photos, &spec, json, &background, lang),

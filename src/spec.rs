@@ -581,7 +581,7 @@ pub enum DocumentFit {
     Fits,
     /// The document is photographed to these specs, not to the one chosen.
     OtherSpec(Vec<String>),
-    /// No spec and not the booth name it.
+    /// Neither a spec nor the booth's own list names it.
     Unknown,
 }
 

@@ -114,7 +114,8 @@ impl Why {
 }
 
 /// The screen's idle timer: after this long without a touch (or a face in front of the camera),
-/// go to the returned screen. Only the kiosk times out; its waiting screens never do.
+/// go to the returned screen. Only the kiosk times out; its waiting screens never do. (The PIN
+/// keypad's timeout returns to a held staff screen instead, where there is one: the app decides.)
 pub fn idle_timeout(screen: Screen, mode: Mode, t: &Timeouts) -> Option<(Duration, Screen)> {
     if mode != Mode::Kiosk {
         return None;

@@ -184,6 +184,8 @@ pub struct Visit {
     burst: Vec<(Arc<Frame>, f64)>,
     /// Kiosk: the customer chose language and document.
     pub started: bool,
+    /// Laptop and counter: this photo is a retake of the visit before (its form carried over).
+    pub retake: bool,
     /// The print preview, prints and their temporary files.
     pub print: print::Desk,
 }
@@ -210,6 +212,7 @@ impl Default for Visit {
             exported_gen: None,
             burst: Vec::new(),
             started: false,
+            retake: false,
             print: print::Desk::default(),
         }
     }
@@ -354,7 +357,7 @@ impl BoothApp {
             wake_ctx: None,
         };
         tracing::info!(mode = ?mode, screen = app.screen.name(), "booth started");
-        app.visit.form.document = Document::from_id(&app.settings.default_document).unwrap_or_default();
+        app.fit_document();
         if let Some(dir) = &opts.frames {
             let dir = dir.clone();
             app.live_maker = Some(Box::new(move || {
@@ -425,7 +428,10 @@ impl BoothApp {
             Screen::Attract => {
                 // The customer is gone: nothing of them stays, in memory or on disk.
                 self.visit = Visit::default();
-                self.visit.form.document = Document::from_id(&self.settings.default_document).unwrap_or_default();
+                // The studio's default document, on a spec it is photographed to: the last
+                // customer's choice of document (and so of spec) goes with them.
+                let default = Document::from_id(&self.settings.default_document).unwrap_or_default();
+                self.set_document(default);
                 self.chosen_document = None;
                 self.staff_needed = false;
                 self.result_tex = None;
@@ -607,6 +613,7 @@ impl BoothApp {
                 self.visit = Visit::default();
                 self.retake_of = None;
                 self.chosen_document = None;
+                self.fit_document();
                 self.result_tex = None;
                 self.print_tex = None;
                 self.go(Screen::Start, Why::Closed);
@@ -637,28 +644,37 @@ impl BoothApp {
     }
 
     /// Check a still on a worker (the window keeps drawing; a spinner shows). Every new photo
-    /// starts a new visit: nothing of the previous person's form carries over.
+    /// starts a new visit: nothing of the previous person's form carries over, unless "Retake"
+    /// said it is the same person.
     pub fn open_portrait(&mut self, portrait: Portrait, from_spool: Option<(PathBuf, crate::spool::Handoff)>) {
         self.error = None;
         if self.mode != Mode::Kiosk {
-            let document = self.visit.form.document;
             self.visit = Visit::default();
-            self.visit.form.document = document;
             // A retake (and only a retake) carries the person over; a queue entry is someone else.
-            if let Some(r) = self.retake_of.take().filter(|_| from_spool.is_none()) {
+            if from_spool.is_some() {
+                self.retake_of = None;
+            }
+            if let Some(r) = self.retake_of.take() {
                 self.visit.form = r.form;
                 self.visit.ticket = r.ticket;
                 self.visit.from_spool = r.from_spool;
+                self.visit.retake = true;
             }
         }
         if let Some((path, h)) = from_spool {
             self.visit.from_spool = Some(path);
             self.visit.ticket = Some(h.ticket.clone());
             self.visit.form.ticket = h.ticket;
+            // The kiosk customer's document, on the spec they were photographed to.
             if let Some(d) = Document::from_id(&h.document) {
-                self.visit.form.document = d;
                 self.chosen_document = Some(d);
             }
+            if self.book.get(&h.spec).is_ok() {
+                self.set_spec(&h.spec);
+            }
+        }
+        if self.mode != Mode::Kiosk {
+            self.fit_document();
         }
         let (tx, rx) = std::sync::mpsc::channel();
         let (spec, lang, ctx, bg) = (self.spec().clone(), self.lang, self.wake_ctx.clone(), self.background.clone());
@@ -720,21 +736,7 @@ impl BoothApp {
                 self.background = BackgroundChoice::Auto;
             }
             self.visit.adjust = Adjust { zoom: 1.0, ..Adjust::default() };
-            // A document another spec is photographed to (a passport on the US spec) would label
-            // the export wrongly: the form takes the first document this spec is for, else "other".
-            // The person's own choice comes back on a spec it fits (US and back: a passport again).
-            let booth = crate::export::summary::DOCUMENTS;
-            let fits = |d: Document| self.book.document_fit(self.spec(), d.id(), &booth) == DocumentFit::Fits;
-            let default = || Document::from_id(&self.settings.default_document).unwrap_or_default();
-            let wanted = self.chosen_document.unwrap_or_else(default);
-            self.visit.form.document = if fits(wanted) {
-                wanted
-            } else {
-                Document::ALL
-                    .into_iter()
-                    .find(|d| self.spec().documents.iter().any(|x| x == d.id()))
-                    .unwrap_or(Document::Other)
-            };
+            self.fit_document();
             self.rejudge();
             if let Some(l) = &self.live {
                 l.set_spec(self.spec(), self.lang);
@@ -756,6 +758,32 @@ impl BoothApp {
             self.remembered.lang = Some(lang);
             self.remember();
         }
+    }
+
+    /// The form's document: the person's choice (else the studio's default) where the current
+    /// spec is for it, else the first booth document the spec is for, else "other". A document
+    /// another spec is photographed to (a passport on the US spec, a kiosk customer's resident
+    /// ID on the exit-entry spec) would label the export wrongly; US and back brings the
+    /// person's choice back.
+    fn fit_document(&mut self) {
+        let booth = crate::export::summary::DOCUMENTS;
+        let default = || Document::from_id(&self.settings.default_document).unwrap_or_default();
+        let wanted = self.chosen_document.unwrap_or_else(default);
+        let spec = self.spec();
+        let document = if self.book.document_fit(spec, wanted.id(), &booth) == DocumentFit::Fits {
+            wanted
+        } else {
+            Document::ALL.into_iter().find(|d| spec.documents.iter().any(|x| x == d.id())).unwrap_or(Document::Other)
+        };
+        self.visit.form.document = document;
+    }
+
+    /// After "Retake": whose photo the next one is (name, else ticket, else empty).
+    pub fn retake_for(&self) -> Option<String> {
+        self.retake_of.as_ref().map(|r| {
+            let name = r.form.name.trim();
+            if !name.is_empty() { name.to_string() } else { r.ticket.clone().unwrap_or_default() }
+        })
     }
 
     /// Where the PIN keypad goes without a PIN (cancel, timeout): a problem that holds the
@@ -824,6 +852,15 @@ impl BoothApp {
                 tracing::warn!("check failed");
                 self.error = Some(ta(self.lang, "check_error", &[("error", e)]));
                 self.visit.still = StillJob::None;
+                // A retake whose photo could not be checked is still pending.
+                if self.visit.retake {
+                    let v = &self.visit;
+                    self.retake_of = Some(RetakeOf {
+                        form: v.form.clone(),
+                        ticket: v.ticket.clone(),
+                        from_spool: v.from_spool.clone(),
+                    });
+                }
                 let to = if self.mode == Mode::Kiosk { Screen::Guided } else { Screen::Start };
                 self.go(to, Why::CheckFailed);
             }

@@ -80,7 +80,8 @@ pub fn analyse(photo: &Pyramid, opts: &DetectOptions) -> Result<Analysis, Vision
     let (near, far) = rayon::join(
         || -> Result<_, VisionError> {
             let near = face::detect(&models.short_range, photo, opts.min_score)?;
-            let widest = near.iter().max_by(|a, b| a.width().total_cmp(&b.width())).cloned();
+            // The first of equally wide faces, as the sort below keeps them.
+            let widest = near.iter().reduce(|a, b| if b.width() > a.width() { b } else { a }).cloned();
             let parts = widest.map(|d| main_parts(models, photo, &d, still).map(|p| (d, p))).transpose()?;
             Ok((near, parts))
         },

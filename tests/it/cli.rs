@@ -8,8 +8,9 @@ use std::process::{Command, Output};
 fn idbooth(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_idbooth"))
         .args(args)
-        // Keep the test's logs out of the user's data folder.
+        // Keep the test's logs out of the user's data folder; English unless --lang says.
         .env("IDBOOTH_DATA_DIR", std::env::temp_dir().join("idbooth-cli-test-data"))
+        .env_remove("LANG")
         .output()
         .expect("run idbooth")
 }
@@ -334,6 +335,22 @@ fn bad_input_gets_a_clear_message_and_exit_code_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(err.contains("unexpected argument '--bogus'") && !err.contains("命令行"), "{err}");
+    // A Chinese terminal reads Chinese without --lang: the parser's errors and the booth's own.
+    let zh_terminal = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_idbooth"))
+            .args(args)
+            .env("IDBOOTH_DATA_DIR", std::env::temp_dir().join("idbooth-cli-test-data"))
+            .env("LANG", "zh_CN.UTF-8")
+            .output()
+            .unwrap()
+    };
+    for (args, words) in
+        [(&["check", "x.jpg", "--bogus"][..], "不认识的参数"), (&["check", "/no/such/photo.jpg"], "找不到")]
+    {
+        let out = zh_terminal(args);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(words), "{}", String::from_utf8_lossy(&out.stderr));
+    }
     for (args, words) in [
         (&["--lang", "zh", "check", "x.jpg", "--bogus"][..], "不认识的参数：--bogus"),
         (&["check", "--lang=zh", "x.jpg", "--background"], "参数 --background <BACKGROUND> 后面缺少值"),

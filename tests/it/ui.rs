@@ -815,23 +815,24 @@ fn a_lost_camera_asks_for_staff_and_the_kiosk_recovers_when_it_returns() {
 fn counter_with_queued(
     name: &str,
     sample: &str,
-    ticket: &str,
-    document: &str,
+    queued: &[(&str, &str, &str)],
 ) -> (Harness<'static, BoothApp>, PathBuf, PathBuf) {
     let spool = temp_dir(&format!("spool-{name}"));
     let out = temp_dir(&format!("{name}-out"));
     let photo = idbooth::capture::load_photo(&repo(sample)).unwrap().image;
-    let handoff = idbooth::spool::Handoff {
-        schema: 1,
-        ticket: ticket.into(),
-        document: document.into(),
-        spec: "cn-exit-entry".into(),
-        lang: Lang::Zh,
-        captured_at: "2026-12-03T10:00:00+08:00".into(),
-        outcome: Overall::Fail,
-        open_rules: vec![],
-    };
-    idbooth::spool::handoff(&spool, &photo, &handoff).unwrap();
+    for (ticket, document, spec) in queued {
+        let handoff = idbooth::spool::Handoff {
+            schema: 1,
+            ticket: ticket.to_string(),
+            document: document.to_string(),
+            spec: spec.to_string(),
+            lang: Lang::Zh,
+            captured_at: "2026-12-03T10:00:00+08:00".into(),
+            outcome: Overall::Fail,
+            open_rules: vec![],
+        };
+        idbooth::spool::handoff(&spool, &photo, &handoff).unwrap();
+    }
     let settings =
         StudioSettings { spool_dir: Some(spool.clone()), export_dir: Some(out.clone()), ..StudioSettings::default() };
     let mut h = harness(app_with(Mode::Counter, settings, None, Some(out.clone())));
@@ -841,7 +842,8 @@ fn counter_with_queued(
 
 #[test]
 fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
-    let (mut h, spool, out) = counter_with_queued("counter", "assets/samples/astronaut.png", "007", "hk-macau-permit");
+    let (mut h, spool, out) =
+        counter_with_queued("counter", "assets/samples/astronaut.png", &[("007", "hk-macau-permit", "cn-exit-entry")]);
     assert_eq!(h.state().screen(), Screen::Start);
     h.get_by_label("Waiting from the kiosk: 1");
     h.get_by_label_contains("Hong Kong"); // the document by its name, not its id
@@ -1220,24 +1222,35 @@ fn the_document_follows_the_spec_so_an_export_is_never_mislabelled() {
 
 #[test]
 fn a_retake_at_the_counter_keeps_the_customer_and_their_ticket() {
-    let (mut h, spool, out) = counter_with_queued("retake", "assets/samples/grace_hopper.jpg", "008", "passport");
+    let queued = [("008", "passport", "cn-exit-entry"), ("009", "resident-id-card", "cn-resident-id")];
+    let (mut h, spool, out) = counter_with_queued("retake", "assets/samples/grace_hopper.jpg", &queued);
     h.get_by_label("008").click();
     wait_checked(&mut h);
     h.state_mut().visit.form.name = "Wang Fang".into();
     press(&mut h, "Retake");
     assert_eq!(h.state().screen(), Screen::Start, "no camera at this counter");
+    h.get_by_label("Retake for Wang Fang: the next photo keeps their details.");
     h.state_mut().apply(Intent::OpenPath(repo("assets/samples/grace_hopper.jpg")));
     wait_checked(&mut h);
     let v = &h.state().visit;
     assert_eq!((v.form.ticket.as_str(), v.ticket.as_deref(), v.form.name.as_str()), ("008", Some("008"), "Wang Fang"));
     assert!(v.from_spool.is_some(), "the export still clears the customer's queue entry");
-    // The next customer starts clean, even after a retake.
+    // The next customer starts clean, even after a retake: "Someone else" on the start screen.
     press(&mut h, "Retake");
-    h.state_mut().apply(Intent::NextCustomer);
+    press(&mut h, "Someone else (clear the form)");
+    assert!(h.query_by_label_contains("Retake for").is_none());
     h.state_mut().apply(Intent::OpenPath(repo("assets/samples/grace_hopper.jpg")));
     wait_checked(&mut h);
     let v = &h.state().visit;
     assert!(v.form.ticket.is_empty() && v.ticket.is_none() && v.form.name.is_empty() && v.from_spool.is_none());
+    // Another queue entry is someone else too; their document comes with the spec it was made to.
+    press(&mut h, "Retake");
+    h.get_by_label("009").click();
+    wait_checked(&mut h);
+    let v = &h.state().visit;
+    assert_eq!((v.form.ticket.as_str(), v.form.name.as_str()), ("009", ""));
+    assert_eq!(v.form.document, idbooth::app::state::Document::ResidentId);
+    assert_eq!(h.state().spec().id, "cn-resident-id");
     std::fs::remove_dir_all(&spool).ok();
     std::fs::remove_dir_all(&out).ok();
 }

@@ -20,6 +20,18 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         if let Some(n) = app.notice() {
             ui.label(RichText::new(n).size(18.0));
         }
+        // After "Retake" the next photo is the same person's: say so, and offer the way out.
+        if let Some(who) = app.retake_for() {
+            let text = if who.is_empty() {
+                t(lang, "retake_pending")
+            } else {
+                ta(lang, "retake_pending_for", &[("who", who)])
+            };
+            ui.label(RichText::new(text).size(18.0));
+            if ui.button(t(lang, "retake_clear")).clicked() {
+                out.push(Intent::NextCustomer);
+            }
+        }
         ui.add_space(16.0);
         if ui.button(RichText::new(t(lang, "open")).size(22.0)).clicked() {
             out.push(Intent::Open);
