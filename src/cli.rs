@@ -202,6 +202,24 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
                 ("summary", shown(&saved.summary_path)),
             ];
             println!("{}", tr(lang, "cli.wrote", &args));
+            // The window asks for these before an export; a script may leave them out, but the
+            // counter's slip and the summary then lack them: say so.
+            let a = &saved.summary.applicant;
+            let missing: Vec<(String, &str)> = [
+                ("ui.form.name", "--name", &a.name),
+                ("ui.form.city", "--city", &a.city),
+                ("ui.form.phone", "--phone", &a.phone),
+            ]
+            .into_iter()
+            .filter(|(_, _, v)| v.as_deref().is_none_or(|v| v.trim().is_empty()))
+            .map(|(k, flag, _)| (tr(lang, k, &[]), flag))
+            .collect();
+            if !missing.is_empty() {
+                let fields =
+                    missing.iter().map(|m| m.0.as_str()).collect::<Vec<_>>().join(&tr(lang, "ui.list_sep", &[]));
+                let flags = missing.iter().map(|m| m.1).collect::<Vec<_>>().join(" ");
+                println!("{}", tr(lang, "cli.form_missing", &[("fields", fields), ("flags", flags)]));
+            }
             // The checklist above still says what failed; the export is released by a person.
             let c = &saved.summary.confirmations;
             if let Some(first) = c.first() {

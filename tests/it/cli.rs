@@ -173,6 +173,9 @@ fn a_failing_photo_is_not_exported_until_a_named_person_confirms_its_rules() {
     let ok = export(&["--confirm", &list, "--by", "Li Wei", "--reason", "archive portrait", "--city", "Shen Zhen"]);
     assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
     assert_eq!(files(&dir), ["out.jpg", "out.json"]);
+    // What the window would have asked for and the command line left out.
+    let said = String::from_utf8_lossy(&ok.stdout);
+    assert!(said.contains("Not in the summary: Phone (the window asks for them: --phone)"), "{said}");
     let bytes = std::fs::read(&jpg).unwrap();
     assert_eq!(idbooth::export::jfif_density(&bytes), Some((1, 300, 300)));
     let img = image::load_from_memory(&bytes).unwrap();
