@@ -718,10 +718,14 @@ fn letterbox(img: &image::RgbImage, aw: u32, ah: u32) -> image::RgbImage {
     })
 }
 
-/// The language of the command line's messages: `--lang`, else Chinese where the terminal's
-/// `LANG` is Chinese (zh_CN.UTF-8, …), else English.
+/// Chinese where the system's `LANG` is Chinese (zh_CN.UTF-8, …); None otherwise.
+pub fn system_lang() -> Option<Lang> {
+    std::env::var("LANG").is_ok_and(|l| l.starts_with("zh")).then_some(Lang::Zh)
+}
+
+/// The language of the command line's messages: `--lang`, else the system's, else English.
 pub fn reader_lang(given: Option<Lang>) -> Lang {
-    given.unwrap_or_else(|| if std::env::var("LANG").is_ok_and(|l| l.starts_with("zh")) { Lang::Zh } else { Lang::En })
+    given.or_else(system_lang).unwrap_or(Lang::En)
 }
 
 /// A command line clap could not read. Help and version print as clap prints them; an error

@@ -214,7 +214,7 @@ fn gui(a: GuiArgs, lang: Option<Lang>) -> ExitCode {
         tracing::warn!("settings file problem");
     }
     // Without --lang: the settings' first language; on a laptop the last one used, else the system's.
-    let system = std::env::var("LANG").ok().filter(|l| l.starts_with("zh")).map(|_| Lang::Zh);
+    let system = cli::system_lang();
     let mode = if a.kiosk {
         Some(Mode::Kiosk)
     } else if a.counter {
