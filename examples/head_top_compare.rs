@@ -24,7 +24,12 @@ fn main() -> anyhow::Result<()> {
         let Some(top) = face.landmarks.head_top.point() else { continue };
         let crop = solve(&face.landmarks, spec, pyr.width(), pyr.height())?;
         let out = render(&pyr, &crop, spec);
-        let matte = background::matte(&pyr, &crop.transform.inverse(), &out)?;
+        let matte = background::matte(
+            &pyr,
+            &crop.transform.inverse(),
+            &out,
+            Some(&background::Pockets::around(&face.landmarks, &crop.transform)),
+        )?;
         let t = crop.transform;
         let coarse_y = t.apply(top).y;
         let mid = t.apply(face.landmarks.left_pupil).mid(t.apply(face.landmarks.right_pupil));

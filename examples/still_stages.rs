@@ -69,12 +69,13 @@ fn main() -> anyhow::Result<()> {
         use idbooth::compose::{background, tone};
         let (frame, crop) = (j.frame.as_ref().unwrap(), j.crop.as_ref().unwrap());
         let f2p = crop.transform.inverse();
+        let pockets = s.analysis.main.as_ref().map(|f| background::Pockets::around(&f.landmarks, &crop.transform));
         let mut t = vec![vec![]; 5];
         for _ in 0..runs {
             let t0 = Instant::now();
             let coarse = background::coarse_matte(s.pyramid(), &f2p, frame)?;
             let t1 = Instant::now();
-            let person = background::refine_matte(frame, &coarse);
+            let person = background::refine_matte(frame, &coarse, pockets.as_ref());
             let t2 = Instant::now();
             let tc = tone::estimate(frame, &person, spec);
             let t3 = Instant::now();

@@ -466,8 +466,8 @@ pub fn eval_matte(dir: &Path, verbose: bool) -> anyhow::Result<u8> {
     let book = SpecBook::builtin();
     let s = idbooth::eval::matte_agreement(dir, book.get(DEFAULT_SPEC)?)?;
     if verbose {
-        for (f, iou) in &s.results {
-            println!("{f:<14} IoU {iou:.4}");
+        for (f, iou, pocket, kept) in &s.results {
+            println!("{f:<14} IoU {iou:.4}  enclosed backdrop {:.2} %, kept {:.2} %", 100.0 * pocket, 100.0 * kept);
         }
     }
     println!(
@@ -479,6 +479,13 @@ pub fn eval_matte(dir: &Path, verbose: bool) -> anyhow::Result<u8> {
         t.elapsed().as_secs_f64()
     );
     println!("hair cut off at the top (>20 % of the top rows missed): {:?}", s.hair_cut);
+    println!(
+        "enclosed backdrop around the head (gaps in hair): {:.3} % of the frame, kept as person {:.3} %; \
+         photos keeping > 0.1 %: {:?}",
+        100.0 * s.pocket_share,
+        100.0 * s.pocket_kept_share,
+        s.pockets_kept
+    );
     Ok(0)
 }
 

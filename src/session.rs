@@ -284,7 +284,8 @@ impl Session {
             return Ok(Composed { image: frame.clone(), tone: None, background: j.background.clone() });
         };
         let frame_to_photo: Similarity = crop.transform.inverse();
-        let person = background::matte(&self.pyr, &frame_to_photo, frame)?;
+        let pockets = self.analysis.main.as_ref().map(|f| background::Pockets::around(&f.landmarks, &crop.transform));
+        let person = background::matte(&self.pyr, &frame_to_photo, frame, pockets.as_ref())?;
         // Tone first (measured on the person and the old backdrop), then the new background.
         let t = tone::estimate(frame, &person, spec);
         let toned = tone::apply(frame, &t);

@@ -1,10 +1,10 @@
 //! Background replacement at export resolution: the person mask of the output frame, refined
-//! in a band around its outline from the frame's own colours (each pixel's place between the
+//! in a band around its outline — and in the pockets of backdrop the segmenter filled in
+//! between curls and neck — from the frame's own colours (each pixel's place between the
 //! local backdrop and person colours, smoothed by a colour guided filter, He et al. 2010),
-//! then composited over
-//! the spec's colour with the old background's colour taken out of the edge pixels (spill),
-//! so hair keeps its strands and no grey or coloured halo is left. The face is never edited:
-//! inside the confident person area the output pixels are the input pixels.
+//! then composited over the spec's colour with the old background's colour taken out of the
+//! edge pixels (spill), so hair keeps its strands and no grey or coloured halo is left. The
+//! face is never edited: inside the confident person area the output pixels are the input pixels.
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
@@ -40,8 +40,56 @@ impl std::str::FromStr for BackgroundChoice {
 }
 
 /// The person's opacity over the output frame, 0 (background) to 1 (person).
-pub fn matte(photo: &Pyramid, frame_to_photo: &Similarity, out: &RgbImage) -> Result<FloatMap, VisionError> {
-    Ok(refine_matte(out, &coarse_matte(photo, frame_to_photo, out)?))
+pub fn matte(
+    photo: &Pyramid,
+    frame_to_photo: &Similarity,
+    out: &RgbImage,
+    pockets: Option<&Pockets>,
+) -> Result<FloatMap, VisionError> {
+    Ok(refine_matte(out, &coarse_matte(photo, frame_to_photo, out)?, pockets))
+}
+
+/// Where the old backdrop may show through inside the person mask: the gaps between curls and
+/// between hair and neck, which the segmenter fills in (it draws one outline round the head),
+/// deep inside its outline where the band that `refine_matte` looks at does not reach.
+///
+/// Only around the head: outside the face's oval (the face is never edited) and above a line
+/// half the eye-to-chin distance below the chin, so clothing — a grey top on a grey backdrop —
+/// is left to the segmenter.
+#[derive(Debug, Clone, Copy)]
+pub struct Pockets {
+    /// The face's oval in frame pixels: centre and half-axes.
+    centre: Point,
+    half: (f64, f64),
+    /// The lowest frame row a pocket may reach.
+    bottom: f64,
+}
+
+impl Pockets {
+    /// The pocket area for a face whose landmarks are in photo pixels, on the frame `to_frame`
+    /// maps them to (the crop levels the eyes, so the oval stays upright).
+    pub fn around(face: &crate::detect::Landmarks, to_frame: &Similarity) -> Pockets {
+        let at = |p: Point| to_frame.apply(p);
+        let (cl, cr, top, chin, eyes) =
+            (at(face.cheek_left), at(face.cheek_right), at(face.skull_top), at(face.chin), at(face.eye_mid()));
+        // The oval spans cheek to cheek and skull top to chin, with a little margin for the
+        // landmarks' error (a pocket is never carved out of skin).
+        let half = ((cr.x - cl.x).abs() / 2.0 * 1.08, (chin.y - top.y).abs() / 2.0 * 1.04);
+        let centre = Point::new((cl.x + cr.x) / 2.0, (top.y + chin.y) / 2.0);
+        Pockets { centre, half, bottom: chin.y + 0.35 * (chin.y - eyes.y).max(0.0) }
+    }
+
+    /// The first frame row below the pocket area.
+    pub fn bottom_row(&self) -> usize {
+        self.bottom.max(0.0).ceil() as usize
+    }
+
+    /// May pixel (x, y) be a pocket?
+    pub fn allows(&self, x: usize, y: usize) -> bool {
+        let (x, y) = (x as f64 + 0.5, y as f64 + 0.5);
+        let (dx, dy) = ((x - self.centre.x) / self.half.0.max(1.0), (y - self.centre.y) / self.half.1.max(1.0));
+        y <= self.bottom && dx * dx + dy * dy > 1.0
+    }
 }
 
 /// The segmenter's person mask resampled onto the output frame (soft over ~2 output px).
@@ -68,7 +116,11 @@ pub fn coarse_matte(photo: &Pyramid, frame_to_photo: &Similarity, out: &RgbImage
 ///    grey backdrop) that says little, and the coarse mask is trusted instead, in proportion.
 /// 3. A colour guided filter (He et al. 2010, 3×3 covariance) makes α locally a linear function
 ///    of the frame's colour, so it follows the photo's edges and loses the projection's noise.
-pub fn refine_matte(out: &RgbImage, coarse: &FloatMap) -> FloatMap {
+///
+/// With `pockets`, sure-person pixels in its area that have the backdrop's colour (within
+/// [`POCKET_DELTA`] of the backdrop nearby, where person and backdrop differ clearly) join
+/// the unknown pixels, with a rim of `POCKET_RIM` px, and get their α the same way.
+pub fn refine_matte(out: &RgbImage, coarse: &FloatMap, pockets: Option<&Pockets>) -> FloatMap {
     let (w, h) = (coarse.w, coarse.h);
     if w == 0 || h == 0 || (out.width() as usize, out.height() as usize) != (w, h) {
         return coarse.clone();
@@ -76,9 +128,10 @@ pub fn refine_matte(out: &RgbImage, coarse: &FloatMap) -> FloatMap {
     let band = unknown_band(w, h);
     let inside: Vec<f32> = coarse.data.iter().map(|&a| f32::from(a > 0.5)).collect();
     let near = box_blur(&inside, w, h, band);
-    let sure_fg: Vec<f32> = near.iter().map(|&v| f32::from(v > 0.9999)).collect();
+    let mut sure_fg: Vec<f32> = near.iter().map(|&v| f32::from(v > 0.9999)).collect();
     let sure_bg: Vec<f32> = near.iter().map(|&v| f32::from(v < 1e-4)).collect();
     let reach = 3 * band;
+    let pocket = pockets.and_then(|p| open_pockets(out, coarse, &mut sure_fg, &sure_bg, p, 8 * band));
     // F and B vary slowly over the 3-band window: found at a third of the resolution.
     let (f, b) =
         rayon::join(|| local_mean_shrunk(out, &sure_fg, reach, 3), || local_mean_shrunk(out, &sure_bg, reach, 3));
@@ -88,7 +141,9 @@ pub fn refine_matte(out: &RgbImage, coarse: &FloatMap) -> FloatMap {
             if sure_fg[k] > 0.0 {
                 return 1.0;
             }
-            if sure_bg[k] > 0.0 {
+            // A pocket is backdrop by its colour and smoothness, however close the person's
+            // colours nearby (a white top beside a light grey backdrop).
+            if sure_bg[k] > 0.0 || pocket.as_ref().is_some_and(|p| p[k]) {
                 return 0.0;
             }
             let t = b[0].taps(k % w, k / w);
@@ -116,6 +171,72 @@ pub fn refine_matte(out: &RgbImage, coarse: &FloatMap) -> FloatMap {
         .collect();
     FloatMap { w, h, data }
 }
+
+/// Opens the pockets: sure-person pixels in the pocket area where the segmenter hesitated
+/// (below [`POCKET_DOUBT`]) and that have the backdrop's colour — within [`POCKET_DELTA`] of
+/// the backdrop nearby (a normalised blur of the sure backdrop within `reach`, wide, as pockets
+/// lie deep inside the outline) — become unknown (`sure_fg` 0) with a rim of [`POCKET_RIM`] px,
+/// so colour decides their α as on the outline. Returns those that are also as smooth as a
+/// backdrop (luminance spread over 5×5 px under [`POCKET_SMOOTH`]; hair of the same shade has
+/// strands): backdrop outright. None when nothing opened.
+fn open_pockets(
+    out: &RgbImage,
+    coarse: &FloatMap,
+    sure_fg: &mut [f32],
+    sure_bg: &[f32],
+    pockets: &Pockets,
+    reach: usize,
+) -> Option<Vec<bool>> {
+    let (w, h) = (out.width() as usize, out.height() as usize);
+    let raw = out.as_raw();
+    let luma: Vec<f32> =
+        raw.chunks_exact(3).map(|p| 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32).collect();
+    let square: Vec<f32> = luma.iter().map(|v| v * v).collect();
+    let ((mean, mean_sq), b) = rayon::join(
+        || rayon::join(|| box_blur(&luma, w, h, 2), || box_blur(&square, w, h, 2)),
+        || local_mean_shrunk(out, sure_bg, reach, 3),
+    );
+    // 0: not a pocket, 1: backdrop-coloured, 2: backdrop-coloured and smooth.
+    let kind: Vec<u8> = (0..w * h)
+        .into_par_iter()
+        .map(|k| {
+            let (x, y) = (k % w, k / w);
+            if sure_fg[k] == 0.0 || coarse.data[k] >= POCKET_DOUBT || !pockets.allows(x, y) {
+                return 0;
+            }
+            let t = b[0].taps(x, y);
+            let dist = (0..3).map(|c| (b[c].read(&t) - raw[3 * k + c] as f32).powi(2)).sum::<f32>().sqrt();
+            if dist >= POCKET_DELTA {
+                return 0;
+            }
+            let spread = (mean_sq[k] - mean[k] * mean[k]).max(0.0).sqrt();
+            1 + u8::from(spread < POCKET_SMOOTH)
+        })
+        .collect();
+    if !kind.iter().any(|&v| v > 0) {
+        return None;
+    }
+    let opened: Vec<f32> = kind.iter().map(|&v| f32::from(v > 0)).collect();
+    let rim = box_blur(&opened, w, h, POCKET_RIM);
+    for (fg, r) in sure_fg.iter_mut().zip(rim) {
+        if r > 1e-4 {
+            *fg = 0.0;
+        }
+    }
+    Some(kind.into_iter().map(|v| v == 2).collect())
+}
+
+/// How close (RGB levels, Euclidean) to the backdrop nearby a pixel inside the person mask must
+/// be to count as backdrop showing through: a plain backdrop's own noise and light fall-off
+/// stay within it; grey or white hair a shade away from a grey backdrop does not.
+const POCKET_DELTA: f32 = 20.0;
+/// The segmenter is sure of a person above this: it does not hesitate over a gap it saw, and it
+/// is sure of a white top that looks like a light grey backdrop.
+const POCKET_DOUBT: f32 = 0.9;
+/// A backdrop's luminance spread over 5×5 px (levels): sensor noise and JPEG; hair is rougher.
+const POCKET_SMOOTH: f32 = 3.0;
+/// Pixels around an opened pocket that become unknown too, so its edge is matted like the outline.
+const POCKET_RIM: usize = 2;
 
 /// F and B this far apart (RGB levels) make the colour projection fully trusted.
 const SEPARATION: f32 = 40.0;
@@ -494,6 +615,64 @@ mod tests {
         m
     }
 
+    /// Dark striped hair (a disc) on a smooth grey backdrop, with a smooth pocket of the backdrop
+    /// deep inside it, left of the face; the segmenter's mask covers the pocket at `doubt`.
+    fn pocket_scene(doubt: f32) -> (RgbImage, FloatMap, (usize, usize)) {
+        let (w, h) = (120usize, 170usize);
+        let (centre, radius, pocket) = ((60.0f32, 80.0f32), 55.0f32, (28usize, 88usize));
+        let dist = |x: usize, y: usize, c: (f32, f32)| ((x as f32 - c.0).powi(2) + (y as f32 - c.1).powi(2)).sqrt();
+        let in_pocket = |x: usize, y: usize| dist(x, y, (pocket.0 as f32, pocket.1 as f32)) < 7.0;
+        let img = RgbImage::from_fn(w as u32, h as u32, |x, y| {
+            let (x, y) = (x as usize, y as usize);
+            if dist(x, y, centre) >= radius || in_pocket(x, y) {
+                image::Rgb([180, 184, 186])
+            } else if (x + y) % 4 < 2 {
+                image::Rgb([40, 32, 28])
+            } else {
+                image::Rgb([75, 60, 50])
+            }
+        });
+        let mut coarse = FloatMap::new(w, h);
+        for y in 0..h {
+            for x in 0..w {
+                let inside = dist(x, y, centre) < radius;
+                coarse.data[y * w + x] = if !inside {
+                    0.0
+                } else if in_pocket(x, y) {
+                    doubt
+                } else {
+                    1.0
+                };
+            }
+        }
+        (img, coarse, pocket)
+    }
+
+    fn face_at(centre: (f64, f64)) -> Pockets {
+        Pockets { centre: Point::new(centre.0, centre.1), half: (18.0, 26.0), bottom: 160.0 }
+    }
+
+    #[test]
+    fn a_pocket_of_backdrop_inside_the_hair_is_cut_out_where_the_segmenter_hesitated() {
+        let (img, coarse, (px, py)) = pocket_scene(0.7);
+        let alpha = refine_matte(&img, &coarse, Some(&face_at((60.0, 75.0))));
+        assert!(alpha.get(px, py) < 0.1, "pocket centre α {}", alpha.get(px, py));
+        // The hair around it and the face stay person.
+        for (x, y) in [(60, 40), (px + 12, py), (60, 75), (60, 120)] {
+            assert_eq!(alpha.get(x, y), 1.0, "({x},{y})");
+        }
+        // Without the pocket area, or where the segmenter is sure, or inside the face's oval,
+        // the pocket stays as the segmenter drew it.
+        assert_eq!(refine_matte(&img, &coarse, None).get(px, py), 1.0);
+        let (img_sure, coarse_sure, _) = pocket_scene(1.0);
+        assert_eq!(refine_matte(&img_sure, &coarse_sure, Some(&face_at((60.0, 75.0)))).get(px, py), 1.0);
+        let over_face = face_at((px as f64, py as f64));
+        assert_eq!(refine_matte(&img, &coarse, Some(&over_face)).get(px, py), 1.0);
+        // Nor below the pocket area's bottom row.
+        let high = Pockets { bottom: 60.0, ..face_at((60.0, 75.0)) };
+        assert_eq!(refine_matte(&img, &coarse, Some(&high)).get(px, py), 1.0);
+    }
+
     #[test]
     fn shrunk_maps_hold_block_means_and_read_back_linear_ramps_exactly() {
         let (w, h) = (10usize, 7usize);
@@ -548,11 +727,11 @@ mod tests {
             let img = RgbImage::from_pixel(w, h, image::Rgb([90, 90, 90]));
             let mut coarse = FloatMap::new(w as usize, h as usize);
             coarse.data.iter_mut().step_by(2).for_each(|v| *v = 1.0);
-            let m = refine_matte(&img, &coarse);
+            let m = refine_matte(&img, &coarse, None);
             assert_eq!((m.w, m.h), (w as usize, h as usize));
             assert!(m.data.iter().all(|v| (0.0..=1.0).contains(v)));
         }
-        let other = refine_matte(&RgbImage::new(4, 4), &FloatMap::new(3, 3));
+        let other = refine_matte(&RgbImage::new(4, 4), &FloatMap::new(3, 3), None);
         assert_eq!((other.w, other.h), (3, 3));
     }
 
@@ -590,7 +769,7 @@ mod tests {
     #[test]
     fn refinement_moves_a_blocky_mask_onto_the_photo_edge() {
         let (img, coarse) = scene();
-        let fine = refine_matte(&img, &coarse);
+        let fine = refine_matte(&img, &coarse, None);
         // Truth: the disc of radius 18. Count pixels that land on the wrong side.
         let wrong = |m: &FloatMap| {
             let mut n = 0;
@@ -638,7 +817,7 @@ mod tests {
     fn strands_and_soft_edges_lose_the_old_backdrop_over_a_new_colour() {
         let (img, coarse, truth) = hair_scene();
         let person = [60.0f32, 45.0, 40.0];
-        let alpha = refine_matte(&img, &coarse);
+        let alpha = refine_matte(&img, &coarse, None);
         let out = replace(&img, &alpha, [255, 0, 255]);
         let (mut err, mut n, mut worst) = (0f32, 0usize, 0f32);
         for y in 0..90u32 {

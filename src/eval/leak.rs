@@ -190,7 +190,7 @@ pub struct SetLeak {
 
 /// The figures of one framed photo, with the booth's refinement and replacement.
 pub(crate) fn photo_leak(file: String, f: &Framed) -> PhotoLeak {
-    let alpha = refine_matte(&f.out, &f.coarse);
+    let alpha = refine_matte(&f.out, &f.coarse, Some(&f.pockets));
     let band = EdgeBand::new(&f.out, &f.coarse, EdgeBand::radius(f.coarse.w));
     let cut = plain_backdrop(&f.out, &f.coarse).map(|b| white_cut(&f.out, &b, &alpha, f.chin));
     PhotoLeak {
@@ -214,7 +214,7 @@ pub fn leak(dir: &Path, spec: &crate::spec::Spec, dump: Option<&Path>) -> anyhow
             .map(|p| {
                 let Some(f) = frame(p, spec, &opts)? else { return Ok(None) };
                 if let Some(d) = dump {
-                    let alpha = refine_matte(&f.out, &f.coarse);
+                    let alpha = refine_matte(&f.out, &f.coarse, Some(&f.pockets));
                     let stem = p.file_stem().unwrap_or_default().to_string_lossy();
                     replace(&f.out, &alpha, MAGENTA).save(d.join(format!("{name}-{stem}.png")))?;
                 }

@@ -22,62 +22,34 @@ pub struct MatteSummary {
     /// Photos where the matte misses reference person pixels in the top 10 % of the head
     /// (hair cut off at the top), with the share missed.
     pub hair_cut: Vec<(String, f64)>,
-    pub results: Vec<(String, f64)>,
+    /// Enclosed backdrop (gaps between curls, between hair and neck) in the pocket area, mean
+    /// share of the frame; the part the matte keeps as person (grey patches in a white export).
+    pub pocket_share: f64,
+    pub pocket_kept_share: f64,
+    /// Photos whose matte keeps more than 0.1 % of the frame as enclosed backdrop, with the share.
+    pub pockets_kept: Vec<(String, f64)>,
+    /// Per photo: IoU, enclosed backdrop share, and the share the matte keeps.
+    pub results: Vec<(String, f64, f64, f64)>,
 }
 
 const REF_DELTA_E: f32 = 10.0;
 
 pub fn matte_agreement(dir: &Path, spec: &crate::spec::Spec) -> anyhow::Result<MatteSummary> {
     use crate::compose::background;
-    use crate::pixels::{delta_e, lab};
+    use crate::pixels::lab;
     use rayon::prelude::*;
     let photos = jpgs(dir)?;
     let opts = crate::session::detect_options(spec, Effort::Still);
-    let results: Vec<anyhow::Result<Option<(String, f64, f64)>>> = photos
+    let results: Vec<anyhow::Result<Option<Row>>> = photos
         .par_iter()
         .map(|p| {
-            let Some(Framed { out, coarse, chin, .. }) = frame(p, spec, &opts)? else { return Ok(None) };
-            let matte = background::refine_matte(&out, &coarse);
+            let Some(Framed { out, coarse, chin, pockets }) = frame(p, spec, &opts)? else { return Ok(None) };
+            let matte = background::refine_matte(&out, &coarse, Some(&pockets));
             let (w, h) = (out.width() as usize, out.height() as usize);
             // The head area: down to the chin, where hair and skin differ clearly from the
             // backdrop (below it, white shirts are close to the light grey).
             let labs: Vec<[f32; 3]> = out.pixels().map(|p| lab(p.0)).collect();
-            // Backdrop per row: median colour of the 16 px at each side, blended across the row
-            // (the studio light falls off across the backdrop).
-            let side = |y: usize, xs: std::ops::Range<usize>| {
-                let mut v: Vec<[f32; 3]> = xs.map(|x| labs[y * w + x]).collect();
-                v.sort_by(|a, b| a[0].total_cmp(&b[0]));
-                v[v.len() / 2]
-            };
-            let mut person = vec![false; w * chin];
-            for y in 0..chin {
-                let (l, r) = (side(y, 0..16), side(y, w - 16..w));
-                for x in 0..w {
-                    let t = x as f32 / (w - 1) as f32;
-                    let bd = [0, 1, 2].map(|c| l[c] * (1.0 - t) + r[c] * t);
-                    person[y * w + x] = delta_e(labs[y * w + x], bd) > REF_DELTA_E;
-                }
-            }
-            // Holes (eyes, highlights on skin) are person: background is what the border reaches.
-            let mut reached = vec![false; w * chin];
-            let mut stack: Vec<usize> = (0..w).chain((0..chin).flat_map(|y| [y * w, y * w + w - 1])).collect();
-            while let Some(k) = stack.pop() {
-                if k >= w * chin || reached[k] || person[k] {
-                    continue;
-                }
-                reached[k] = true;
-                let (x, y) = (k % w, k / w);
-                if x > 0 {
-                    stack.push(k - 1)
-                }
-                if x + 1 < w {
-                    stack.push(k + 1)
-                }
-                if y > 0 {
-                    stack.push(k - w)
-                }
-                stack.push(k + w);
-            }
+            let (_, reached) = reference(&labs, w, chin, |_| true);
             let (mut inter, mut union) = (0usize, 0usize);
             let (mut top_ref, mut top_missed) = (0usize, 0usize);
             let first_row = (0..chin).find(|&y| (0..w).any(|x| !reached[y * w + x]));
@@ -94,9 +66,32 @@ pub fn matte_agreement(dir: &Path, spec: &crate::spec::Spec) -> anyhow::Result<M
                     }
                 }
             }
+            // Pockets: backdrop the border does not reach (enclosed by hair), outside the face,
+            // down to where the booth looks for them; kept when the matte calls it person. Only
+            // rows whose sides are backdrop (the segmenter's word): where a shoulder reaches the
+            // frame's edge, the row's "backdrop" would be the clothes.
+            let rows = pockets.bottom_row().min(h);
+            let sides_clear = |y: usize| (0..16).chain(w - 16..w).all(|x| coarse.get(x, y) < 0.5);
+            let (person_p, reached_p) = reference(&labs, w, rows, sides_clear);
+            let (mut pocket_px, mut kept_px) = (0usize, 0usize);
+            for y in 0..rows {
+                for x in 0..w {
+                    let k = y * w + x;
+                    if !person_p[k] && !reached_p[k] && pockets.allows(x, y) {
+                        pocket_px += 1;
+                        kept_px += usize::from(matte.get(x, y) > 0.5);
+                    }
+                }
+            }
             let name = file_name(p);
             let iou = inter as f64 / union.max(1) as f64;
-            Ok(Some((name, iou, top_missed as f64 / top_ref.max(1) as f64)))
+            Ok(Some(Row {
+                name,
+                iou,
+                top_missed: top_missed as f64 / top_ref.max(1) as f64,
+                pocket_kept: kept_px as f64 / (w * h) as f64,
+                pocket: pocket_px as f64 / (w * h) as f64,
+            }))
         })
         .collect();
     let mut rows = Vec::new();
@@ -106,16 +101,81 @@ pub fn matte_agreement(dir: &Path, spec: &crate::spec::Spec) -> anyhow::Result<M
         }
     }
     anyhow::ensure!(!rows.is_empty(), "no photo in {} could be framed", dir.display());
-    let mean_iou = rows.iter().map(|r| r.1).sum::<f64>() / rows.len() as f64;
-    let worst = rows.iter().min_by(|a, b| a.1.total_cmp(&b.1)).map(|r| (r.0.clone(), r.1)).unwrap_or_default();
-    let hair_cut = rows.iter().filter(|r| r.2 > 0.2).map(|r| (r.0.clone(), r.2)).collect();
+    let n = rows.len() as f64;
+    let mean_iou = rows.iter().map(|r| r.iou).sum::<f64>() / n;
+    let worst = rows.iter().min_by(|a, b| a.iou.total_cmp(&b.iou)).map(|r| (r.name.clone(), r.iou)).unwrap_or_default();
+    let hair_cut = rows.iter().filter(|r| r.top_missed > 0.2).map(|r| (r.name.clone(), r.top_missed)).collect();
+    let mut pockets_kept: Vec<(String, f64)> =
+        rows.iter().filter(|r| r.pocket_kept > POCKET_NOTED).map(|r| (r.name.clone(), r.pocket_kept)).collect();
+    pockets_kept.sort_by(|a, b| b.1.total_cmp(&a.1));
     Ok(MatteSummary {
         photos: rows.len(),
         mean_iou,
         worst,
         hair_cut,
-        results: rows.into_iter().map(|r| (r.0, r.1)).collect(),
+        pocket_share: rows.iter().map(|r| r.pocket).sum::<f64>() / n,
+        pocket_kept_share: rows.iter().map(|r| r.pocket_kept).sum::<f64>() / n,
+        pockets_kept,
+        results: rows.into_iter().map(|r| (r.name, r.iou, r.pocket, r.pocket_kept)).collect(),
     })
+}
+
+/// A photo's row of the matte agreement.
+struct Row {
+    name: String,
+    iou: f64,
+    /// Share of the top rows' reference person the matte misses.
+    top_missed: f64,
+    /// Enclosed backdrop in the pocket area, and the part of it the matte keeps, as shares of the frame.
+    pocket: f64,
+    pocket_kept: f64,
+}
+
+/// Photos keeping more than this share of the frame as enclosed backdrop are listed (0.1 %:
+/// ~220 px of a 390×567 frame, a patch plainly visible on a white background).
+const POCKET_NOTED: f64 = 0.001;
+
+/// The colour-distance reference over the first `rows` rows: `person` is every pixel farther than
+/// `REF_DELTA_E` from its row's backdrop (the median colour of the 16 px at each side, blended
+/// across the row as the studio light falls off), `reached` the backdrop the border reaches
+/// (holes — eyes, highlights, gaps enclosed by hair — are neither).
+/// Rows where `measured(y)` is false are all person (not judged).
+fn reference(labs: &[[f32; 3]], w: usize, rows: usize, measured: impl Fn(usize) -> bool) -> (Vec<bool>, Vec<bool>) {
+    use crate::pixels::delta_e;
+    let side = |y: usize, xs: std::ops::Range<usize>| {
+        let mut v: Vec<[f32; 3]> = xs.map(|x| labs[y * w + x]).collect();
+        v.sort_by(|a, b| a[0].total_cmp(&b[0]));
+        v[v.len() / 2]
+    };
+    let mut person = vec![false; w * rows];
+    for y in 0..rows {
+        let (l, r) = (side(y, 0..16), side(y, w - 16..w));
+        for x in 0..w {
+            let t = x as f32 / (w - 1) as f32;
+            let bd = [0, 1, 2].map(|c| l[c] * (1.0 - t) + r[c] * t);
+            person[y * w + x] = !measured(y) || delta_e(labs[y * w + x], bd) > REF_DELTA_E;
+        }
+    }
+    let mut reached = vec![false; w * rows];
+    let mut stack: Vec<usize> = (0..w).chain((0..rows).flat_map(|y| [y * w, y * w + w - 1])).collect();
+    while let Some(k) = stack.pop() {
+        if k >= w * rows || reached[k] || person[k] {
+            continue;
+        }
+        reached[k] = true;
+        let (x, y) = (k % w, k / w);
+        if x > 0 {
+            stack.push(k - 1)
+        }
+        if x + 1 < w {
+            stack.push(k + 1)
+        }
+        if y > 0 {
+            stack.push(k - w)
+        }
+        stack.push(k + w);
+    }
+    (person, reached)
 }
 
 /// One photo framed for the default spec, as the booth would export it (before its edits).
@@ -126,6 +186,8 @@ pub(crate) struct Framed {
     pub coarse: FloatMap,
     /// The chin's row in the frame.
     pub chin: usize,
+    /// Where the backdrop may show through inside the mask (as the export looks).
+    pub pockets: crate::compose::background::Pockets,
 }
 
 /// Detect, crop and render one photo, and run the segmenter on its frame (None: no face or no crop).
@@ -138,7 +200,8 @@ pub(crate) fn frame(p: &Path, spec: &crate::spec::Spec, opts: &DetectOptions) ->
     let out = render(&pyr, &crop, spec);
     let coarse = background::coarse_matte(&pyr, &crop.transform.inverse(), &out)?;
     let chin = crop.transform.apply(face.landmarks.chin).y.clamp(0.0, out.height() as f64) as usize;
-    Ok(Some(Framed { out, coarse, chin }))
+    let pockets = background::Pockets::around(&face.landmarks, &crop.transform);
+    Ok(Some(Framed { out, coarse, chin, pockets }))
 }
 
 /// The `.jpg` files of a folder, sorted.
