@@ -54,29 +54,34 @@ pub fn matte(
 /// deep inside its outline where the band that `refine_matte` looks at does not reach.
 ///
 /// Only around the head: outside the face's oval (the face is never edited) and above a line
-/// half the eye-to-chin distance below the chin, so clothing — a grey top on a grey backdrop —
-/// is left to the segmenter.
+/// 0.35 of the eye-to-chin distance below the chin, so clothing — a grey top on a grey
+/// backdrop — is left to the segmenter.
 #[derive(Debug, Clone, Copy)]
 pub struct Pockets {
-    /// The face's oval in frame pixels: centre and half-axes.
+    /// The face's oval in frame pixels: centre, half-axes (across the face, along it) and the
+    /// direction across the face (the eye line, level unless the crop left a tilt).
     centre: Point,
     half: (f64, f64),
+    across: Point,
     /// The lowest frame row a pocket may reach.
     bottom: f64,
 }
 
 impl Pockets {
     /// The pocket area for a face whose landmarks are in photo pixels, on the frame `to_frame`
-    /// maps them to (the crop levels the eyes, so the oval stays upright).
+    /// maps them to.
     pub fn around(face: &crate::detect::Landmarks, to_frame: &Similarity) -> Pockets {
         let at = |p: Point| to_frame.apply(p);
-        let (cl, cr, top, chin, eyes) =
-            (at(face.cheek_left), at(face.cheek_right), at(face.skull_top), at(face.chin), at(face.eye_mid()));
+        let (cl, cr, top, chin) = (at(face.cheek_left), at(face.cheek_right), at(face.skull_top), at(face.chin));
+        let (lp, rp) = (at(face.left_pupil), at(face.right_pupil));
+        let eyes = lp.mid(rp);
+        let across = rp.minus(lp).scale(1.0 / lp.dist(rp).max(1e-9));
         // The oval spans cheek to cheek and skull top to chin, with a little margin for the
         // landmarks' error (a pocket is never carved out of skin).
-        let half = ((cr.x - cl.x).abs() / 2.0 * 1.08, (chin.y - top.y).abs() / 2.0 * 1.04);
-        let centre = Point::new((cl.x + cr.x) / 2.0, (top.y + chin.y) / 2.0);
-        Pockets { centre, half, bottom: chin.y + 0.35 * (chin.y - eyes.y).max(0.0) }
+        let half = (cl.dist(cr) / 2.0 * 1.08, top.dist(chin) / 2.0 * 1.04);
+        let centre = cl.mid(cr).plus(top.mid(chin)).scale(0.5);
+        let below_chin = 0.35 * chin.dist(eyes);
+        Pockets { centre, half, across, bottom: chin.y.max(top.y) + below_chin }
     }
 
     /// The first frame row below the pocket area.
@@ -86,9 +91,10 @@ impl Pockets {
 
     /// May pixel (x, y) be a pocket?
     pub fn allows(&self, x: usize, y: usize) -> bool {
-        let (x, y) = (x as f64 + 0.5, y as f64 + 0.5);
-        let (dx, dy) = ((x - self.centre.x) / self.half.0.max(1.0), (y - self.centre.y) / self.half.1.max(1.0));
-        y <= self.bottom && dx * dx + dy * dy > 1.0
+        let d = Point::new(x as f64 + 0.5, y as f64 + 0.5).minus(self.centre);
+        let (u, v) = (d.x * self.across.x + d.y * self.across.y, -d.x * self.across.y + d.y * self.across.x);
+        let (du, dv) = (u / self.half.0.max(1.0), v / self.half.1.max(1.0));
+        y as f64 + 0.5 <= self.bottom && du * du + dv * dv > 1.0
     }
 }
 
@@ -117,9 +123,10 @@ pub fn coarse_matte(photo: &Pyramid, frame_to_photo: &Similarity, out: &RgbImage
 /// 3. A colour guided filter (He et al. 2010, 3×3 covariance) makes α locally a linear function
 ///    of the frame's colour, so it follows the photo's edges and loses the projection's noise.
 ///
-/// With `pockets`, sure-person pixels in its area that have the backdrop's colour (within
-/// [`POCKET_DELTA`] of the backdrop nearby, where person and backdrop differ clearly) join
-/// the unknown pixels, with a rim of `POCKET_RIM` px, and get their α the same way.
+/// With `pockets`, sure-person pixels in its area where the segmenter hesitated and the colour
+/// is the backdrop's join the unknown pixels (see [`open_pockets`]) and get their α the same
+/// way, against the backdrop's colour from farther around; those as smooth as a backdrop are
+/// backdrop outright (α = 0).
 pub fn refine_matte(out: &RgbImage, coarse: &FloatMap, pockets: Option<&Pockets>) -> FloatMap {
     let (w, h) = (coarse.w, coarse.h);
     if w == 0 || h == 0 || (out.width() as usize, out.height() as usize) != (w, h) {
@@ -132,6 +139,7 @@ pub fn refine_matte(out: &RgbImage, coarse: &FloatMap, pockets: Option<&Pockets>
     let sure_bg: Vec<f32> = near.iter().map(|&v| f32::from(v < 1e-4)).collect();
     let reach = 3 * band;
     let pocket = pockets.and_then(|p| open_pockets(out, coarse, &mut sure_fg, &sure_bg, p, 8 * band));
+    let smooth_pocket = |k: usize| pocket.as_ref().is_some_and(|p| p.kind[k] == PocketKind::Smooth);
     // F and B vary slowly over the 3-band window: found at a third of the resolution.
     let (f, b) =
         rayon::join(|| local_mean_shrunk(out, &sure_fg, reach, 3), || local_mean_shrunk(out, &sure_bg, reach, 3));
@@ -141,11 +149,17 @@ pub fn refine_matte(out: &RgbImage, coarse: &FloatMap, pockets: Option<&Pockets>
             if sure_fg[k] > 0.0 {
                 return 1.0;
             }
-            // A pocket is backdrop by its colour and smoothness, however close the person's
-            // colours nearby (a white top beside a light grey backdrop).
-            if sure_bg[k] > 0.0 || pocket.as_ref().is_some_and(|p| p[k]) {
+            // A smooth pocket is backdrop by its colour and smoothness, however close the
+            // person's colours nearby (a white top beside a light grey backdrop).
+            if sure_bg[k] > 0.0 || smooth_pocket(k) {
                 return 0.0;
             }
+            // Deep inside the outline the 3-band backdrop blur holds no backdrop: an opened
+            // pixel reads the backdrop's colour from the wide one its pocket was found with.
+            let b = match &pocket {
+                Some(p) if p.kind[k] != PocketKind::No => &p.backdrop,
+                _ => &b,
+            };
             let t = b[0].taps(k % w, k / w);
             let bk: [f32; 3] = std::array::from_fn(|c| b[c].read(&t));
             let d: [f32; 3] = std::array::from_fn(|c| f[c].read(&t) - bk[c]);
@@ -162,7 +176,7 @@ pub fn refine_matte(out: &RgbImage, coarse: &FloatMap, pockets: Option<&Pockets>
         .map(|k| {
             if sure_fg[k] > 0.0 {
                 1.0
-            } else if sure_bg[k] > 0.0 {
+            } else if sure_bg[k] > 0.0 || smooth_pocket(k) {
                 0.0
             } else {
                 q[k].clamp(0.0, 1.0)
@@ -172,13 +186,31 @@ pub fn refine_matte(out: &RgbImage, coarse: &FloatMap, pockets: Option<&Pockets>
     FloatMap { w, h, data }
 }
 
+/// What [`open_pockets`] found, per pixel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PocketKind {
+    /// Left as it was (sure person, sure backdrop or the outline's band).
+    No,
+    /// Opened: backdrop-coloured, or within the rim around such pixels.
+    Opened,
+    /// Opened, and as smooth as a backdrop: backdrop outright.
+    Smooth,
+}
+
+/// The opened pockets and the backdrop colour they were found against.
+struct Opened {
+    kind: Vec<PocketKind>,
+    backdrop: [Shrunk; 3],
+}
+
 /// Opens the pockets: sure-person pixels in the pocket area where the segmenter hesitated
 /// (below [`POCKET_DOUBT`]) and that have the backdrop's colour — within [`POCKET_DELTA`] of
 /// the backdrop nearby (a normalised blur of the sure backdrop within `reach`, wide, as pockets
-/// lie deep inside the outline) — become unknown (`sure_fg` 0) with a rim of [`POCKET_RIM`] px,
-/// so colour decides their α as on the outline. Returns those that are also as smooth as a
-/// backdrop (luminance spread over 5×5 px under [`POCKET_SMOOTH`]; hair of the same shade has
-/// strands): backdrop outright. None when nothing opened.
+/// lie deep inside the outline) — become unknown (`sure_fg` 0) with a rim of [`POCKET_RIM`] px
+/// (inside the pocket area too), so colour decides their α as on the outline. Those also as
+/// smooth as a backdrop (luminance spread over 5×5 px under [`POCKET_SMOOTH`]; hair of the
+/// same shade has strands) are backdrop outright. None when nothing opened, or when the frame
+/// has no sure backdrop to compare with.
 fn open_pockets(
     out: &RgbImage,
     coarse: &FloatMap,
@@ -186,7 +218,10 @@ fn open_pockets(
     sure_bg: &[f32],
     pockets: &Pockets,
     reach: usize,
-) -> Option<Vec<bool>> {
+) -> Option<Opened> {
+    if !sure_bg.iter().any(|&v| v > 0.0) {
+        return None;
+    }
     let (w, h) = (out.width() as usize, out.height() as usize);
     let raw = out.as_raw();
     let luma: Vec<f32> =
@@ -196,34 +231,37 @@ fn open_pockets(
         || rayon::join(|| box_blur(&luma, w, h, 2), || box_blur(&square, w, h, 2)),
         || local_mean_shrunk(out, sure_bg, reach, 3),
     );
-    // 0: not a pocket, 1: backdrop-coloured, 2: backdrop-coloured and smooth.
-    let kind: Vec<u8> = (0..w * h)
+    let mut kind: Vec<PocketKind> = (0..w * h)
         .into_par_iter()
         .map(|k| {
             let (x, y) = (k % w, k / w);
             if sure_fg[k] == 0.0 || coarse.data[k] >= POCKET_DOUBT || !pockets.allows(x, y) {
-                return 0;
+                return PocketKind::No;
             }
             let t = b[0].taps(x, y);
             let dist = (0..3).map(|c| (b[c].read(&t) - raw[3 * k + c] as f32).powi(2)).sum::<f32>().sqrt();
-            if dist >= POCKET_DELTA {
-                return 0;
-            }
             let spread = (mean_sq[k] - mean[k] * mean[k]).max(0.0).sqrt();
-            1 + u8::from(spread < POCKET_SMOOTH)
+            match (dist < POCKET_DELTA, spread < POCKET_SMOOTH) {
+                (false, _) => PocketKind::No,
+                (true, false) => PocketKind::Opened,
+                (true, true) => PocketKind::Smooth,
+            }
         })
         .collect();
-    if !kind.iter().any(|&v| v > 0) {
+    let opened: Vec<f32> = kind.iter().map(|&v| f32::from(v != PocketKind::No)).collect();
+    if !opened.iter().any(|&v| v > 0.0) {
         return None;
     }
-    let opened: Vec<f32> = kind.iter().map(|&v| f32::from(v > 0)).collect();
     let rim = box_blur(&opened, w, h, POCKET_RIM);
-    for (fg, r) in sure_fg.iter_mut().zip(rim) {
-        if r > 1e-4 {
-            *fg = 0.0;
+    for (k, r) in rim.into_iter().enumerate() {
+        if r > 1e-4 && sure_fg[k] > 0.0 && pockets.allows(k % w, k / w) {
+            sure_fg[k] = 0.0;
+            if kind[k] == PocketKind::No {
+                kind[k] = PocketKind::Opened;
+            }
         }
     }
-    Some(kind.into_iter().map(|v| v == 2).collect())
+    Some(Opened { kind, backdrop: b })
 }
 
 /// How close (RGB levels, Euclidean) to the backdrop nearby a pixel inside the person mask must
@@ -649,7 +687,49 @@ mod tests {
     }
 
     fn face_at(centre: (f64, f64)) -> Pockets {
-        Pockets { centre: Point::new(centre.0, centre.1), half: (18.0, 26.0), bottom: 160.0 }
+        Pockets {
+            centre: Point::new(centre.0, centre.1),
+            half: (18.0, 26.0),
+            across: Point::new(1.0, 0.0),
+            bottom: 160.0,
+        }
+    }
+
+    #[test]
+    fn the_pocket_area_leaves_out_the_face_oval_however_the_frame_turns_it() {
+        use crate::detect::{HeadTop, Landmarks};
+        // An upright face in the photo: cheeks 100 px apart, skull top to chin 160 px.
+        let face = Landmarks {
+            left_pupil: Point::new(170.0, 200.0),
+            right_pupil: Point::new(230.0, 200.0),
+            chin: Point::new(200.0, 300.0),
+            head_top: HeadTop::Unknown,
+            skull_top: Point::new(200.0, 140.0),
+            cheek_left: Point::new(150.0, 220.0),
+            cheek_right: Point::new(250.0, 220.0),
+        };
+        for deg in [0.0f64, 10.0, -15.0] {
+            let to_frame = Similarity { scale: 0.8, angle: deg.to_radians(), tx: 40.0, ty: 30.0 };
+            let p = Pockets::around(&face, &to_frame);
+            let at = |q: Point| {
+                let f = to_frame.apply(q);
+                (f.x.round() as usize, f.y.round() as usize)
+            };
+            // The face's own points, and points just inside the oval along its axes, are never
+            // a pocket; the hair beside the cheeks (beyond the margin) is.
+            for q in [face.chin, face.skull_top, face.cheek_left, face.cheek_right, Point::new(200.0, 222.0)] {
+                let (x, y) = at(q);
+                assert!(!p.allows(x, y), "{deg}°: face point {q:?} at ({x},{y})");
+            }
+            for q in [Point::new(130.0, 220.0), Point::new(270.0, 220.0)] {
+                let (x, y) = at(q);
+                assert!(p.allows(x, y), "{deg}°: beside the cheek {q:?} at ({x},{y})");
+            }
+            // Nothing below 0.35 of the eye-to-chin distance under the chin (100 px → 35, × 0.8).
+            let chin = to_frame.apply(face.chin);
+            assert!(!p.allows(5, (chin.y + 0.8 * 35.0 + 2.0) as usize), "{deg}°");
+            assert!((p.bottom - (chin.y + 0.8 * 35.0)).abs() < 0.01, "{deg}°: bottom {}", p.bottom);
+        }
     }
 
     #[test]
@@ -658,8 +738,16 @@ mod tests {
         let alpha = refine_matte(&img, &coarse, Some(&face_at((60.0, 75.0))));
         assert!(alpha.get(px, py) < 0.1, "pocket centre α {}", alpha.get(px, py));
         // The hair around it and the face stay person.
-        for (x, y) in [(60, 40), (px + 12, py), (60, 75), (60, 120)] {
+        for (x, y) in [(60, 40), (px + 12, py), (60, 120)] {
             assert_eq!(alpha.get(x, y), 1.0, "({x},{y})");
+        }
+        let face = face_at((60.0, 75.0));
+        for y in 0..alpha.h {
+            for x in 0..alpha.w {
+                if !face.allows(x, y) && y < 150 && coarse.get(x, y) == 1.0 {
+                    assert_eq!(alpha.get(x, y), 1.0, "inside the face's oval: ({x},{y})");
+                }
+            }
         }
         // Without the pocket area, or where the segmenter is sure, or inside the face's oval,
         // the pocket stays as the segmenter drew it.
@@ -727,9 +815,11 @@ mod tests {
             let img = RgbImage::from_pixel(w, h, image::Rgb([90, 90, 90]));
             let mut coarse = FloatMap::new(w as usize, h as usize);
             coarse.data.iter_mut().step_by(2).for_each(|v| *v = 1.0);
-            let m = refine_matte(&img, &coarse, None);
-            assert_eq!((m.w, m.h), (w as usize, h as usize));
-            assert!(m.data.iter().all(|v| (0.0..=1.0).contains(v)));
+            for pockets in [None, Some(&face_at((0.5, 0.5)))] {
+                let m = refine_matte(&img, &coarse, pockets);
+                assert_eq!((m.w, m.h), (w as usize, h as usize));
+                assert!(m.data.iter().all(|v| (0.0..=1.0).contains(v)));
+            }
         }
         let other = refine_matte(&RgbImage::new(4, 4), &FloatMap::new(3, 3), None);
         assert_eq!((other.w, other.h), (3, 3));

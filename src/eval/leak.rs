@@ -11,7 +11,7 @@ use std::path::Path;
 use image::RgbImage;
 use serde::Serialize;
 
-use crate::compose::background::{box_blur, local_mean, refine_matte, replace};
+use crate::compose::background::{Pockets, box_blur, local_mean, refine_matte, replace};
 use crate::detect::Effort;
 use crate::pixels::{FloatMap, delta_e, lab};
 
@@ -138,8 +138,16 @@ const REF_DELTA_E: f32 = 10.0;
 /// that the matte (α < 0.5) gives
 /// to the backdrop: the "white cut" at neck and collar. The reference is every pixel more than
 /// `REF_DELTA_E` from the plain backdrop's local colour or enclosed by such pixels (not reached
-/// from the frame's border through backdrop-coloured pixels).
-pub fn white_cut(frame: &RgbImage, backdrop: &[[f32; 3]], alpha: &FloatMap, from: usize) -> f64 {
+/// from the frame's border through backdrop-coloured pixels) — except, with `pockets`, the
+/// backdrop-coloured pixels in their area: backdrop enclosed by hair, which the matte is right
+/// to give back to the backdrop.
+pub fn white_cut(
+    frame: &RgbImage,
+    backdrop: &[[f32; 3]],
+    alpha: &FloatMap,
+    from: usize,
+    pockets: Option<&Pockets>,
+) -> f64 {
     let (w, h) = (alpha.w, alpha.h);
     let like: Vec<bool> = frame.pixels().zip(backdrop).map(|(p, b)| delta_e(lab(p.0), *b) <= REF_DELTA_E).collect();
     let border = (0..w).flat_map(|x| [x, (h - 1) * w + x]).chain((0..h).flat_map(|y| [y * w, y * w + w - 1]));
@@ -152,7 +160,8 @@ pub fn white_cut(frame: &RgbImage, backdrop: &[[f32; 3]], alpha: &FloatMap, from
     };
     let (mut person, mut cut) = (0usize, 0usize);
     for (k, &a) in alpha.data.iter().enumerate().skip((from.min(h) * w).max(2 * w)) {
-        if !reached[k] && core(k) {
+        let pocket = like[k] && pockets.is_some_and(|p| p.allows(k % w, k / w));
+        if !reached[k] && !pocket && core(k) {
             person += 1;
             cut += usize::from(a < 0.5);
         }
@@ -192,7 +201,7 @@ pub struct SetLeak {
 pub(crate) fn photo_leak(file: String, f: &Framed) -> PhotoLeak {
     let alpha = refine_matte(&f.out, &f.coarse, Some(&f.pockets));
     let band = EdgeBand::new(&f.out, &f.coarse, EdgeBand::radius(f.coarse.w));
-    let cut = plain_backdrop(&f.out, &f.coarse).map(|b| white_cut(&f.out, &b, &alpha, f.chin));
+    let cut = plain_backdrop(&f.out, &f.coarse).map(|b| white_cut(&f.out, &b, &alpha, f.chin, Some(&f.pockets)));
     PhotoLeak {
         file,
         white: band.leak(&replace(&f.out, &alpha, WHITE), WHITE),
@@ -298,11 +307,11 @@ mod tests {
     fn the_white_cut_counts_person_pixels_the_matte_drops_below_a_row() {
         let (img, alpha) = scene();
         let backdrop = plain_backdrop(&img, &alpha).expect("a plain backdrop");
-        assert_eq!(white_cut(&img, &backdrop, &alpha, 0), 0.0);
+        assert_eq!(white_cut(&img, &backdrop, &alpha, 0, None), 0.0);
         // Drop the lower half of the disc from the matte: about half the person below row 35.
         let mut cut = alpha.clone();
         cut.data[45 * 90..].fill(0.0);
-        let share = white_cut(&img, &backdrop, &cut, 35);
+        let share = white_cut(&img, &backdrop, &cut, 35, None);
         assert!((0.4..0.75).contains(&share), "{share}");
         // A room is not a plain backdrop.
         let room = RgbImage::from_fn(90, 70, |x, y| image::Rgb([((x * 37 + y * 91) % 256) as u8, 90, 120]));

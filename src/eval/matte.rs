@@ -26,6 +26,9 @@ pub struct MatteSummary {
     /// share of the frame; the part the matte keeps as person (grey patches in a white export).
     pub pocket_share: f64,
     pub pocket_kept_share: f64,
+    /// The person's own colours in that area (hair, ears, neck; what the border's backdrop does
+    /// not reach) that the matte gives to the backdrop, mean share of the frame: the price.
+    pub pocket_removed_share: f64,
     /// Photos whose matte keeps more than 0.1 % of the frame as enclosed backdrop, with the share.
     pub pockets_kept: Vec<(String, f64)>,
     /// Per photo: IoU, enclosed backdrop share, and the share the matte keeps.
@@ -46,16 +49,20 @@ pub fn matte_agreement(dir: &Path, spec: &crate::spec::Spec) -> anyhow::Result<M
             let Some(Framed { out, coarse, chin, pockets }) = frame(p, spec, &opts)? else { return Ok(None) };
             let matte = background::refine_matte(&out, &coarse, Some(&pockets));
             let (w, h) = (out.width() as usize, out.height() as usize);
+            anyhow::ensure!(w >= 32, "{}: a {w} px wide frame has no backdrop at its sides", p.display());
             // The head area: down to the chin, where hair and skin differ clearly from the
             // backdrop (below it, white shirts are close to the light grey).
             let labs: Vec<[f32; 3]> = out.pixels().map(|p| lab(p.0)).collect();
-            let (_, reached) = reference(&labs, w, chin, |_| true);
+            let (person, reached) = reference(&labs, w, chin, |_| true);
             let (mut inter, mut union) = (0usize, 0usize);
             let (mut top_ref, mut top_missed) = (0usize, 0usize);
             let first_row = (0..chin).find(|&y| (0..w).any(|x| !reached[y * w + x]));
             for y in 0..chin {
                 for x in 0..w {
-                    let r = !reached[y * w + x];
+                    let k = y * w + x;
+                    // Person: what the border's backdrop does not reach, except the backdrop's
+                    // colour enclosed by hair around the head (a pocket, measured below).
+                    let r = !reached[k] && (person[k] || !pockets.allows(x, y));
                     let m = matte.get(x, y) > 0.5;
                     inter += usize::from(r && m);
                     union += usize::from(r || m);
@@ -66,20 +73,28 @@ pub fn matte_agreement(dir: &Path, spec: &crate::spec::Spec) -> anyhow::Result<M
                     }
                 }
             }
-            // Pockets: backdrop the border does not reach (enclosed by hair), outside the face,
-            // down to where the booth looks for them; kept when the matte calls it person. Only
-            // rows whose sides are backdrop (the segmenter's word): where a shoulder reaches the
-            // frame's edge, the row's "backdrop" would be the clothes.
+            // Pockets: the backdrop's colour that the border does not reach (enclosed by hair,
+            // or open only below the area), outside the face, down to where the booth looks for
+            // them; kept when the matte calls it person. Beside it, the person's own colours
+            // there that the matte gives to the backdrop. Only rows whose sides are backdrop
+            // (the segmenter's word): where a shoulder reaches the frame's edge, the row's
+            // "backdrop" would be the clothes.
             let rows = pockets.bottom_row().min(h);
             let sides_clear = |y: usize| (0..16).chain(w - 16..w).all(|x| coarse.get(x, y) < 0.5);
             let (person_p, reached_p) = reference(&labs, w, rows, sides_clear);
-            let (mut pocket_px, mut kept_px) = (0usize, 0usize);
+            let (mut pocket_px, mut kept_px, mut removed_px) = (0usize, 0usize, 0usize);
             for y in 0..rows {
                 for x in 0..w {
                     let k = y * w + x;
-                    if !person_p[k] && !reached_p[k] && pockets.allows(x, y) {
+                    if !pockets.allows(x, y) || reached_p[k] {
+                        continue;
+                    }
+                    let m = matte.get(x, y) > 0.5;
+                    if person_p[k] {
+                        removed_px += usize::from(sides_clear(y) && !m);
+                    } else {
                         pocket_px += 1;
-                        kept_px += usize::from(matte.get(x, y) > 0.5);
+                        kept_px += usize::from(m);
                     }
                 }
             }
@@ -91,6 +106,7 @@ pub fn matte_agreement(dir: &Path, spec: &crate::spec::Spec) -> anyhow::Result<M
                 top_missed: top_missed as f64 / top_ref.max(1) as f64,
                 pocket_kept: kept_px as f64 / (w * h) as f64,
                 pocket: pocket_px as f64 / (w * h) as f64,
+                pocket_removed: removed_px as f64 / (w * h) as f64,
             }))
         })
         .collect();
@@ -115,6 +131,7 @@ pub fn matte_agreement(dir: &Path, spec: &crate::spec::Spec) -> anyhow::Result<M
         hair_cut,
         pocket_share: rows.iter().map(|r| r.pocket).sum::<f64>() / n,
         pocket_kept_share: rows.iter().map(|r| r.pocket_kept).sum::<f64>() / n,
+        pocket_removed_share: rows.iter().map(|r| r.pocket_removed).sum::<f64>() / n,
         pockets_kept,
         results: rows.into_iter().map(|r| (r.name, r.iou, r.pocket, r.pocket_kept)).collect(),
     })
@@ -129,6 +146,8 @@ struct Row {
     /// Enclosed backdrop in the pocket area, and the part of it the matte keeps, as shares of the frame.
     pocket: f64,
     pocket_kept: f64,
+    /// The person's own colours in the pocket area the matte gives to the backdrop, same share.
+    pocket_removed: f64,
 }
 
 /// Photos keeping more than this share of the frame as enclosed backdrop are listed (0.1 %:
@@ -142,6 +161,9 @@ const POCKET_NOTED: f64 = 0.001;
 /// Rows where `measured(y)` is false are all person (not judged).
 fn reference(labs: &[[f32; 3]], w: usize, rows: usize, measured: impl Fn(usize) -> bool) -> (Vec<bool>, Vec<bool>) {
     use crate::pixels::delta_e;
+    if rows == 0 {
+        return (Vec::new(), Vec::new());
+    }
     let side = |y: usize, xs: std::ops::Range<usize>| {
         let mut v: Vec<[f32; 3]> = xs.map(|x| labs[y * w + x]).collect();
         v.sort_by(|a, b| a[0].total_cmp(&b[0]));
@@ -156,25 +178,9 @@ fn reference(labs: &[[f32; 3]], w: usize, rows: usize, measured: impl Fn(usize) 
             person[y * w + x] = !measured(y) || delta_e(labs[y * w + x], bd) > REF_DELTA_E;
         }
     }
-    let mut reached = vec![false; w * rows];
-    let mut stack: Vec<usize> = (0..w).chain((0..rows).flat_map(|y| [y * w, y * w + w - 1])).collect();
-    while let Some(k) = stack.pop() {
-        if k >= w * rows || reached[k] || person[k] {
-            continue;
-        }
-        reached[k] = true;
-        let (x, y) = (k % w, k / w);
-        if x > 0 {
-            stack.push(k - 1)
-        }
-        if x + 1 < w {
-            stack.push(k + 1)
-        }
-        if y > 0 {
-            stack.push(k - w)
-        }
-        stack.push(k + w);
-    }
+    let backdrop: Vec<bool> = person.iter().map(|&p| !p).collect();
+    let border = (0..w).chain((0..rows).flat_map(|y| [y * w, y * w + w - 1]));
+    let reached = crate::detect::head_top::flood(&backdrop, w, rows, border);
     (person, reached)
 }
 

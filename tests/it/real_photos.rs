@@ -172,21 +172,24 @@ fn the_matte_agrees_with_the_grey_backdrop_on_all_74_london_photos() {
     let Some(dir) = photos_dir() else { return };
     let s = idbooth::eval::matte_agreement(&dir.join("london_neutral"), &crate::common::spec("cn-exit-entry")).unwrap();
     eprintln!(
-        "matte: {} photos, mean IoU {:.4}, worst {:?}, top rows missed: {:?}, enclosed backdrop {:.3} % kept {:.3} % ({:?})",
+        "matte: {} photos, mean IoU {:.4}, worst {:?}, top rows missed: {:?}, enclosed backdrop {:.3} % kept {:.3} % ({:?}), person removed there {:.3} %",
         s.photos,
         s.mean_iou,
         s.worst,
         s.hair_cut,
         100.0 * s.pocket_share,
         100.0 * s.pocket_kept_share,
-        s.pockets_kept
+        s.pockets_kept,
+        100.0 * s.pocket_removed_share
     );
     assert!(s.photos >= 73);
     assert!(s.mean_iou >= 0.97, "mean IoU {:.4}", s.mean_iou);
     assert!(s.worst.1 >= 0.85, "worst {:?}", s.worst);
-    // Backdrop enclosed by hair around the head (0.184 % of the frame): the band around the
-    // outline alone keeps 0.084 % as person; opening the pockets, 0.052 %.
-    assert!(s.pocket_kept_share < 0.0007, "enclosed backdrop kept: {:.3} %", 100.0 * s.pocket_kept_share);
+    // Backdrop enclosed by hair around the head (0.192 % of the frame): the band around the
+    // outline alone keeps 0.094 % as person; opening the pockets, 0.062 % (and gives 0.008 % more
+    // of the person's own colours there to the backdrop: 0.828 % against 0.820 %).
+    assert!(s.pocket_kept_share < 0.0008, "enclosed backdrop kept: {:.3} %", 100.0 * s.pocket_kept_share);
+    assert!(s.pocket_removed_share < 0.0095, "person given to the backdrop: {:.3} %", 100.0 * s.pocket_removed_share);
 }
 
 #[test]
