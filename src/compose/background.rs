@@ -219,23 +219,29 @@ fn open_pockets(
     pockets: &Pockets,
     reach: usize,
 ) -> Option<Opened> {
-    if !sure_bg.iter().any(|&v| v > 0.0) {
+    let (w, h) = (out.width() as usize, out.height() as usize);
+    // Only the rows the pocket area reaches (and the smoothness window's 2 below) are looked at.
+    let rows = (pockets.bottom_row() + 2).min(h);
+    let may_open = |k: usize| sure_fg[k] > 0.0 && coarse.data[k] < POCKET_DOUBT && pockets.allows(k % w, k / w);
+    // Where the segmenter is sure of the whole head (most photos) nothing more is done.
+    if !sure_bg.iter().any(|&v| v > 0.0) || !(0..w * rows).any(may_open) {
         return None;
     }
-    let (w, h) = (out.width() as usize, out.height() as usize);
     let raw = out.as_raw();
-    let luma: Vec<f32> =
-        raw.chunks_exact(3).map(|p| 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32).collect();
+    let luma: Vec<f32> = raw[..3 * w * rows]
+        .chunks_exact(3)
+        .map(|p| 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32)
+        .collect();
     let square: Vec<f32> = luma.iter().map(|v| v * v).collect();
     let ((mean, mean_sq), b) = rayon::join(
-        || rayon::join(|| box_blur(&luma, w, h, 2), || box_blur(&square, w, h, 2)),
+        || rayon::join(|| box_blur(&luma, w, rows, 2), || box_blur(&square, w, rows, 2)),
         || local_mean_shrunk(out, sure_bg, reach, 3),
     );
     let mut kind: Vec<PocketKind> = (0..w * h)
         .into_par_iter()
         .map(|k| {
             let (x, y) = (k % w, k / w);
-            if sure_fg[k] == 0.0 || coarse.data[k] >= POCKET_DOUBT || !pockets.allows(x, y) {
+            if y >= rows || !may_open(k) {
                 return PocketKind::No;
             }
             let t = b[0].taps(x, y);
