@@ -65,6 +65,8 @@ pub fn verdict_text(v: &Verdict, spec: &Spec, lang: Lang) -> (String, String) {
         Reason::TooLow => vec!["low"],
         Reason::TooHigh => vec!["high"],
         Reason::NotMeasured => vec!["unknown"],
+        // A rule left unmeasured for want of a face (single_face itself fails with its own text).
+        Reason::NoFace if v.status == Status::NotChecked => vec![],
         Reason::PhotoEdge => vec![],
         _ if v.status == Status::Warn => vec![warn_reason.as_str(), reason, "warn"],
         _ => vec![reason],
@@ -73,6 +75,7 @@ pub fn verdict_text(v: &Verdict, spec: &Spec, lang: Lang) -> (String, String) {
     let mut message = match (v.reason, found) {
         (Reason::PhotoEdge, _) => String::new(),
         (_, Some(key)) => tr(lang, &key, &args),
+        (Reason::NoFace, None) if v.status == Status::NotChecked => tr(lang, "reasons.no_face_unmeasured", &args),
         (_, None) => tr(lang, &format!("reasons.{reason}"), &args),
     };
     if !v.edges.is_empty() {

@@ -369,7 +369,15 @@ pub struct Context {
 
 /// Judge every rule the spec defines.
 pub fn judge(m: &Measurements, spec: &Spec, ctx: &Context) -> Vec<Verdict> {
-    RuleId::ALL.iter().filter_map(|&id| rules::check(id, m, spec, ctx)).collect()
+    let mut v: Vec<Verdict> = RuleId::ALL.iter().filter_map(|&id| rules::check(id, m, spec, ctx)).collect();
+    // Without a face nothing of it was measured, and that, not a rule's own cause (a head top
+    // not found, no crop), is why.
+    if m.faces == 0 {
+        for x in v.iter_mut().filter(|x| x.reason == Reason::NotMeasured) {
+            x.reason = Reason::NoFace;
+        }
+    }
+    v
 }
 
 /// A measurement against a band: the common unit behind most rules.

@@ -18,10 +18,23 @@ fn framed() -> Context {
 fn nothing_measured_means_nothing_passes() {
     let v = judge(&Measurements::default(), &spec("cn-exit-entry"), &framed());
     assert_eq!(find(&v, RuleId::SingleFace).status, Status::Fail);
+    // No face: every other rule is unmeasured for that reason, and says so.
+    for x in v.iter().filter(|x| x.rule != RuleId::SingleFace) {
+        assert_eq!((x.status, x.reason), (Status::NotChecked, Reason::NoFace), "{}", x.rule);
+        for lang in [crate::Lang::En, crate::Lang::Zh] {
+            let (_, text) = crate::i18n::verdict_text(x, &spec("cn-exit-entry"), lang);
+            assert!(text.contains("face") || text.contains("人脸"), "{}: {text}", x.rule);
+        }
+    }
+    assert_eq!(Overall::of(&v), Overall::Fail);
+    // A face whose measures all failed: unmeasured, each for its own cause.
+    let one = Measurements { faces: 1, ..Measurements::default() };
+    let v = judge(&one, &spec("cn-exit-entry"), &framed());
+    assert_eq!(find(&v, RuleId::SingleFace).status, Status::Pass);
     for x in v.iter().filter(|x| x.rule != RuleId::SingleFace) {
         assert_eq!((x.status, x.reason), (Status::NotChecked, Reason::NotMeasured), "{}", x.rule);
     }
-    assert_eq!(Overall::of(&v), Overall::Fail);
+    assert_eq!(Overall::of(&v), Overall::NeedsPerson);
 }
 
 #[test]
