@@ -105,7 +105,8 @@ enum Command {
         /// Fail (exit 1) when the chin median error exceeds this percentage of the IPD.
         #[arg(long)]
         max_chin: Option<f64>,
-        /// Instead: compare the background matte with a colour-distance reference (plain backdrops).
+        /// Instead: compare the background matte with a colour-distance reference (plain backdrops),
+        /// and measure the backdrop enclosed by hair around the head that it keeps.
         #[arg(long)]
         matte: bool,
         /// Instead: the old backdrop left at the person's edge after replacement, and the white
