@@ -365,6 +365,9 @@ fn a_photo_without_a_face_shows_the_message_not_a_checklist() {
     wait_checked(&mut h);
     h.get_by_label_contains("No face was found");
     assert!(h.query_by_label("Checklist").is_none());
+    // Beside the message, the photo as it was opened (reduced), not an empty pane.
+    h.get_by_label_contains("No crop of the head fits this photo");
+    h.get_by_label("The photo as opened");
     assert!(!h.state().still().unwrap().has_face());
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -168,9 +168,21 @@ pub fn texture(
     img: &RgbImage,
     generation: u64,
 ) -> TextureHandle {
+    texture_with(ui, slot, name, generation, || img.clone())
+}
+
+/// As [`texture`], with the image made only when the slot holds another generation.
+pub fn texture_with(
+    ui: &egui::Ui,
+    slot: &mut Option<(TextureHandle, u64)>,
+    name: &str,
+    generation: u64,
+    make: impl FnOnce() -> RgbImage,
+) -> TextureHandle {
     match slot {
         Some((tex, g)) if *g == generation => tex.clone(),
         _ => {
+            let img = make();
             let c = egui::ColorImage::from_rgb([img.width() as usize, img.height() as usize], img.as_raw());
             let tex = ui.ctx().load_texture(name, c, TextureOptions::LINEAR);
             *slot = Some((tex.clone(), generation));

@@ -15,6 +15,9 @@ use crate::judge::{Overall, Reason, RuleId, Status};
 use crate::report::RuleReport;
 use crate::session::Adjust;
 
+/// The longest side of the opened photo shown when no crop fits it.
+const PREVIEW_SIDE: u32 = 480;
+
 pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let Some(still) = app.still() else { return };
     let has_face = still.has_face();
@@ -47,6 +50,15 @@ fn result(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let composed = still.composed.as_ref().map(|c| &c.image);
     let Some(img) = composed.or(still.judgement.frame.as_ref()) else {
         ui.colored_label(RED, t(lang, "no_crop"));
+        // The photo as opened, so the person sees what was checked (the wrong file, a face
+        // turned away, a hat): reduced once per photo, not the whole picture as a texture.
+        let photo = still.session.pyramid().clone();
+        let tex = super::texture_with(ui, &mut app.result_tex, "result", app.still_gen, || {
+            image::imageops::thumbnail(photo.base(), PREVIEW_SIDE, PREVIEW_SIDE)
+        });
+        let [w, h] = tex.size().map(|v| v as f32);
+        let k = ((ui.available_width() - 8.0).max(120.0) / w).min(1.0);
+        ui.add(egui::Image::new((tex.id(), vec2(w * k, h * k))).alt_text(t(lang, "photo_as_opened")));
         return;
     };
     let img = img.clone();
