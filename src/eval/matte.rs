@@ -84,6 +84,7 @@ pub fn matte_agreement(dir: &Path, spec: &crate::spec::Spec) -> anyhow::Result<M
             let (person_p, reached_p) = reference(&labs, w, rows, sides_clear);
             let (mut pocket_px, mut kept_px, mut removed_px) = (0usize, 0usize, 0usize);
             for y in 0..rows {
+                let clear = sides_clear(y);
                 for x in 0..w {
                     let k = y * w + x;
                     if !pockets.allows(x, y) || reached_p[k] {
@@ -91,7 +92,7 @@ pub fn matte_agreement(dir: &Path, spec: &crate::spec::Spec) -> anyhow::Result<M
                     }
                     let m = matte.get(x, y) > 0.5;
                     if person_p[k] {
-                        removed_px += usize::from(sides_clear(y) && !m);
+                        removed_px += usize::from(clear && !m);
                     } else {
                         pocket_px += 1;
                         kept_px += usize::from(m);
@@ -171,11 +172,15 @@ fn reference(labs: &[[f32; 3]], w: usize, rows: usize, measured: impl Fn(usize) 
     };
     let mut person = vec![false; w * rows];
     for y in 0..rows {
+        if !measured(y) {
+            person[y * w..(y + 1) * w].fill(true);
+            continue;
+        }
         let (l, r) = (side(y, 0..16), side(y, w - 16..w));
         for x in 0..w {
             let t = x as f32 / (w - 1) as f32;
             let bd = [0, 1, 2].map(|c| l[c] * (1.0 - t) + r[c] * t);
-            person[y * w + x] = !measured(y) || delta_e(labs[y * w + x], bd) > REF_DELTA_E;
+            person[y * w + x] = delta_e(labs[y * w + x], bd) > REF_DELTA_E;
         }
     }
     let backdrop: Vec<bool> = person.iter().map(|&p| !p).collect();
