@@ -133,6 +133,15 @@ fn main() -> anyhow::Result<()> {
         t_sample.push(t.elapsed().as_secs_f64() * 1e3);
     }
     stat("sample_tensor 192", t_sample);
+    // The mesh's first-convolution patches (models.rs), as its ONNX input wants them.
+    let patches = detect::models::Patches { image: [n, n], kernel: [3, 3], stride: [2, 2], pads: [0, 0, 1, 1] };
+    let mut t_gather = vec![];
+    for _ in 0..runs {
+        let t = Instant::now();
+        std::hint::black_box(patches.gather(&real));
+        t_gather.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    stat("patches gather 192", t_gather);
     stat("mesh net, constant input", t_net);
     stat("mesh net, face input", t_net2);
     stat("frame copy + lazy pyramid", t_pyr);

@@ -148,7 +148,8 @@ impl Pyramid {
                 let px = if bx >= 0.0 && by >= 0.0 && bx < lw - 1.0 && by < lh - 1.0 {
                     let (fx, fy) = (bx as f32, by as f32);
                     let (x0, y0) = (fx as usize, fy as usize);
-                    blend4(&raw[y0 * stride + x0 * 3..], 3, stride, fx - x0 as f32, fy - y0 as f32)
+                    let at = y0 * stride + x0 * 3;
+                    inner4(&raw[at..at + 6], &raw[at + stride..at + stride + 6], fx - x0 as f32, fy - y0 as f32)
                 } else {
                     match fill {
                         Some(v) if bx < -0.5 || by < -0.5 || bx >= lw - 0.5 || by >= lh - 0.5 => [v; 3],
@@ -216,6 +217,15 @@ pub fn bilinear(img: &RgbImage, x: f64, y: f64) -> [f32; 3] {
     let dx = if x0 + 1 < w { 3 } else { 0 };
     let dy = if y0 + 1 < h { 3 * w } else { 0 };
     blend4(&img.as_raw()[(y0 * w + x0) * 3..], dx, dy, fx, fy)
+}
+
+/// `blend4` for a pixel whose four neighbours are known to exist: the two rows' three-byte
+/// pixel pairs as fixed-size arrays, so the inner loop of `sample_tensor` has no bounds checks.
+#[inline]
+fn inner4(top: &[u8], bottom: &[u8], fx: f32, fy: f32) -> [f32; 3] {
+    let (Ok(t), Ok(b)) = (<&[u8; 6]>::try_from(top), <&[u8; 6]>::try_from(bottom)) else { return [0.0; 3] };
+    let (w00, w01, w10, w11) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy);
+    std::array::from_fn(|c| t[c] as f32 * w00 + t[3 + c] as f32 * w01 + b[c] as f32 * w10 + b[3 + c] as f32 * w11)
 }
 
 /// The four pixels at `raw[0]`, `raw[dx]`, `raw[dy]`, `raw[dy + dx]` (RGB, `dx`/`dy` in bytes)

@@ -86,13 +86,18 @@ impl Patches {
         // One plane per kernel tap and channel, on every core (a strided copy each).
         out.par_chunks_mut(ho * wo).enumerate().for_each(|(plane, dst)| {
             let (c, ky, kx) = (plane / (kh * kw), plane / kw % kh, plane % kw);
+            // The output columns whose tap lies inside the image (x = ox·sx + kx − pl in 0..w),
+            // found once so that the copy itself has no per-pixel test; the rest stay 0.
+            let lo = pl.saturating_sub(kx).div_ceil(sx);
+            let hi = (w + pl).saturating_sub(kx).div_ceil(sx).min(wo);
+            if lo >= hi {
+                return;
+            }
             for (oy, row) in dst.chunks_mut(wo).enumerate() {
                 let Some(y) = (oy * sy + ky).checked_sub(pt).filter(|&y| y < h) else { continue };
-                let src = &img[y * w * 3..(y + 1) * w * 3];
-                for (ox, v) in row.iter_mut().enumerate() {
-                    if let Some(x) = (ox * sx + kx).checked_sub(pl).filter(|&x| x < w) {
-                        *v = src[x * 3 + c];
-                    }
+                let first = (y * w + lo * sx + kx - pl) * 3 + c;
+                for (v, s) in row[lo..hi].iter_mut().zip(img[first..].iter().step_by(sx * 3)) {
+                    *v = *s;
                 }
             }
         });
@@ -224,6 +229,47 @@ mod tests {
         // Bottom-right padding reads zeros.
         assert_eq!(at(1, 2, 2, 1, 1), 0.0);
         assert_eq!(at(1, 1, 1, 1, 1), px(3, 3, 1));
+    }
+
+    /// Against the definition, pixel by pixel, for geometries with padding on every side.
+    #[test]
+    fn patches_match_a_plain_gather_with_padding_on_every_side() {
+        for (image, kernel, stride, pads) in [
+            ([5, 7], [3, 3], [2, 2], [1, 1, 1, 1]),
+            ([6, 4], [5, 3], [1, 2], [2, 0, 2, 1]),
+            ([4, 9], [2, 4], [2, 3], [0, 3, 1, 0]),
+        ] {
+            let p = Patches { image, kernel, stride, pads };
+            let [h, w] = image;
+            let img: Vec<f32> = (0..h * w * 3).map(|i| i as f32 + 1.0).collect();
+            let out = p.gather(&img);
+            let (ho, wo) = p.out_size();
+            for c in 0..3 {
+                for ky in 0..kernel[0] {
+                    for kx in 0..kernel[1] {
+                        for oy in 0..ho {
+                            for ox in 0..wo {
+                                let (y, x) = (
+                                    (oy * stride[0] + ky) as isize - pads[0] as isize,
+                                    (ox * stride[1] + kx) as isize - pads[1] as isize,
+                                );
+                                let want = if (0..h as isize).contains(&y) && (0..w as isize).contains(&x) {
+                                    img[(y as usize * w + x as usize) * 3 + c]
+                                } else {
+                                    0.0
+                                };
+                                let plane = (c * kernel[0] + ky) * kernel[1] + kx;
+                                assert_eq!(
+                                    out[(plane * ho + oy) * wo + ox],
+                                    want,
+                                    "{image:?} {kernel:?} {stride:?} {pads:?}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
