@@ -95,14 +95,14 @@ pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, city: Option<&str>, l
                 }
             }
         };
-        eprintln!(
-            "[{}/{}] {}: {}{}",
-            i + 1,
-            files.len(),
-            shown(photo),
-            line.result,
-            line.outcome.map(|o| format!(" ({o})")).unwrap_or_default()
-        );
+        // The rules that kept it back, on the line itself: the report is not the first place
+        // a person at the counter looks.
+        let why = match (line.outcome, line.result) {
+            (Some(o), "skipped") if !line.reasons.is_empty() => format!(" ({o}: {})", line.reasons.join(", ")),
+            (Some(o), _) => format!(" ({o})"),
+            (None, _) => String::new(),
+        };
+        eprintln!("[{}/{}] {}: {}{why}", i + 1, files.len(), shown(photo), line.result);
         lines.push(line);
     }
     let mut text = Vec::new();
@@ -114,5 +114,11 @@ pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, city: Option<&str>, l
     let exported = lines.iter().filter(|l| l.result == "exported").count();
     let args = [("done", exported.to_string()), ("total", lines.len().to_string()), ("report", shown(&report_path))];
     eprintln!("{}", tr(lang, "cli.batch_done", &args));
+    // Photos held back only by rules a person decides (jewellery is always one on the
+    // exit-entry spec): say how to let them through instead of leaving "0 exported" unexplained.
+    let waiting = lines.iter().filter(|l| l.result == "skipped" && l.outcome == Some("needs_person")).count();
+    if waiting > 0 {
+        eprintln!("{}", tr(lang, "cli.batch_needs_person", &[("count", waiting.to_string())]));
+    }
     Ok(worst)
 }

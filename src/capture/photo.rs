@@ -35,6 +35,8 @@ pub enum PhotoError {
     IsFolder(PathBuf),
     #[error("the image is empty")]
     Empty,
+    #[error("the file is empty (0 bytes): it holds no photo")]
+    EmptyFile,
 }
 
 /// An upright photo of a person, ready for detection.
@@ -163,7 +165,7 @@ fn jpeg_size(b: &[u8]) -> Option<(u32, u32)> {
 
 fn decode(bytes: &[u8], factor: u32, keep: Option<&Arc<[u8]>>) -> Result<Portrait, PhotoError> {
     if bytes.is_empty() {
-        return Err(PhotoError::Empty);
+        return Err(PhotoError::EmptyFile);
     }
     let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| PhotoError::NotAnImage)?;
     if reader.format().is_none() {
@@ -374,7 +376,7 @@ mod tests {
 
     #[test]
     fn non_images_and_empty_files_are_refused_clearly() {
-        assert!(matches!(decode_photo(b""), Err(PhotoError::Empty)));
+        assert!(matches!(decode_photo(b""), Err(PhotoError::EmptyFile)));
         assert!(matches!(decode_photo(b"hello, this is text"), Err(PhotoError::NotAnImage)));
     }
 

@@ -32,6 +32,7 @@ pub fn photo_error(e: &PhotoError, lang: Lang) -> String {
         ),
         PhotoError::Corrupt(d) => ("corrupt", vec![("detail", d.clone())]),
         PhotoError::Empty => ("empty", vec![]),
+        PhotoError::EmptyFile => ("empty_file", vec![]),
         PhotoError::Truncated => ("truncated", vec![]),
         PhotoError::IsFolder(p) => ("is_folder", vec![("path", shown(p))]),
     };
@@ -127,6 +128,7 @@ mod tests {
         for e in [
             PhotoError::NotAnImage,
             PhotoError::Empty,
+            PhotoError::EmptyFile,
             PhotoError::TooLarge { w: 20000, h: 9000 },
             PhotoError::Truncated,
             PhotoError::IsFolder("photos".into()),

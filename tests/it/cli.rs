@@ -494,7 +494,11 @@ fn a_batch_exports_what_passes_skips_the_rest_and_reports_every_input() {
     assert!(by("hopper.jpg")["reasons"].as_array().unwrap().iter().any(|r| r == "crown_margin"));
     assert_eq!(by("notes.jpg")["result"], "error");
     assert_eq!(files(&out), ["report.jsonl"]);
-    assert!(String::from_utf8_lossy(&first.stderr).contains("[3/3]"), "progress on stderr");
+    let progress = String::from_utf8_lossy(&first.stderr).to_string();
+    assert!(progress.contains("[3/3]"), "progress on stderr");
+    // The rules that held a photo back are on its progress line, not only in the report.
+    let line = progress.lines().find(|l| l.contains("hopper.jpg")).unwrap();
+    assert!(line.contains("skipped (fail: ") && line.contains("crown_margin"), "{line}");
     // Confirmed by a person, the rules that were open on her photo let it through; the
     // astronaut's other open rules still keep it out.
     let second = run(&[
@@ -511,6 +515,34 @@ fn a_batch_exports_what_passes_skips_the_rest_and_reports_every_input() {
     assert_eq!(by("hopper.jpg")["result"], "exported");
     assert_eq!(by("astronaut.png")["result"], "skipped");
     assert_eq!(files(&out), ["hopper.jpg", "hopper.json", "report.jsonl"]);
+    std::fs::remove_dir_all(&src).ok();
+    std::fs::remove_dir_all(&out).ok();
+}
+
+/// A clean studio photo on the exit-entry spec always waits for a person (jewellery cannot be
+/// ruled out by the booth): the batch says which rules and how to let it through, and does.
+#[test]
+fn a_batch_of_photos_that_need_a_person_says_how_to_confirm_them() {
+    let Some(dir) = crate::common::photos_dir() else { return };
+    let src = tmp("batch-person-in");
+    std::fs::copy(dir.join("london_neutral/002_03.jpg"), src.join("002_03.jpg")).unwrap();
+    let out = tmp("batch-person-out");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["export", src.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "--lang", "en"];
+        args.extend_from_slice(extra);
+        idbooth(&args)
+    };
+    let first = run(&[]);
+    let err = String::from_utf8_lossy(&first.stderr).to_string();
+    assert!(err.contains("002_03.jpg: skipped (needs_person: ") && err.contains("jewellery"), "{err}");
+    assert!(err.contains("1 photo(s) need a person's check") && err.contains("--confirm"), "{err}");
+    assert_eq!(files(&out), ["report.jsonl"]);
+    // Doing what it says exports the photo, and the hint is gone.
+    let second = run(&["--confirm", "jewellery,clothing_contrast", "--by", "Li"]);
+    let err = String::from_utf8_lossy(&second.stderr).to_string();
+    assert_eq!(second.status.code(), Some(0), "{err}");
+    assert!(!err.contains("need a person's check"), "{err}");
+    assert_eq!(files(&out), ["002_03.jpg", "002_03.json", "report.jsonl"]);
     std::fs::remove_dir_all(&src).ok();
     std::fs::remove_dir_all(&out).ok();
 }
