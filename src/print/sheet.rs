@@ -59,7 +59,7 @@ impl SheetPhoto {
         let err = |msg: String| PrintError::Photo { path: path.into(), msg };
         let (mut date, mut from_summary) = (None, None);
         if let Some(json) = summary::beside(path) {
-            let loaded = summary::load(&json)?;
+            let loaded = summary::load_for(&json, path)?;
             if loaded.photo_path.file_name() != path.file_name() {
                 return Err(err(format!("{} describes {}, not this photo", json.display(), loaded.doc.photo_file)));
             }

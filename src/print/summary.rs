@@ -135,8 +135,21 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Read a summary and the photo it names, beside it. A schema-2 summary whose SHA-256 does not
-/// match the photo is refused: the paper must describe the file it sits with.
+/// match the photo is refused: the paper must describe the file it sits with. A pair renamed
+/// together (`zhang.jpg` + `zhang.json` from an export named after the date) is still a pair:
+/// when the named photo is not there, the photo of the summary's own name is taken if its
+/// SHA-256 is the one recorded.
 pub fn load(path: &Path) -> Result<Loaded, PrintError> {
+    load_with(path, None)
+}
+
+/// The summary beside `photo`, for that photo: the photo it names, or `photo` itself when its
+/// SHA-256 is the one recorded (the pair was renamed together).
+pub fn load_for(path: &Path, photo: &Path) -> Result<Loaded, PrintError> {
+    load_with(path, Some(photo))
+}
+
+fn load_with(path: &Path, photo_asked: Option<&Path>) -> Result<Loaded, PrintError> {
     let err = |msg: String| PrintError::Summary { path: path.into(), msg };
     let text = std::fs::read(path).map_err(|e| err(format!("cannot read the summary: {e}")))?;
     let doc: SummaryDoc =
@@ -148,6 +161,20 @@ pub fn load(path: &Path) -> Result<Loaded, PrintError> {
         return Err(err(format!("photo_file '{}' must be a file name beside the summary", doc.photo_file)));
     }
     let photo_path = path.parent().unwrap_or(Path::new(".")).join(&doc.photo_file);
+    // The renamed pair: only a schema-2 summary can vouch for a photo under another name.
+    let renamed = match photo_asked {
+        Some(p) => Some(p.to_path_buf()),
+        None if !photo_path.is_file() => Path::new(&doc.photo_file).extension().map(|e| path.with_extension(e)),
+        None => None,
+    };
+    if let (Some(other), Some(want)) = (renamed.filter(|p| *p != photo_path), &doc.photo_sha256)
+        && let Ok(photo) = std::fs::read(&other)
+    {
+        let sha256 = sha256_hex(&photo);
+        if want.eq_ignore_ascii_case(&sha256) {
+            return Ok(Loaded { doc, path: path.into(), photo_path: other, photo, sha256 });
+        }
+    }
     let photo =
         std::fs::read(&photo_path).map_err(|e| err(format!("cannot read its photo {}: {e}", photo_path.display())))?;
     let sha256 = sha256_hex(&photo);

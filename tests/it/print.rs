@@ -423,6 +423,23 @@ fn cli_sheet_and_summary_from_an_export() {
     let out = idbooth(&["sheet", jpg.to_str().unwrap(), "--spec", "us-2x2", "-o", pdf.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("leave out --spec"), "{out:?}");
+
+    // Renamed together, as staff name a customer's files, the pair still prints: the photo's
+    // SHA-256 is the one its summary records.
+    let (named_jpg, named_json) = (dir.join("zhang.jpg"), dir.join("zhang.json"));
+    std::fs::rename(&jpg, &named_jpg).unwrap();
+    std::fs::rename(dir.join("hopper.json"), &named_json).unwrap();
+    let out = idbooth(&["sheet", named_jpg.to_str().unwrap(), "-o", dir.join("renamed.pdf").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = idbooth(&["summary", named_json.to_str().unwrap(), "-o", dir.join("renamed-slip.pdf").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Another photo under that name is not the summary's photo.
+    let mut other = std::fs::read(&named_jpg).unwrap();
+    other.extend_from_slice(b"changed");
+    std::fs::write(&named_jpg, other).unwrap();
+    let out = idbooth(&["sheet", named_jpg.to_str().unwrap(), "-o", dir.join("other.pdf").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(!dir.join("other.pdf").exists());
     std::fs::remove_dir_all(&dir).ok();
 }
 
