@@ -177,6 +177,9 @@ pub struct Visit {
     /// The spool entry this photo came from (counter).
     pub from_spool: Option<PathBuf>,
     export_msg: Option<(String, bool)>,
+    /// What a refused export was refused for (form, ticks, judgement): once any of it changes
+    /// the refusal no longer holds, and its message goes.
+    refused_for: Option<(Form, std::collections::BTreeSet<RuleId>, u64)>,
     pub last_export: Option<crate::export::Saved>,
     /// The judgement generation the last export wrote (one export per click).
     exported_gen: Option<u64>,
@@ -208,6 +211,7 @@ impl Default for Visit {
             ticket: None,
             from_spool: None,
             export_msg: None,
+            refused_for: None,
             last_export: None,
             exported_gen: None,
             burst: Vec::new(),
@@ -914,7 +918,11 @@ impl BoothApp {
 
     /// The message under the Export button, and whether it reports success.
     pub fn export_message(&self) -> Option<(&str, bool)> {
-        self.visit.export_msg.as_ref().map(|(m, ok)| (m.as_str(), *ok))
+        let v = &self.visit;
+        let stale = v.refused_for.as_ref().is_some_and(|(form, ticks, generation)| {
+            *form != v.form || *ticks != v.confirmed || *generation != self.still_gen
+        });
+        v.export_msg.as_ref().filter(|(_, ok)| *ok || !stale).map(|(m, ok)| (m.as_str(), *ok))
     }
 
     /// Where the kiosk hands photos to the counter: the settings' `spool_dir`, else `spool` in
@@ -938,6 +946,7 @@ impl BoothApp {
         }
         let Some(dir) = self.state_dir.clone().or_else(crate::paths::data_dir) else {
             self.visit.export_msg = Some((crate::serial::SerialError::NoDataDir.to_string(), false));
+            self.visit.refused_for = None;
             return;
         };
         let serials = crate::serial::SerialCounter::at(dir);
@@ -975,7 +984,10 @@ impl BoothApp {
                 self.visit.print = print::Desk::default();
                 self.auto_print();
             }
-            Err(e) => self.visit.export_msg = Some((e, false)),
+            Err(e) => {
+                self.visit.export_msg = Some((e, false));
+                self.visit.refused_for = Some((self.visit.form.clone(), self.visit.confirmed.clone(), self.still_gen));
+            }
         }
     }
 

@@ -223,6 +223,7 @@ fn laptop_open_check_switch_confirm_and_export_once() {
         h.run();
     }
     assert_eq!(h.state().visit.form.name, "张三");
+    assert!(h.state().export_message().is_none(), "the refusal goes once the form it named is filled in");
 
     // Her cap reaches the top edge: the photo fails; export is refused until each open rule is
     // ticked by a named person, with a reason for the failures.
@@ -980,6 +981,7 @@ fn the_counter_prints_with_the_export_and_previews_the_sheet_as_it_will_come_out
     assert_eq!(h.state().visit.print.copies, Some(1));
 
     // Save PDF…: the sheet at its true paper size.
+    let slip_button = h.get_by_label("Save slip PDF…").rect();
     press(&mut h, "Save sheet PDF…");
     wait_prints(&mut h);
     h.run();
@@ -988,6 +990,8 @@ fn the_counter_prints_with_the_export_and_previews_the_sheet_as_it_will_come_out
     let (w, hh) = pdf_page_mm(&pdf);
     assert!((w - 105.0).abs() < 0.2 && (hh - 148.0).abs() < 0.2, "{w} × {hh} mm");
     h.get_by_label_contains("Photo sheet saved");
+    // The status line did not move the buttons from under the pointer.
+    assert_eq!(h.get_by_label("Save slip PDF…").rect(), slip_button);
     // Print: the same clear refusal for the sheet.
     press(&mut h, "Print sheet");
     wait_prints(&mut h);

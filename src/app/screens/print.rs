@@ -99,6 +99,9 @@ fn preview(app: &mut BoothApp, ui: &mut egui::Ui) {
 fn actions(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let lang = app.lang;
     ui.add_space(4.0);
+    // Above the buttons: a status line that appears grows the panel upwards, and the buttons,
+    // held at the window's bottom edge, stay under the pointer for the next click.
+    status(app, ui);
     ui.horizontal_wrapped(|ui| {
         let big = |s: String| egui::Button::new(RichText::new(s).size(20.0));
         for (paper, print, save) in [
@@ -120,7 +123,6 @@ fn actions(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             out.push(Intent::NextCustomer);
         }
     });
-    status(app, ui);
     ui.add_space(4.0);
 }
 

@@ -438,6 +438,12 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
 fn export_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>, has_face: bool) {
     let lang = app.lang;
     ui.add_space(4.0);
+    // Messages above the buttons (as on the print screen): they grow the bar upwards and the
+    // buttons stay where the pointer is.
+    if let Some((msg, ok)) = app.export_message() {
+        ui.add(egui::Label::new(RichText::new(msg).color(if ok { GREEN } else { RED })).wrap());
+    }
+    super::print::status(app, ui);
     ui.horizontal_wrapped(|ui| {
         let ready = app.still().is_some_and(|s| s.composed.is_some());
         let label = if app.exported() { t(lang, "form.exported_short") } else { t(lang, "form.export") };
@@ -454,10 +460,6 @@ fn export_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>, has_
         if app.exported() && ui.button(RichText::new(t(lang, "print.open")).size(18.0)).clicked() {
             out.push(Intent::OpenPrint);
         }
-        if let Some((msg, ok)) = app.export_message() {
-            ui.colored_label(if ok { GREEN } else { RED }, msg);
-        }
     });
-    super::print::status(app, ui);
     ui.add_space(4.0);
 }
