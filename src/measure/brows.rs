@@ -46,5 +46,5 @@ fn skin_share(f: &FaceOnFrame, poly: &[crate::geometry::Point]) -> Option<f64> {
     if px.len() < 10 {
         return None;
     }
-    Some(px.iter().filter(|p| f.is_skin(p.0)).count() as f64 / px.len() as f64)
+    Some(px.iter().filter(|p| f.is_skin_or_sheen(p.0)).count() as f64 / px.len() as f64)
 }

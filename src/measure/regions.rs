@@ -101,6 +101,25 @@ impl<'a> FaceOnFrame<'a> {
         dab < 9.0 && (c[0] - s[0]).abs() < 22.0
     }
 
+    /// Skin, or skin under a sheen: a shiny forehead or brow ridge reflects the light's own
+    /// colour, so it is lighter than the cheeks and paler (less chroma) with about the skin's
+    /// hue; `is_skin` alone calls that "not skin", and a bald, shiny head then reads as a
+    /// fringe over the brows. Hair is not lighter than the cheeks in the skin's hue and
+    /// chroma (fair hair can be: a blond fringe over fair skin may pass here, docs/rules.md).
+    pub fn is_skin_or_sheen(&self, px: [u8; 3]) -> bool {
+        if self.is_skin(px) {
+            return true;
+        }
+        let Some(s) = self.skin else { return false };
+        let c = lab(px);
+        let (chroma, ref_chroma) = (c[1].hypot(c[2]), s[1].hypot(s[2]));
+        let hue_gap = (c[2].atan2(c[1]) - s[2].atan2(s[1])).to_degrees().abs();
+        c[0] >= s[0] - 2.0
+            && ref_chroma >= 10.0
+            && (0.3 * ref_chroma..=ref_chroma).contains(&chroma)
+            && hue_gap.min(360.0 - hue_gap) <= 25.0
+    }
+
     fn each_in_box(&self, c: Point, rad: f64, mut f: impl FnMut(u32, u32, Point)) {
         let (w, h) = (self.out.width() as f64, self.out.height() as f64);
         let x0 = (c.x - rad).floor().clamp(0.0, w) as u32;

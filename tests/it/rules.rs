@@ -150,3 +150,17 @@ fn a_white_top_on_a_white_background_is_a_persons_call_and_a_dark_one_passes() {
     // Where the spec says nothing about clothing, the rule is not on the checklist.
     assert!(check(&white, "icao-35x45").report.rules.iter().all(|r| r.verdict.rule.as_str() != "clothing_contrast"));
 }
+
+/// A shaved, shiny head: the sheen on the brow ridge is lighter and paler than the cheeks and
+/// is still bare skin, not a fringe; a real fringe down to the brows still fails.
+#[test]
+fn a_shiny_bald_head_is_not_a_fringe_and_a_fringe_still_is() {
+    let Some(p) = photo("azure", "detection5.jpg") else { return };
+    let c = check(&p, "cn-exit-entry");
+    for id in ["brows_visible", "hair_over_eyes"] {
+        assert_eq!(status(&c, id), Status::Pass, "{id}: {}", rule(&c, id).message);
+    }
+    let Some(p) = photo("london_neutral", "003_03.jpg") else { return };
+    let c = check(&p, "cn-exit-entry");
+    assert_eq!(status(&c, "brows_visible"), Status::Fail, "{}", rule(&c, "brows_visible").message);
+}
