@@ -95,10 +95,7 @@ impl<'a> FaceOnFrame<'a> {
     /// Skin-coloured: close to the cheeks in hue and chroma, within a wide lightness range
     /// (the light falls differently on ears, brows and neck).
     pub fn is_skin(&self, px: [u8; 3]) -> bool {
-        let Some(s) = self.skin else { return false };
-        let c = lab(px);
-        let dab = (c[1] - s[1]).hypot(c[2] - s[2]);
-        dab < 9.0 && (c[0] - s[0]).abs() < 22.0
+        self.skin.is_some_and(|s| skin_like(lab(px), s))
     }
 
     /// Skin, or skin under a sheen: a shiny forehead or brow ridge reflects the light's own
@@ -107,11 +104,11 @@ impl<'a> FaceOnFrame<'a> {
     /// fringe over the brows. Hair is not lighter than the cheeks in the skin's hue and
     /// chroma (fair hair can be: a blond fringe over fair skin may pass here, docs/rules.md).
     pub fn is_skin_or_sheen(&self, px: [u8; 3]) -> bool {
-        if self.is_skin(px) {
-            return true;
-        }
         let Some(s) = self.skin else { return false };
         let c = lab(px);
+        if skin_like(c, s) {
+            return true;
+        }
         let (chroma, ref_chroma) = (c[1].hypot(c[2]), s[1].hypot(s[2]));
         let hue_gap = (c[2].atan2(c[1]) - s[2].atan2(s[1])).to_degrees().abs();
         c[0] >= s[0] - 2.0
@@ -138,6 +135,11 @@ impl<'a> FaceOnFrame<'a> {
         let ids: &[usize] = if side == 0 { &idx::EYE_LEFT } else { &idx::EYE_RIGHT };
         super::grow(&ids.iter().map(|&i| self.p(i)).collect::<Vec<_>>(), k)
     }
+}
+
+/// `c` (L*a*b*) is near the skin reference `s` in hue and chroma, within a wide lightness range.
+fn skin_like(c: [f32; 3], s: [f32; 3]) -> bool {
+    (c[1] - s[1]).hypot(c[2] - s[2]) < 9.0 && (c[0] - s[0]).abs() < 22.0
 }
 
 /// Symmetric skin points (image-left, image-right): cheeks below the eyes, mid cheeks, under

@@ -57,7 +57,7 @@ impl SheetPhoto {
     /// must describe this very file), else from `spec_id`; the photo must have the spec's pixels.
     pub fn open(path: &Path, book: &SpecBook, spec_id: Option<&str>) -> Result<SheetPhoto, PrintError> {
         let err = |msg: String| PrintError::Photo { path: path.into(), msg };
-        let (mut date, mut from_summary) = (None, None);
+        let (mut date, mut from_summary, mut checked) = (None, None, None);
         if let Some(json) = summary::beside(path) {
             let loaded = summary::load_for(&json, path)?;
             if loaded.photo_path.file_name() != path.file_name() {
@@ -74,9 +74,14 @@ impl SheetPhoto {
             }
             date = loaded.doc.date();
             from_summary = Some(loaded.doc.spec);
+            // The bytes whose SHA-256 the summary vouched for are the ones printed (read once).
+            checked = Some(loaded.photo);
         }
         let spec = book.get(from_summary.as_deref().or(spec_id).unwrap_or(crate::spec::DEFAULT_SPEC))?;
-        let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let bytes = match checked {
+            Some(b) => b,
+            None => std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?,
+        };
         let mut p = SheetPhoto::from_bytes(bytes, spec).map_err(|e| match e {
             PrintError::Photo { msg, .. } => err(msg),
             other => other,
