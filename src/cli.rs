@@ -223,7 +223,7 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
             // The checklist above still says what failed; the export is released by a person.
             let c = &saved.summary.confirmations;
             if let Some(first) = c.first() {
-                let rules = c.iter().map(|c| c.rule.as_str()).collect::<Vec<_>>().join(", ");
+                let rules = idbooth::i18n::rule_list(c.iter().map(|c| c.rule), lang);
                 println!("{}", tr(lang, "cli.confirmed", &[("by", first.by.clone()), ("rules", rules)]));
             }
             Ok(0)
@@ -352,10 +352,11 @@ pub fn print_report(r: &Report, spec: &Spec, lang: Lang) {
     let groups: Vec<String> = [Status::Fail, Status::NeedsPerson, Status::NotChecked]
         .into_iter()
         .filter_map(|s| {
-            let ids: Vec<&str> = r.verdicts().filter(|v| v.status == s).map(|v| v.rule.as_str()).collect();
+            let ids: Vec<RuleId> = r.verdicts().filter(|v| v.status == s).map(|v| v.rule).collect();
             let name = serde_json::to_value(s).ok()?.as_str()?.to_string();
             let status = tr(lang, &format!("status.{name}"), &[]);
-            (!ids.is_empty()).then(|| tr(lang, "cli.group", &[("status", status), ("ids", ids.join(", "))]))
+            let ids = (!ids.is_empty()).then(|| idbooth::i18n::rule_list(ids, lang))?;
+            Some(tr(lang, "cli.group", &[("status", status), ("ids", ids)]))
         })
         .collect();
     if groups.is_empty() {

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use crate::Lang;
 use crate::compose::Side;
-use crate::judge::{Reason, Status, Verdict};
+use crate::judge::{Reason, RuleId, Status, Verdict};
 use crate::spec::Spec;
 
 mod errors;
@@ -153,6 +153,16 @@ pub fn with_measure(v: &Verdict, message: &str, lang: Lang) -> String {
     }
 }
 
+/// Rules named for a person who may have to confirm them: in English by their ids (the
+/// handles `--confirm` takes); in Chinese by title with the id after it, `脸部宽度 face_width`.
+pub fn rule_list(rules: impl IntoIterator<Item = RuleId>, lang: Lang) -> String {
+    let names = rules.into_iter().map(|r| match lang {
+        Lang::En => r.as_str().to_string(),
+        Lang::Zh => format!("{} {}", tr(lang, &format!("rules.{}.title", r.as_str()), &[]), r.as_str()),
+    });
+    names.collect::<Vec<_>>().join(if lang == Lang::Zh { "，" } else { ", " })
+}
+
 /// Does `key` exist in `lang`?
 pub fn has(lang: Lang, key: &str) -> bool {
     lookup(if lang == Lang::Zh { &ZH } else { &EN }, key).is_some()
@@ -161,6 +171,13 @@ pub fn has(lang: Lang, key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rules_are_listed_by_id_in_english_and_by_title_and_id_in_chinese() {
+        let rules = [RuleId::FaceWidth, RuleId::EyeLine];
+        assert_eq!(rule_list(rules, Lang::En), "face_width, eye_line");
+        assert_eq!(rule_list(rules, Lang::Zh), "脸部宽度 face_width，眼睛高度 eye_line");
+    }
 
     #[test]
     fn every_measurement_a_rule_names_has_a_name_in_both_languages() {

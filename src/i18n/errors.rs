@@ -78,7 +78,7 @@ pub fn export_error(e: &ExportError, lang: Lang) -> String {
 
 /// Why the release gate kept a photo back, naming rules by the ids `--confirm` takes.
 pub fn release_error(e: &ReleaseError, lang: Lang) -> String {
-    let ids = |rules: &[RuleId]| rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+    let ids = |rules: &[RuleId]| super::rule_list(rules.iter().copied(), lang);
     let (key, rules) = match e {
         ReleaseError::Unconfirmed { rules, overall } => {
             let why = if *overall == Overall::Fail { "why_fail" } else { "why_needs_person" };

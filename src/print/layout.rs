@@ -386,7 +386,16 @@ pub fn guide_segments(page: &PagePlan) -> Vec<[f64; 4]> {
                 v.sort_by(f64::total_cmp);
                 v.dedup_by(|a, b| (*a - *b).abs() < 0.01);
             }
-            out.extend(xs.iter().map(|&x| [x, 0.0, x, ph]));
+            // Cut as with a guillotine: across the paper at each row's edges, then down each
+            // column only as far as its last photo (and caption), not through empty paper.
+            let column_end = |x: f64| {
+                page.slots
+                    .iter()
+                    .filter(|s| (s.trim.x - x).abs() < 0.01 || (s.trim.right() - x).abs() < 0.01)
+                    .map(|s| s.caption.map_or(s.trim.bottom() + b, |c| c.bottom()))
+                    .fold(0.0, f64::max)
+            };
+            out.extend(xs.iter().map(|&x| [x, 0.0, x, column_end(x)]));
             out.extend(ys.iter().map(|&y| [0.0, y, pw, y]));
         }
         Guides::Ticks => {
@@ -669,6 +678,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn cut_lines_end_below_the_last_photo_of_their_column() {
+        let l = layout("a4");
+        let p = &l.plan_grid(&[Request { size_mm: EXIT_ENTRY, count: Some(6) }], true).unwrap()[0];
+        let bottom = |s: &Slot| s.caption.unwrap().bottom();
+        let lowest = p.slots.iter().map(bottom).fold(0.0, f64::max);
+        let first_row = bottom(&p.slots[0]);
+        assert!(lowest > first_row + 10.0, "six copies take two rows on A4");
+        let verticals: Vec<_> = guide_segments(p).into_iter().filter(|s| (s[0] - s[2]).abs() < 0.01).collect();
+        assert!(verticals.iter().all(|s| s[3] <= lowest + 0.01), "{verticals:?}");
+        // The second row holds one photo: the other columns' lines stop with the first row.
+        let short = verticals.iter().filter(|s| (s[3] - first_row).abs() < 0.01).count();
+        assert!(short >= 6, "{verticals:?}");
+        assert!(verticals.iter().all(|s| s[1] == 0.0), "lines start at the paper's edge");
     }
 
     #[test]

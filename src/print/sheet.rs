@@ -136,15 +136,23 @@ impl SheetPhoto {
         })
     }
 
-    fn caption(&self, lang: Lang) -> String {
+    /// The caption for a band `max_mm` wide: the date and the spec's full name, or, when that is
+    /// too long, its name without the bracketed details ("China exit-entry photo"); only then cut.
+    fn caption(&self, lang: Lang, max_mm: f64) -> String {
         let name = match lang {
             Lang::Zh => &self.spec_name_zh,
             Lang::En => &self.spec_name_en,
         };
-        match &self.date {
-            Some(d) => format!("{d} {name}"),
-            None => name.clone(),
+        let short = name.split(['(', '（']).next().unwrap_or(name).trim_end();
+        let with_date = |n: &str| match &self.date {
+            Some(d) => format!("{d} {n}"),
+            None => n.to_string(),
+        };
+        let full = with_date(name);
+        if text::width_mm(&full, CAPTION_PT) <= max_mm {
+            return full;
         }
+        text::fit(&with_date(short), CAPTION_PT, max_mm)
     }
 }
 
@@ -210,7 +218,7 @@ pub fn sheet_pdf(pages: &[PagePlan], photos: &[SheetPhoto], lang: Lang) -> Resul
         draw_guides(&mut s, page);
         for slot in &page.slots {
             if let Some(c) = slot.caption {
-                let t = text::fit(&photos[slot.item].caption(lang), CAPTION_PT, c.w);
+                let t = photos[slot.item].caption(lang, c.w);
                 let x = c.x + (c.w - text::width_mm(&t, CAPTION_PT)) / 2.0;
                 pdf::text_at(&mut s, x, c.y + 2.1, CAPTION_PT, &t)?;
             }
@@ -363,7 +371,7 @@ pub fn render_page(page: &PagePlan, photos: &[SheetPhoto], dpi: u32, lang: Lang)
     let size_px = (CAPTION_PT / 72.0 * dpi as f64) as f32;
     for slot in &page.slots {
         if let Some(c) = slot.caption {
-            let t = text::fit(&photos[slot.item].caption(lang), CAPTION_PT, c.w);
+            let t = photos[slot.item].caption(lang, c.w);
             let x = c.x + (c.w - text::width_mm(&t, CAPTION_PT)) / 2.0;
             text::draw_raster(&mut img, &t, (x * k) as f32, ((c.y + 2.1) * k) as f32, size_px);
         }
@@ -490,6 +498,22 @@ mod tests {
             .count();
         assert!(dark > 20, "caption text drawn: {dark} dark pixels");
         assert!(sheet_pdf(std::slice::from_ref(page), &photos, Lang::Zh).unwrap().starts_with(b"%PDF"));
+    }
+
+    #[test]
+    fn captions_keep_the_date_and_shorten_the_name_before_cutting() {
+        let mut p = photo("cn-exit-entry");
+        p.date = Some("2026-12-05".into());
+        // On a 33 mm photo the full name does not fit; the date and the short name do.
+        assert_eq!(p.caption(Lang::En, 33.0), "2026-12-05 China exit-entry photo");
+        assert_eq!(p.caption(Lang::Zh, 33.0), "2026-12-05 出入境证件照");
+        assert!(p.caption(Lang::En, 200.0).ends_with("(passport, HK/Macau & Taiwan permits)"));
+        for id in ["cn-resident-id", "us-2x2", "cn-2inch", "icao-35x45"] {
+            let mut p = photo(id);
+            p.date = Some("2026-12-05".into());
+            let c = p.caption(Lang::En, p.print_mm.0);
+            assert!(c.starts_with("2026-12-05") && text::width_mm(&c, CAPTION_PT) <= p.print_mm.0, "{id}: {c}");
+        }
     }
 
     #[test]

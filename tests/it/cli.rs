@@ -133,14 +133,14 @@ fn a_failing_photo_is_not_exported_until_a_named_person_confirms_its_rules() {
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("crown_margin") && err.contains("--confirm"), "{err}");
     assert_eq!(files(&dir), Vec::<String>::new(), "nothing written");
-    // The refusal in the reader's language, rules named by the ids --confirm takes.
+    // The refusal in the reader's language, rules named by title and the ids --confirm takes.
     let mut args = vec!["--lang", "zh", "export", &hopper, "-o", jpg.to_str().unwrap()];
     let zh = idbooth(&args);
     let err = String::from_utf8_lossy(&zh.stderr);
-    assert!(err.contains("未导出：crown_margin") && err.contains("没有写入任何文件"), "{err}");
+    assert!(err.contains("未导出：头顶上方留白 crown_margin") && err.contains("没有写入任何文件"), "{err}");
     args.extend(["--confirm", "crown_margin", "--by", "李伟"]);
     let err = String::from_utf8_lossy(&idbooth(&args).stderr).to_string();
-    assert!(err.contains("必须由人确认") && !err.contains("crown_margin,"), "{err}");
+    assert!(err.contains("必须由人确认") && !err.contains("crown_margin，"), "{err}");
     assert_eq!(files(&dir), Vec::<String>::new(), "nothing written");
     // Which rules are open: from the report.
     let v = json(&idbooth(&["check", &repo(HOPPER), "--json"]));

@@ -412,6 +412,21 @@ fn at_800_by_500_the_export_button_stays_on_screen() {
     let c = h.get_by_label("Checked").rect();
     assert!(c.max.x <= 800.0, "\"Checked\" column at {c:?}");
     assert!(h.get_all_by_label("What to do").all(|w| w.rect().max.x <= 800.0));
+    // The spec's label and its list share a row (the top bar wraps before the label, not
+    // between them), in either language.
+    for (lang, name) in [(Lang::En, "Photo spec"), (Lang::Zh, "照片规格")] {
+        h.state_mut().apply(Intent::SetLang(lang));
+        h.run();
+        let label = h
+            .get_all_by_role(Role::Label)
+            .find(|n| n.accesskit_node().value().is_some_and(|v| v == name))
+            .map(|n| n.rect())
+            .expect("the spec label");
+        // The list is named by the label.
+        let list = h.get_by_label(name).rect();
+        assert!((label.center().y - list.center().y).abs() < 4.0, "{name}: label {label:?}, list {list:?}");
+        assert!(list.max.x <= 800.0, "{name}: list {list:?}");
+    }
 }
 
 /// In a wide window "What to do" is a column beside the rules, wide enough that advice does

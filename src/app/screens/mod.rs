@@ -61,6 +61,9 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui) -> Vec<Intent> {
     out
 }
 
+/// Width of the spec list in the top bar.
+const SPEC_LIST_W: f32 = 300.0;
+
 fn top_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let lang = app.lang;
     ui.horizontal_wrapped(|ui| {
@@ -75,13 +78,26 @@ fn top_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         if !app.is_live() && ui.button(t(lang, "start_camera")).clicked() {
             out.push(Intent::StartCamera);
         }
-        ui.separator();
-        let label = ui.label(t(lang, "spec"));
+        // The spec's label and its list stay on one row: start a new row when both do not fit.
+        let label_text = egui::WidgetText::from(t(lang, "spec"));
+        let label_w = label_text
+            .clone()
+            .into_galley(ui, Some(egui::TextWrapMode::Extend), f32::INFINITY, egui::TextStyle::Body)
+            .size()
+            .x;
+        // (In a wrapping layout `available_width` is the whole row's, so measure from the cursor.)
+        let left = ui.max_rect().right() - ui.cursor().min.x;
+        if left < label_w + SPEC_LIST_W + 4.0 * ui.spacing().item_spacing.x + 24.0 {
+            ui.end_row();
+        } else {
+            ui.separator();
+        }
+        let label = ui.label(label_text);
         let mut chosen = app.spec().id.clone();
         let name = |s: &Spec| format!("{} ({}×{})", s.name(lang), s.width(), s.height());
         egui::ComboBox::from_id_salt("spec")
             .selected_text(name(app.spec()))
-            .width(300.0)
+            .width(SPEC_LIST_W)
             .show_ui(ui, |ui| {
                 for s in app.book.all() {
                     ui.selectable_value(&mut chosen, s.id.clone(), name(s));
