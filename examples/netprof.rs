@@ -12,11 +12,14 @@ fn main() -> TractResult<()> {
     let path = &args[1];
     let shape: Vec<usize> = args[2].split(',').map(|d| d.parse()).collect::<Result<_, _>>()?;
     let runs: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(30);
-    let plan = tract_onnx::onnx()
-        .model_for_path(path)?
-        .with_input_fact(0, f32::fact(&shape).into())?
-        .into_optimized()?
-        .into_runnable()?;
+    // As the app runs it, with its own pools and depthwise convolutions (NETPROF_TRACT_OPS=1:
+    // tract's own).
+    let plan = if std::env::var("NETPROF_TRACT_OPS").is_ok() {
+        tract_onnx::onnx().model_for_path(path)?.with_input_fact(0, f32::fact(&shape).into())?.into_optimized()?
+    } else {
+        idbooth::detect::runtime::tract_model(&std::fs::read(path)?, &shape)?
+    }
+    .into_runnable()?;
     let input: Vec<f32> = (0..shape.iter().product::<usize>()).map(|i| ((i * 7919) % 255) as f32 / 255.0).collect();
     // Plain runs first (no per-op timing overhead): median and min.
     let mut plain = Vec::new();
@@ -73,6 +76,14 @@ fn main() -> TractResult<()> {
     println!(" slowest nodes:");
     for (k, t) in acc.iter().take(12) {
         println!("  {:6.3} ms  {k}", per(*t));
+        // What the node is: shapes, strides, padding (NETPROF_INFO=1).
+        if std::env::var("NETPROF_INFO").is_ok() {
+            let name = k.split_once(' ').map_or("", |p| p.1);
+            if let Some(n) = plan.model().nodes().iter().find(|n| n.name == name) {
+                let input = plan.model().outlet_fact(n.inputs[0])?;
+                println!("           input {:?}  {:?}", input.shape, n.op().info()?);
+            }
+        }
     }
     Ok(())
 }

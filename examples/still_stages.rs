@@ -23,6 +23,9 @@ fn main() -> anyhow::Result<()> {
     let spec = book.get("cn-exit-entry")?;
     let sample = decode_photo(include_bytes!("../assets/samples/grace_hopper.jpg"))?;
     let jpeg = idbooth::capture::photo::camera_like_jpeg(&sample.image, 3464, 4060).map_err(anyhow::Error::msg)?;
+    if let Ok(path) = std::env::var("SAVE_JPEG") {
+        std::fs::write(path, &jpeg)?; // the benchmark's photo, for other decoders
+    }
     detect::Models::get()?;
     let runs = std::env::var("RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
     if std::env::var("ONLY_DETECT").is_ok() {

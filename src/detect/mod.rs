@@ -3,9 +3,11 @@
 
 pub mod blendshapes;
 pub mod chin;
+pub mod depthwise;
 pub mod face;
 pub mod head_top;
 pub mod landmarks;
+pub mod maxpool;
 pub mod mesh;
 pub mod models;
 pub mod pose;

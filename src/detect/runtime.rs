@@ -225,18 +225,26 @@ fn pool_size() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 4)
 }
 
+/// An ONNX model optimised by tract, with the operators tract runs slowly swapped for ours:
+/// depthwise convolutions before tract's code generation (which would turn them into its
+/// own, `depthwise.rs`), 2×2 max pools after it (`maxpool.rs`).
+pub fn tract_model(bytes: &[u8], shape: &[usize]) -> TractResult<TypedModel> {
+    let model = tract_onnx::onnx()
+        .model_for_read(&mut &bytes[..])?
+        .with_input_fact(0, f32::fact(shape).into())?
+        .into_typed()?
+        .into_decluttered()?;
+    let mut model = super::depthwise::fast_depthwise(model)?;
+    model.optimize()?;
+    super::maxpool::fast_max_pools(model)
+}
+
 impl Engine {
     /// Load `bytes` (an ONNX model with one float input of `shape`) on `runtime`.
     pub fn load(runtime: Runtime, bytes: &[u8], shape: &[usize]) -> Result<Engine, String> {
         match runtime {
             Runtime::Tract => {
-                let load = || -> TractResult<Arc<TypedSimplePlan>> {
-                    tract_onnx::onnx()
-                        .model_for_read(&mut &bytes[..])?
-                        .with_input_fact(0, f32::fact(shape).into())?
-                        .into_optimized()?
-                        .into_runnable()
-                };
+                let load = || -> TractResult<Arc<TypedSimplePlan>> { tract_model(bytes, shape)?.into_runnable() };
                 load().map(Engine::Tract).map_err(|e| e.to_string())
             }
             Runtime::Onnxruntime => {
