@@ -262,6 +262,7 @@ mod tests {
     /// convolutions and pools): the same outputs up to the order of additions.
     #[test]
     fn every_net_gives_the_same_output_with_our_operators() -> TractResult<()> {
+        use crate::detect::runtime::tract_test::{count, outputs, tracts_own};
         let nets: [(&str, &[u8], [usize; 4]); 4] = [
             ("mesh", include_bytes!("../../assets/models/face_landmark.onnx"), [1, 27, 96, 96]),
             ("short", include_bytes!("../../assets/models/face_detection_short_range.onnx"), [1, 75, 64, 64]),
@@ -269,22 +270,13 @@ mod tests {
             ("segmenter", include_bytes!("../../assets/models/selfie_segmentation.onnx"), [1, 27, 128, 128]),
         ];
         for (name, bytes, shape) in nets {
-            let theirs =
-                tract_onnx::onnx().model_for_read(&mut &bytes[..])?.with_input_fact(0, f32::fact(shape).into())?;
-            let theirs = theirs.into_optimized()?;
+            let theirs = tracts_own(bytes, &shape)?;
             let ours = crate::detect::runtime::tract_model(bytes, &shape)?;
             // Every depthwise convolution is ours.
-            let count = |m: &TypedModel, op: &str| m.nodes().iter().filter(|n| n.op().name() == op).count();
             let before = count(&theirs, "DepthWiseConv");
             let after = (count(&ours, "DepthWiseConv"), count(&ours, "DepthwiseRows"));
             assert!(before > 0 && after == (0, before), "{name}: {before} → {after:?}");
-            let input: Vec<f32> =
-                (0..shape.iter().product::<usize>()).map(|i| ((i * 7919) % 255) as f32 / 127.5 - 1.0).collect();
-            let run = |m: TypedModel| -> TractResult<Vec<Vec<f32>>> {
-                let out = m.into_runnable()?.run(tvec!(Tensor::from_shape(&shape, &input)?.into()))?;
-                out.iter().map(|t| Ok(t.to_plain_array_view::<f32>()?.iter().copied().collect())).collect()
-            };
-            let (a, b) = (run(theirs)?, run(ours)?);
+            let (a, b) = (outputs(theirs, &shape)?, outputs(ours, &shape)?);
             assert_eq!(a.len(), b.len());
             for (x, y) in a.iter().zip(&b) {
                 let scale = x.iter().fold(1f32, |m, v| m.max(v.abs()));

@@ -110,22 +110,12 @@ mod tests {
     /// bit for bit, and all five pools replaced.
     #[test]
     fn the_mesh_gives_the_same_output_with_either_pool() -> TractResult<()> {
+        use crate::detect::runtime::tract_test::{count, outputs, tracts_own};
         let shape = [1, 27, 96, 96];
-        let model = tract_onnx::onnx()
-            .model_for_read(&mut &include_bytes!("../../assets/models/face_landmark.onnx")[..])?
-            .with_input_fact(0, f32::fact(shape).into())?
-            .into_optimized()?;
+        let model = tracts_own(include_bytes!("../../assets/models/face_landmark.onnx"), &shape)?;
         let fast = fast_max_pools(model.clone())?;
-        let count = |m: &TypedModel, name: &str| m.nodes().iter().filter(|n| n.op().name() == name).count();
         assert_eq!((count(&model, "OptMaxPool"), count(&fast, "OptMaxPool"), count(&fast, "MaxPool2x2")), (5, 0, 5));
-        let input: Vec<f32> =
-            (0..shape.iter().product::<usize>()).map(|i| ((i * 7919) % 255) as f32 / 127.5 - 1.0).collect();
-        let run = |m: TypedModel| -> TractResult<Vec<Vec<f32>>> {
-            let out = m.into_runnable()?.run(tvec!(Tensor::from_shape(&shape, &input)?.into()))?;
-            out.iter().map(|t| Ok(t.to_plain_array_view::<f32>()?.iter().copied().collect())).collect()
-        };
-        let (a, b) = (run(model)?, run(fast)?);
-        assert!(a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x == y), "outputs differ");
+        assert_eq!(outputs(model, &shape)?, outputs(fast, &shape)?, "outputs differ");
         Ok(())
     }
 

@@ -239,6 +239,31 @@ pub fn tract_model(bytes: &[u8], shape: &[usize]) -> TractResult<TypedModel> {
     super::maxpool::fast_max_pools(model)
 }
 
+/// For tests of tract's models: tract's own optimisation of `bytes` (without our operators),
+/// the number of nodes running `op` in a model, and a model's outputs on a fixed input.
+#[cfg(test)]
+pub(crate) mod tract_test {
+    use super::*;
+
+    pub fn tracts_own(bytes: &[u8], shape: &[usize]) -> TractResult<TypedModel> {
+        tract_onnx::onnx()
+            .model_for_read(&mut &bytes[..])?
+            .with_input_fact(0, f32::fact(shape).into())?
+            .into_optimized()
+    }
+
+    pub fn count(m: &TypedModel, op: &str) -> usize {
+        m.nodes().iter().filter(|n| n.op().name() == op).count()
+    }
+
+    pub fn outputs(m: TypedModel, shape: &[usize]) -> TractResult<Vec<Vec<f32>>> {
+        let input: Vec<f32> =
+            (0..shape.iter().product()).map(|i: usize| ((i * 7919) % 255) as f32 / 127.5 - 1.0).collect();
+        let out = m.into_runnable()?.run(tvec!(Tensor::from_shape(shape, &input)?.into()))?;
+        out.iter().map(|t| Ok(t.to_plain_array_view::<f32>()?.iter().copied().collect())).collect()
+    }
+}
+
 impl Engine {
     /// Load `bytes` (an ONNX model with one float input of `shape`) on `runtime`.
     pub fn load(runtime: Runtime, bytes: &[u8], shape: &[usize]) -> Result<Engine, String> {
