@@ -30,7 +30,7 @@ impl EvalOp for MaxPool2x2 {
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let input = args_1!(inputs);
         let &[n, c, h, w] = input.shape() else { bail!("MaxPool2x2 takes NCHW, got {:?}", input.shape()) };
-        ensure!(h % 2 == 0 && w % 2 == 0, "MaxPool2x2 needs even sides, got {h}×{w}");
+        ensure!(h % 2 == 0 && w % 2 == 0 && h * w > 0, "MaxPool2x2 needs even, non-zero sides, got {h}×{w}");
         let plain = input.try_as_plain_ram()?;
         let src = plain.as_slice::<f32>()?;
         let mut out = vec![0f32; n * c * h * w / 4];
@@ -61,8 +61,8 @@ fn pool_planes(src: &[f32], out: &mut [f32], w: usize) {
     }
 }
 
-/// Does this optimised pool read only whole 2×2 windows at stride 2 of an NCHW f32 input
-/// with even sides (so no padding comes into play)?
+/// Does this optimised pool read only whole 2×2 windows at stride 2, from the first pixel, of
+/// an NCHW f32 input with even, non-zero sides (so no padding comes into play)?
 fn replaceable(op: &OptMaxPool, input: &TypedFact, output: &TypedFact) -> bool {
     let spec = &op.pool_spec;
     let Some(shape) = input.shape.as_concrete() else { return false };
@@ -74,32 +74,20 @@ fn replaceable(op: &OptMaxPool, input: &TypedFact, output: &TypedFact) -> bool {
         && spec.strides.as_deref() == Some(&[2, 2][..])
         && ones(&spec.dilations, 1)
         && shape.len() == 4
+        && shape.iter().all(|&d| d > 0)
         && shape[2] % 2 == 0
         && shape[3] % 2 == 0
+        // No padding before: a window that starts one pixel early has the same output size.
+        && spec.computed_padding(&shape[2..]).iter().all(|p| p.pad_before == 0)
         && output.shape.as_concrete() == Some(&[shape[0], shape[1], shape[2] / 2, shape[3] / 2][..])
 }
 
 /// `model` with every replaceable 2×2 stride-2 max pool run by [`MaxPool2x2`].
-pub fn fast_max_pools(mut model: TypedModel) -> TractResult<TypedModel> {
-    let ids: Vec<usize> = model
-        .nodes()
-        .iter()
-        .filter(|n| {
-            n.op_as::<OptMaxPool>().is_some_and(|op| {
-                let (Ok(i), Ok(o)) = (model.outlet_fact(n.inputs[0]), model.outlet_fact(n.id.into())) else {
-                    return false;
-                };
-                replaceable(op, i, o)
-            })
-        })
-        .map(|n| n.id)
-        .collect();
-    for id in ids {
-        let node = model.node(id);
-        let patch = TypedModelPatch::replace_single_op(&model, node, &node.inputs, MaxPool2x2)?;
-        patch.apply(&mut model)?;
-    }
-    Ok(model)
+pub fn fast_max_pools(model: TypedModel) -> TractResult<TypedModel> {
+    super::planes::swap::<OptMaxPool, _>(model, |model, node, op| {
+        let (input, output) = (model.outlet_fact(node.inputs[0])?, model.outlet_fact(node.id.into())?);
+        Ok(replaceable(op, input, output).then_some(MaxPool2x2))
+    })
 }
 
 #[cfg(test)]
@@ -116,6 +104,42 @@ mod tests {
         let fast = fast_max_pools(model.clone())?;
         assert_eq!((count(&model, "OptMaxPool"), count(&fast, "OptMaxPool"), count(&fast, "MaxPool2x2")), (5, 0, 5));
         assert_eq!(outputs(model, &shape)?, outputs(fast, &shape)?, "outputs differ");
+        Ok(())
+    }
+
+    /// A pool padded before its first window (same output size, other windows), or on an
+    /// empty input, stays tract's; a plain one on even sides is ours and agrees.
+    #[test]
+    fn only_unpadded_pools_on_even_non_empty_sides_are_swapped() -> TractResult<()> {
+        use crate::detect::runtime::tract_test::{count, outputs};
+        use tract_onnx::tract_core::ops::cnn::{MaxPool, PaddingSpec, PoolSpec};
+        let pool = |shape: [usize; 4], padding: PaddingSpec| -> TractResult<TypedModel> {
+            let spec = PoolSpec {
+                data_format: DataFormat::NCHW,
+                kernel_shape: tvec!(2, 2),
+                padding,
+                dilations: None,
+                strides: Some(tvec!(2, 2)),
+                input_channels: shape[1],
+                output_channels: shape[1],
+            };
+            let mut m = TypedModel::default();
+            let x = m.add_source("x", f32::fact(shape))?;
+            let y = m.wire_node("pool", MaxPool { pool_spec: spec, with_index_outputs: None }, &[x])?;
+            m.select_output_outlets(&y)?;
+            m.into_optimized()
+        };
+        let early = PaddingSpec::ExplicitOnnxPool(tvec!(1, 0), tvec!(0, 0), false);
+        for (shape, padding, swapped) in
+            [([1, 2, 4, 6], PaddingSpec::Valid, 1), ([1, 2, 4, 6], early, 0), ([1, 2, 4, 0], PaddingSpec::Valid, 0)]
+        {
+            let theirs = pool(shape, padding.clone())?;
+            let ours = fast_max_pools(theirs.clone())?;
+            assert_eq!(count(&ours, "MaxPool2x2"), swapped, "{shape:?} {padding:?}");
+            if swapped == 1 {
+                assert_eq!(outputs(theirs, &shape)?, outputs(ours, &shape)?);
+            }
+        }
         Ok(())
     }
 

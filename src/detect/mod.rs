@@ -3,6 +3,7 @@
 
 pub mod blendshapes;
 pub mod chin;
+pub mod deconv;
 pub mod depthwise;
 pub mod face;
 pub mod head_top;
@@ -10,6 +11,7 @@ pub mod landmarks;
 pub mod maxpool;
 pub mod mesh;
 pub mod models;
+pub mod planes;
 pub mod pose;
 pub mod runtime;
 pub mod segment;

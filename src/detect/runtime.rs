@@ -226,15 +226,16 @@ fn pool_size() -> usize {
 }
 
 /// An ONNX model optimised by tract, with the operators tract runs slowly swapped for ours:
-/// depthwise convolutions before tract's code generation (which would turn them into its
-/// own, `depthwise.rs`), 2×2 max pools after it (`maxpool.rs`).
+/// depthwise convolutions and transposed convolutions before tract's code generation (which
+/// would turn them into its own, `depthwise.rs`, `deconv.rs`), 2×2 max pools after it
+/// (`maxpool.rs`).
 pub fn tract_model(bytes: &[u8], shape: &[usize]) -> TractResult<TypedModel> {
     let model = tract_onnx::onnx()
         .model_for_read(&mut &bytes[..])?
         .with_input_fact(0, f32::fact(shape).into())?
         .into_typed()?
         .into_decluttered()?;
-    let mut model = super::depthwise::fast_depthwise(model)?;
+    let mut model = super::deconv::fast_deconv(super::depthwise::fast_depthwise(model)?)?;
     model.optimize()?;
     super::maxpool::fast_max_pools(model)
 }
