@@ -38,8 +38,8 @@ impl RowBuffers {
 }
 
 impl DeconvRows {
-    /// Where output column `phase + stride·j` reads input column `j + offset` for tap `kx`:
-    /// (phase, offset), or None when no output column takes that tap.
+    /// Which output columns tap `kx` feeds and from where: (phase, offset), output column
+    /// `phase + stride·j` reading input column `j + offset`.
     fn tap(&self, kx: usize) -> (usize, isize) {
         let s = self.stride as isize;
         // ox = s·ix + kx − pad_left, so ox ≡ kx − pad_left (mod s).

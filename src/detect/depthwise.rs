@@ -113,7 +113,7 @@ impl Planes for DepthwiseRows {
 }
 
 /// `model` (decluttered, not yet optimised) with every f32 NCHW or CHW depthwise convolution of
-/// stride 1 or 2 and a square kernel of 2 × 2 to 5 × 5 run by [`DepthwiseRows`].
+/// stride 1 or 2 and a square kernel up to 5 × 5 run by [`DepthwiseRows`].
 pub fn fast_depthwise(model: TypedModel) -> TractResult<TypedModel> {
     planes::swap::<Conv, _>(model, replacement)
 }
