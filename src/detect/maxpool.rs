@@ -66,13 +66,12 @@ fn pool_planes(src: &[f32], out: &mut [f32], w: usize) {
 fn replaceable(op: &OptMaxPool, input: &TypedFact, output: &TypedFact) -> bool {
     let spec = &op.pool_spec;
     let Some(shape) = input.shape.as_concrete() else { return false };
-    let ones = |v: &Option<TVec<usize>>, k: usize| v.as_deref().is_none_or(|v| v.iter().all(|&d| d == k));
     op.with_index_outputs.is_none()
         && input.datum_type == f32::datum_type()
         && spec.data_format == DataFormat::NCHW
         && spec.kernel_shape[..] == [2, 2]
         && spec.strides.as_deref() == Some(&[2, 2][..])
-        && ones(&spec.dilations, 1)
+        && spec.dilations.as_deref().is_none_or(|d| d.iter().all(|&v| v == 1))
         && shape.len() == 4
         && shape.iter().all(|&d| d > 0)
         && shape[2] % 2 == 0

@@ -87,6 +87,7 @@ fn top_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             .x;
         // (In a wrapping layout `available_width` is the whole row's, so measure from the cursor.)
         let left = ui.max_rect().right() - ui.cursor().min.x;
+        // (24 px: the list's arrow and inner margins beyond its set width.)
         if left < label_w + SPEC_LIST_W + 4.0 * ui.spacing().item_spacing.x + 24.0 {
             ui.end_row();
         } else {
