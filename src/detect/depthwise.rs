@@ -151,7 +151,7 @@ fn replacement(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult
 mod tests {
     use super::*;
 
-    /// Each net with tract's own operators and as the app runs it (our depthwise
+    /// Each net with tract's own operators and as the app runs it (our depthwise and 1×1
     /// convolutions and pools): the same outputs up to the order of additions.
     #[test]
     fn every_net_gives_the_same_output_with_our_operators() -> TractResult<()> {
@@ -172,6 +172,9 @@ mod tests {
             // And every depthwise transposed convolution (the bilinear upsampling).
             let (before, after) = (count(&theirs, "DepthwiseDeconv"), count(&ours, "DeconvRows"));
             assert!(count(&ours, "DepthwiseDeconv") == 0 && after == before, "{name}: {before} → {after}");
+            // And the 1×1 convolutions (tract's are matrix products; a few larger kernels stay so).
+            let (before, after) = (count(&theirs, "OptMatMul"), count(&ours, "OptMatMul"));
+            assert!(count(&ours, "PointwiseRows") > 0 && after < before, "{name}: {before} → {after}");
             let (a, b) = (outputs(theirs, &shape)?, outputs(ours, &shape)?);
             assert_eq!(a.len(), b.len());
             for (x, y) in a.iter().zip(&b) {

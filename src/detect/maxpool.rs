@@ -33,9 +33,9 @@ impl EvalOp for MaxPool2x2 {
         ensure!(h % 2 == 0 && w % 2 == 0 && h * w > 0, "MaxPool2x2 needs even, non-zero sides, got {h}×{w}");
         let plain = input.try_as_plain_ram()?;
         let src = plain.as_slice::<f32>()?;
-        let mut out = vec![0f32; n * c * h * w / 4];
-        pool_planes(src, &mut out, w);
-        Ok(tvec!(Tensor::from_shape(&[n, c, h / 2, w / 2], &out)?.into_tvalue()))
+        let mut out = Tensor::zero::<f32>(&[n, c, h / 2, w / 2])?;
+        pool_planes(src, out.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?, w);
+        Ok(tvec!(out.into_tvalue()))
     }
 }
 

@@ -12,6 +12,7 @@ pub mod maxpool;
 pub mod mesh;
 pub mod models;
 pub mod planes;
+pub mod pointwise;
 pub mod pose;
 pub mod runtime;
 pub mod segment;

@@ -64,21 +64,24 @@ pub fn eval<P: Planes>(op: &P, inputs: TVec<TValue>) -> TractResult<TVec<TValue>
     let (out_h, out_w) = (op.out_h, op.out_w);
     let plane = out_h * out_w;
     ensure!(plane > 0, "an empty output");
-    let mut out = vec![0f32; n * c * plane];
+    let mut out_shape = shape;
+    let r = out_shape.len();
+    (out_shape[r - 2], out_shape[r - 1]) = (out_h, out_w);
+    // Written in place (a copy into a tensor afterwards took as long as a pool).
+    let mut tensor = Tensor::zero::<f32>(&out_shape)?;
+    let mut view = tensor.try_as_plain_ram_mut()?;
+    let out = view.as_slice_mut::<f32>()?;
     let job = Channels { x, kernel, bias, c, h, w, taps };
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has AVX2, checked just above.
-        unsafe { channels_avx2(op, &job, &mut out, plane) };
+        unsafe { channels_avx2(op, &job, out, plane) };
     } else {
-        channels(op, &job, &mut out, plane);
+        channels(op, &job, out, plane);
     }
     #[cfg(not(target_arch = "x86_64"))]
-    channels(op, &job, &mut out, plane);
-    let mut out_shape = shape;
-    let r = out_shape.len();
-    (out_shape[r - 2], out_shape[r - 1]) = (out_h, out_w);
-    Ok(tvec!(Tensor::from_shape(&out_shape, &out)?.into_tvalue()))
+    channels(op, &job, out, plane);
+    Ok(tvec!(tensor.into_tvalue()))
 }
 
 /// The input of [`eval`] as slices, and its sizes.

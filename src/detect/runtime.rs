@@ -235,6 +235,7 @@ pub fn tract_model(bytes: &[u8], shape: &[usize]) -> TractResult<TypedModel> {
         .with_input_fact(0, f32::fact(shape).into())?
         .into_typed()?
         .into_decluttered()?;
+    let model = super::pointwise::fast_pointwise(model)?;
     let mut model = super::deconv::fast_deconv(super::depthwise::fast_depthwise(model)?)?;
     model.optimize()?;
     super::maxpool::fast_max_pools(model)
