@@ -7,7 +7,7 @@
 //! `TC` output channels × `TP` pixels sums, input channel by input channel, a weight times a
 //! contiguous run of pixels (AVX2 with fused multiply-adds where the processor has them),
 //! then adds the bias and, where the net does so next, the block's residual input and its
-//! PReLU, while the sums are still in registers. [`fast_pointwise`] swaps them into a
+//! PReLU or ReLU, while the sums are still in registers. [`fast_pointwise`] swaps them into a
 //! decluttered model before tract's own code generation: the mesh takes 2.0 ms instead of
 //! 3.2. Only the rounding differs from tract's; tests compare the nets.
 
@@ -50,6 +50,21 @@ pub struct Epilogue {
     /// Then PReLU as the models write it, `max(v, α·v)`, with one α per output channel
     /// (padded like the bias).
     pub prelu: Option<Arc<[f32]>>,
+    /// Or `max(v, c)` (ReLU for c = 0, the detectors').
+    pub floor: Option<F32Bits>,
+}
+
+/// An `f32` that compares by its bits (operators must be `Eq`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct F32Bits(u32);
+
+impl F32Bits {
+    pub fn new(v: f32) -> F32Bits {
+        F32Bits(v.to_bits())
+    }
+    fn get(self) -> f32 {
+        f32::from_bits(self.0)
+    }
 }
 
 // The weights never hold NaN (they come from the model file and are checked at the swap).
@@ -134,15 +149,19 @@ impl PointwiseRows {
         }
         for (j, a) in acc.iter().enumerate().take(self.co - t * TC) {
             let (o, b) = (t * TC + j, self.bias[t * TC + j]);
-            let dst = &mut out[o * hw + p0..][..n];
+            let at = o * hw + p0;
+            let dst = &mut out[at..][..n];
             for (d, a) in dst.iter_mut().zip(a) {
                 *d = a + b;
             }
             if self.then.residual {
-                dst.iter_mut().zip(&residual[o * hw + p0..][..n]).for_each(|(d, r)| *d += r);
+                dst.iter_mut().zip(&residual[at..][..n]).for_each(|(d, r)| *d += r);
             }
             if let Some(alpha) = &self.then.prelu {
                 dst.iter_mut().for_each(|d| *d = d.max(alpha[o] * *d));
+            }
+            if let Some(c) = self.then.floor {
+                dst.iter_mut().for_each(|d| *d = d.max(c.get()));
             }
         }
     }
@@ -189,6 +208,9 @@ impl PointwiseRows {
                         }
                         if let Some(alpha) = &self.then.prelu {
                             v = _mm256_max_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(alpha[o])));
+                        }
+                        if let Some(c) = self.then.floor {
+                            v = _mm256_max_ps(v, _mm256_set1_ps(c.get()));
                         }
                         // SAFETY: `dst` holds TP values, TP / 8 vectors of eight.
                         unsafe { _mm256_storeu_ps(dst.as_mut_ptr().add(8 * k), v) };
@@ -270,8 +292,9 @@ pub fn fast_pointwise(mut model: TypedModel) -> TractResult<TypedModel> {
     fuse_epilogues(model)
 }
 
-/// Each of our 1×1 convolutions with the residual `Add` and the PReLU (`max(v, α·v)`) that
-/// follow it, where they do, as one operator.
+/// Each of our 1×1 convolutions with the residual `Add` and the PReLU (`max(v, α·v)`, the
+/// mesh's) or ReLU (`max(v, 0)`, the detectors') that follow it, where they do, as one
+/// operator.
 fn fuse_epilogues(mut model: TypedModel) -> TractResult<TypedModel> {
     let mut found = Vec::new();
     for node in model.nodes() {
@@ -281,9 +304,14 @@ fn fuse_epilogues(mut model: TypedModel) -> TractResult<TypedModel> {
             None => (None, node.id),
         };
         let prelu = prelu(&model, after, op.co)?;
-        let last = prelu.as_ref().map_or(after, |(max, _)| *max);
+        let floor = if prelu.is_none() { floor(&model, after)? } else { None };
+        let last = prelu.as_ref().map(|(max, _)| *max).or(floor.map(|(max, _)| max)).unwrap_or(after);
         if last != node.id {
-            let then = Epilogue { residual: residual.is_some(), prelu: prelu.map(|(_, a)| a) };
+            let then = Epilogue {
+                residual: residual.is_some(),
+                prelu: prelu.map(|(_, a)| a),
+                floor: floor.map(|(_, c)| F32Bits::new(c)),
+            };
             found.push((node.id, residual, op.clone().then(then), last));
         }
     }
@@ -350,6 +378,22 @@ fn prelu(model: &TypedModel, node: usize, co: usize) -> TractResult<Option<(usiz
         && model.outlet_fact(max.id.into())?.shape == model.outlet_fact(v)?.shape;
     let alpha = alpha.try_as_plain_ram()?.as_slice::<f32>()?.to_vec();
     Ok((fits && alpha.iter().all(|a| !a.is_nan())).then(|| (max.id, alpha.into())))
+}
+
+/// `node`'s output goes only into a `Max` with a constant single value: the `Max` node and
+/// the value.
+fn floor(model: &TypedModel, node: usize) -> TractResult<Option<(usize, f32)>> {
+    let v = OutletId::new(node, 0);
+    let [only] = &model.node(node).outputs[0].successors[..] else { return Ok(None) };
+    let max = model.node(only.node);
+    let c = max.inputs.iter().find(|&&o| o != v).and_then(|&o| model.outlet_fact(o).ok()).and_then(|f| f.konst.clone());
+    let Some(c) = c.filter(|c| c.datum_type() == f32::datum_type() && c.len() == 1) else { return Ok(None) };
+    let c = c.try_as_plain_ram()?.as_slice::<f32>()?[0];
+    let fits = is_bin(max, "Max")
+        && max.inputs.len() == 2
+        && !c.is_nan()
+        && model.outlet_fact(max.id.into())?.shape == model.outlet_fact(v)?.shape;
+    Ok(fits.then_some((max.id, c)))
 }
 
 fn is_bin(node: &TypedNode, name: &str) -> bool {
@@ -425,8 +469,9 @@ mod tests {
             let residual: Vec<f32> = (0..n * co * hw).map(|i| ((i * 7) % 5) as f32 - 2.0).collect();
             let alpha: Vec<f32> = (0..co).map(|o| [0.25, -0.5, 1.5][o % 3]).collect();
             let plain = PointwiseRows::new(&[1, ci, 1, hw], &[co, hw, 1], &w, bias.clone()).expect("valid weights");
-            let fused = plain.clone().then(Epilogue { residual: true, prelu: Some(alpha.clone().into()) });
-            for (op, fused) in [(plain, false), (fused, true)] {
+            let prelu = plain.clone().then(Epilogue { residual: true, prelu: Some(alpha.clone().into()), floor: None });
+            let relu = plain.clone().then(Epilogue { residual: true, prelu: None, floor: Some(F32Bits::new(0.5)) });
+            for (op, then) in [(plain, 0), (prelu, 1), (relu, 2)] {
                 let mut got = vec![0f32; n * co * hw];
                 let images =
                     x.chunks_exact(ci * hw).zip(residual.chunks_exact(co * hw)).zip(got.chunks_exact_mut(co * hw));
@@ -442,9 +487,14 @@ mod tests {
                         for p in 0..hw {
                             let mut want =
                                 bias[o] + (0..ci).map(|i| w[o * ci + i] * x[(b * ci + i) * hw + p]).sum::<f32>();
-                            if fused {
+                            if then > 0 {
                                 want += residual[(b * co + o) * hw + p];
+                            }
+                            if then == 1 {
                                 want = want.max(alpha[o] * want);
+                            }
+                            if then == 2 {
+                                want = want.max(0.5);
                             }
                             let g = got[(b * co + o) * hw + p];
                             assert!((g - want).abs() <= 1e-4 * want.abs().max(1.0), "{ci}→{co}, {hw}: {g} vs {want}");
