@@ -97,6 +97,25 @@ pub fn from_mesh(m: &Mesh, mirrored: Option<&Mesh>, photo: &Pyramid) -> Landmark
 /// bright-outside edge (iris against sclera), searched around the eye-contour centre.
 /// The top and bottom of the iris are usually under the lids, so only the side arcs vote.
 fn refine_pupil(photo: &Pyramid, m: &Mesh, contour: &[usize], c_left: usize, c_right: usize) -> Point {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        return unsafe { refine_pupil_avx2(photo, m, contour, c_left, c_right) };
+    }
+    refine_pupil_plain(photo, m, contour, c_left, c_right)
+}
+
+/// [`refine_pupil_plain`] compiled with AVX2: the grid's rows in eight lanes instead of SSE2's
+/// four (the same multiplications and additions, so the same numbers; the live view runs
+/// this twice a frame).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn refine_pupil_avx2(photo: &Pyramid, m: &Mesh, contour: &[usize], c_left: usize, c_right: usize) -> Point {
+    refine_pupil_plain(photo, m, contour, c_left, c_right)
+}
+
+#[inline(always)]
+fn refine_pupil_plain(photo: &Pyramid, m: &Mesh, contour: &[usize], c_left: usize, c_right: usize) -> Point {
     let start = m.mean(contour);
     let (a, b) = (m.p(c_left), m.p(c_right));
     let ew = a.dist(b);
@@ -169,6 +188,7 @@ fn refine_pupil(photo: &Pyramid, m: &Mesh, contour: &[usize], c_left: usize, c_r
 /// same at every grid point, so each tap is four weighted runs of the patch's rows, which the
 /// compiler vectorises (the live view runs this on every frame). None when a tap would leave
 /// the patch (the caller then samples point by point, with the patch's edge rule).
+#[inline(always)]
 fn grid_scores(patch: &FloatMap, dirs: &[(f64, f64)], r: f64, us: &[f64], vs: &[f64]) -> Option<Vec<f64>> {
     let (w, h) = (patch.w, patch.h);
     let fits = |x: f64, lim: usize| x >= 0.0 && x + 1.0 < lim as f64 - 1.0;
@@ -201,6 +221,7 @@ fn grid_scores(patch: &FloatMap, dirs: &[(f64, f64)], r: f64, us: &[f64], vs: &[
     Some(acc.into_iter().map(f64::from).collect())
 }
 
+#[inline(always)]
 fn sample_lightness(
     photo: &Pyramid,
     origin: Point,
