@@ -79,7 +79,10 @@ impl PointwiseRows {
             _ => None,
         };
         let ((ci, hw), (co, out_hw)) = (image(input)?, image(output)?);
-        if hw != out_hw
+        if ci == 0
+            || co == 0
+            || hw == 0
+            || hw != out_hw
             || weights.len() != ci * co
             || bias.len() != co
             || weights.iter().chain(&bias).any(|v| v.is_nan())
@@ -316,6 +319,11 @@ fn fuse_epilogues(mut model: TypedModel) -> TractResult<TypedModel> {
         }
     }
     for (conv, residual, op, last) in found {
+        // Two convolutions feeding one `Add` both claim it: the first fusion takes the other
+        // convolution's output as its residual and removes the `Add`; the second stays as it is.
+        if model.node(last).outputs.is_empty() {
+            continue;
+        }
         // Inputs are read now: an earlier fusion may have rewired them.
         let mut inputs = vec![model.node(conv).inputs[0]];
         if let Some(add) = residual {
@@ -337,13 +345,11 @@ fn residual_add(model: &TypedModel, node: usize) -> TractResult<Option<usize>> {
     let [only] = &model.node(node).outputs[0].successors[..] else { return Ok(None) };
     let add = model.node(only.node);
     let Some(other) = add.inputs.iter().find(|&&o| o != out) else { return Ok(None) };
+    if !is_bin(add, "Add") || add.inputs.len() != 2 {
+        return Ok(None);
+    }
     let (a, b, c) = (model.outlet_fact(out)?, model.outlet_fact(*other)?, model.outlet_fact(add.id.into())?);
-    let fits = is_bin(add, "Add")
-        && add.inputs.len() == 2
-        && b.konst.is_none()
-        && b.datum_type == f32::datum_type()
-        && a.shape == b.shape
-        && a.shape == c.shape;
+    let fits = b.konst.is_none() && b.datum_type == f32::datum_type() && a.shape == b.shape && a.shape == c.shape;
     Ok(fits.then_some(add.id))
 }
 
@@ -386,13 +392,13 @@ fn floor(model: &TypedModel, node: usize) -> TractResult<Option<(usize, f32)>> {
     let v = OutletId::new(node, 0);
     let [only] = &model.node(node).outputs[0].successors[..] else { return Ok(None) };
     let max = model.node(only.node);
+    if !is_bin(max, "Max") || max.inputs.len() != 2 {
+        return Ok(None);
+    }
     let c = max.inputs.iter().find(|&&o| o != v).and_then(|&o| model.outlet_fact(o).ok()).and_then(|f| f.konst.clone());
     let Some(c) = c.filter(|c| c.datum_type() == f32::datum_type() && c.len() == 1) else { return Ok(None) };
     let c = c.try_as_plain_ram()?.as_slice::<f32>()?[0];
-    let fits = is_bin(max, "Max")
-        && max.inputs.len() == 2
-        && !c.is_nan()
-        && model.outlet_fact(max.id.into())?.shape == model.outlet_fact(v)?.shape;
+    let fits = !c.is_nan() && model.outlet_fact(max.id.into())?.shape == model.outlet_fact(v)?.shape;
     Ok(fits.then_some((max.id, c)))
 }
 
@@ -503,6 +509,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `Conv₁(x) + Conv₂(x)` then ReLU (a projection shortcut): both convolutions claim the
+    /// `Add`; one takes it, the other stays a plain 1×1 convolution, and the sums are tract's.
+    #[test]
+    fn two_convolutions_into_one_add() -> TractResult<()> {
+        use tract_onnx::tract_core::ops::math::{add, max};
+        let mut model = TypedModel::default();
+        let x = model.add_source("x", f32::fact([1, 3, 4, 5]))?;
+        let weights = |k: f32| tensor2(&[[k, 0.5, -1.0], [0.25, -k, 2.0]]);
+        let mut conv = |name: &str, k: f32| -> TractResult<OutletId> {
+            let w = model.add_const(format!("{name}.w"), weights(k))?;
+            let op = EinSum::new("NIHW,OI->NOHW".parse()?, f32::datum_type());
+            Ok(model.wire_node(name, op, &[x, w])?[0])
+        };
+        let (a, b) = (conv("a", 1.5)?, conv("b", -0.75)?);
+        let sum = model.wire_node("sum", add(), &[a, b])?[0];
+        let zero = model.add_const("zero", tensor4(&[[[[0f32]]]]))?;
+        let relu = model.wire_node("relu", max(), &[sum, zero])?[0];
+        model.select_output_outlets(&[relu])?;
+        let input: Tensor = tract_onnx::tract_core::ndarray::Array4::from_shape_fn((1, 3, 4, 5), |(_, c, y, x)| {
+            (c as f32 - 1.0) * 0.7 + y as f32 * 0.3 - x as f32 * 0.2
+        })
+        .into();
+        let theirs = model.clone().into_runnable()?.run(tvec!(input.clone().into()))?;
+        let ours = fast_pointwise(model)?;
+        let ops: Vec<&PointwiseRows> = ours.nodes().iter().filter_map(|n| n.op_as::<PointwiseRows>()).collect();
+        assert_eq!(ops.iter().map(|op| op.then.residual).collect::<Vec<_>>(), [false, true]);
+        let ours = ours.into_runnable()?.run(tvec!(input.into()))?;
+        let (t, o) = (theirs[0].to_plain_array_view::<f32>()?, ours[0].to_plain_array_view::<f32>()?);
+        assert!(t.iter().zip(o.iter()).all(|(t, o)| (t - o).abs() <= 1e-5), "{t:?} vs {o:?}");
+        Ok(())
     }
 
     #[test]

@@ -226,9 +226,9 @@ fn pool_size() -> usize {
 }
 
 /// An ONNX model optimised by tract, with the operators tract runs slowly swapped for ours:
-/// depthwise convolutions and transposed convolutions before tract's code generation (which
-/// would turn them into its own, `depthwise.rs`, `deconv.rs`), 2×2 max pools after it
-/// (`maxpool.rs`).
+/// 1×1 convolutions (with what follows them in the same pass), depthwise convolutions and
+/// transposed convolutions before tract's code generation (which would turn them into its
+/// own, `pointwise.rs`, `depthwise.rs`, `deconv.rs`), 2×2 max pools after it (`maxpool.rs`).
 pub fn tract_model(bytes: &[u8], shape: &[usize]) -> TractResult<TypedModel> {
     let model = tract_onnx::onnx()
         .model_for_read(&mut &bytes[..])?
