@@ -225,17 +225,30 @@ pub fn bilinear(img: &RgbImage, x: f64, y: f64) -> [f32; 3] {
 fn inner4(top: &[u8], bottom: &[u8], fx: f32, fy: f32) -> [f32; 3] {
     let (Ok(t), Ok(b)) = (<&[u8; 6]>::try_from(top), <&[u8; 6]>::try_from(bottom)) else { return [0.0; 3] };
     let (w00, w01, w10, w11) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy);
-    std::array::from_fn(|c| t[c] as f32 * w00 + t[3 + c] as f32 * w01 + b[c] as f32 * w10 + b[3 + c] as f32 * w11)
+    let f = |v: u8| BYTE_F32[v as usize];
+    std::array::from_fn(|c| f(t[c]) * w00 + f(t[3 + c]) * w01 + f(b[c]) * w10 + f(b[3 + c]) * w11)
 }
+
+/// Every byte value as a float: the bilinear samplers read their twelve bytes per pixel through
+/// it, because a scalar conversion instruction per byte waits on its register's previous value
+/// (`sample_tensor` 0.28–0.32 → 0.23–0.24 ms for the mesh's crop; the same numbers).
+static BYTE_F32: [f32; 256] = {
+    let mut t = [0f32; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = i as f32;
+        i += 1;
+    }
+    t
+};
 
 /// The four pixels at `raw[0]`, `raw[dx]`, `raw[dy]`, `raw[dy + dx]` (RGB, `dx`/`dy` in bytes)
 /// weighted by the fractions `fx`, `fy` of the way to the right and down.
 #[inline]
 fn blend4(raw: &[u8], dx: usize, dy: usize, fx: f32, fy: f32) -> [f32; 3] {
     let (w00, w01, w10, w11) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy);
-    std::array::from_fn(|c| {
-        raw[c] as f32 * w00 + raw[dx + c] as f32 * w01 + raw[dy + c] as f32 * w10 + raw[dy + dx + c] as f32 * w11
-    })
+    let f = |v: u8| BYTE_F32[v as usize];
+    std::array::from_fn(|c| f(raw[c]) * w00 + f(raw[dx + c]) * w01 + f(raw[dy + c]) * w10 + f(raw[dy + dx + c]) * w11)
 }
 
 /// A single-channel float map (masks, probabilities) with its own bilinear sampler.
