@@ -286,13 +286,24 @@ pub fn fast_pointwise(mut model: TypedModel) -> TractResult<TypedModel> {
         // Read the input now: an earlier swap may have rewired it (one convolution's bias
         // feeding the next).
         let input = model.node(einsum).inputs[0];
-        let mut patch = TypedModelPatch::new("pointwise");
-        let x = patch.tap_model(&model, input)?;
-        let y = patch.wire_node(format!("{}.pointwise", model.node(last).name), op, &[x])?;
-        patch.shunt_outside(&model, last.into(), y[0])?;
-        patch.apply(&mut model)?;
+        take_over(&mut model, &[input], op, last, "pointwise")?;
     }
     fuse_epilogues(model)
+}
+
+/// `op` on `inputs` in place of node `last`'s output (named after `last` with `suffix`).
+fn take_over(
+    model: &mut TypedModel,
+    inputs: &[OutletId],
+    op: PointwiseRows,
+    last: usize,
+    suffix: &str,
+) -> TractResult<()> {
+    let mut patch = TypedModelPatch::new(suffix);
+    let taps = inputs.iter().map(|&o| patch.tap_model(model, o)).collect::<TractResult<Vec<_>>>()?;
+    let y = patch.wire_node(format!("{}.{suffix}", model.node(last).name), op, &taps)?;
+    patch.shunt_outside(model, last.into(), y[0])?;
+    patch.apply(model)
 }
 
 /// Each of our 1×1 convolutions with the residual `Add` and the PReLU (`max(v, α·v)`, the
@@ -329,11 +340,7 @@ fn fuse_epilogues(mut model: TypedModel) -> TractResult<TypedModel> {
         if let Some(add) = residual {
             inputs.extend(model.node(add).inputs.iter().find(|&&o| o != OutletId::new(conv, 0)));
         }
-        let mut patch = TypedModelPatch::new("pointwise epilogue");
-        let taps = inputs.iter().map(|&o| patch.tap_model(&model, o)).collect::<TractResult<Vec<_>>>()?;
-        let y = patch.wire_node(format!("{}.fused", model.node(last).name), op, &taps)?;
-        patch.shunt_outside(&model, last.into(), y[0])?;
-        patch.apply(&mut model)?;
+        take_over(&mut model, &inputs, op, last, "fused")?;
     }
     Ok(model)
 }
