@@ -1,7 +1,8 @@
 //! Per-operation profile of one ONNX net as the app runs it (tract, optimised plan, one
 //! thread): `cargo run --release --features tools --example netprof -- MODEL.onnx SHAPE [RUNS]`, SHAPE as
 //! the model's input, e.g. `1,192,192,3` (or `1,27,96,96` for a patch input).
-//! Used to find the slow operations behind tools/models' graph rewrites.
+//! Used to find the slow operations behind tools/models' graph rewrites. `NETPROF_TOP=N` lists the
+//! N slowest nodes (12), `NETPROF_INFO=1` with their input shapes and settings.
 
 use std::time::Instant;
 
@@ -74,7 +75,8 @@ fn main() -> TractResult<()> {
     }
     acc.sort_by(|a, b| b.1.total_cmp(&a.1));
     println!(" slowest nodes:");
-    for (k, t) in acc.iter().take(12) {
+    let top = std::env::var("NETPROF_TOP").ok().and_then(|v| v.parse().ok()).unwrap_or(12);
+    for (k, t) in acc.iter().take(top) {
         println!("  {:6.3} ms  {k}", per(*t));
         // What the node is: shapes, strides, padding (NETPROF_INFO=1).
         if std::env::var("NETPROF_INFO").is_ok() {

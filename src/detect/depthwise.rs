@@ -68,16 +68,34 @@ fn run_start(stride: usize, d: isize) -> (bool, isize) {
     }
 }
 
-impl Planes for DepthwiseRows {
-    type Scratch = Split;
+/// Per-evaluation buffers: the plain path's split row, and the AVX2 + FMA path's padded
+/// plane where the processor has them (and the kernel is 3×3 or 5×5).
+pub struct Scratch {
+    split: Split,
+    #[cfg(target_arch = "x86_64")]
+    fast: Option<super::depthwise_fma::Padded>,
+}
 
-    fn scratch(&self, w: usize) -> Split {
-        Split::new(w, self.stride)
+impl Planes for DepthwiseRows {
+    type Scratch = Scratch;
+
+    fn scratch(&self, w: usize) -> Scratch {
+        Scratch {
+            split: Split::new(w, self.stride),
+            #[cfg(target_arch = "x86_64")]
+            fast: super::depthwise_fma::Padded::new(&self.0),
+        }
     }
 
     /// One channel: `dst[oy][ox] = b + Σ kernel[ky][kx] · src[s·oy + ky − pad_top][s·ox + kx − pad_left]`.
     #[inline(always)]
-    fn plane(&self, p: Plane<'_>, dst: &mut [f32], split: &mut Split) {
+    fn plane(&self, p: Plane<'_>, dst: &mut [f32], scratch: &mut Scratch) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(fast) = &mut scratch.fast {
+            fast.plane(p, dst);
+            return;
+        }
+        let split = &mut scratch.split;
         let Plane { src, h, w, kernel, bias } = p;
         let (k, ow) = (self.k, self.out_w);
         dst.fill(bias);
@@ -148,7 +166,7 @@ fn replacement(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Each net with tract's own operators and as the app runs it (our depthwise and 1×1
@@ -186,35 +204,46 @@ mod tests {
         Ok(())
     }
 
-    /// One channel against the definition, with padding before and after and odd sizes.
+    /// Output of a depthwise convolution by `g` of one plane, straight from the definition.
+    pub(crate) fn definition(g: &Geometry, src: &[f32], kernel: &[f32], bias: f32) -> Vec<f32> {
+        let Geometry { stride, k, pad_top, pad_left, out_h, out_w, in_hw: (h, w) } = *g;
+        let mut out = vec![bias; out_h * out_w];
+        for oy in 0..out_h {
+            for ox in 0..out_w {
+                for ky in 0..k {
+                    for kx in 0..k {
+                        let iy = (stride * oy + ky) as isize - pad_top as isize;
+                        let ix = (stride * ox + kx) as isize - pad_left as isize;
+                        if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < w {
+                            out[oy * out_w + ox] += kernel[ky * k + kx] * src[iy as usize * w + ix as usize];
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// One channel against the definition (the plain path), with padding before and after
+    /// and odd sizes.
     #[test]
     fn one_plane_matches_the_definition() {
         let cases = [(3, 0, 0, 8, 8), (3, 1, 1, 7, 9), (5, 1, 1, 10, 6), (5, 2, 2, 9, 11)];
         for (stride, (k, pt, pl, h, w)) in cases.into_iter().flat_map(|c| [(1, c), (2, c)]) {
             let (oh, ow) = ((h + 2 * pt - k) / stride + 1, (w + 2 * pl - k) / stride + 1);
-            let op =
-                DepthwiseRows(Geometry { stride, k, pad_top: pt, pad_left: pl, out_h: oh, out_w: ow, in_hw: (h, w) });
+            let g = Geometry { stride, k, pad_top: pt, pad_left: pl, out_h: oh, out_w: ow, in_hw: (h, w) };
+            let op = DepthwiseRows(g.clone());
             let src: Vec<f32> = (0..h * w).map(|i| ((i * 37) % 17) as f32 - 8.0).collect();
             let kernel: Vec<f32> = (0..k * k).map(|i| (i as f32 - 4.0) / 3.0).collect();
             let mut got = vec![0f32; oh * ow];
-            op.plane(Plane { src: &src, h, w, kernel: &kernel, bias: 0.5 }, &mut got, &mut Split::new(w, stride));
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    let mut want = 0.5f32;
-                    for ky in 0..k {
-                        for kx in 0..k {
-                            let (iy, ix) =
-                                ((stride * oy + ky) as isize - pt as isize, (stride * ox + kx) as isize - pl as isize);
-                            if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < w {
-                                want += kernel[ky * k + kx] * src[iy as usize * w + ix as usize];
-                            }
-                        }
-                    }
-                    assert!(
-                        (got[oy * ow + ox] - want).abs() < 1e-4,
-                        "s{stride} k{k} pad {pt},{pl} {h}×{w} at {oy},{ox}"
-                    );
-                }
+            let mut plain = Scratch {
+                split: Split::new(w, stride),
+                #[cfg(target_arch = "x86_64")]
+                fast: None,
+            };
+            op.plane(Plane { src: &src, h, w, kernel: &kernel, bias: 0.5 }, &mut got, &mut plain);
+            for (i, (g, w)) in got.iter().zip(definition(&g, &src, &kernel, 0.5)).enumerate() {
+                assert!((g - w).abs() < 1e-4, "s{stride} k{k} pad {pt},{pl} {h}×{w} at {i}");
             }
         }
     }

@@ -33,7 +33,7 @@ impl EvalOp for MaxPool2x2 {
         ensure!(h % 2 == 0 && w % 2 == 0 && h * w > 0, "MaxPool2x2 needs even, non-zero sides, got {h}×{w}");
         let plain = input.try_as_plain_ram()?;
         let src = plain.as_slice::<f32>()?;
-        let mut out = Tensor::zero::<f32>(&[n, c, h / 2, w / 2])?;
+        let mut out = super::planes::output_tensor(&[n, c, h / 2, w / 2])?;
         pool_planes(src, out.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?, w);
         Ok(tvec!(out.into_tvalue()))
     }

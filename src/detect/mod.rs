@@ -5,6 +5,8 @@ pub mod blendshapes;
 pub mod chin;
 pub mod deconv;
 pub mod depthwise;
+#[cfg(target_arch = "x86_64")]
+mod depthwise_fma;
 pub mod face;
 pub mod head_top;
 pub mod landmarks;

@@ -47,8 +47,8 @@ pub struct PointwiseRows {
 pub struct Epilogue {
     /// Add a second input of the output's shape (the block's residual connection).
     pub residual: bool,
-    /// Then PReLU as the models write it, `max(v, α·v)`, with one α per output channel
-    /// (padded like the bias).
+    /// Then PReLU, `v` where `v ≥ 0` else `α·v`, with one α per output channel (padded like
+    /// the bias).
     pub prelu: Option<Arc<[f32]>>,
     /// Or `max(v, c)` (ReLU for c = 0, the detectors').
     pub floor: Option<F32Bits>,
@@ -161,7 +161,7 @@ impl PointwiseRows {
                 dst.iter_mut().zip(&residual[at..][..n]).for_each(|(d, r)| *d += r);
             }
             if let Some(alpha) = &self.then.prelu {
-                dst.iter_mut().for_each(|d| *d = d.max(alpha[o] * *d));
+                dst.iter_mut().for_each(|d| *d = if *d < 0.0 { alpha[o] * *d } else { *d });
             }
             if let Some(c) = self.then.floor {
                 dst.iter_mut().for_each(|d| *d = d.max(c.get()));
@@ -210,7 +210,8 @@ impl PointwiseRows {
                             v = _mm256_add_ps(v, unsafe { _mm256_loadu_ps(r.as_ptr()) });
                         }
                         if let Some(alpha) = &self.then.prelu {
-                            v = _mm256_max_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(alpha[o])));
+                            // α·v where the sign bit is set.
+                            v = _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(alpha[o])), v);
                         }
                         if let Some(c) = self.then.floor {
                             v = _mm256_max_ps(v, _mm256_set1_ps(c.get()));
@@ -255,7 +256,7 @@ impl EvalOp for PointwiseRows {
         };
         let residual = residual.as_ref().map(|r| r.as_slice::<f32>()).transpose()?.unwrap_or(&[]);
         // Written in place: a copy of the output would cost as much as a third of the sums.
-        let mut out = Tensor::zero::<f32>(output)?;
+        let mut out = super::planes::output_tensor(output)?;
         self.run(x, residual, out.try_as_plain_ram_mut()?.as_slice_mut::<f32>()?, x.len() / self.ci);
         Ok(tvec!(out.into_tvalue()))
     }
@@ -306,8 +307,7 @@ fn take_over(
     patch.apply(model)
 }
 
-/// Each of our 1×1 convolutions with the residual `Add` and the PReLU (`max(v, α·v)`, the
-/// mesh's) or ReLU (`max(v, 0)`, the detectors') that follow it, where they do, as one
+/// Each of our 1×1 convolutions with the residual `Add` and the PReLU (the mesh's) or ReLU (`max(v, 0)`, the detectors') that follow it, where they do, as one
 /// operator.
 fn fuse_epilogues(mut model: TypedModel) -> TractResult<TypedModel> {
     let mut found = Vec::new();
@@ -360,20 +360,69 @@ fn residual_add(model: &TypedModel, node: usize) -> TractResult<Option<usize>> {
     Ok(fits.then_some(add.id))
 }
 
-/// `node`'s output `v` goes only into `m = Mul(v, α)` and `Max(v, m)` with a constant α per
-/// output channel (of `co`): the `Max` node and α.
+/// `node`'s output `v` goes only into PReLU as the models write it: `Max(v, Mul(v, α))`
+/// where every slope α ≤ 1, else `Add(Mul(v, α), Mul(Max(v, 0), 1 − α))`
+/// (`tools/models/rewrite.py`), with a constant α per output channel (of `co`): the last
+/// node (the `Max` or the `Add`) and α.
 fn prelu(model: &TypedModel, node: usize, co: usize) -> TractResult<Option<(usize, Arc<[f32]>)>> {
     let v = OutletId::new(node, 0);
     let succ: Vec<&TypedNode> = model.node(node).outputs[0].successors.iter().map(|s| model.node(s.node)).collect();
-    let (Some(mul), Some(max)) = (succ.iter().find(|n| is_bin(n, "Mul")), succ.iter().find(|n| is_bin(n, "Max")))
+    let (Some(mul), Some(max), 2) =
+        (succ.iter().find(|n| is_bin(n, "Mul")), succ.iter().find(|n| is_bin(n, "Max")), succ.len())
     else {
         return Ok(None);
     };
+    let Some(alpha) = per_channel(model, mul, v, co)? else { return Ok(None) };
+    let shape = &model.outlet_fact(v)?.shape;
+    let sole = |n: &TypedNode| -> Option<usize> {
+        match &n.outputs[0].successors[..] {
+            [only] => Some(only.node),
+            _ => None,
+        }
+    };
     let m = OutletId::new(mul.id, 0);
+    let fitting = |last: usize| -> TractResult<Option<(usize, Arc<[f32]>)>> {
+        let ok = &model.outlet_fact(last.into())?.shape == shape && alpha.iter().all(|a| !a.is_nan());
+        Ok(ok.then(|| (last, alpha.clone().into())))
+    };
+    // max(v, α·v): PReLU where every α ≤ 1 (for v ≥ 0, α·v ≤ v; for v < 0, α·v ≥ v).
+    if alpha.iter().all(|&a| a <= 1.0)
+        && max.inputs.len() == 2
+        && max.inputs.contains(&v)
+        && max.inputs.contains(&m)
+        && sole(mul) == Some(max.id)
+    {
+        return fitting(max.id);
+    }
+    // α·v + (1 − α)·max(v, 0).
+    let zero =
+        max.inputs.iter().find(|&&o| o != v).and_then(|&o| model.outlet_fact(o).ok()).and_then(|f| f.konst.clone());
+    let relu = max.inputs.len() == 2
+        && zero.is_some_and(|z| z.len() == 1 && z.cast_to_scalar::<f32>().is_ok_and(|z| z == 0.0));
+    let Some(pos) = sole(max).map(|id| model.node(id)).filter(|n| relu && is_bin(n, "Mul")) else { return Ok(None) };
+    let Some(rest) = per_channel(model, pos, OutletId::new(max.id, 0), co)? else { return Ok(None) };
+    let (Some(add), Some(add2)) = (sole(mul), sole(pos)) else { return Ok(None) };
+    let add_node = model.node(add);
+    let fits = add == add2
+        && is_bin(add_node, "Add")
+        && add_node.inputs.len() == 2
+        && rest.iter().zip(alpha.iter()).all(|(r, a)| *r == 1.0 - *a);
+    if !fits {
+        return Ok(None);
+    }
+    fitting(add)
+}
+
+/// `node` is a two-input operator of `v` and a constant with one f32 per channel (of `co`):
+/// the constant's values.
+fn per_channel(model: &TypedModel, node: &TypedNode, v: OutletId, co: usize) -> TractResult<Option<Vec<f32>>> {
+    if node.inputs.len() != 2 || !node.inputs.contains(&v) {
+        return Ok(None);
+    }
     let rank = model.outlet_fact(v)?.rank();
-    let alpha =
-        mul.inputs.iter().find(|&&o| o != v).and_then(|&o| model.outlet_fact(o).ok()).and_then(|f| f.konst.clone());
-    let Some(alpha) = alpha.filter(|a| {
+    let c =
+        node.inputs.iter().find(|&&o| o != v).and_then(|&o| model.outlet_fact(o).ok()).and_then(|f| f.konst.clone());
+    let Some(c) = c.filter(|a| {
         a.datum_type() == f32::datum_type()
             && a.len() == co
             && a.rank() <= rank
@@ -381,16 +430,7 @@ fn prelu(model: &TypedModel, node: usize, co: usize) -> TractResult<Option<(usiz
     }) else {
         return Ok(None);
     };
-    let fits = succ.len() == 2
-        && mul.inputs.len() == 2
-        && mul.inputs.contains(&v)
-        && max.inputs.len() == 2
-        && max.inputs.contains(&v)
-        && max.inputs.contains(&m)
-        && mul.outputs[0].successors.len() == 1
-        && model.outlet_fact(max.id.into())?.shape == model.outlet_fact(v)?.shape;
-    let alpha = alpha.try_as_plain_ram()?.as_slice::<f32>()?.to_vec();
-    Ok((fits && alpha.iter().all(|a| !a.is_nan())).then(|| (max.id, alpha.into())))
+    Ok(Some(c.try_as_plain_ram()?.as_slice::<f32>()?.to_vec()))
 }
 
 /// `node`'s output goes only into a `Max` with a constant single value: the `Max` node and
@@ -503,8 +543,8 @@ mod tests {
                             if then > 0 {
                                 want += residual[(b * co + o) * hw + p];
                             }
-                            if then == 1 {
-                                want = want.max(alpha[o] * want);
+                            if then == 1 && want < 0.0 {
+                                want *= alpha[o];
                             }
                             if then == 2 {
                                 want = want.max(0.5);
@@ -547,6 +587,48 @@ mod tests {
         let ours = ours.into_runnable()?.run(tvec!(input.into()))?;
         let (t, o) = (theirs[0].to_plain_array_view::<f32>()?, ours[0].to_plain_array_view::<f32>()?);
         assert!(t.iter().zip(o.iter()).all(|(t, o)| (t - o).abs() <= 1e-5), "{t:?} vs {o:?}");
+        Ok(())
+    }
+
+    /// PReLU in both of the forms `tools/models/rewrite.py` writes: `max(v, α·v)` is fused
+    /// only where every α ≤ 1 (it is PReLU only then), `α·v + (1 − α)·max(v, 0)` for any α;
+    /// the outputs are tract's.
+    #[test]
+    fn prelu_in_both_forms() -> TractResult<()> {
+        use tract_onnx::tract_core::ops::math::{add, max, mul};
+        for (form, alpha, fused) in
+            [("max", [0.25f32, -0.5], true), ("max", [0.25, 1.5], false), ("sum", [0.25, 1.5], true)]
+        {
+            let mut model = TypedModel::default();
+            let x = model.add_source("x", f32::fact([1, 3, 4, 5]))?;
+            let w = model.add_const("w", tensor2(&[[1.5f32, 0.5, -1.0], [0.25, -0.75, 2.0]]))?;
+            let op = EinSum::new("NIHW,OI->NOHW".parse()?, f32::datum_type());
+            let v = model.wire_node("conv", op, &[x, w])?[0];
+            let a = model.add_const("alpha", tensor4(&[[[[alpha[0]]], [[alpha[1]]]]]))?;
+            let scaled = model.wire_node("scaled", mul(), &[v, a])?[0];
+            let y = if form == "max" {
+                model.wire_node("prelu", max(), &[v, scaled])?[0]
+            } else {
+                let zero = model.add_const("zero", tensor4(&[[[[0f32]]]]))?;
+                let relu = model.wire_node("relu", max(), &[v, zero])?[0];
+                let rest = model.add_const("rest", tensor4(&[[[[1.0 - alpha[0]]], [[1.0 - alpha[1]]]]]))?;
+                let pos = model.wire_node("pos", mul(), &[relu, rest])?[0];
+                model.wire_node("prelu", add(), &[scaled, pos])?[0]
+            };
+            model.select_output_outlets(&[y])?;
+            let input: Tensor = tract_onnx::tract_core::ndarray::Array4::from_shape_fn((1, 3, 4, 5), |(_, c, y, x)| {
+                (c as f32 - 1.0) * 0.7 + y as f32 * 0.3 - x as f32 * 0.2
+            })
+            .into();
+            let theirs = model.clone().into_runnable()?.run(tvec!(input.clone().into()))?;
+            let ours = fast_pointwise(model)?;
+            let ops: Vec<&PointwiseRows> = ours.nodes().iter().filter_map(|n| n.op_as::<PointwiseRows>()).collect();
+            assert_eq!(ops.len(), 1);
+            assert_eq!(ops[0].then.prelu.is_some(), fused, "{form} {alpha:?}");
+            let ours = ours.into_runnable()?.run(tvec!(input.into()))?;
+            let (t, o) = (theirs[0].to_plain_array_view::<f32>()?, ours[0].to_plain_array_view::<f32>()?);
+            assert!(t.iter().zip(o.iter()).all(|(t, o)| (t - o).abs() <= 1e-5), "{form} {alpha:?}: {t:?} vs {o:?}");
+        }
         Ok(())
     }
 
