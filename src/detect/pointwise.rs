@@ -169,56 +169,91 @@ impl PointwiseRows {
         }
     }
 
-    /// [`Self::image`] with AVX2 and fused multiply-adds for the full tiles (each product is
-    /// not rounded before it is added: the sums differ from the plain ones in the last bits).
+    /// [`Self::image`] with AVX2 and fused multiply-adds (each product is not rounded before
+    /// it is added: the sums differ from the plain ones in the last bits). A plane's last
+    /// pixels, fewer than a tile (all of a 3×3 plane's), go through the same code under masks;
+    /// only a last group of fewer than `TC` output channels takes the plain tile.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     fn image_avx2(&self, x: &[f32], residual: &[f32], out: &mut [f32], hw: usize) {
-        use std::arch::x86_64::*;
-        let ci = self.ci;
-        assert!(x.len() >= ci * hw && out.len() >= self.co * hw, "planes of the wrong size");
+        assert!(x.len() >= self.ci * hw && out.len() >= self.co * hw, "planes of the wrong size");
         assert!(!self.then.residual || residual.len() >= self.co * hw, "a residual of the wrong size");
         for p0 in (0..hw).step_by(TP) {
             for t in 0..self.co.div_ceil(TC) {
-                if p0 + TP > hw || (t + 1) * TC > self.co {
+                if (t + 1) * TC > self.co {
                     self.tile(x, residual, out, hw, p0, t);
-                    continue;
+                } else if p0 + TP > hw {
+                    self.tile_avx2::<true>(x, residual, out, hw, p0, t);
+                } else {
+                    self.tile_avx2::<false>(x, residual, out, hw, p0, t);
                 }
-                let mut acc = [[_mm256_setzero_ps(); TP / 8]; TC];
-                for (i, w) in self.packed[t * ci * TC..][..ci * TC].chunks_exact(TC).enumerate() {
-                    let row = &x[i * hw + p0..][..TP];
-                    // SAFETY: `row` holds TP values, TP / 8 vectors of eight.
-                    let xs: [__m256; TP / 8] =
-                        std::array::from_fn(|k| unsafe { _mm256_loadu_ps(row.as_ptr().add(8 * k)) });
-                    for (a, &w) in acc.iter_mut().zip(w) {
-                        let w = _mm256_set1_ps(w);
-                        for (a, x) in a.iter_mut().zip(xs) {
-                            *a = _mm256_fmadd_ps(w, x, *a);
-                        }
-                    }
+            }
+        }
+    }
+
+    /// Output channels `t·TC..` (all `TC` exist) × pixels `p0..`: `TP` of them, or with
+    /// `PARTIAL` the `hw − p0 < TP` left, read and written under masks.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn tile_avx2<const PARTIAL: bool>(
+        &self,
+        x: &[f32],
+        residual: &[f32],
+        out: &mut [f32],
+        hw: usize,
+        p0: usize,
+        t: usize,
+    ) {
+        use std::arch::x86_64::*;
+        let (ci, n) = (self.ci, TP.min(hw - p0));
+        // Lane i of vector k is pixel p0 + 8k + i; with PARTIAL only those below hw.
+        let masks: [__m256i; TP / 8] = std::array::from_fn(|k| {
+            _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32 - 8 * k as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+        });
+        // SAFETY (loads and stores below): `from` holds `n` values; a full vector is read or
+        // written only where `n == TP` (not PARTIAL), else only the masked lanes below `n`,
+        // and a vector with no lane below `n` is not touched.
+        let load = |from: &[f32], k: usize| -> __m256 {
+            if !PARTIAL {
+                unsafe { _mm256_loadu_ps(from.as_ptr().add(8 * k)) }
+            } else if 8 * k < n {
+                unsafe { _mm256_maskload_ps(from.as_ptr().add(8 * k), masks[k]) }
+            } else {
+                _mm256_setzero_ps()
+            }
+        };
+        let mut acc = [[_mm256_setzero_ps(); TP / 8]; TC];
+        for (i, w) in self.packed[t * ci * TC..][..ci * TC].chunks_exact(TC).enumerate() {
+            let row = &x[i * hw + p0..][..n];
+            let xs: [__m256; TP / 8] = std::array::from_fn(|k| load(row, k));
+            for (a, &w) in acc.iter_mut().zip(w) {
+                let w = _mm256_set1_ps(w);
+                for (a, x) in a.iter_mut().zip(xs) {
+                    *a = _mm256_fmadd_ps(w, x, *a);
                 }
-                for (j, a) in acc.into_iter().enumerate() {
-                    let o = t * TC + j;
-                    let b = _mm256_set1_ps(self.bias[o]);
-                    let at = o * hw + p0;
-                    let dst = &mut out[at..][..TP];
-                    for (k, v) in a.into_iter().enumerate() {
-                        let mut v = _mm256_add_ps(v, b);
-                        if self.then.residual {
-                            let r = &residual[at + 8 * k..][..8];
-                            // SAFETY: `r` holds eight values.
-                            v = _mm256_add_ps(v, unsafe { _mm256_loadu_ps(r.as_ptr()) });
-                        }
-                        if let Some(alpha) = &self.then.prelu {
-                            // α·v where the sign bit is set.
-                            v = _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(alpha[o])), v);
-                        }
-                        if let Some(c) = self.then.floor {
-                            v = _mm256_max_ps(v, _mm256_set1_ps(c.get()));
-                        }
-                        // SAFETY: `dst` holds TP values, TP / 8 vectors of eight.
-                        unsafe { _mm256_storeu_ps(dst.as_mut_ptr().add(8 * k), v) };
-                    }
+            }
+        }
+        for (j, a) in acc.into_iter().enumerate() {
+            let o = t * TC + j;
+            let b = _mm256_set1_ps(self.bias[o]);
+            let at = o * hw + p0;
+            let dst = &mut out[at..][..n];
+            for (k, v) in a.into_iter().enumerate() {
+                let mut v = _mm256_add_ps(v, b);
+                if self.then.residual {
+                    v = _mm256_add_ps(v, load(&residual[at..][..n], k));
+                }
+                if let Some(alpha) = &self.then.prelu {
+                    // α·v where the sign bit is set.
+                    v = _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(alpha[o])), v);
+                }
+                if let Some(c) = self.then.floor {
+                    v = _mm256_max_ps(v, _mm256_set1_ps(c.get()));
+                }
+                if !PARTIAL {
+                    unsafe { _mm256_storeu_ps(dst.as_mut_ptr().add(8 * k), v) };
+                } else if 8 * k < n {
+                    unsafe { _mm256_maskstore_ps(dst.as_mut_ptr().add(8 * k), masks[k], v) };
                 }
             }
         }
