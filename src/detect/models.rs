@@ -4,7 +4,6 @@
 
 use std::sync::OnceLock;
 
-use rayon::prelude::*;
 use tract_onnx::prelude::Framework;
 
 use super::VisionError;
@@ -83,24 +82,36 @@ impl Patches {
         let (pt, pl) = (self.pads[0], self.pads[1]);
         let (ho, wo) = self.out_size();
         let mut out = vec![0f32; 3 * kh * kw * ho * wo];
-        // One plane per kernel tap and channel, on every core (a strided copy each).
-        out.par_chunks_mut(ho * wo).enumerate().for_each(|(plane, dst)| {
+        // Each image row split once by channel and by column phase (x mod sx): a patch
+        // plane's row is then a run of one phase, copied whole (reading the interleaved
+        // pixels with a stride for each of the kh·kw planes cost four times as much).
+        let len = w.div_ceil(sx);
+        let mut phases = vec![0f32; 3 * sx * h * len];
+        for (y, row) in img.chunks_exact(3 * w).take(h).enumerate() {
+            for (c, q) in (0..3).flat_map(|c| (0..sx).map(move |q| (c, q))) {
+                let dst = &mut phases[((c * sx + q) * h + y) * len..][..len];
+                for (d, &v) in dst.iter_mut().zip(row[3 * q + c..].iter().step_by(3 * sx)) {
+                    *d = v;
+                }
+            }
+        }
+        for (plane, dst) in out.chunks_exact_mut(ho * wo).enumerate() {
             let (c, ky, kx) = (plane / (kh * kw), plane / kw % kh, plane % kw);
             // The output columns whose tap lies inside the image (x = ox·sx + kx − pl in 0..w),
             // found once so that the copy itself has no per-pixel test; the rest stay 0.
             let lo = pl.saturating_sub(kx).div_ceil(sx);
             let hi = (w + pl).saturating_sub(kx).div_ceil(sx).min(wo);
             if lo >= hi {
-                return;
+                continue;
             }
-            for (oy, row) in dst.chunks_mut(wo).enumerate() {
+            // Column lo·sx + kx − pl and those sx apart: one phase, from index `first` on.
+            let x0 = lo * sx + kx - pl;
+            let (q, first) = (x0 % sx, x0 / sx);
+            for (oy, row) in dst.chunks_exact_mut(wo).enumerate() {
                 let Some(y) = (oy * sy + ky).checked_sub(pt).filter(|&y| y < h) else { continue };
-                let first = (y * w + lo * sx + kx - pl) * 3 + c;
-                for (v, s) in row[lo..hi].iter_mut().zip(img[first..].iter().step_by(sx * 3)) {
-                    *v = *s;
-                }
+                row[lo..hi].copy_from_slice(&phases[((c * sx + q) * h + y) * len + first..][..hi - lo]);
             }
-        });
+        }
         out
     }
 }
