@@ -166,12 +166,28 @@ fn refine_pupil_plain(photo: &Pyramid, m: &Mesh, contour: &[usize], c_left: usiz
             }
         }
     }
+    // The half-pixel steps are four 1-px grids (odd or even steps across and down), each
+    // scored row-wise like the coarse grid; then visited in the same order as before.
     let (_, (cu, cv), cr) = best;
+    let half = |c: f64, odd: i32| (-3..=3).filter(|d: &i32| d.rem_euclid(2) == odd).map(|d| c + d as f64 * 0.5).collect::<Vec<f64>>();
     for rk in [0.93, 1.0, 1.07] {
-        for dv in -3..=3 {
-            for du in -3..=3 {
-                let (u, v, r) = (cu + du as f64 * 0.5, cv + dv as f64 * 0.5, cr * rk);
-                let s = score(u, v, r);
+        let r = cr * rk;
+        let grids: Option<Vec<Vec<f64>>> = [(0, 0), (0, 1), (1, 0), (1, 1)]
+            .into_iter()
+            .map(|(ov, ou)| grid_scores(&patch, &dirs, r, &half(cu, ou), &half(cv, ov)))
+            .collect();
+        for dv in -3..=3i32 {
+            for du in -3..=3i32 {
+                let (u, v) = (cu + du as f64 * 0.5, cv + dv as f64 * 0.5);
+                let s = match &grids {
+                    // Step d is index (d + 3) / 2 of its own parity's list (−3, −1, 1, 3 or −2, 0, 2).
+                    Some(g) => {
+                        let (ov, ou) = (dv.rem_euclid(2), du.rem_euclid(2));
+                        let cols = if ou == 1 { 4 } else { 3 };
+                        g[(ov * 2 + ou) as usize][((dv + 3) / 2) as usize * cols + ((du + 3) / 2) as usize]
+                    }
+                    None => score(u, v, r),
+                };
                 if s > best.0 {
                     best = (s, (u, v), r);
                 }
