@@ -169,7 +169,9 @@ fn refine_pupil_plain(photo: &Pyramid, m: &Mesh, contour: &[usize], c_left: usiz
     // The half-pixel steps are four 1-px grids (odd or even steps across and down), each
     // scored row-wise like the coarse grid; then visited in the same order as before.
     let (_, (cu, cv), cr) = best;
-    let half = |c: f64, odd: i32| (-3..=3).filter(|d: &i32| d.rem_euclid(2) == odd).map(|d| c + d as f64 * 0.5).collect::<Vec<f64>>();
+    let half = |c: f64, odd: i32| {
+        (-3..=3).filter(|d: &i32| d.rem_euclid(2) == odd).map(|d| c + d as f64 * 0.5).collect::<Vec<f64>>()
+    };
     for rk in [0.93, 1.0, 1.07] {
         let r = cr * rk;
         let grids: Option<Vec<Vec<f64>>> = [(0, 0), (0, 1), (1, 0), (1, 1)]

@@ -2,9 +2,10 @@
 //! the crop for this frame's mesh, so the detector runs only when the face is lost, on the first
 //! frame, and every `detect_every` frames (to notice a second or a larger face). The person
 //! mask is computed only on the frames that ask for it, and the expression model (as costly as
-//! half the mesh) on every `expression_every`-th frame of a followed face, beside the next
-//! frame's mesh on the core the mesh leaves idle — one frame late: expressions change over a
-//! few frames, and the captured photo is analysed again as a still.
+//! the mesh) on every `expression_every`-th frame of a followed face, started on the thread
+//! pool as soon as that frame is analysed and collected by the next frame: it runs while the
+//! camera delivers the next frame, so a frame never waits for it, and it is one frame late —
+//! expressions change over a few frames, and the captured photo is analysed again as a still.
 
 use super::blendshapes::{self, Blendshapes};
 use super::face::{self, Detection};
@@ -12,6 +13,8 @@ use super::mesh::{self, Mesh, Roi, idx};
 use super::{Analysis, DetectOptions, Face, Models, VisionError, landmarks, segment};
 use crate::geometry::Point;
 use crate::pixels::{PlacedMap, Pyramid};
+use std::sync::Mutex;
+use std::sync::mpsc::Receiver;
 
 /// Below this face-presence probability the mesh has lost the face (MediaPipe's default
 /// `min_tracking_confidence`).
@@ -48,9 +51,10 @@ pub struct Tracker {
     expression_every: u32,
     /// The followed face's last expression and how many frames ago it was computed.
     expression: Option<(Blendshapes, u32)>,
-    /// The expression model's input from the last frame: on a tracked frame the model runs on
-    /// it beside the mesh (one core runs the mesh, the other was idle), one frame late.
-    expression_input: Option<Vec<f32>>,
+    /// The expression model running on the last frame's mesh, started when that frame was
+    /// analysed; a tracked frame takes its result (one frame late).
+    /// (In a mutex only so that the tracker can be shared with the frame's parallel jobs.)
+    expression_job: Option<Mutex<Receiver<Result<Blendshapes, VisionError>>>>,
     followed: Option<Followed>,
     since_detect: u32,
     frames: u64,
@@ -66,7 +70,7 @@ impl Tracker {
             mask_every: None,
             expression_every: 3,
             expression: None,
-            expression_input: None,
+            expression_job: None,
             followed: None,
             since_detect: 0,
             frames: 0,
@@ -108,7 +112,7 @@ impl Tracker {
     pub fn reset(&mut self) {
         self.followed = None;
         self.expression = None;
-        self.expression_input = None;
+        self.expression_job = None;
         self.frames = 0;
     }
 
@@ -128,9 +132,9 @@ impl Tracker {
         // Tracking: the mesh in last frame's crop; the detector (on a periodic frame) and the
         // segmenter (on a mask frame, around last frame's eyes) run beside it.
         if let Some(f) = followed {
-            let expression_input = self.expression_input.take().filter(|_| self.expression_due());
-            let ((mesh, expression), (dets, mask)) = rayon::join(
-                || rayon::join(|| mesh::run(&models.mesh, frame, f.roi), || expression_input.map(blendshapes::run)),
+            let job = self.expression_job.take();
+            let (mesh, (dets, mask)) = rayon::join(
+                || mesh::run(&models.mesh, frame, f.roi),
                 || {
                     rayon::join(
                         || if periodic { self.detect(models, frame).map(Some) } else { Ok(None) },
@@ -139,7 +143,11 @@ impl Tracker {
                 },
             );
             let (mesh, dets) = (mesh?, dets?);
-            if let Some(b) = expression.transpose()? {
+            // Usually finished long ago (it had the time between two frames).
+            if let Some(b) = job
+                .map(|rx| rx.into_inner().ok().and_then(|rx| rx.recv().ok()).unwrap_or_else(|| Err(lost_job())))
+                .transpose()?
+            {
                 self.expression = Some((b, 0));
             }
             if mesh.score >= MIN_TRACKING_SCORE {
@@ -266,8 +274,8 @@ impl Tracker {
                 b
             }
         };
-        // Kept only when the next frame will run the model.
-        self.expression_input = self.expression_due().then(|| blendshapes::input(&mesh, &lm));
+        // Started now when the next frame wants it; only a followed face will collect it.
+        self.expression_job = self.expression_due().then(|| expression_job(blendshapes::input(&mesh, &lm)));
         let mut faces = Vec::with_capacity(others.len() + 1);
         faces.push(det.clone());
         faces.extend(others);
@@ -279,6 +287,22 @@ impl Tracker {
             mask,
         })
     }
+}
+
+/// The expression model on `input`, on the thread pool; its result arrives on the receiver.
+fn expression_job(input: Vec<f32>) -> Mutex<Receiver<Result<Blendshapes, VisionError>>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    rayon::spawn(move || {
+        // A panic on the pool would end the process: it becomes this frame's error instead.
+        let result = std::panic::catch_unwind(|| blendshapes::run(input)).unwrap_or_else(|_| Err(lost_job()));
+        // The tracker may have moved on (face lost, reset): then nobody is waiting.
+        let _ = tx.send(result);
+    });
+    Mutex::new(rx)
+}
+
+fn lost_job() -> VisionError {
+    VisionError::Model("face_blendshapes: the expression job ended without a result".into())
 }
 
 enum Choice {

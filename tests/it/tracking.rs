@@ -154,8 +154,8 @@ fn the_expression_of_a_followed_face_is_computed_every_third_frame() {
         let face = every1.step(&frame).unwrap().main.unwrap();
         let b = face.blendshapes.unwrap();
         // On the frames the model runs, both trackers agree; on a tracked frame the model ran
-        // beside the mesh on the previous frame's face (one frame late), on the first frame on
-        // the frame's own.
+        // between the frames on the previous frame's face (one frame late), on the first frame
+        // on the frame's own.
         if i % 3 == 0 {
             assert_eq!(a, b, "frame {i}");
         }
