@@ -33,6 +33,19 @@ fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if let Ok(n) = std::env::var("LOOP_SAMPLE").map(|v| v.parse::<usize>().unwrap_or(20)) {
+        let side = m.mesh.side;
+        let to = idbooth::geometry::Similarity {
+            scale: roi.side / side as f64,
+            angle: 0.1,
+            tx: roi.center.x - roi.side / 2.0,
+            ty: roi.center.y - roi.side / 2.0,
+        };
+        for _ in 0..n {
+            std::hint::black_box(pyr.sample_tensor(&to, side, side, 0.0, 1.0, None));
+        }
+        return Ok(());
+    }
     if let Ok(n) = std::env::var("LOOP_TRACK").map(|v| v.parse::<usize>().unwrap_or(20)) {
         let mut tracker = detect::Tracker::new(opts).detect_every(u32::MAX);
         for _ in 0..n {
