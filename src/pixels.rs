@@ -87,6 +87,20 @@ impl Pyramid {
         let inv = 1.0 / (n * n) as f32;
         let mut out = RgbImage::new(w, h);
         out.par_chunks_mut(w as usize * 3).enumerate().for_each(|(y, row)| {
+            let oy = y as f64 + 0.5;
+            // One sample per pixel on a row that lies inside the photo (no mirroring): the
+            // row walk of `sample_row`, eight pixels at a time.
+            let at = |ox: f64| (m[0][0] * ox + m[0][1] * oy + m[0][2], m[1][0] * ox + m[1][1] * oy + m[1][2]);
+            let inside = |(x, y): (f64, f64)| (0.0..=bw).contains(&x) && (0.0..=bh).contains(&y);
+            if n == 1 && inside(at(0.5)) && inside(at(w as f64 - 0.5)) {
+                let mut rgb = vec![0f32; row.len()];
+                let start = ((m[0][1] * oy + m[0][2]) * k, (m[1][1] * oy + m[1][2]) * k);
+                sample_row(lvl, start, (m[0][0] * k, m[1][0] * k), &mut rgb);
+                for (px, v) in row.iter_mut().zip(&rgb) {
+                    *px = (v + 0.5) as u8;
+                }
+                return;
+            }
             for (x, px) in row.chunks_exact_mut(3).enumerate() {
                 let mut acc = [0f32; 3];
                 for &sy in &offsets {
@@ -138,14 +152,7 @@ impl Pyramid {
             let oy = y as f64 + 0.5;
             // Level coordinates of the row's first pixel centre, and their step per pixel.
             let start = ((m[0][1] * oy + m[0][2]) * k, (m[1][1] * oy + m[1][2]) * k);
-            let step = (m[0][0] * k, m[1][0] * k);
-            #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the processor has AVX2, checked just above.
-                unsafe { avx2::tensor_row(&src, start, step, row) };
-                return;
-            }
-            src.row(start, step, row, 0);
+            src.row_fast(start, (m[0][0] * k, m[1][0] * k), row);
         });
         buf
     }
@@ -160,7 +167,25 @@ struct TensorSource<'a> {
     a: f32,
 }
 
+/// Bilinear samples of `img` along a line, as RGB floats (0–255) into `row` (three per
+/// pixel): pixel `x` at `start + step · (x + 0.5)` in `img`'s pixel coordinates, the edge
+/// pixel outside (as [`bilinear`]).
+pub fn sample_row(img: &RgbImage, start: (f64, f64), step: (f64, f64), row: &mut [f32]) {
+    TensorSource { lvl: img, fill: None, lo: 0.0, a: 1.0 }.row_fast(start, step, row);
+}
+
 impl TensorSource<'_> {
+    /// [`Self::row`] from the row's start, with AVX2 where the processor has it.
+    fn row_fast(&self, start: (f64, f64), step: (f64, f64), row: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            unsafe { avx2::tensor_row(self, start, step, row) };
+            return;
+        }
+        self.row(start, step, row, 0);
+    }
+
     /// Output pixels `from..` of a row whose pixel `x` centres on level coordinates
     /// `start + step · (x + 0.5)`.
     #[inline(always)]

@@ -250,12 +250,13 @@ fn sample_lightness(
     h: usize,
 ) -> FloatMap {
     let mut map = FloatMap::new(w, h);
-    let base = photo.base();
-    for v in 0..h {
-        for u in 0..w {
-            let p = origin.plus(across.scale((u as f64 + 0.5) * px)).plus(down.scale((v as f64 + 0.5) * px));
-            let c = crate::pixels::bilinear(base, p.x - 0.5, p.y - 0.5);
-            map.data[v * w + u] = lightness([c[0] as u8, c[1] as u8, c[2] as u8]);
+    let mut rgb = vec![0f32; 3 * w];
+    // Row by row: pixel (u, v) centred at origin + across·(u + ½)·px + down·(v + ½)·px.
+    for (v, out) in map.data.chunks_exact_mut(w).enumerate() {
+        let start = origin.plus(down.scale((v as f64 + 0.5) * px));
+        crate::pixels::sample_row(photo.base(), (start.x, start.y), (across.x * px, across.y * px), &mut rgb);
+        for (o, c) in out.iter_mut().zip(rgb.chunks_exact(3)) {
+            *o = lightness([c[0] as u8, c[1] as u8, c[2] as u8]);
         }
     }
     map
