@@ -700,7 +700,7 @@ fn live_tracking(frame: &image::RgbImage, spec: &idbooth::spec::Spec, runs: usiz
     // The 10th percentile beside the median: on a shared machine it is the better estimate
     // of the unloaded time.
     println!(
-        "live frame, tracking: {:.1} ms, p10 {:.1} (detector frames {:.1} ms, 1 in 15; incl. checklist {:.1} ms)",
+        "live frame, tracking: {:.2} ms, p10 {:.2} (detector frames {:.1} ms, 1 in 15; incl. checklist {:.1} ms)",
         med(&tracked),
         p10(&tracked),
         med(&detected),
