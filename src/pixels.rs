@@ -158,7 +158,8 @@ impl Pyramid {
     }
 }
 
-/// What [`Pyramid::sample_tensor`] reads and how it maps values.
+/// What the row sampler reads and how it maps values ([`Pyramid::sample_tensor`]; with 0–255
+/// as it is, [`sample_row`] and [`Pyramid::warp`]'s one-sample rows).
 struct TensorSource<'a> {
     lvl: &'a RgbImage,
     fill: Option<f32>,
@@ -177,8 +178,9 @@ pub fn sample_row(img: &RgbImage, start: (f64, f64), step: (f64, f64), row: &mut
 impl TensorSource<'_> {
     /// [`Self::row`] from the row's start, with AVX2 where the processor has it.
     fn row_fast(&self, start: (f64, f64), step: (f64, f64), row: &mut [f32]) {
+        // The gathers address bytes with 32-bit offsets (images up to ~700 megapixels).
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if std::arch::is_x86_feature_detected!("avx2") && self.lvl.as_raw().len() < i32::MAX as usize {
             // SAFETY: the processor has AVX2, checked just above.
             unsafe { avx2::tensor_row(self, start, step, row) };
             return;
@@ -206,9 +208,11 @@ impl TensorSource<'_> {
         let (lw, lh) = (lvl.width() as f64, lvl.height() as f64);
         let (raw, stride) = (lvl.as_raw(), lvl.width() as usize * 3);
         // Inside, where all four neighbours exist (nearly every pixel of a face crop):
-        // `bilinear` without its clamps and edge cases.
-        if bx >= 0.0 && by >= 0.0 && bx < lw - 1.0 && by < lh - 1.0 {
-            let (fx, fy) = (bx as f32, by as f32);
+        // `bilinear` without its clamps and edge cases. Tested after the rounding to f32: a
+        // coordinate a hair before the last row or column rounds onto it, which has no
+        // neighbour below or to the right (`bilinear` gives the same value there).
+        let (fx, fy) = (bx as f32, by as f32);
+        if fx >= 0.0 && fy >= 0.0 && fx < (lw - 1.0) as f32 && fy < (lh - 1.0) as f32 {
             let (x0, y0) = (fx as usize, fy as usize);
             let at = y0 * stride + x0 * 3;
             inner4(&raw[at..at + 6], &raw[at + stride..at + stride + 6], fx - x0 as f32, fy - y0 as f32)
@@ -245,16 +249,11 @@ mod avx2 {
             let at = |o: __m256d| _mm256_sub_pd(_mm256_add_pd(s, _mm256_mul_pd(d, o)), half);
             (at(ox(0)), at(ox(4)))
         };
-        // Inside: 0 ≤ c < limit − 1 in every lane.
-        let inside = |(a, b): (__m256d, __m256d), limit: f64| {
-            let (lo, hi) = (_mm256_setzero_pd(), _mm256_set1_pd(limit - 1.0));
-            let ok = |v: __m256d| {
-                _mm256_movemask_pd(_mm256_and_pd(
-                    _mm256_cmp_pd::<_CMP_GE_OQ>(v, lo),
-                    _mm256_cmp_pd::<_CMP_LT_OQ>(v, hi),
-                ))
-            };
-            ok(a) == 0xf && ok(b) == 0xf
+        // Inside: 0 ≤ c < limit − 1 in every lane, after the rounding to f32 (as `pixel`).
+        let inside = |v: __m256, limit: f64| {
+            let (lo, hi) = (_mm256_setzero_ps(), _mm256_set1_ps((limit - 1.0) as f32));
+            let ok = _mm256_and_ps(_mm256_cmp_ps::<_CMP_GE_OQ>(v, lo), _mm256_cmp_ps::<_CMP_LT_OQ>(v, hi));
+            _mm256_movemask_ps(ok) == 0xff
         };
         let to_f32 = |(a, b): (__m256d, __m256d)| _mm256_set_m128(_mm256_cvtpd_ps(b), _mm256_cvtpd_ps(a));
         let byte = |v: __m256i, shift: i32| {
@@ -267,16 +266,16 @@ mod avx2 {
         let (lo, a) = (_mm256_set1_ps(src.lo), _mm256_set1_ps(src.a));
         let mut x = 0;
         while x + 8 <= n {
-            let (cx, cy) = (coords(start.0, step.0, x), coords(start.1, step.1, x));
-            if !(inside(cx, lw) && inside(cy, lh)) {
+            let (fx, fy) = (to_f32(coords(start.0, step.0, x)), to_f32(coords(start.1, step.1, x)));
+            if !(inside(fx, lw) && inside(fy, lh)) {
                 src.row(start, step, &mut row[..(x + 8) * 3], x);
                 x += 8;
                 continue;
             }
-            let (fx, fy) = (to_f32(cx), to_f32(cy));
             let (x0, y0) = (_mm256_cvttps_epi32(fx), _mm256_cvttps_epi32(fy));
             let (fx, fy) = (_mm256_sub_ps(fx, _mm256_cvtepi32_ps(x0)), _mm256_sub_ps(fy, _mm256_cvtepi32_ps(y0)));
-            // Byte offset of each top-left neighbour: y0 · stride + 3 · x0 (inside, so it fits).
+            // Byte offset of each top-left neighbour: y0 · stride + 3 · x0 (inside an image of
+            // fewer than 2³¹ bytes, checked by the caller).
             let at = _mm256_add_epi32(
                 _mm256_mullo_epi32(y0, _mm256_set1_epi32(stride as i32)),
                 _mm256_mullo_epi32(x0, _mm256_set1_epi32(3)),
@@ -612,9 +611,16 @@ mod tests {
             RgbImage::from_fn(61, 43, |x, y| image::Rgb([(x * 7 + y) as u8, (y * 9) as u8, ((x * y) % 251) as u8]));
         for fill in [Some(7.0), None] {
             let src = TensorSource { lvl: &img, fill, lo: -1.0, a: 2.0 / 255.0 };
-            for (start, step, n) in
-                [((3.3, 4.1), (0.37, 0.11), 100), ((-2.0, 20.2), (0.9, -0.05), 77), ((0.0, 0.0), (0.5, 0.4), 19)]
-            {
+            // Inside, across the edges, a row's last pixels, and coordinates a hair before the
+            // last row and column (they round onto it in f32, which has no neighbour beyond).
+            let hair = 1e-7;
+            for (start, step, n) in [
+                ((3.3, 4.1), (0.37, 0.11), 100),
+                ((-2.0, 20.2), (0.9, -0.05), 77),
+                ((0.0, 0.0), (0.5, 0.4), 19),
+                ((10.0, 42.5 - hair), (0.5, 0.0), 40),
+                ((53.0 - hair, 10.0), (1.0, 0.25), 8),
+            ] {
                 let (mut plain, mut fast) = (vec![0f32; 3 * n], vec![0f32; 3 * n]);
                 src.row(start, step, &mut plain, 0);
                 // SAFETY: the processor has AVX2, checked above.

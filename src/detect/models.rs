@@ -85,12 +85,15 @@ impl Patches {
         // Each image row split once by channel and by column phase (x mod sx): a patch
         // plane's row is then a run of one phase, copied whole (reading the interleaved
         // pixels with a stride for each of the kh·kw planes cost four times as much).
+        debug_assert_eq!(img.len(), 3 * w * h, "an image of the wrong size");
         let len = w.div_ceil(sx);
         let mut phases = vec![0f32; 3 * sx * h * len];
         for (y, row) in img.chunks_exact(3 * w).take(h).enumerate() {
             for (c, q) in (0..3).flat_map(|c| (0..sx).map(move |q| (c, q))) {
                 let dst = &mut phases[((c * sx + q) * h + y) * len..][..len];
-                for (d, &v) in dst.iter_mut().zip(row[3 * q + c..].iter().step_by(3 * sx)) {
+                // (An image narrower than the stride has no column of phase q.)
+                let from = row.get(3 * q + c..).unwrap_or_default();
+                for (d, &v) in dst.iter_mut().zip(from.iter().step_by(3 * sx)) {
                     *d = v;
                 }
             }

@@ -342,8 +342,8 @@ fn take_over(
     patch.apply(model)
 }
 
-/// Each of our 1×1 convolutions with the residual `Add` and the PReLU (the mesh's) or ReLU (`max(v, 0)`, the detectors') that follow it, where they do, as one
-/// operator.
+/// Each of our 1×1 convolutions with the residual `Add` and the PReLU (the mesh's) or ReLU
+/// (`max(v, 0)`, the detectors') that follow it, where they do, as one operator.
 fn fuse_epilogues(mut model: TypedModel) -> TractResult<TypedModel> {
     let mut found = Vec::new();
     for node in model.nodes() {

@@ -144,10 +144,7 @@ impl Tracker {
             );
             let (mesh, dets) = (mesh?, dets?);
             // Usually finished long ago (it had the time between two frames).
-            if let Some(b) = job
-                .map(|rx| rx.into_inner().ok().and_then(|rx| rx.recv().ok()).unwrap_or_else(|| Err(lost_job())))
-                .transpose()?
-            {
+            if let Some(b) = job.map(collect).transpose()? {
                 self.expression = Some((b, 0));
             }
             if mesh.score >= MIN_TRACKING_SCORE {
@@ -261,7 +258,7 @@ impl Tracker {
         if let Some(mask) = &mask {
             lm.head_top = landmarks::head_top(mask, &lm);
         }
-        // A followed face carries its expression (computed beside this frame's mesh when due);
+        // A followed face carries its expression (computed between the frames when due);
         // a new face gets it now.
         let blendshapes = match self.expression.filter(|_| followed) {
             Some((b, age)) => {
@@ -301,6 +298,26 @@ fn expression_job(input: Vec<f32>) -> Mutex<Receiver<Result<Blendshapes, VisionE
     Mutex::new(rx)
 }
 
+/// The expression job's result. On a pool thread (a caller inside rayon) it runs other pool
+/// work while it waits, so that a pool of one thread cannot wait for a job queued behind it.
+fn collect(job: Mutex<Receiver<Result<Blendshapes, VisionError>>>) -> Result<Blendshapes, VisionError> {
+    use std::sync::mpsc::TryRecvError;
+    let Ok(rx) = job.into_inner() else { return Err(lost_job()) };
+    loop {
+        match rx.try_recv() {
+            Ok(result) => return result,
+            Err(TryRecvError::Disconnected) => return Err(lost_job()),
+            Err(TryRecvError::Empty) => match rayon::yield_now() {
+                // Not on the pool: the pool runs the job.
+                None => return rx.recv().unwrap_or_else(|_| Err(lost_job())),
+                Some(rayon::Yield::Executed) => {}
+                // Nothing else queued: another pool thread is running it.
+                Some(rayon::Yield::Idle) => std::thread::yield_now(),
+            },
+        }
+    }
+}
+
 fn lost_job() -> VisionError {
     VisionError::Model("face_blendshapes: the expression job ended without a result".into())
 }
@@ -337,4 +354,19 @@ pub fn from_mesh(m: &Mesh, score: f32) -> Detection {
         m.p(idx::CHEEK_RIGHT),
     ];
     Detection { rect: [lo.x, lo.y, hi.x - lo.x, hi.y - lo.y], score, keypoints }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tracker driven from inside a one-thread pool (the job is queued behind its caller)
+    /// still gets the expression job's result, and it is the model's own.
+    #[test]
+    fn the_expression_job_finishes_inside_a_pool_of_one_thread() {
+        let input: Vec<f32> = (0..2 * blendshapes::SUBSET.len()).map(|i| 100.0 + (i % 37) as f32 * 3.0).collect();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a pool");
+        let got = pool.install(|| collect(expression_job(input.clone()))).expect("the expression");
+        assert_eq!(got, blendshapes::run(input).expect("the expression"));
+    }
 }
