@@ -94,8 +94,8 @@ impl Pyramid {
             let inside = |(x, y): (f64, f64)| (0.0..=bw).contains(&x) && (0.0..=bh).contains(&y);
             if n == 1 && inside(at(0.5)) && inside(at(w as f64 - 0.5)) {
                 let mut rgb = vec![0f32; row.len()];
-                let start = ((m[0][1] * oy + m[0][2]) * k, (m[1][1] * oy + m[1][2]) * k);
-                sample_row(lvl, start, (m[0][0] * k, m[1][0] * k), &mut rgb);
+                let (start, step) = level_row(&m, oy, k);
+                sample_row(lvl, start, step, &mut rgb);
                 for (px, v) in row.iter_mut().zip(&rgb) {
                     *px = (v + 0.5) as u8;
                 }
@@ -149,13 +149,18 @@ impl Pyramid {
         let src = TensorSource { lvl, fill, lo, a };
         // Rows on every core: the level is built (if lazy) above, on this thread; here it is only read.
         buf.par_chunks_mut(w * 3).enumerate().for_each(|(y, row)| {
-            let oy = y as f64 + 0.5;
-            // Level coordinates of the row's first pixel centre, and their step per pixel.
-            let start = ((m[0][1] * oy + m[0][2]) * k, (m[1][1] * oy + m[1][2]) * k);
-            src.row_fast(start, (m[0][0] * k, m[1][0] * k), row);
+            let (start, step) = level_row(&m, y as f64 + 0.5, k);
+            src.row_fast(start, step, row);
         });
         buf
     }
+}
+
+/// An output row at `oy` (pixel centres) mapped by `m` onto a level of scale `k`: where it
+/// starts (output x = 0) and its step per output pixel, in level coordinates — the `start`
+/// and `step` of the row sampler.
+fn level_row(m: &[[f64; 3]; 2], oy: f64, k: f64) -> ((f64, f64), (f64, f64)) {
+    (((m[0][1] * oy + m[0][2]) * k, (m[1][1] * oy + m[1][2]) * k), (m[0][0] * k, m[1][0] * k))
 }
 
 /// What the row sampler reads and how it maps values ([`Pyramid::sample_tensor`]; with 0–255
