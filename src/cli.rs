@@ -372,7 +372,12 @@ pub fn eval(dir: &Path, fit: bool, verbose: bool, max_pupil: Option<f64>, max_ch
     if verbose {
         for r in &e.results {
             let p = r.pupil_err_pct.map(|e| format!("{:5.2} {:5.2}", e[0], e[1])).unwrap_or_else(|| "  miss".into());
-            let c = r.chin.map(|c| format!("{:5.2} ({:+.3} IPD)", c.err_pct(0.0), c.along_ipd)).unwrap_or_default();
+            let c = r
+                .chin
+                .map(|c| {
+                    format!("{:5.2} ({:+.3} IPD down, {:+.1} % across)", c.err_pct(0.0), c.along_ipd, c.across_pct)
+                })
+                .unwrap_or_default();
             let pose = r.pose.map(|p| format!("yaw {:+5.1} pitch {:+5.1} roll {:+5.1}", p.yaw, p.pitch, p.roll));
             let top = r.head_top.and_then(|h| h.vs_reference_pct).map(|v| format!("hair top {v:+5.1} %"));
             println!(
