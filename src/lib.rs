@@ -26,7 +26,7 @@ pub mod spec;
 pub mod spool;
 
 /// Language of the texts shown to a person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     Zh,

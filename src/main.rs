@@ -28,7 +28,8 @@ mod cli_rules;
                   arguments, a write that failed). With several photos the worst counts: 2, then 1, then 3."
 )]
 struct Args {
-    /// Language of messages: en or zh (default: zh where LANG is Chinese, else en).
+    /// Language of messages: en or zh (default: zh where LANG is Chinese, else en; the window on
+    /// a laptop: the one last used, else that; at a counter or kiosk: the studio's first).
     #[arg(long, global = true)]
     lang: Option<Lang>,
     #[command(subcommand)]
@@ -214,7 +215,7 @@ fn gui(a: GuiArgs, lang: Option<Lang>) -> ExitCode {
         eprintln!("idbooth: {p}");
         tracing::warn!("settings file problem");
     }
-    // Without --lang: the settings' first language; on a laptop the last one used, else the system's.
+    // Without --lang: on a laptop the last one used, else the system's; else the settings' first.
     let system = cli::system_lang();
     let mode = if a.kiosk {
         Some(Mode::Kiosk)
@@ -226,7 +227,8 @@ fn gui(a: GuiArgs, lang: Option<Lang>) -> ExitCode {
     let opts = idbooth::app::Options {
         photo: a.photo,
         frames: a.frames,
-        lang: lang.or(system.filter(|_| settings.mode == Mode::Laptop && mode.is_none())),
+        lang,
+        system_lang: (settings.mode == Mode::Laptop && mode.is_none()).then(|| system.unwrap_or(Lang::En)),
         spec: a.spec,
         camera: !a.no_camera,
         sample: true,

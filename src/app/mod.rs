@@ -34,7 +34,7 @@ use config::{Mode, StudioSettings};
 use live::{Guide, LiveSession, Smoother, SourceFactory};
 use machine::{Screen, Why};
 use state::{Document, Form, Remembered, Still};
-use text::{t, ta};
+use text::{Msg, ta};
 
 /// The bundled sample portrait (public domain; see assets/samples/README.md).
 pub const SAMPLE: &[u8] = include_bytes!("../../assets/samples/grace_hopper.jpg");
@@ -68,6 +68,18 @@ impl FilePicker for SystemPicker {
     }
 }
 
+/// After `n` wrong staff PINs in a row: none for the first three (a slip of the finger), then
+/// 30 s, doubling with each further one up to 15 min, so that nobody at an unattended kiosk
+/// can try the 10 000 four-digit PINs in an afternoon (with the cap: about 100 days).
+fn pin_lock(n: u32) -> Option<Duration> {
+    (n >= 3).then(|| Duration::from_secs(30).saturating_mul(1 << (n - 3).min(5)).min(Duration::from_secs(15 * 60)))
+}
+
+/// The window's message for a photo that cannot be opened, in whatever language is shown.
+fn photo_error_msg(e: crate::capture::photo::PhotoError) -> Msg {
+    Msg::with(move |l| ta(l, "photo_error", &[("error", crate::i18n::photo_error(&e, l))]))
+}
+
 /// rfd answers "cancelled" when it has no way to show a dialog; tell that case apart.
 fn dialog_available() -> Result<(), String> {
     #[cfg(target_os = "linux")]
@@ -94,6 +106,8 @@ pub struct Options {
     /// Play the photos in this folder as a live camera.
     pub frames: Option<PathBuf>,
     pub lang: Option<Lang>,
+    /// The system's language (from LANG), for a laptop after the one it last used.
+    pub system_lang: Option<Lang>,
     pub spec: Option<String>,
     /// Look for a camera at start.
     pub camera: bool,
@@ -223,6 +237,13 @@ impl Default for Visit {
 }
 
 impl Visit {
+    /// What the next photo of the same person keeps: who they are, not what was decided about
+    /// this photo (ticks go with the photo; so does the reason written for its failures).
+    fn carried_over(&self) -> RetakeOf {
+        let form = Form { override_reason: String::new(), ..self.form.clone() };
+        RetakeOf { form, ticket: self.ticket.clone(), from_spool: self.from_spool.clone() }
+    }
+
     /// Nothing of a customer is held (the kiosk's reset guarantee).
     pub fn is_empty(&self) -> bool {
         matches!(self.still, StillJob::None)
@@ -279,11 +300,17 @@ pub struct BoothApp {
     print_tex: Option<(TextureHandle, u64)>,
     /// Bumped whenever the judged photo or its composition changes.
     still_gen: u64,
-    notice: Option<String>,
-    error: Option<String>,
+    /// Bumped for every new photo checked (not for a crop or spec change): the checklist starts
+    /// scrolled to its top for each photo.
+    photo_serial: u64,
+    notice: Option<Msg>,
+    error: Option<Msg>,
     staff_press: Option<Instant>,
     pub pin_entry: String,
     pin_error: bool,
+    /// Wrong PINs in a row, and until when the keypad then stays locked (`PIN_LOCK`).
+    pin_failures: u32,
+    pin_locked_until: Option<Instant>,
     /// Kiosk: the PIN was right; the keypad screen offers "back to the kiosk" and "close".
     pub staff_unlocked: bool,
     /// The document the person (or the kiosk's customer) chose; the form's shows the one the
@@ -307,7 +334,12 @@ impl BoothApp {
         let book = SpecBook::load();
         let spec_id = opts.spec.clone().or(remembered.spec.clone()).unwrap_or_else(|| settings.default_spec.clone());
         let spec_idx = book.all().iter().position(|s| s.id == spec_id).unwrap_or(0);
-        let lang = opts.lang.or(remembered.lang).or(settings.languages.first().copied()).unwrap_or_default();
+        let lang = opts
+            .lang
+            .or(remembered.lang)
+            .or(opts.system_lang)
+            .or(settings.languages.first().copied())
+            .unwrap_or_default();
         // A folder the user chose wins over the studio's; the default folder remembered by an
         // older version (it saved whatever folder was current) is not a choice.
         let chosen = remembered.folder.clone().filter(|f| *f != state::default_folder());
@@ -348,11 +380,14 @@ impl BoothApp {
             result_tex: None,
             print_tex: None,
             still_gen: 0,
-            notice: opts.settings_problem.clone(),
+            photo_serial: 0,
+            notice: opts.settings_problem.clone().map(Msg::fixed),
             error: None,
             staff_press: None,
             pin_entry: String::new(),
             pin_error: false,
+            pin_failures: 0,
+            pin_locked_until: None,
             staff_unlocked: false,
             chosen_document: None,
             retake_of: None,
@@ -383,7 +418,7 @@ impl BoothApp {
         } else if mode != Mode::Kiosk && app.live_maker.is_some() {
             app.go(Screen::Live, Why::Started);
         } else if mode == Mode::Laptop && opts.sample {
-            app.notice.get_or_insert_with(|| t(lang, "first_run"));
+            app.notice.get_or_insert_with(|| Msg::key("first_run"));
         }
         app
     }
@@ -453,9 +488,13 @@ impl BoothApp {
     }
 
     /// Timers and workers; never blocks, never draws.
-    pub fn logic(&mut self, ctx: &egui::Context) {
+    /// Timers, workers and the window's input, once per frame. `seen` is false while the
+    /// window is hidden or covered: eframe then draws nothing and passes the last shown frame's
+    /// input again, which must not count as someone touching the screen (or drop a file twice),
+    /// but the kiosk's timeouts must still wipe a customer who walked away.
+    pub fn logic(&mut self, ctx: &egui::Context, seen: bool) {
         let now = self.now();
-        if ctx.input(|i| !i.events.is_empty() || i.pointer.any_down()) {
+        if seen && ctx.input(|i| !i.events.is_empty() || i.pointer.any_down()) {
             self.last_activity = now;
         }
         // A kiosk cannot be closed from the keyboard or the window manager.
@@ -476,6 +515,7 @@ impl BoothApp {
         // Files dropped onto the window (not at the kiosk).
         let dropped = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect::<Vec<_>>());
         if self.mode != Mode::Kiosk
+            && seen
             && let Some(p) = dropped.into_iter().find(|p| !p.as_os_str().is_empty())
         {
             self.open_path(&p);
@@ -515,8 +555,12 @@ impl BoothApp {
                 }
             }
             Intent::StartCamera => {
-                self.find_camera();
+                // A recorded camera (--frames) is already there; a real one is looked for again.
+                if self.live_maker.is_none() {
+                    self.find_camera();
+                }
                 if self.live_maker.is_some() {
+                    self.keep_person_for_next_photo();
                     self.go(Screen::Live, Why::Opened);
                 }
             }
@@ -526,12 +570,7 @@ impl BoothApp {
                 // The same person again: their form, and a kiosk customer's ticket and queue
                 // entry, go to the next photo (opened or captured), not to whoever comes next.
                 if self.mode != Mode::Kiosk {
-                    let v = &self.visit;
-                    self.retake_of = Some(RetakeOf {
-                        form: v.form.clone(),
-                        ticket: v.ticket.clone(),
-                        from_spool: v.from_spool.clone(),
-                    });
+                    self.retake_of = Some(self.visit.carried_over());
                 }
                 let to = match self.mode {
                     Mode::Kiosk => Screen::Guided,
@@ -558,7 +597,10 @@ impl BoothApp {
                     self.remember();
                 }
                 Ok(None) => {}
-                Err(e) => self.error = Some(ta(self.lang, "folder_dialog_missing", &[("error", e)])),
+                Err(e) => {
+                    tracing::warn!("no folder dialog: {e}");
+                    self.error = Some(Msg::key("folder_dialog_missing"))
+                }
             },
             Intent::Export => self.export(),
             Intent::Adjust(a) => {
@@ -588,16 +630,22 @@ impl BoothApp {
                 self.pin_error = false;
                 self.go(Screen::StaffPin, Why::StaffGesture);
             }
+            Intent::Pin(_) if self.pin_locked_for().is_some() => {}
             Intent::Pin(pin) => {
                 if self.settings.pin_matches(&pin) {
+                    self.pin_failures = 0;
                     // Staff choose: back to the kiosk (the customer's data and a held problem
                     // are dropped) or close it.
                     tracing::info!("staff PIN accepted");
                     self.staff_unlocked = true;
                 } else {
-                    tracing::warn!("wrong staff PIN");
+                    self.pin_failures += 1;
+                    tracing::warn!(failures = self.pin_failures, "wrong staff PIN");
                     self.pin_error = true;
                     self.pin_entry.clear();
+                    if let Some(lock) = pin_lock(self.pin_failures) {
+                        self.pin_locked_until = Some(self.now() + lock);
+                    }
                 }
             }
             Intent::CloseKiosk if self.staff_unlocked => {
@@ -614,7 +662,18 @@ impl BoothApp {
                 }
             }
             Intent::NextCustomer => {
+                // Everything of the customer goes; at the counter the staff member stays and the
+                // next customer starts on the studio's own spec, not the last customer's.
+                let operator = std::mem::take(&mut self.visit.form.operator);
                 self.visit = Visit::default();
+                if self.mode == Mode::Counter {
+                    self.visit.form.operator = operator;
+                    let default_spec = self.settings.default_spec.clone();
+                    if self.book.get(&default_spec).is_ok() {
+                        self.set_spec(&default_spec);
+                    }
+                }
+                self.path_entry = None;
                 self.retake_of = None;
                 self.chosen_document = None;
                 self.fit_document();
@@ -637,23 +696,47 @@ impl BoothApp {
         &self.book.all()[self.spec_idx]
     }
 
+    /// Before a new photo (opened or from the camera) when "Retake" was not pressed: on a
+    /// laptop there is one person, so their form always goes on to the next photo; at the
+    /// counter a result not yet exported is the same customer's retake (a new customer comes
+    /// with "Next customer" or from the queue), so nothing typed for them is lost.
+    fn keep_person_for_next_photo(&mut self) {
+        let v = &self.visit;
+        let typed = !v.form.is_blank();
+        let unexported = matches!(v.still, StillJob::Done(_)) && v.last_export.is_none();
+        let keep = match self.mode {
+            Mode::Laptop => typed,
+            Mode::Counter => typed && unexported,
+            Mode::Kiosk => false,
+        };
+        if keep && self.retake_of.is_none() {
+            self.retake_of = Some(v.carried_over());
+        }
+    }
+
     /// Same path as Open… and drag-and-drop: load a photo file and check it.
     pub fn open_path(&mut self, path: &Path) {
         match open_photo(path) {
             Ok(p) => self.open_portrait(p, None),
-            Err(e) => {
-                self.error = Some(ta(self.lang, "photo_error", &[("error", crate::i18n::photo_error(&e, self.lang))]))
-            }
+            Err(e) => self.error = Some(photo_error_msg(e)),
         }
     }
 
     /// Check a still on a worker (the window keeps drawing; a spinner shows). Every new photo
-    /// starts a new visit: nothing of the previous person's form carries over, unless "Retake"
-    /// said it is the same person.
+    /// starts a new visit; the person's form carries over only when it is the same person
+    /// ("Retake", a laptop, a counter result not yet exported: `keep_person_for_next_photo`).
     pub fn open_portrait(&mut self, portrait: Portrait, from_spool: Option<(PathBuf, crate::spool::Handoff)>) {
         self.error = None;
+        if from_spool.is_none() {
+            self.keep_person_for_next_photo();
+        }
         if self.mode != Mode::Kiosk {
+            // The staff member at the counter is the same for every customer.
+            let operator = std::mem::take(&mut self.visit.form.operator);
             self.visit = Visit::default();
+            if self.mode == Mode::Counter {
+                self.visit.form.operator = operator;
+            }
             // A retake (and only a retake) carries the person over; a queue entry is someone else.
             if from_spool.is_some() {
                 self.retake_of = None;
@@ -720,12 +803,22 @@ impl BoothApp {
         self.still()?.judgement.frame.as_ref().map(|o| o.dimensions())
     }
 
-    pub fn error(&self) -> Option<&str> {
-        self.error.as_deref()
+    /// How long the staff keypad stays locked after too many wrong PINs.
+    pub fn pin_locked_for(&self) -> Option<Duration> {
+        self.pin_locked_until.map(|t| t.saturating_duration_since(self.now())).filter(|d| !d.is_zero())
     }
 
-    pub fn notice(&self) -> Option<&str> {
-        self.notice.as_deref()
+    /// Which photo is shown (see `photo_serial`); `still_gen` also counts its re-judgements.
+    pub fn photo_serial(&self) -> u64 {
+        self.photo_serial
+    }
+
+    pub fn error(&self) -> Option<String> {
+        self.error.as_ref().map(|m| m.text(self.lang))
+    }
+
+    pub fn notice(&self) -> Option<String> {
+        self.notice.as_ref().map(|m| m.text(self.lang))
     }
 
     pub fn set_spec(&mut self, id: &str) {
@@ -849,21 +942,17 @@ impl BoothApp {
                 );
                 self.visit.still = StillJob::Done(Box::new(s));
                 self.still_gen += 1;
+                self.photo_serial += 1;
                 let to = if self.mode == Mode::Kiosk { Screen::KioskResult } else { Screen::Review };
                 self.go(to, Why::Checked);
             }
             Ok(Err(e)) => {
                 tracing::warn!("check failed");
-                self.error = Some(ta(self.lang, "check_error", &[("error", e)]));
+                self.error = Some(Msg::with(move |l| ta(l, "check_error", &[("error", e.clone())])));
                 self.visit.still = StillJob::None;
                 // A retake whose photo could not be checked is still pending.
                 if self.visit.retake {
-                    let v = &self.visit;
-                    self.retake_of = Some(RetakeOf {
-                        form: v.form.clone(),
-                        ticket: v.ticket.clone(),
-                        from_spool: v.from_spool.clone(),
-                    });
+                    self.retake_of = Some(self.visit.carried_over());
                 }
                 let to = if self.mode == Mode::Kiosk { Screen::Guided } else { Screen::Start };
                 self.go(to, Why::CheckFailed);
@@ -894,7 +983,7 @@ impl BoothApp {
                             self.still_gen += 1;
                         }
                     }
-                    Err(e) => self.error = Some(ta(self.lang, "check_error", &[("error", e)])),
+                    Err(e) => self.error = Some(Msg::with(move |l| ta(l, "check_error", &[("error", e.clone())]))),
                 }
             }
             Err(TryRecvError::Empty) => {}
@@ -908,7 +997,7 @@ impl BoothApp {
             Ok(None) => {}
             Err(e) => {
                 tracing::warn!("no file dialog: {e}");
-                self.error = Some(ta(self.lang, "dialog_missing", &[("error", e)]));
+                self.error = Some(Msg::key("dialog_missing"));
                 self.path_entry = Some(String::new());
             }
         }
@@ -1036,7 +1125,7 @@ impl BoothApp {
     fn find_camera(&mut self) {
         self.cameras = crate::capture::camera::list_cameras().unwrap_or_default();
         if self.cameras.is_empty() {
-            self.notice = Some(t(self.lang, "no_camera"));
+            self.notice = Some(Msg::key("no_camera"));
             return;
         }
         let cam = &self.settings.camera;
@@ -1046,7 +1135,7 @@ impl BoothApp {
 
     #[cfg(not(feature = "camera"))]
     fn find_camera(&mut self) {
-        self.notice = Some(t(self.lang, "no_camera"));
+        self.notice = Some(Msg::key("no_camera"));
     }
 
     #[cfg(feature = "camera")]
@@ -1151,8 +1240,11 @@ impl BoothApp {
                 self.go(Screen::AskStaff, Why::CameraLost);
             } else {
                 self.error = Some(match e {
-                    CaptureError::NoDevice => t(self.lang, "no_camera"),
-                    e => ta(self.lang, "camera_error", &[("error", e.to_string())]),
+                    CaptureError::NoDevice => Msg::key("no_camera"),
+                    e => {
+                        let e = e.to_string();
+                        Msg::with(move |l| ta(l, "camera_error", &[("error", e.clone())]))
+                    }
                 });
                 self.go(Screen::Start, Why::CameraLost);
             }
@@ -1228,9 +1320,7 @@ impl BoothApp {
         let Some(e) = self.queue.select(i).cloned() else { return };
         match load_photo(&e.photo) {
             Ok(p) => self.open_portrait(p, Some((e.photo.clone(), e.handoff.clone()))),
-            Err(err) => {
-                self.error = Some(ta(self.lang, "photo_error", &[("error", crate::i18n::photo_error(&err, self.lang))]))
-            }
+            Err(err) => self.error = Some(photo_error_msg(err)),
         }
     }
 
@@ -1254,7 +1344,7 @@ impl BoothApp {
         while self.frame_times.len() > 60 {
             self.frame_times.pop_front();
         }
-        self.logic(&ctx);
+        self.logic(&ctx, true);
         let intents = screens::show(self, ui);
         for i in intents {
             self.apply(i);
@@ -1263,6 +1353,15 @@ impl BoothApp {
 }
 
 impl eframe::App for BoothApp {
+    /// eframe calls this before each `ui` (which runs the logic itself) and, while the window is
+    /// minimised or covered, alone: then it is the only thing that runs the kiosk's timeouts.
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let hidden = ctx.input(|i| i.viewport().minimized == Some(true) || i.viewport().occluded == Some(true));
+        if hidden {
+            self.logic(ctx, false);
+        }
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
     }
@@ -1288,4 +1387,18 @@ pub fn run(opts: Options) -> anyhow::Result<()> {
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}\n(no desktop here? the command line works without one: idbooth check PHOTO, idbooth --help)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn wrong_pins_lock_the_keypad_longer_and_longer() {
+        assert_eq!(super::pin_lock(2), None);
+        assert_eq!(super::pin_lock(3), Some(Duration::from_secs(30)));
+        assert_eq!(super::pin_lock(4), Some(Duration::from_secs(60)));
+        assert_eq!(super::pin_lock(8), Some(Duration::from_secs(900)));
+        assert_eq!(super::pin_lock(40), Some(Duration::from_secs(900)));
+    }
 }

@@ -11,7 +11,7 @@ use image::RgbImage;
 
 use super::config::Mode;
 use super::machine::{Screen, Why};
-use super::text::ta;
+use super::text::{Msg, ta};
 use super::{BoothApp, StillJob};
 use crate::Lang;
 use crate::export::Saved;
@@ -421,7 +421,9 @@ impl BoothApp {
                 self.go(Screen::Print, Why::Opened);
             }
             Err(e) => {
-                self.error = Some(ta(lang, "print.failed", &[("what", ta(lang, "print.sheet", &[])), ("error", e)]))
+                self.error = Some(Msg::with(move |l| {
+                    ta(l, "print.failed", &[("what", ta(l, "print.sheet", &[])), ("error", e.clone())])
+                }))
             }
         }
     }

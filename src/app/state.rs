@@ -142,6 +142,11 @@ pub struct Form {
 }
 
 impl Form {
+    /// Nothing typed about the person (the document alone follows the spec).
+    pub fn is_blank(&self) -> bool {
+        [&self.name, &self.city, &self.phone, &self.notes].iter().all(|v| v.trim().is_empty())
+    }
+
     /// Labels of the required fields left empty.
     pub fn missing(&self, lang: Lang) -> Vec<String> {
         [("form.name", &self.name), ("form.city", &self.city), ("form.phone", &self.phone)]

@@ -271,17 +271,13 @@ fn laptop_open_check_switch_confirm_and_export_once() {
     assert!(confirmed.iter().any(|c| c["rule"] == "crown_margin" && c["status"] == "fail"), "{confirmed:?}");
     assert!(confirmed.iter().all(|c| c["by"] == "李伟" && c["reason"] == "old archive photo, approved by staff"));
 
-    // The next photo starts a clean form: nothing of the previous applicant carries over.
+    // On a laptop the next photo is the same person's: who they are stays, what was decided
+    // about the last photo (its ticks, the reason written for its failures) does not.
     h.state_mut().apply(Intent::Sample);
     wait_checked(&mut h);
     let f = &h.state().visit.form;
-    assert!(
-        f.name.is_empty()
-            && f.phone.is_empty()
-            && f.city.is_empty()
-            && f.override_reason.is_empty()
-            && f.operator.is_empty()
-    );
+    assert_eq!((f.name.as_str(), f.city.as_str(), f.operator.as_str()), ("张三", "深圳", "李伟"));
+    assert!(f.override_reason.is_empty());
     assert!(h.state().visit.confirmed.is_empty() && !h.state().exported());
     std::fs::remove_dir_all(&out).ok();
 }
@@ -315,12 +311,26 @@ fn the_city_is_picked_from_the_list_and_a_province_blocks_the_export() {
     h.run();
     h.get_by_label("苏州市 Suzhou, 江苏省");
     h.get_by_label("宿州市 Suzhou, 安徽省");
+    // From the keyboard: ↓ twice highlights the second match, Enter takes it, and the focus
+    // stays in the field (Enter must not send the next Tab back to the top bar).
+    let field = h.get_by_role_and_label(Role::TextInput, "City of application");
+    field.focus();
+    h.run();
+    for key in [egui::Key::ArrowDown, egui::Key::ArrowDown, egui::Key::Enter] {
+        h.key_press(key);
+        h.run();
+    }
+    assert_eq!(h.state().visit.form.city, "宿州市");
+    assert!(h.get_by_role_and_label(Role::TextInput, "City of application").is_focused());
     // A province alone is refused at once, naming its cities, and export stays blocked.
     for (label, text) in [("Name", "Zhang San"), ("Phone", "13800000000")] {
         let field = h.get_by_role_and_label(Role::TextInput, label);
         field.focus();
         field.type_text(text);
         h.run();
+        h.key_press(egui::Key::Enter);
+        h.run();
+        assert!(h.get_by_role_and_label(Role::TextInput, label).is_focused(), "Enter kept the focus in {label}");
     }
     h.state_mut().visit.form.city = "广东".into();
     h.run();
@@ -383,7 +393,7 @@ fn without_a_file_dialog_a_path_field_opens_the_photo() {
     let open_typed = |h: &mut Harness<'_, BoothApp>, photo: &str| {
         h.get_all_by_label("Open photo…").next().unwrap().click();
         h.run();
-        h.get_by_label_contains("Cannot open a file dialog");
+        h.get_by_label_contains("This system has no file dialog");
         h.get_by_label_contains("“Photo file” field at the top");
         let field = h.get_by_role_and_label(Role::TextInput, "Photo file");
         field.focus();
@@ -392,6 +402,15 @@ fn without_a_file_dialog_a_path_field_opens_the_photo() {
         h.get_by_label("Open").click();
         wait_checked(h);
     };
+    // A message on screen follows the language it is read in.
+    h.get_all_by_label("Open photo…").next().unwrap().click();
+    h.run();
+    h.get_by_label("中文").click();
+    h.run();
+    h.get_by_label_contains("本系统没有文件对话框");
+    assert!(h.query_by_label_contains("This system has no file dialog").is_none());
+    h.get_by_label("English").click();
+    h.run();
     open_typed(&mut h, "assets/samples/astronaut.png");
     assert_eq!(h.state().screen(), Screen::Review);
     // With a photo open the field is still there (in the top bar), as the message says.
@@ -659,8 +678,15 @@ fn every_kiosk_screen_times_out_to_attract_and_wipes_the_visit() {
     assert_eq!(h.state().screen(), Screen::KioskResult);
     h.state_mut().visit.form.name = "someone".into();
     assert!(!h.state().visit.is_empty());
-    h.state_mut().advance(Duration::from_secs(61));
+    // Then another window covers the kiosk: eframe draws nothing and runs only the logic, with
+    // the last shown frame's input again. That input is not a touch, and the timeout still
+    // wipes the customer.
+    h.key_press(egui::Key::A);
     h.step();
+    assert!(h.ctx.input(|i| !i.events.is_empty()), "the last frame's input is still there");
+    h.state_mut().advance(Duration::from_secs(61));
+    let ctx = h.ctx.clone();
+    h.state_mut().logic(&ctx, false);
     assert_eq!(h.state().screen(), Screen::Attract);
     assert!(h.state().visit.is_empty());
     assert!(h.state().still().is_none());
@@ -767,6 +793,20 @@ fn the_kiosk_ignores_close_keys_and_only_a_pin_lets_staff_out() {
     assert!(!h.state().quit_requested);
     h.get_by_label("Wrong PIN");
     assert_eq!(h.get_by_label("1").rect(), one, "the keypad stays where it was");
+    // The next try starts: "wrong" goes. Three wrong in a row lock the keypad, even for the
+    // right PIN, until the lock has run out.
+    h.get_by_label("1").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Wrong PIN").is_none());
+    h.get_by_label("OK").click();
+    h.run_steps(2);
+    enter_pin(&mut h, "1111");
+    h.get_by_label_contains("Too many wrong PINs: try again in");
+    h.state_mut().apply(Intent::Pin("2468".into()));
+    h.run_steps(2);
+    assert!(!h.state().staff_unlocked, "locked");
+    h.state_mut().advance(Duration::from_secs(31));
+    h.run_steps(2);
     enter_pin(&mut h, "2468");
     assert!(!h.state().quit_requested, "staff choose what next");
     h.get_by_label("Close the kiosk").click();
@@ -908,10 +948,12 @@ fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
             .unwrap();
     assert_eq!(s["applicant"]["ticket"], "007");
     assert_eq!(idbooth::spool::list(&spool)[0].status, idbooth::spool::EntryStatus::Exported);
-    // Next customer: a clean visit.
+    // Next customer: a clean visit; only the staff member's name stays for them.
     h.get_by_label("Next customer").click();
     h.run();
     assert_eq!(h.state().screen(), Screen::Start);
+    let staff = std::mem::take(&mut h.state_mut().visit.form.operator);
+    assert!(!staff.is_empty());
     assert!(h.state().visit.is_empty());
     std::fs::remove_dir_all(&spool).ok();
     std::fs::remove_dir_all(&out).ok();
@@ -1257,6 +1299,15 @@ fn a_retake_at_the_counter_keeps_the_customer_and_their_ticket() {
     let v = &h.state().visit;
     assert_eq!((v.form.ticket.as_str(), v.ticket.as_deref(), v.form.name.as_str()), ("008", Some("008"), "Wang Fang"));
     assert!(v.from_spool.is_some(), "the export still clears the customer's queue entry");
+    // A photo opened over an unexported result is the same customer's too (nothing typed is
+    // lost); the reason written for the last photo's failures is not carried to this one.
+    h.state_mut().visit.form.operator = "Li Wei".into();
+    h.state_mut().visit.form.override_reason = "the smile was judged by eye".into();
+    h.state_mut().apply(Intent::OpenPath(repo("assets/samples/grace_hopper.jpg")));
+    wait_checked(&mut h);
+    let f = &h.state().visit.form;
+    assert_eq!((f.name.as_str(), f.ticket.as_str(), f.operator.as_str()), ("Wang Fang", "008", "Li Wei"));
+    assert!(f.override_reason.is_empty());
     // The next customer starts clean, even after a retake: "Someone else" on the start screen.
     press(&mut h, "Retake");
     press(&mut h, "Someone else (clear the form)");
@@ -1265,6 +1316,7 @@ fn a_retake_at_the_counter_keeps_the_customer_and_their_ticket() {
     wait_checked(&mut h);
     let v = &h.state().visit;
     assert!(v.form.ticket.is_empty() && v.ticket.is_none() && v.form.name.is_empty() && v.from_spool.is_none());
+    assert_eq!(v.form.operator, "Li Wei", "the staff member stays for the next customer");
     // Another queue entry is someone else too; their document comes with the spec it was made to.
     press(&mut h, "Retake");
     h.get_by_label("009").click();

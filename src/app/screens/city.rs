@@ -3,7 +3,7 @@
 //! outside the mainland or an unknown name is refused with the list's own message, and the
 //! export stays blocked until it is fixed (`Form::validate`).
 
-use egui::{RichText, vec2};
+use egui::{Key, Modifiers, RichText, vec2};
 
 use super::super::text::ta;
 use super::{GREEN, RED};
@@ -16,14 +16,31 @@ const PICKS: usize = 6;
 /// The field (labelled by `label`) with what it resolves to, or the refusal and the matches.
 pub fn field(ui: &mut egui::Ui, lang: Lang, city: &mut String, label: egui::Id, width: f32) {
     ui.vertical(|ui| {
-        let edit = egui::TextEdit::singleline(city).hint_text(ta(lang, "form.city_hint", &[])).desired_width(width);
+        // While typing, ↓/↑ move through the matches and Enter takes the highlighted one (the
+        // keys are taken before the text field sees them); Enter never drops the focus.
+        let id = ui.make_persistent_id("city_field");
+        let keys = |i: &mut egui::InputState| {
+            let mut step = 0i32;
+            step += i.count_and_consume_key(Modifiers::NONE, Key::ArrowDown) as i32;
+            step -= i.count_and_consume_key(Modifiers::NONE, Key::ArrowUp) as i32;
+            (step, i.consume_key(Modifiers::NONE, Key::Enter))
+        };
+        let (step, enter) = if ui.memory(|m| m.has_focus(id)) { ui.input_mut(keys) } else { (0, false) };
+        let edit = egui::TextEdit::singleline(city)
+            .id(id)
+            .return_key(None)
+            .hint_text(ta(lang, "form.city_hint", &[]))
+            .desired_width(width);
         let typing = ui.add(edit).labelled_by(label).has_focus();
         let text = city.trim().to_string();
+        let hl_id = id.with("highlight");
         if text.is_empty() {
+            ui.data_mut(|d| d.remove::<usize>(hl_id));
             return;
         }
         let refusal = match cities::resolve(&text) {
             Ok(c) => {
+                ui.data_mut(|d| d.remove::<usize>(hl_id));
                 ui.colored_label(GREEN, ta(lang, "form.city_ok", &[("city", place(c, lang))]));
                 return;
             }
@@ -36,11 +53,37 @@ pub fn field(ui: &mut egui::Ui, lang: Lang, city: &mut String, label: egui::Id, 
         let refuse = settled || picks.is_empty();
         // The refusal goes below the matches: a tap on a match that moves the focus away
         // must not shift the match it lands on.
-        for c in picks {
-            let b = egui::Button::new(RichText::new(place(c, lang)).size(16.0)).min_size(vec2(width, 34.0));
-            if ui.add(b).clicked() {
-                *city = c.name.clone();
+        let last = picks.len().saturating_sub(1) as i32;
+        let highlight = ui.data(|d| d.get_temp::<usize>(hl_id)).map(|h| h as i32);
+        let highlight = match (highlight, step) {
+            (h, 0) => h.map(|h| h.min(last)),
+            (None, s) if s > 0 => Some((s - 1).min(last)),
+            (None, _) => None,
+            (Some(h), s) => Some((h + s).clamp(0, last)),
+        };
+        let mut picked = None;
+        for (i, c) in picks.iter().enumerate() {
+            let on = highlight == Some(i as i32);
+            let b =
+                egui::Button::new(RichText::new(place(c, lang)).size(16.0)).min_size(vec2(width, 34.0)).selected(on);
+            if ui.add(b).clicked() || (on && enter) {
+                picked = Some(c.name.clone());
             }
+        }
+        // Enter with one match, or none highlighted, takes the first: what the list offers first.
+        if enter && picked.is_none() && highlight.is_none() {
+            picked = picks.first().map(|c| c.name.clone());
+        }
+        match (picked, highlight) {
+            (Some(name), _) => {
+                *city = name;
+                ui.data_mut(|d| d.remove::<usize>(hl_id));
+            }
+            (None, Some(h)) => {
+                ui.data_mut(|d| d.insert_temp(hl_id, h as usize));
+            }
+
+            (None, None) => {}
         }
         if refuse {
             ui.add(egui::Label::new(RichText::new(refusal.message(lang)).color(RED)).wrap());

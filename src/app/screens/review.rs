@@ -28,10 +28,10 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let result_width =
         if avail < 1000.0 { 220.0 } else { (avail * 0.3).clamp(300.0, app.spec().width() as f32 + 24.0).max(300.0) };
     egui::Panel::left("result").min_size(result_width).show(ui, |ui| {
-        egui::ScrollArea::vertical().id_salt("result_scroll").show(ui, |ui| result(app, ui, out));
+        egui::ScrollArea::vertical().id_salt(("result_scroll", app.photo_serial())).show(ui, |ui| result(app, ui, out));
     });
     egui::CentralPanel::default().show(ui, |ui| {
-        egui::ScrollArea::vertical().id_salt("check_scroll").show(ui, |ui| {
+        egui::ScrollArea::vertical().id_salt(("check_scroll", app.photo_serial())).show(ui, |ui| {
             if summary(app, ui) {
                 ui.add_space(12.0);
                 ui.separator();
@@ -225,9 +225,13 @@ fn checklist(app: &mut BoothApp, ui: &mut egui::Ui, rules: &[RuleReport]) {
         + 8.0;
     let advice_width = (ui.available_width() - others).floor();
     let beside = advice_width >= MIN_ADVICE_WIDTH;
-    egui::Grid::new("checklist").striped(true).num_columns(if beside { 6 } else { 5 }).spacing([spacing, 4.0]).show(
-        ui,
-        |ui| {
+    // Another photo, spec or language measures its rows afresh (the last one's long advice
+    // left rows tall); a crop being dragged keeps them.
+    egui::Grid::new(("checklist", app.photo_serial(), &app.spec().id, lang))
+        .striped(true)
+        .num_columns(if beside { 6 } else { 5 })
+        .spacing([spacing, 4.0])
+        .show(ui, |ui| {
             for key in ["checklist.rule", "checklist.value", "checklist.range"] {
                 ui.strong(t(lang, key));
             }
@@ -251,8 +255,7 @@ fn checklist(app: &mut BoothApp, ui: &mut egui::Ui, rules: &[RuleReport]) {
                 }
                 ui.end_row();
             }
-        },
-    );
+        });
     // A narrow window: the fixes under the table, each with its rule, at the panel's width.
     if !beside && rows.iter().any(|r| !r.advice.is_empty()) {
         ui.add_space(8.0);
@@ -347,7 +350,9 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         };
         let field = |ui: &mut egui::Ui, key: &str, value: &mut String, req: bool| {
             let label = labelled(ui, key, req);
-            ui.add(egui::TextEdit::singleline(value).desired_width(260.0)).labelled_by(label);
+            // Enter keeps the focus (egui would drop it, and the next Tab would start over at
+            // the top bar, where typing presses buttons): Tab moves on.
+            ui.add(egui::TextEdit::singleline(value).desired_width(260.0).return_key(None)).labelled_by(label);
             ui.end_row();
         };
         let f = &mut app.visit.form;

@@ -4,7 +4,7 @@
 
 use egui::{RichText, vec2};
 
-use super::super::text::t;
+use super::super::text::{t, ta};
 use super::{BoothApp, Intent, RED, TOUCH, big_button};
 
 pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
@@ -17,7 +17,16 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         ui.label(RichText::new(t(lang, "kiosk.staff_pin")).size(36.0));
         ui.label(RichText::new("•".repeat(app.pin_entry.chars().count())).size(48.0));
         // The line is there even when empty, so the keypad does not jump under a finger.
-        let wrong = if app.pin_error { t(lang, "kiosk.wrong_pin") } else { " ".into() };
+        let locked = app.pin_locked_for();
+        let wrong = match locked {
+            Some(d) => {
+                // The countdown moves by itself.
+                ui.ctx().request_repaint_after(std::time::Duration::from_millis(250));
+                ta(lang, "kiosk.pin_locked", &[("seconds", d.as_secs_f64().ceil().to_string())])
+            }
+            None if app.pin_error => t(lang, "kiosk.wrong_pin"),
+            None => " ".into(),
+        };
         ui.colored_label(RED, RichText::new(wrong).size(24.0));
         if app.settings.staff_pin_hash.is_none() {
             ui.label(RichText::new(t(lang, "kiosk.no_pin")).size(20.0));
@@ -32,7 +41,9 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             egui::Grid::new("pinpad").spacing([gap, gap]).show(ui, |ui| {
                 for (i, k) in keys.iter().enumerate() {
                     let b = egui::Button::new(RichText::new(*k).size(34.0)).min_size(key);
-                    if ui.add(b).clicked() {
+                    if ui.add_enabled(locked.is_none(), b).clicked() {
+                        // The next try starts: the last one's "wrong" goes.
+                        app.pin_error = false;
                         match *k {
                             "←" => {
                                 app.pin_entry.pop();
