@@ -287,7 +287,7 @@ pub(crate) fn export_one(
 }
 
 pub fn print_report(r: &Report, spec: &Spec, lang: Lang) {
-    let conflict = idbooth::judge::proportions_conflict(&r.verdicts().cloned().collect::<Vec<_>>());
+    let verdicts: Vec<_> = r.verdicts().cloned().collect();
     let src = r.source.path.as_deref().map(idbooth::paths::escape).unwrap_or_else(|| "photo".into());
     let how = serde_json::to_value(r.judged).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
     let header = [
@@ -328,11 +328,10 @@ pub fn print_report(r: &Report, spec: &Spec, lang: Lang) {
             _ => String::new(),
         };
         let value = v.value.map(|x| fmt_value(x, v.min, v.max)).unwrap_or_else(|| "—".into());
-        // Which of the rule's measurements the value and band are; size rules that cannot all
-        // be met say so rather than "closer" and "back" at once.
-        let size_rule = matches!(v.rule, RuleId::HeadHeight | RuleId::FaceWidth | RuleId::InterPupil);
-        let message = if conflict && size_rule && v.status == Status::Fail {
-            tr(lang, "ui.proportions", &[])
+        // Which of the rule's measurements the value and band are; rules that no crop can meet
+        // together say so rather than "closer" and "back" (or "up" and "down") at once.
+        let message = if let Some(key) = idbooth::judge::conflict_advice(&verdicts, v) {
+            tr(lang, key, &[])
         } else {
             idbooth::i18n::with_measure(v, &rr.message, lang)
         };

@@ -86,6 +86,10 @@ pub enum Why {
     HandoffFailed,
     StaffGesture,
     Cancelled,
+    /// Kiosk: back from the camera to choose another document.
+    Back,
+    /// Kiosk: the customer has their number and tapped "Done".
+    Finished,
     Opened,
     Closed,
 }
@@ -107,6 +111,8 @@ impl Why {
             Why::HandoffFailed => "hand-off failed",
             Why::StaffGesture => "staff gesture",
             Why::Cancelled => "cancelled",
+            Why::Back => "back",
+            Why::Finished => "finished",
             Why::Opened => "opened",
             Why::Closed => "closed",
         }
@@ -126,6 +132,15 @@ pub fn idle_timeout(screen: Screen, mode: Mode, t: &Timeouts) -> Option<(Duratio
         _ => t.idle,
     };
     Some((Duration::from_secs_f64(secs), Screen::Attract))
+}
+
+/// A kiosk screen ignores touches this long after it appears: the second tap of a double tap
+/// was meant for the screen before, and one of this screen's buttons may sit where it lands
+/// (attract: anywhere, after "Done"; choose: after attract; guided: after a document; done:
+/// after "Use this photo").
+pub fn touch_guard(screen: Screen, mode: Mode) -> Option<Duration> {
+    let guarded = matches!(screen, Screen::Attract | Screen::Choose | Screen::Guided | Screen::Done);
+    (mode == Mode::Kiosk && guarded).then_some(Duration::from_millis(500))
 }
 
 #[cfg(test)]

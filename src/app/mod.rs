@@ -158,6 +158,10 @@ pub enum Intent {
     CancelPin,
     /// Kiosk: back to the attract screen (the customer's data is dropped).
     StartOver,
+    /// Kiosk, on the camera: back to choose another document (the visit goes on).
+    ChangeDocument,
+    /// Kiosk, on the ticket: the customer is done (back to attract, the visit is dropped).
+    Finish,
     /// Counter.
     QueueOpen(usize),
     QueueStep(i32),
@@ -440,6 +444,11 @@ impl BoothApp {
         self.screen
     }
 
+    /// How long the current screen has been shown, on the app's clock.
+    pub fn shown_for(&self) -> Duration {
+        self.now().saturating_duration_since(self.entered)
+    }
+
     /// The only place the screen changes: leave the old one, log, enter the new one.
     pub fn go(&mut self, to: Screen, why: Why) {
         let from = self.screen;
@@ -655,6 +664,16 @@ impl BoothApp {
             Intent::CloseKiosk => {}
             Intent::CancelPin => self.go(self.without_pin(), Why::Cancelled),
             Intent::StartOver => self.go(Screen::Attract, Why::Cancelled),
+            Intent::ChangeDocument => {
+                if self.screen == Screen::Guided {
+                    self.go(Screen::Choose, Why::Back);
+                }
+            }
+            Intent::Finish => {
+                if self.screen == Screen::Done {
+                    self.go(Screen::Attract, Why::Finished);
+                }
+            }
             Intent::QueueOpen(i) => self.open_queue_entry(i),
             Intent::QueueStep(d) => {
                 if let Some(i) = self.queue.step(d) {

@@ -426,6 +426,35 @@ pub fn proportions_conflict(verdicts: &[Verdict]) -> bool {
     (failed(Reason::TooLow) && too_big) || (failed(Reason::TooHigh) && too_small)
 }
 
+/// The eyes sit too low in the frame while there is too little room above the head: a crop
+/// placed lower (for the eyes) leaves even less room, a higher one (for the room) puts the eyes
+/// lower still. Both are distances from the frame's top edge, so the head top to the eyes
+/// measures more than the lowest eye line minus the least room allows: the hair above the eyes
+/// is taller than the spec allows (usually hair worn up). That holds whether the room ran out
+/// at the band or at the photo's own top edge: more photo above would not bring the eyes up.
+pub fn hair_height_conflict(verdicts: &[Verdict]) -> bool {
+    let failed = |rule: RuleId, reasons: &[Reason]| {
+        verdicts.iter().any(|v| v.rule == rule && v.status == Status::Fail && reasons.contains(&v.reason))
+    };
+    failed(RuleId::EyeLine, &[Reason::TooHigh]) && failed(RuleId::CrownMargin, &[Reason::TooLow, Reason::PhotoEdge])
+}
+
+/// The text (a locale key) that replaces a failed rule's own advice when no crop can fix it
+/// together with the rules it conflicts with (`proportions_conflict`, `hair_height_conflict`):
+/// one explanation instead of opposite instructions.
+pub fn conflict_advice(verdicts: &[Verdict], v: &Verdict) -> Option<&'static str> {
+    if v.status != Status::Fail {
+        return None;
+    }
+    match v.rule {
+        RuleId::HeadHeight | RuleId::FaceWidth | RuleId::InterPupil if proportions_conflict(verdicts) => {
+            Some("ui.proportions")
+        }
+        RuleId::EyeLine | RuleId::CrownMargin if hair_height_conflict(verdicts) => Some("ui.hair_height"),
+        _ => None,
+    }
+}
+
 /// `v` as the measurement the spec calls `measure` (one of a rule's several).
 pub(crate) fn named(mut v: Verdict, measure: &str) -> Verdict {
     v.measure = Some(measure.to_string());

@@ -393,9 +393,9 @@ fn a_reported_value_stays_on_its_side_of_every_bound() {
     assert_eq!(v.value, Some(0.12), "two places where they do not cross a bound");
 }
 
-#[test]
-fn size_rules_that_cannot_all_be_met_are_a_conflict() {
-    let size = |rule, status, reason, value, min, max| Verdict {
+/// A verdict on a rule measured in pixels, with its band.
+fn px_verdict(rule: RuleId, status: Status, reason: Reason, value: f64, min: f64, max: f64) -> Verdict {
+    Verdict {
         rule,
         status,
         reason,
@@ -406,7 +406,12 @@ fn size_rules_that_cannot_all_be_met_are_a_conflict() {
         edges: vec![],
         detail: None,
         measure: None,
-    };
+    }
+}
+
+#[test]
+fn size_rules_that_cannot_all_be_met_are_a_conflict() {
+    let size = px_verdict;
     // A tall bun: the head pinned at its greatest height, the face too narrow.
     let head = size(RuleId::HeadHeight, Status::Pass, Reason::InBand, 401.99, 354.0, 402.0);
     let narrow = size(RuleId::FaceWidth, Status::Fail, Reason::TooLow, 181.2, 189.0, 283.0);
@@ -418,4 +423,29 @@ fn size_rules_that_cannot_all_be_met_are_a_conflict() {
     let small = size(RuleId::InterPupil, Status::Fail, Reason::TooLow, 80.0, 82.0, 118.0);
     assert!(proportions_conflict(&[roomy.clone(), wide.clone(), small]));
     assert!(!proportions_conflict(&[roomy, wide]));
+}
+
+/// London 001_03's bun: the eyes too low in the frame and no room above the head. "Crop lower"
+/// and "leave room above the head" cannot both be done: one text says why, on both rules.
+#[test]
+fn eyes_too_low_with_no_room_above_the_head_is_a_conflict_not_two_instructions() {
+    let rule = px_verdict;
+    let low_eyes = rule(RuleId::EyeLine, Status::Fail, Reason::TooHigh, 252.9, 152.0, 246.0);
+    let no_room = rule(RuleId::CrownMargin, Status::Fail, Reason::TooLow, 1.87, 25.0, 45.0);
+    let both = [low_eyes.clone(), no_room.clone()];
+    assert!(hair_height_conflict(&both));
+    assert_eq!(conflict_advice(&both, &low_eyes), Some("ui.hair_height"));
+    assert_eq!(conflict_advice(&both, &no_room), Some("ui.hair_height"));
+    // The same when the room ran out at the photo's top edge (001_03 itself): more room in the
+    // photo would still leave 251 px from the head top to the eyes, where 246 − 25 is allowed.
+    let at_edge = Verdict { reason: Reason::PhotoEdge, edges: vec![Side::Top], ..no_room.clone() };
+    assert!(hair_height_conflict(&[low_eyes.clone(), at_edge]));
+    // Either alone has a fix (crop lower; step back): its own advice stays.
+    let room = rule(RuleId::CrownMargin, Status::Pass, Reason::InBand, 30.0, 25.0, 45.0);
+    assert_eq!(conflict_advice(&[low_eyes.clone(), room], &low_eyes), None);
+    // The opposite (eyes high, room to spare: a head top lower than the spec expects) is not
+    // what that text says; each rule keeps its own advice there.
+    let high_eyes = rule(RuleId::EyeLine, Status::Fail, Reason::TooLow, 140.0, 152.0, 246.0);
+    let much_room = rule(RuleId::CrownMargin, Status::Fail, Reason::TooHigh, 60.0, 25.0, 45.0);
+    assert!(!hair_height_conflict(&[high_eyes, much_room]));
 }

@@ -582,9 +582,12 @@ fn kiosk_walks_a_customer_through_auto_capture_to_a_ticket_and_forgets_them() {
     h.get_by_label("Touch the screen to start");
     // No staff controls anywhere: no file dialog, no spec choice, no keyboard hints.
     assert!(h.query_by_label("Open photo…").is_none() && h.query_by_label_contains("(Space)").is_none());
+    // (Each screen takes touches from half a second after it appears.)
+    h.state_mut().advance(Duration::from_secs(1));
     h.get_by_label("Touch the screen to start").click();
     h.run_steps(4);
     assert_eq!(h.state().screen(), Screen::Choose);
+    h.state_mut().advance(Duration::from_secs(1));
     h.get_by_label("中文").click();
     h.run_steps(4);
     h.get_by_label("护照").click();
@@ -692,6 +695,99 @@ fn every_kiosk_screen_times_out_to_attract_and_wipes_the_visit() {
     assert!(h.state().still().is_none());
     // Nothing was handed over or written.
     assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 0);
+    std::fs::remove_dir_all(&spool).ok();
+}
+
+#[test]
+fn a_double_tap_on_a_kiosk_screen_does_not_press_the_next_screens_buttons() {
+    let spool = temp_dir("spool-double");
+    let grey = image::RgbImage::from_pixel(640, 480, image::Rgb([90, 90, 90]));
+    let mut h = harness(app_with(Mode::Kiosk, kiosk_settings(&spool), None, None));
+    h.state_mut().set_live_source(live_source(vec![grey]));
+    h.run_steps(4);
+    h.state_mut().advance(Duration::from_secs(1));
+    h.get_by_label("Touch the screen to start").click();
+    h.run_steps(2);
+    assert_eq!(h.state().screen(), Screen::Choose);
+    // The second tap comes at once (the clock stands still): the choose screen's buttons,
+    // which the customer has not seen yet, do nothing.
+    for label in ["中文", "Passport"] {
+        h.get_by_label(label).click();
+        h.run_steps(2);
+        assert_eq!(h.state().screen(), Screen::Choose, "{label}");
+        assert_eq!(h.state().lang, Lang::En, "{label}");
+    }
+    assert!(h.state().visit.is_empty(), "a document was chosen");
+    // A moment later they work.
+    h.state_mut().advance(Duration::from_millis(500));
+    h.get_by_label("Passport").click();
+    h.run_steps(2);
+    assert_eq!(h.state().screen(), Screen::Guided);
+    // Likewise the guided screen right after a document, and attract right after "Start over".
+    h.get_by_label("Start over").click();
+    h.run_steps(2);
+    assert_eq!(h.state().screen(), Screen::Guided);
+    h.state_mut().advance(Duration::from_millis(500));
+    h.get_by_label("Start over").click();
+    h.run_steps(2);
+    assert_eq!(h.state().screen(), Screen::Attract);
+    h.get_by_label("Touch the screen to start").click();
+    h.run_steps(2);
+    assert_eq!(h.state().screen(), Screen::Attract);
+    std::fs::remove_dir_all(&spool).ok();
+}
+
+#[test]
+fn the_guided_screen_names_the_chosen_document_and_goes_back_to_change_it() {
+    let spool = temp_dir("spool-document");
+    let grey = image::RgbImage::from_pixel(640, 480, image::Rgb([90, 90, 90]));
+    let mut h = harness(app_with(Mode::Kiosk, kiosk_settings(&spool), None, None));
+    h.state_mut().set_live_source(live_source(vec![grey]));
+    h.state_mut().advance(Duration::ZERO);
+    h.state_mut().apply(Intent::Touch);
+    h.state_mut().apply(Intent::Choose { lang: Lang::Zh, document: idbooth::app::state::Document::Passport });
+    h.run_steps(2);
+    assert_eq!(h.state().screen(), Screen::Guided);
+    h.get_by_label("照片用于：护照");
+    h.state_mut().advance(Duration::from_secs(1));
+    h.get_by_label("更换证件").click();
+    h.run_steps(2);
+    assert_eq!(h.state().screen(), Screen::Choose);
+    assert!(!h.state().is_live());
+    h.state_mut().advance(Duration::from_secs(1));
+    h.get_by_label("English").click();
+    h.run_steps(2);
+    h.get_by_label("Resident ID card").click();
+    h.run_steps(2);
+    assert_eq!(h.state().screen(), Screen::Guided);
+    h.get_by_label("Photo for: Resident ID card");
+    assert_eq!(h.state().visit.form.document, idbooth::app::state::Document::ResidentId);
+    std::fs::remove_dir_all(&spool).ok();
+}
+
+#[test]
+fn the_done_screen_has_a_done_button_that_ends_the_visit() {
+    let spool = temp_dir("spool-done");
+    let good = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
+    let mut h = harness(app_with(Mode::Kiosk, kiosk_settings(&spool), None, None));
+    // The clock stands still: the done screen has only just appeared when it is first tapped.
+    h.state_mut().advance(Duration::ZERO);
+    accept_at_kiosk(&mut h, good);
+    h.run_steps(2);
+    assert_eq!(h.state().screen(), Screen::Done);
+    // The second tap of a double tap on "Use this photo" does not hide the number.
+    h.get_by_label("Done").click();
+    h.run_steps(2);
+    assert_eq!(h.state().screen(), Screen::Done);
+    h.state_mut().apply(Intent::SetLang(Lang::Zh));
+    h.run_steps(2);
+    h.state_mut().advance(Duration::from_secs(1));
+    h.get_by_label("完成").click();
+    h.run_steps(2);
+    assert_eq!(h.state().screen(), Screen::Attract);
+    assert!(h.state().visit.is_empty(), "something of the customer remains");
+    assert_eq!(h.state().lang, Lang::En);
+    assert_eq!(idbooth::spool::list(&spool).len(), 1, "the hand-off stays");
     std::fs::remove_dir_all(&spool).ok();
 }
 

@@ -1,13 +1,23 @@
-//! Kiosk: the ticket number and what to do next; back to the start on its own.
+//! Kiosk: the ticket number and what to do next; back to the start with "Done", or on its own.
 
-use egui::RichText;
+use egui::{Color32, RichText};
 
 use super::super::text::{t, ta};
-use super::{AMBER, BoothApp, GREEN, RED};
+use super::{AMBER, BoothApp, GREEN, Intent, RED, big_button};
 
-pub fn show(app: &BoothApp, ui: &mut egui::Ui) {
+pub fn show(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let lang = app.lang;
     let ticket = app.visit.ticket.clone().unwrap_or_default();
+    // At the bottom, so it stays on screen whatever the height: the next customer need not wait.
+    egui::Panel::bottom("done_button").show_separator_line(false).show(ui, |ui| {
+        ui.vertical_centered(|ui| {
+            let width = (ui.available_width() * 0.4).clamp(260.0, 500.0);
+            if big_button(ui, &t(lang, "kiosk.done_button"), width, Some(Color32::from_rgb(40, 130, 60))).clicked() {
+                out.push(Intent::Finish);
+            }
+        });
+        ui.add_space(40.0);
+    });
     ui.vertical_centered(|ui| {
         ui.add_space(ui.available_height() * 0.15);
         ui.label(RichText::new(t(lang, "kiosk.done_title")).size(44.0).color(GREEN).strong());

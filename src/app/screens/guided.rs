@@ -4,7 +4,7 @@
 
 use egui::{Color32, RichText, Stroke, pos2, vec2};
 
-use super::super::text::t;
+use super::super::text::{t, ta};
 use super::{AMBER, BoothApp, GREEN, Intent, big_button};
 
 pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
@@ -30,6 +30,14 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             if big_button(ui, &t(lang, "kiosk.start_over"), 260.0, None).clicked() {
                 out.push(Intent::StartOver);
             }
+            // The guidance depends on the document: say which one, and let them change it.
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if big_button(ui, &t(lang, "kiosk.change_document"), 300.0, None).clicked() {
+                    out.push(Intent::ChangeDocument);
+                }
+                let document = app.visit.form.document.label(lang);
+                ui.label(RichText::new(ta(lang, "kiosk.photo_for", &[("document", document)])).size(24.0));
+            });
         });
         ui.add_space(8.0);
     });

@@ -51,10 +51,14 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui) -> Vec<Intent> {
         Screen::Choose => choose::show(app, ui, &mut out),
         Screen::Guided => guided::show(app, ui, &mut out),
         Screen::KioskResult => kiosk_result::show(app, ui, &mut out),
-        Screen::Done => done::show(app, ui),
+        Screen::Done => done::show(app, ui, &mut out),
         Screen::AskStaff => ask_staff::show(app, ui, &mut out),
         Screen::StaffPin => staff_pin::show(app, ui, &mut out),
     });
+    // A touch in a screen's first moments was meant for the one before (a double tap).
+    if super::machine::touch_guard(app.screen(), app.mode).is_some_and(|g| app.shown_for() < g) {
+        out.clear();
+    }
     if app.mode == Mode::Kiosk {
         staff_corner(app, ui, &mut out);
     }

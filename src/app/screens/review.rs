@@ -268,7 +268,6 @@ fn checklist(app: &mut BoothApp, ui: &mut egui::Ui, rules: &[RuleReport]) {
 
 fn checklist_rows(lang: crate::Lang, rules: &[RuleReport]) -> Vec<Row> {
     let verdicts: Vec<_> = rules.iter().map(|r| r.verdict.clone()).collect();
-    let conflict = crate::judge::proportions_conflict(&verdicts);
     rules
         .iter()
         .map(|r| {
@@ -290,14 +289,13 @@ fn checklist_rows(lang: crate::Lang, rules: &[RuleReport]) -> Vec<Row> {
                 Status::NotChecked => ("status.not_checked", Color32::GRAY),
                 Status::NeedsPerson => ("status.needs_person", BLUE),
             };
-            let size_rule = matches!(v.rule, RuleId::HeadHeight | RuleId::FaceWidth | RuleId::InterPupil);
             // A pass says nothing more, unless it passes only because the booth repaints the
             // background: then its figure lies outside the band, and the row says why.
             let repainted = matches!(v.reason, Reason::Replaced | Reason::ReplacedBusy);
             let advice = if v.status == Status::Pass && !repainted {
                 String::new()
-            } else if conflict && size_rule && v.status == Status::Fail {
-                t(lang, "proportions")
+            } else if let Some(key) = crate::judge::conflict_advice(&verdicts, v) {
+                crate::i18n::tr(lang, key, &[])
             } else {
                 crate::i18n::with_measure(v, &r.message, lang)
             };
