@@ -250,7 +250,7 @@ pub fn export(
     let release = approval::release(&still.judgement.verdicts, &confirm, policy, &export::summary::now_local())
         .map_err(|e| match e {
             ReleaseError::Unconfirmed { .. } => {
-                let rules = blocking(report).join(&t(lang, "list_sep"));
+                let rules = blocking(report).join(&t(lang, "rule_sep"));
                 let own = |key: &str| confirm_key(key, self_service);
                 format!(
                     "{} {}",

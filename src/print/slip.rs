@@ -7,7 +7,7 @@ use krilla::geom::{Size, Transform};
 use krilla::surface::Surface;
 
 use super::layout::RectMm;
-use super::summary::{Loaded, Outcome, short};
+use super::summary::{ConfirmationDoc, Loaded, Outcome, SummaryDoc, short, split_offset};
 use super::{PrintError, SlipSize, Studio, pdf, pt, text};
 use crate::Lang;
 use crate::i18n::{has, tr};
@@ -25,6 +25,8 @@ pub struct Slip {
     pub page_mm: (f64, f64),
     /// Characters of the summary that the bundled font cannot draw (printed as empty boxes).
     pub missing_chars: Vec<char>,
+    /// Staff confirmations that did not fit the paper (counted on it; all are in the summary).
+    pub left_out: usize,
 }
 
 enum Op {
@@ -54,6 +56,36 @@ impl Paper {
     }
 }
 
+/// Type sizes of the staff confirmations, pt before the paper's scale, tried in turn when they do
+/// not fit; the last is the floor (the small print is 5.5 pt), below it text is cut instead.
+const CONFIRM_SIZES: [f64; 4] = [8.0, 7.0, 6.5, 6.0];
+
+fn line_height(size: f64) -> f64 {
+    size * 1.35 * 25.4 / 72.0
+}
+
+/// `s` wrapped to `w`, at most `max` lines; the last ends in "…" when text was left out.
+fn clipped(s: &str, size: f64, w: f64, max: usize) -> Vec<String> {
+    let mut lines = text::wrap(s, size, w);
+    if lines.len() > max {
+        // The cut line with the start of the next one: `fit` then ends it with "…".
+        let rest = lines[max.saturating_sub(1)..].iter().take(2).cloned().collect::<Vec<_>>().join(" ");
+        lines.truncate(max.saturating_sub(1));
+        if max > 0 {
+            lines.push(text::fit(&rest, size, w));
+        }
+    }
+    lines
+}
+
+/// `s` on one line of `w`: smaller down to `min` pt, then cut with "…".
+fn one_line(s: &str, size: f64, min: f64, w: f64) -> (String, f64) {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let fits = text::width_mm(&s, size) <= w;
+    let size = if fits { size } else { (size * w / text::width_mm(&s, size)).max(min) };
+    (text::fit(&s, size, w), size)
+}
+
 /// Lays out ops top to bottom, starting a new page when one is full.
 struct Flow {
     paper: Paper,
@@ -64,6 +96,9 @@ struct Flow {
 impl Flow {
     fn width(&self) -> f64 {
         self.paper.w - 2.0 * self.paper.margin
+    }
+    fn label_w(&self) -> f64 {
+        24.0 * self.paper.k
     }
     /// Make room for `h` mm, on a new page if this one is full.
     fn room(&mut self, h: f64) {
@@ -80,34 +115,44 @@ impl Flow {
             p.push(op);
         }
     }
-    /// Wrapped text at `x` within `w`, line height 1.35 × size.
-    fn para(&mut self, x: f64, w: f64, size: f64, s: &str) {
-        let lh = size * 1.35 * 25.4 / 72.0;
-        for line in text::wrap(s, size, w) {
+    /// Lines at `x`, line height 1.35 × size.
+    fn lines(&mut self, x: f64, size: f64, lines: Vec<String>) {
+        let lh = line_height(size);
+        for line in lines {
             self.room(lh);
             self.y += lh;
             let y = self.y - lh * 0.28;
             self.push(Op::Text { x, y, size, s: line });
         }
     }
-    /// A label (both languages) and its value in a second column.
-    fn field(&mut self, key: &str, value: &str) {
+    /// Wrapped text at `x` within `w`, at most `max` lines.
+    fn para(&mut self, x: f64, w: f64, size: f64, s: &str, max: usize) {
+        self.lines(x, size, clipped(s, size, w, max));
+    }
+    /// A label (both languages) and its lines in a second column.
+    fn field_lines(&mut self, key: &str, size: f64, lines: Vec<String>) {
         let k = self.paper.k;
-        let label_w = 24.0 * k;
+        let label_w = self.label_w();
         let (top, page) = (self.y, self.pages.len());
         let label = bilingual(&format!("print.label.{key}"), " ");
         let m = self.paper.margin;
-        self.para(m, label_w - 1.0, 6.0 * k, &label);
+        self.para(m, label_w - 1.0, 6.0 * k, &label, usize::MAX);
         let label_end = (self.y, self.pages.len());
         // The value starts level with its label (on the label's page).
         if self.pages.len() == page {
             self.y = top;
         }
-        self.para(m + label_w, self.width() - label_w, 8.0 * k, value);
+        self.lines(m + label_w, size, lines);
         if self.pages.len() == label_end.1 {
             self.y = self.y.max(label_end.0);
         }
         self.y += 0.8 * k;
+    }
+    /// A label and its value, wrapped to at most `max` lines.
+    fn field(&mut self, key: &str, value: &str, max: usize) {
+        let size = 8.0 * self.paper.k;
+        let lines = clipped(value, size, self.width() - self.label_w(), max);
+        self.field_lines(key, size, lines);
     }
 }
 
@@ -115,9 +160,134 @@ fn bilingual(key: &str, sep: &str) -> String {
     format!("{}{sep}{}", tr(Lang::Zh, key, &[]), tr(Lang::En, key, &[]))
 }
 
+/// Both languages of `key` when the locale files have it, else `fallback` (an id).
+fn bilingual_or(key: &str, fallback: &str) -> String {
+    if has(Lang::En, key) { bilingual(key, " ") } else { fallback.to_string() }
+}
+
 fn document_name(id: &str) -> String {
-    let key = format!("print.document.{id}");
-    if has(Lang::En, &key) { bilingual(&key, " ") } else { id.to_string() }
+    bilingual_or(&format!("print.document.{id}"), id)
+}
+
+/// A summary's time stamp for people: `2026-12-03 12:34:50 +08:00`.
+fn when(at: &str) -> String {
+    let (dt, off) = split_offset(at);
+    format!("{} {off}", dt.replacen('T', " ", 1)).trim().to_string()
+}
+
+/// Confirmations one person gave at one time for one reason (one release makes one group).
+struct Group<'a> {
+    by: &'a str,
+    at: &'a str,
+    reason: Option<&'a str>,
+    rules: Vec<&'a ConfirmationDoc>,
+}
+
+fn groups(d: &SummaryDoc) -> Vec<Group<'_>> {
+    let mut out: Vec<Group> = Vec::new();
+    for c in &d.confirmations {
+        let reason = c.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        match out.iter_mut().find(|g| g.by == c.by && g.at == c.at && g.reason == reason) {
+            Some(g) => g.rules.push(c),
+            None => out.push(Group { by: &c.by, at: &c.at, reason, rules: vec![c] }),
+        }
+    }
+    out
+}
+
+/// How the confirmations are printed: candidates run from roomy to cut.
+#[derive(Debug, Clone, Copy)]
+struct Style {
+    /// One line per rule, or one run of titles per status.
+    compact: bool,
+    /// Beside the label (as the other fields), or the page's full width under it.
+    beside: bool,
+    /// pt, before the paper's scale.
+    size: f64,
+    reason_lines: usize,
+    /// Rules listed; the rest are counted as "+N more".
+    shown: usize,
+}
+
+fn candidates(total: usize) -> Vec<Style> {
+    let all = |compact, beside, size| Style { compact, beside, size, reason_lines: usize::MAX, shown: total };
+    // A larger type first; at one size, one line per rule before runs of titles.
+    let mut out = vec![all(false, true, 8.0), all(false, false, 8.0), all(true, true, 8.0)];
+    out.extend(CONFIRM_SIZES.iter().flat_map(|&s| [all(false, false, s), all(true, false, s)]));
+    // At the floor: the reason shortened before any rule is left out.
+    let floor = CONFIRM_SIZES[CONFIRM_SIZES.len() - 1];
+    for shown in (0..=total).rev() {
+        out.extend([4, 2].map(|reason_lines| Style { reason_lines, shown, ..all(true, false, floor) }));
+    }
+    out
+}
+
+/// The confirmations' lines in `style` within `w` mm: per group who and when once, its rules
+/// with their status (as judged before the person confirmed), and its reason once.
+fn confirmation_lines(gs: &[Group], extra_reason: Option<&str>, st: &Style, size: f64, w: f64) -> Vec<String> {
+    let reason_label = bilingual("print.label.reason", " ");
+    let title = |c: &ConfirmationDoc| bilingual_or(&format!("rules.{}.title", c.rule), &c.rule);
+    let status = |s: &str| bilingual_or(&format!("status.{s}"), s);
+    let total: usize = gs.iter().map(|g| g.rules.len()).sum();
+    let more = (st.shown < total).then(|| {
+        let n = [("n", (total - st.shown).to_string())];
+        format!("{} {}", tr(Lang::Zh, "print.more", &n), tr(Lang::En, "print.more", &n))
+    });
+    let mut out = Vec::new();
+    let mut left = st.shown;
+    for (i, g) in gs.iter().enumerate() {
+        if i > 0 && left == 0 {
+            break;
+        }
+        out.extend(clipped(&format!("{}, {}", g.by, when(g.at)), size, w, 2));
+        let shown = &g.rules[..left.min(g.rules.len())];
+        left -= shown.len();
+        let last = i + 1 == gs.len() || left == 0;
+        if st.compact {
+            // One run per status, all in one paragraph: no line is left half empty.
+            let mut statuses: Vec<&str> = Vec::new();
+            for c in &g.rules {
+                if !statuses.contains(&c.status.as_str()) {
+                    statuses.push(&c.status);
+                }
+            }
+            let mut runs: Vec<String> = statuses
+                .iter()
+                .filter(|s| shown.iter().any(|c| c.status == **s))
+                .map(|s| {
+                    let n = g.rules.iter().filter(|c| c.status == *s).count();
+                    let titles: Vec<String> = shown.iter().filter(|c| c.status == *s).map(|c| title(c)).collect();
+                    format!("{} ({n}): {}", status(s), titles.join("; "))
+                })
+                .collect();
+            if let Some(more) = more.as_ref().filter(|_| last) {
+                runs.push(format!("… {more}"));
+            }
+            out.extend(text::wrap(&runs.join(" · "), size, w));
+        } else {
+            for c in shown {
+                let line = format!("{} — {}", title(c), status(&c.status));
+                if text::width_mm(&line, size) <= w {
+                    out.push(line);
+                } else {
+                    // The status on its own line rather than broken inside a word.
+                    out.extend(text::wrap(&title(c), size, w));
+                    out.extend(text::wrap(&format!("— {}", status(&c.status)), size, w));
+                }
+            }
+            if let Some(more) = more.as_ref().filter(|_| last) {
+                out.extend(text::wrap(more, size, w));
+            }
+        }
+        if let Some(r) = g.reason {
+            out.extend(clipped(&format!("{reason_label}: {r}"), size, w, st.reason_lines));
+        }
+    }
+    // Schema 1 kept only an override reason; a group's own reason is not repeated.
+    if let Some(r) = extra_reason.filter(|r| !gs.iter().any(|g| g.reason == Some(*r))) {
+        out.extend(clipped(&format!("{reason_label}: {r}"), size, w, st.reason_lines));
+    }
+    out
 }
 
 fn outcome_text(l: &Loaded) -> String {
@@ -154,8 +324,47 @@ pub fn qr_modules(serial: &str) -> Result<(Vec<bool>, usize), PrintError> {
     Ok((code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect(), n))
 }
 
-/// Lay out and write the slip for a loaded summary.
+/// Lay out and write the slip for a loaded summary: on A6 and A5 always one page, the staff
+/// confirmations as roomy as the page allows (the summary file keeps them all).
 pub fn slip_pdf(l: &Loaded, studio: &Studio, size: SlipSize, book: &SpecBook) -> Result<Slip, PrintError> {
+    let qr = match &l.doc.serial {
+        Some(serial) if !serial.is_empty() => Some(qr_modules(serial)?),
+        _ => None,
+    };
+    let total = l.doc.confirmations.len();
+    let mut f = None;
+    for style in candidates(total) {
+        let flow = lay_out(l, studio, size, book, qr.as_ref(), &style);
+        let fits = flow.pages.len() == 1;
+        f = Some((flow, total - style.shown));
+        if fits {
+            break;
+        }
+    }
+    let Some((f, left_out)) = f else { unreachable!("there is always a candidate") };
+
+    let d = &l.doc;
+    let a = &d.applicant;
+    let entered = [&a.name, &a.city, &a.ticket, &a.override_reason].into_iter().flatten().cloned().collect::<String>();
+    let staff: String =
+        d.confirmations.iter().flat_map(|c| [c.by.as_str(), c.reason.as_deref().unwrap_or("")]).collect();
+    let all_text = format!("{}{}{entered}{staff}{}", studio.name, studio.address, d.spec_name_zh);
+    let missing_chars = text::missing_chars(&all_text);
+    let height = f.paper.h.unwrap_or(f.y + f.paper.margin);
+    let pdf = write(&f.pages, f.paper.w, height, l)?;
+    Ok(Slip { pdf, pages: f.pages.len(), page_mm: (f.paper.w, height), missing_chars, left_out })
+}
+
+/// The slip with its confirmations in `style`; a text entered by hand never takes more than a
+/// few lines.
+fn lay_out(
+    l: &Loaded,
+    studio: &Studio,
+    size: SlipSize,
+    book: &SpecBook,
+    qr: Option<&(Vec<bool>, usize)>,
+    style: &Style,
+) -> Flow {
     let paper = Paper::of(size);
     let k = paper.k;
     let m = paper.margin;
@@ -164,94 +373,102 @@ pub fn slip_pdf(l: &Loaded, studio: &Studio, size: SlipSize, book: &SpecBook) ->
     let d = &l.doc;
 
     // Studio and title.
-    let studio_name = if studio.name.trim().is_empty() { "idbooth".to_string() } else { studio.name.clone() };
-    f.para(m, w, 10.0 * k, &studio_name);
+    let studio_name = if studio.name.trim().is_empty() { "idbooth" } else { studio.name.as_str() };
+    let (name, size) = one_line(studio_name, 10.0 * k, 8.0 * k, w);
+    f.lines(m, size, vec![name]);
     if !studio.address.trim().is_empty() {
-        f.para(m, w, 6.5 * k, &studio.address);
+        let (address, size) = one_line(&studio.address, 6.5 * k, 5.5 * k, w);
+        f.lines(m, size, vec![address]);
     }
     f.y += 1.0 * k;
-    f.para(m, w, 8.0 * k, &bilingual("print.slip_title", " · "));
+    f.para(m, w, 8.0 * k, &bilingual("print.slip_title", " · "), usize::MAX);
     f.y += 1.0 * k;
     f.push(Op::Rule { x: m, y: f.y, w });
     f.y += 2.0 * k;
 
-    // Photo at its true size, the QR code of the serial beside it.
+    // Photo at its true size; beside it what ties the paper to the file: the serial's QR code,
+    // the serial, the time of export and the SHA-256.
     let (pw, ph) = photo_size(l, book);
     let (pw, ph) = if pw > w * 0.55 { (w * 0.55, ph * w * 0.55 / pw) } else { (pw, ph) };
-    let qr = (QR_MM * k).min(w - pw - 3.0);
-    f.room(ph.max(qr + 6.0 * k));
-    let top = f.y;
-    f.push(Op::Photo(RectMm { x: m, y: top, w: pw, h: ph }));
-    let qx = m + pw + 3.0 + (w - pw - 3.0 - qr) / 2.0;
-    match &d.serial {
-        Some(serial) if !serial.is_empty() => {
-            let (mods, n) = qr_modules(serial)?;
-            f.push(Op::Qr(RectMm { x: qx, y: top, w: qr, h: qr }, mods, n));
-            let size = 7.0 * k;
-            let tx = qx + (qr - text::width_mm(serial, size)) / 2.0;
-            f.push(Op::Text { x: tx, y: top + qr + 3.5 * k, size, s: serial.clone() });
-        }
-        _ => {}
-    }
-    f.y = top + ph.max(qr + 5.0 * k) + 2.0 * k;
-
-    // The fields.
+    let (cx, cw) = (m + pw + 3.0, w - pw - 3.0);
+    let qr_w = (QR_MM * k).min(cw);
+    // (text, size, baseline below the top), centred in the column.
+    let mut side: Vec<(String, f64, f64)> = Vec::new();
+    let mut sy = if qr.is_some() { qr_w + 0.6 * k } else { 0.0 };
     let serial = d
         .serial
         .clone()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| format!("— ({})", bilingual("print.no_serial", " ")));
-    let a = &d.applicant;
     let dash = || "—".to_string();
-    f.field("name", &a.name.clone().unwrap_or_else(dash));
-    f.field("document", &a.document.as_deref().map(document_name).unwrap_or_else(dash));
-    f.field("city", &a.city.clone().unwrap_or_else(dash));
+    for (i, (key, value)) in
+        [("serial", serial), ("exported", d.exported_display().unwrap_or_else(dash)), ("sha", short(&l.sha256))]
+            .into_iter()
+            .enumerate()
+    {
+        if i > 0 {
+            sy += 0.8 * k;
+        }
+        for (s, size) in [(bilingual(&format!("print.label.{key}"), " "), 6.0 * k), (value, 8.0 * k)] {
+            for line in clipped(&s, size, cw, 2) {
+                sy += line_height(size);
+                side.push((line, size, sy - line_height(size) * 0.28));
+            }
+        }
+    }
+    f.room(ph.max(sy));
+    let top = f.y;
+    f.push(Op::Photo(RectMm { x: m, y: top, w: pw, h: ph }));
+    if let Some((mods, n)) = qr {
+        let qx = cx + (cw - qr_w) / 2.0;
+        f.push(Op::Qr(RectMm { x: qx, y: top, w: qr_w, h: qr_w }, mods.clone(), *n));
+    }
+    for (s, size, y) in side {
+        let x = cx + (cw - text::width_mm(&s, size)) / 2.0;
+        f.push(Op::Text { x, y: top + y, size, s });
+    }
+    f.y = top + ph.max(sy) + 2.0 * k;
+
+    // The fields.
+    let a = &d.applicant;
+    f.field("name", &a.name.clone().unwrap_or_else(dash), 2);
+    f.field("document", &a.document.as_deref().map(document_name).unwrap_or_else(dash), 2);
+    f.field("city", &a.city.clone().unwrap_or_else(dash), 2);
     if let Some(t) = &a.ticket {
-        f.field("ticket", t);
+        f.field("ticket", t, 1);
     }
     let spec =
         if d.spec_name_zh.is_empty() { d.spec.clone() } else { format!("{}\n{}", d.spec_name_zh, d.spec_name_en) };
-    f.field("spec", &spec);
-    f.field("exported", &d.exported_display().unwrap_or_else(dash));
-    f.field("serial", &serial);
-    f.field("outcome", &outcome_text(l));
-    let mut confirmations: Vec<String> = d
-        .confirmations
-        .iter()
-        .map(|c| {
-            let reason = c.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
-            // The rule's title in both languages (the summary keeps its id).
-            let key = format!("rules.{}.title", c.rule);
-            let rule = if has(Lang::En, &key) {
-                format!("{} {}", tr(Lang::Zh, &key, &[]), tr(Lang::En, &key, &[]))
-            } else {
-                c.rule.clone()
-            };
-            format!("{rule} — {}, {}{reason}", c.by, c.at.replacen('T', " ", 1))
-        })
-        .collect();
-    if let Some(r) = &a.override_reason {
-        confirmations.push(r.clone());
+    f.field("spec", &spec, 4);
+    f.field("outcome", &outcome_text(l), usize::MAX);
+
+    // Staff confirmations (schema 1 kept only an override reason).
+    let gs = groups(d);
+    let extra = a
+        .override_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty() && !gs.iter().any(|g| g.reason == Some(*r)));
+    if !gs.is_empty() || extra.is_some() {
+        let size = style.size * k;
+        if style.beside {
+            let lines = confirmation_lines(&gs, extra, style, size, w - f.label_w());
+            f.field_lines("confirmations", size, lines);
+        } else {
+            f.para(m, w, 6.0 * k, &bilingual("print.label.confirmations", " "), usize::MAX);
+            let lines = confirmation_lines(&gs, extra, style, size, w);
+            f.lines(m, size, lines);
+            f.y += 0.8 * k;
+        }
     }
-    if !confirmations.is_empty() {
-        f.field("confirmations", &confirmations.join("\n"));
-    }
-    f.field("sha", &short(&l.sha256));
 
     // Small print, both languages.
     f.y += 1.0 * k;
     f.push(Op::Rule { x: m, y: f.y, w });
     f.y += 0.5 * k;
-    f.para(m, w, 5.5 * k, &tr(Lang::Zh, "print.small_print", &[]));
-    f.para(m, w, 5.5 * k, &tr(Lang::En, "print.small_print", &[]));
-
-    let entered = [&a.name, &a.city, &a.ticket].into_iter().flatten().cloned().collect::<String>();
-    let all_text = format!("{studio_name}{}{entered}{}{}", studio.address, confirmations.concat(), d.spec_name_zh);
-    let missing_chars = text::missing_chars(&all_text);
-    let height = f.paper.h.unwrap_or(f.y + m);
-    let pages = f.pages;
-    let pdf = write(&pages, f.paper.w, height, l)?;
-    Ok(Slip { pdf, pages: pages.len(), page_mm: (f.paper.w, height), missing_chars })
+    f.para(m, w, 5.5 * k, &tr(Lang::Zh, "print.small_print", &[]), usize::MAX);
+    f.para(m, w, 5.5 * k, &tr(Lang::En, "print.small_print", &[]), usize::MAX);
+    f
 }
 
 fn write(pages: &[Vec<Op>], w: f64, h: f64, l: &Loaded) -> Result<Vec<u8>, PrintError> {
@@ -317,6 +534,84 @@ mod tests {
         all += &bilingual("print.small_print", " ");
         assert!(text::missing_chars(&all).is_empty(), "{:?}", text::missing_chars(&all));
         assert_eq!(document_name("spaceship"), "spaceship");
+    }
+
+    /// A schema-2 summary of the exit-entry spec with `n` rules confirmed by one person.
+    fn loaded(n: usize, reason: &str) -> Loaded {
+        let photo = image::RgbImage::from_pixel(390, 567, image::Rgb([100, 197, 255]));
+        let photo = crate::export::encode_jpeg(&photo, 90, 300).unwrap();
+        let confirmations: Vec<_> = crate::judge::RuleId::ALL[..n]
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ConfirmationDoc {
+                rule: r.as_str().into(),
+                status: ["needs_person", "fail", "not_checked"][i % 3].into(),
+                by: "李伟 Li Wei".into(),
+                at: "2026-12-03T12:34:50+08:00".into(),
+                reason: Some(reason.into()),
+            })
+            .collect();
+        let doc = SummaryDoc {
+            schema: 2,
+            serial: Some("20261203-000042".into()),
+            photo_file: "zhang.jpg".into(),
+            spec: "cn-exit-entry".into(),
+            spec_name_en: "China exit-entry photo (passport, HK/Macau & Taiwan permits)".into(),
+            spec_name_zh: "出入境证件照（护照、港澳通行证、台湾通行证）".into(),
+            print_width_mm: Some(33.0),
+            print_height_mm: Some(48.0),
+            exported_at: Some("2026-12-03T12:34:56+08:00".into()),
+            applicant: super::super::summary::ApplicantDoc {
+                name: Some("张三 Zhang San".into()),
+                document: Some("passport".into()),
+                city: Some("深圳市".into()),
+                ticket: Some("A017".into()),
+                ..Default::default()
+            },
+            outcome: Some("fail".into()),
+            confirmations,
+            ..Default::default()
+        };
+        Loaded { doc, path: "zhang.json".into(), photo_path: "zhang.jpg".into(), photo, sha256: "ab".repeat(32) }
+    }
+
+    fn slip(l: &Loaded, size: SlipSize) -> Slip {
+        let studio = Studio { name: "星光照相馆".into(), address: "深圳市福田区深南大道 1 号".into() };
+        slip_pdf(l, &studio, size, &SpecBook::builtin()).unwrap()
+    }
+
+    #[test]
+    fn the_counter_s_usual_confirmations_fit_whole_on_one_page() {
+        // Two to five rules one line each; up to eleven (a real photo's count) more compact, never cut.
+        for n in 1..=11 {
+            let s = slip(&loaded(n, "checked with the customer"), SlipSize::A6);
+            assert_eq!((s.pages, s.left_out), (1, 0), "{n} confirmations");
+        }
+        // Every rule of the library and a long reason: still one page, the rest counted.
+        let long = "The customer's head is slightly turned for medical reasons; approved by the supervisor. ".repeat(4);
+        for size in [SlipSize::A6, SlipSize::A5] {
+            let s = slip(&loaded(crate::judge::RuleId::ALL.len(), &long), size);
+            assert_eq!(s.pages, 1, "{size:?}");
+        }
+        let receipt = slip(&loaded(crate::judge::RuleId::ALL.len(), &long), SlipSize::Receipt80);
+        assert_eq!((receipt.pages, receipt.left_out), (1, 0), "a receipt grows instead");
+    }
+
+    #[test]
+    fn who_when_and_the_reason_are_printed_once_per_group() {
+        let l = loaded(5, "checked: no earrings");
+        let gs = groups(&l.doc);
+        assert_eq!(gs.len(), 1);
+        for compact in [false, true] {
+            let st = Style { compact, beside: true, size: 8.0, reason_lines: usize::MAX, shown: 5 };
+            let all = confirmation_lines(&gs, Some("checked: no earrings"), &st, 8.0, 69.0).join("\n");
+            assert_eq!(all.matches("checked: no earrings").count(), 1, "{all}");
+            assert_eq!(all.matches("Li Wei").count(), 1, "{all}");
+            assert!(all.contains("2026-12-03 12:34:50 +08:00") && all.contains("不合格 fail"), "{all}");
+        }
+        let cut = Style { compact: true, beside: false, size: 6.0, reason_lines: 2, shown: 2 };
+        let all = confirmation_lines(&gs, None, &cut, 6.0, 93.0).join("\n");
+        assert!(all.contains("+3 more") && all.contains("另有 3 项"), "{all}");
     }
 
     #[test]

@@ -120,7 +120,7 @@ impl SummaryDoc {
     }
 }
 
-fn split_offset(t: &str) -> (&str, &str) {
+pub(super) fn split_offset(t: &str) -> (&str, &str) {
     if let Some(s) = t.strip_suffix('Z') {
         return (s, "UTC");
     }

@@ -305,9 +305,10 @@ fn the_slip_shows_chinese_and_its_qr_decodes_to_the_serial() {
         "Passport",
         "Li Wei",
         "checked: no earrings",
-        // The confirmed rule by its title in both languages, not its id.
+        // The confirmed rule by its title in both languages, not its id, with its status.
         "不戴耳环",
-        "No earrings or necklace — Li Wei",
+        "No earrings or necklace",
+        "— 需人工确认 needs a person",
         "星光照相馆",
         "not the official receipt number",
         "并非官方回执编号",
@@ -330,6 +331,87 @@ fn the_slip_shows_chinese_and_its_qr_decodes_to_the_serial() {
     let (_, content) = grids[0].decode().unwrap();
     assert_eq!(content, serial);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Every rule of the library confirmed, with long names and a long reason: still one A6 page.
+#[test]
+fn a_slip_with_every_rule_confirmed_fits_one_a6_page() {
+    let dir = tmp("slip-worst");
+    let photo_file = format!("{}.jpg", "2026-12-03_欧阳娜娜_Maximilian-Alexander-Wolfeschlegelsteinhausen_".repeat(2));
+    std::fs::write(dir.join(&photo_file), exported("cn-exit-entry")).unwrap();
+    let sha = summary::sha256_hex(&std::fs::read(dir.join(&photo_file)).unwrap());
+    let reason = "Customer has a medical condition that keeps the head slightly turned and an eye \
+                  half closed; the supervisor approved it after comparing with the old passport photo, \
+                  checked that no earrings or necklace are worn, and the applicant asked to keep the \
+                  background as photographed. 顾客因病头部微侧，已与旧护照照片比对，主管同意。";
+    let rules = idbooth::judge::RuleId::ALL.map(|r| r.as_str());
+    let confirmations: Vec<_> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let status = ["fail", "needs_person", "not_checked"][i % 3];
+            serde_json::json!({ "rule": r, "status": status, "by": "欧阳娜娜 Maximilian Alexander Wolfeschlegelsteinhausen",
+                                "at": "2026-12-03T12:34:50+08:00", "reason": reason })
+        })
+        .collect();
+    let serial = "20261203-000042";
+    let json = serde_json::json!({
+        "schema": 2, "serial": serial, "photo_file": photo_file, "photo_sha256": sha,
+        "spec": "cn-exit-entry", "spec_name_en": "China exit-entry photo (passport, HK/Macau & Taiwan permits)",
+        "spec_name_zh": "出入境证件照（护照、港澳通行证、台湾通行证）",
+        "width_px": 390, "height_px": 567, "dpi": 300, "print_width_mm": 33.0, "print_height_mm": 48.0,
+        "exported_at": "2026-12-03T12:34:56+08:00",
+        "applicant": { "name": "欧阳娜娜娜娜 Maximilian Alexander Christopher Wolfeschlegelsteinhausen-Bergerdorff",
+                       "document": "hk-macau-permit", "city": "新疆维吾尔自治区伊犁哈萨克自治州", "ticket": "A017-COUNTER-3" },
+        "outcome": "fail",
+        "confirmations": confirmations,
+        "report": { "rules": [] }
+    });
+    let path = dir.join("worst.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+    let loaded = summary::load(&path).unwrap();
+    let studio = Studio {
+        name: "星光照相馆 Starlight Photo Studio & Passport Service Centre".into(),
+        address: "广东省深圳市福田区深南大道 1 号 Shennan Avenue No. 1, Futian District, Shenzhen, Guangdong".into(),
+    };
+    let s = slip::slip_pdf(&loaded, &studio, SlipSize::A6, &SpecBook::builtin()).unwrap();
+    let pdf_path = dir.join("worst.pdf");
+    std::fs::write(&pdf_path, &s.pdf).unwrap();
+    assert!(s.missing_chars.is_empty(), "{:?}", s.missing_chars);
+    assert_eq!(s.pages, 1);
+    let pg = pages(&s.pdf);
+    assert_eq!(pg.len(), 1, "the A6 slip spilled onto {} pages", pg.len());
+    let ((w, h), placed, _) = &pg[0];
+    assert!(near(*w, 105.0, 0.05) && near(*h, 148.0, 0.05), "A6: {w}×{h}");
+    assert!(placed.iter().any(|p| near(p.w, 33.0, 0.1) && near(p.h, 48.0, 0.1)), "the photo at true size");
+
+    if !tool("pdftoppm") {
+        return;
+    }
+    let text = Command::new("pdftotext").args(["-enc", "UTF-8", "-l", "1"]).arg(&pdf_path).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    let sha12 = summary::short(&loaded.sha256);
+    for want in [serial, "A017-COUNTER-3", &sha12, "not the official receipt number", "并非官方回执编号", "Maximilian"]
+    {
+        assert!(text.contains(want), "page 1 lacks {want:?}:\n{text}");
+    }
+    // The reason is printed once, not once per rule.
+    assert!(text.matches("Customer").count() == 1, "{text}");
+    let out = Command::new("pdftoppm")
+        .args(["-r", "200", "-gray", "-png", "-singlefile"])
+        .arg(&pdf_path)
+        .arg(dir.join("worst"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let img = image::open(dir.join("worst.png")).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the slip");
+    assert_eq!(grids[0].decode().unwrap().1, serial);
+    if std::env::var_os("IDBOOTH_KEEP_SLIP").is_none() {
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
 
 // ---- the command line ----

@@ -1033,10 +1033,13 @@ fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
         h.run();
     }
     press(&mut h, "I checked all of these");
+    let next = h.get_by_label("Next customer").rect();
     // A double click exports once.
     h.state_mut().apply(Intent::Export);
     h.state_mut().apply(Intent::Export);
     h.run();
+    // "Exported ✓" is shorter than "Export photo and form": nothing beside it moves.
+    assert_eq!(h.get_by_label("Next customer").rect().min.x, next.min.x);
     assert!(h.state().export_message().unwrap().1, "{:?}", h.state().export_message());
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 2);
     let s: serde_json::Value =

@@ -123,7 +123,8 @@ fn adjust_tools(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>, resp: 
     if resp.hovered() {
         let scroll = ui.input(|i| i.smooth_scroll_delta.y);
         if scroll != 0.0 {
-            a.zoom = (a.zoom * (1.0 + scroll as f64 * 0.002)).clamp(0.7, 1.4);
+            // Exponential: a notch in and a notch out come back to the same zoom.
+            a.zoom = (a.zoom * (scroll as f64 * 0.001).exp()).clamp(0.7, 1.4);
         }
     }
     ui.label(t(lang, "adjust.heading"));
@@ -282,16 +283,18 @@ fn checklist_rows(lang: crate::Lang, rules: &[RuleReport]) -> Vec<Row> {
                 (None, Some(b)) => format!("≤ {}", fmt_num(b)),
                 _ => "—".into(),
             };
+            // A pass only because the booth repaints the background: its figure (the photo's
+            // own backdrop) lies outside the band, so the status says what made it pass.
+            let repainted = matches!(v.reason, Reason::Replaced | Reason::ReplacedBusy);
             let (key, color) = match v.status {
+                Status::Pass if repainted => ("status.pass_replaced", GREEN),
                 Status::Pass => ("status.pass", GREEN),
                 Status::Warn => ("status.warn", AMBER),
                 Status::Fail => ("status.fail", RED),
                 Status::NotChecked => ("status.not_checked", Color32::GRAY),
                 Status::NeedsPerson => ("status.needs_person", BLUE),
             };
-            // A pass says nothing more, unless it passes only because the booth repaints the
-            // background: then its figure lies outside the band, and the row says why.
-            let repainted = matches!(v.reason, Reason::Replaced | Reason::ReplacedBusy);
+            // A pass says nothing more, unless it is a repainted background: the row says why.
             let advice = if v.status == Status::Pass && !repainted {
                 String::new()
             } else if let Some(key) = crate::judge::conflict_advice(&verdicts, v) {
@@ -335,11 +338,13 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let required = format!(" {}", t(lang, "form.required"));
     let counter = app.mode == Mode::Counter;
     egui::Grid::new("form").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
-        let labelled = |ui: &mut egui::Ui, key: &str, req: bool| {
+        // "required" is red while the field is empty, grey once filled (it stays, so the
+        // fields do not shift sideways as the column narrows).
+        let labelled = |ui: &mut egui::Ui, key: &str, req: bool, empty: bool| {
             ui.horizontal(|ui| {
                 let l = ui.label(t(lang, key));
                 if req {
-                    ui.colored_label(RED, &required);
+                    ui.colored_label(if empty { RED } else { Color32::GRAY }, &required);
                 }
                 l
             })
@@ -347,7 +352,7 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             .id
         };
         let field = |ui: &mut egui::Ui, key: &str, value: &mut String, req: bool| {
-            let label = labelled(ui, key, req);
+            let label = labelled(ui, key, req, value.trim().is_empty());
             // Enter keeps the focus (egui would drop it, and the next Tab would start over at
             // the top bar, where typing presses buttons): Tab moves on.
             ui.add(egui::TextEdit::singleline(value).desired_width(260.0).return_key(None)).labelled_by(label);
@@ -374,10 +379,11 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         // Top-aligned: the row grows while the matches are open, and a label centred in it
         // would slide down away from its field.
         let single = ui.spacing().interact_size.y;
+        let city_empty = f.city.trim().is_empty();
         let city_label = ui
             .with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
                 ui.allocate_ui_with_layout(vec2(0.0, single), egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                    labelled(ui, "form.city", true)
+                    labelled(ui, "form.city", true, city_empty)
                 })
                 .inner
             })
@@ -410,7 +416,7 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             .filter(|r| !r.verdict.status.is_ok())
             .partition(|r| app.visit.confirmed.contains(&r.verdict.rule));
         let titles =
-            |rs: &[&RuleReport]| rs.iter().map(|r| r.title.clone()).collect::<Vec<_>>().join(&t(lang, "list_sep"));
+            |rs: &[&RuleReport]| rs.iter().map(|r| r.title.clone()).collect::<Vec<_>>().join(&t(lang, "rule_sep"));
         // On a laptop the person at the keyboard confirms for themselves; elsewhere staff do.
         let own = |key: &str| state::confirm_key(key, app.mode == Mode::Laptop);
         if !unticked.is_empty() {
@@ -450,7 +456,17 @@ fn export_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>, has_
     ui.horizontal_wrapped(|ui| {
         let ready = app.still().is_some_and(|s| s.composed.is_some());
         let label = if app.exported() { t(lang, "form.exported_short") } else { t(lang, "form.export") };
-        let b = egui::Button::new(RichText::new(label).size(20.0));
+        // As wide as its longer label: after an export the buttons beside it stay where they
+        // were (staff click "Next customer" by position; it must not become "Print…").
+        let wide = [t(lang, "form.export"), t(lang, "form.exported_short")]
+            .map(|l| {
+                let font = egui::FontId::proportional(20.0);
+                ui.fonts_mut(|f| f.layout_no_wrap(l, font, Color32::WHITE).size().x)
+            })
+            .into_iter()
+            .fold(0.0, f32::max);
+        let b = egui::Button::new(RichText::new(label).size(20.0))
+            .min_size(vec2(wide + 2.0 * ui.spacing().button_padding.x, 0.0));
         if ui.add_enabled(has_face && ready && !app.exported(), b).clicked() {
             out.push(Intent::Export);
         }
@@ -460,6 +476,7 @@ fn export_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>, has_
         if app.mode == Mode::Counter && ui.button(RichText::new(t(lang, "next_customer")).size(18.0)).clicked() {
             out.push(Intent::NextCustomer);
         }
+        // Print comes last, after an export, so it moves nothing that was there before.
         if app.exported() && ui.button(RichText::new(t(lang, "print.open")).size(18.0)).clicked() {
             out.push(Intent::OpenPrint);
         }
