@@ -315,6 +315,8 @@ pub struct BoothApp {
     /// Wrong PINs in a row, and until when the keypad then stays locked (`PIN_LOCK`).
     pin_failures: u32,
     pin_locked_until: Option<Instant>,
+    /// Kiosk: times the window was stretched over the screen by hand (`fill_screen`).
+    screen_fills: u8,
     /// Kiosk: the PIN was right; the keypad screen offers "back to the kiosk" and "close".
     pub staff_unlocked: bool,
     /// The document the person (or the kiosk's customer) chose; the form's shows the one the
@@ -392,6 +394,7 @@ impl BoothApp {
             pin_error: false,
             pin_failures: 0,
             pin_locked_until: None,
+            screen_fills: 0,
             staff_unlocked: false,
             chosen_document: None,
             retake_of: None,
@@ -505,6 +508,9 @@ impl BoothApp {
         let now = self.now();
         if seen && ctx.input(|i| !i.events.is_empty() || i.pointer.any_down()) {
             self.last_activity = now;
+        }
+        if self.mode == Mode::Kiosk && seen {
+            self.fill_screen(ctx);
         }
         // A kiosk cannot be closed from the keyboard or the window manager.
         if self.mode == Mode::Kiosk && !self.quit_requested && ctx.input(|i| i.viewport().close_requested()) {
@@ -820,6 +826,23 @@ impl BoothApp {
     /// Pixel size of the cropped result (the spec's size).
     pub fn result_size(&self) -> Option<(u32, u32)> {
         self.still()?.judgement.frame.as_ref().map(|o| o.dimensions())
+    }
+
+    /// Kiosk: full screen asks the window manager, and an X server without one (common on
+    /// kiosks) ignores it and leaves a 1280×820 window in a corner. Then the window is moved
+    /// and sized over the whole monitor itself (a few tries: the first frames may not know
+    /// the monitor yet).
+    fn fill_screen(&mut self, ctx: &egui::Context) {
+        let (monitor, inner) = ctx.input(|i| (i.viewport().monitor_size, i.viewport().inner_rect));
+        let (Some(monitor), Some(inner)) = (monitor, inner) else { return };
+        // (winit may report full screen as granted when nothing granted it: sizes decide.)
+        let short = inner.width() + 2.0 < monitor.x || inner.height() + 2.0 < monitor.y;
+        if short && self.screen_fills < 3 {
+            self.screen_fills += 1;
+            tracing::info!(w = monitor.x, h = monitor.y, "no full screen from the window manager: filling the monitor");
+            ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(egui::pos2(0.0, 0.0)));
+            ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(monitor));
+        }
     }
 
     /// How long the staff keypad stays locked after too many wrong PINs.

@@ -27,7 +27,10 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let avail = ui.available_width();
     let result_width =
         if avail < 1000.0 { 220.0 } else { (avail * 0.3).clamp(300.0, app.spec().width() as f32 + 24.0).max(300.0) };
-    egui::Panel::left("result").min_size(result_width).show(ui, |ui| {
+    // Capped too: egui keeps a panel's width, and one sized in a large window would squeeze the
+    // checklist off the right edge after the window shrinks.
+    let widest = if avail < 1000.0 { result_width } else { (avail * 0.45).max(result_width) };
+    egui::Panel::left("result").size_range(result_width..=widest).show(ui, |ui| {
         egui::ScrollArea::vertical().id_salt(("result_scroll", app.photo_serial())).show(ui, |ui| result(app, ui, out));
     });
     egui::CentralPanel::default().show(ui, |ui| {
