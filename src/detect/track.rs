@@ -123,6 +123,10 @@ impl Tracker {
     /// Analyse the next frame of the stream.
     pub fn step(&mut self, frame: &Pyramid) -> Result<Analysis, VisionError> {
         let with_mask = self.mask_every.is_some_and(|k| self.frames % k as u64 == k as u64 - 1);
+        // A face taken up anew is segmented at once: the live guidance frames the hair top, and
+        // without it the first second would say "hold still" and then, once the hair is
+        // measured, "step back" on a person who never moved.
+        let new_face_mask = self.mask_every.is_some();
         self.frames += 1;
         let models = Models::get()?;
         let valid = |roi: &Roi| roi_is_usable(roi, frame);
@@ -155,7 +159,9 @@ impl Tracker {
                         // The detector agrees (or sees nothing better): keep the tracked mesh.
                         Choice::Tracked { score, others } => (Detection { score, ..tracked }, others),
                         // A larger face came into view: start over from the detector.
-                        Choice::Other(faces) => return self.start_from(models, frame, faces, with_mask),
+                        Choice::Other(faces) => {
+                            return self.start_from(models, frame, faces, with_mask || new_face_mask);
+                        }
                     },
                 };
                 self.since_detect = if periodic { 0 } else { self.since_detect + 1 };
@@ -164,11 +170,11 @@ impl Tracker {
             }
             // Lost: use this frame's detections when there are any.
             if let Some(dets) = dets {
-                return self.start_from(models, frame, dets, with_mask);
+                return self.start_from(models, frame, dets, with_mask || new_face_mask);
             }
         }
         let dets = self.detect(models, frame)?;
-        self.start_from(models, frame, dets, with_mask)
+        self.start_from(models, frame, dets, with_mask || new_face_mask)
     }
 
     /// The short-range detector's faces that count, largest first (as [`super::analyse`] does).
