@@ -8,6 +8,7 @@
 pub mod config;
 pub mod fonts;
 pub mod guides;
+pub mod input;
 pub mod live;
 pub mod machine;
 pub mod print;
@@ -317,6 +318,8 @@ pub struct BoothApp {
     pin_locked_until: Option<Instant>,
     /// Kiosk: times the window was stretched over the screen by hand (`fill_screen`).
     screen_fills: u8,
+    /// Input held back for the next frame (`input::split_typing_from_clicks`).
+    held_events: Vec<egui::Event>,
     /// Kiosk: the PIN was right; the keypad screen offers "back to the kiosk" and "close".
     pub staff_unlocked: bool,
     /// The document the person (or the kiosk's customer) chose; the form's shows the one the
@@ -395,6 +398,7 @@ impl BoothApp {
             pin_failures: 0,
             pin_locked_until: None,
             screen_fills: 0,
+            held_events: Vec::new(),
             staff_unlocked: false,
             chosen_document: None,
             retake_of: None,
@@ -1406,6 +1410,13 @@ impl eframe::App for BoothApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
+    }
+
+    /// Characters typed just before a click elsewhere must reach their field (`input`).
+    fn raw_input_hook(&mut self, ctx: &egui::Context, raw: &mut egui::RawInput) {
+        if input::split_typing_from_clicks(&mut self.held_events, &mut raw.events) {
+            ctx.request_repaint();
+        }
     }
 }
 
