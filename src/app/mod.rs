@@ -569,6 +569,10 @@ impl BoothApp {
             Intent::OpenPath(p) => self.open_path(&p),
             Intent::Sample => {
                 self.notice = None;
+                // The path field names the photo shown; the sample has none.
+                if let Some(p) = &mut self.path_entry {
+                    p.clear();
+                }
                 if let Ok(p) = decode_photo(SAMPLE) {
                     self.open_portrait(p, None);
                 }
@@ -647,6 +651,10 @@ impl BoothApp {
             Intent::StaffGesture => {
                 self.pin_entry.clear();
                 self.pin_error = false;
+                // Staff read the studio's language, not the last customer's.
+                if let Some(l) = self.settings.languages.first() {
+                    self.lang = *l;
+                }
                 self.go(Screen::StaffPin, Why::StaffGesture);
             }
             Intent::Pin(_) if self.pin_locked_for().is_some() => {}

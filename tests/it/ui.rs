@@ -930,7 +930,10 @@ fn the_kiosk_ignores_close_keys_and_only_a_pin_lets_staff_out() {
     h.run_steps(4);
     assert!(!h.state().quit_requested);
     assert_eq!(h.state().screen(), Screen::Attract);
+    // The last customer read Chinese; staff get the studio's first language (English here).
+    h.state_mut().apply(Intent::SetLang(Lang::Zh));
     staff_gesture(&mut h);
+    assert_eq!(h.state().lang, Lang::En);
     // The keypad sits in the middle of the screen like the title above it, "0" under "5".
     let (one, three) = (h.get_by_label("1").rect(), h.get_by_label("3").rect());
     let middle = h.ctx.content_rect().center().x;
