@@ -28,8 +28,8 @@ mod cli_rules;
                   arguments, a write that failed). With several photos the worst counts: 2, then 1, then 3."
 )]
 struct Args {
-    /// Language of messages: en or zh (default: zh where LANG is Chinese, else en; the window on
-    /// a laptop: the one last used, else that; at a counter or kiosk: the studio's first).
+    /// Language of messages: en or zh (default: zh where LANG is Chinese, else en; the window:
+    /// the one last used, else on a laptop that, elsewhere the studio's first).
     #[arg(long, global = true)]
     lang: Option<Lang>,
     #[command(subcommand)]

@@ -313,13 +313,13 @@ pub struct BoothApp {
     staff_press: Option<Instant>,
     pub pin_entry: String,
     pin_error: bool,
-    /// Wrong PINs in a row, and until when the keypad then stays locked (`PIN_LOCK`).
+    /// Wrong PINs in a row, and until when the keypad then stays locked (`pin_lock`).
     pin_failures: u32,
     pin_locked_until: Option<Instant>,
     /// Kiosk: times the window was stretched over the screen by hand (`fill_screen`).
     screen_fills: u8,
-    /// Input held back for the next frame (`input::split_typing_from_clicks`).
-    held_events: Vec<egui::Event>,
+    /// Typing and clicks kept in separate frames (`input::Splitter`).
+    splitter: input::Splitter,
     /// Kiosk: the PIN was right; the keypad screen offers "back to the kiosk" and "close".
     pub staff_unlocked: bool,
     /// The document the person (or the kiosk's customer) chose; the form's shows the one the
@@ -398,7 +398,7 @@ impl BoothApp {
             pin_failures: 0,
             pin_locked_until: None,
             screen_fills: 0,
-            held_events: Vec::new(),
+            splitter: input::Splitter::default(),
             staff_unlocked: false,
             chosen_document: None,
             retake_of: None,
@@ -503,19 +503,55 @@ impl BoothApp {
         }
     }
 
-    /// Timers and workers; never blocks, never draws.
-    /// Timers, workers and the window's input, once per frame. `seen` is false while the
-    /// window is hidden or covered: eframe then draws nothing and passes the last shown frame's
-    /// input again, which must not count as someone touching the screen (or drop a file twice),
-    /// but the kiosk's timeouts must still wipe a customer who walked away.
+    /// Timers, workers and the window's input, once per frame (what a drawn frame runs; the
+    /// kiosk's UI tests drive it directly). `seen` says the input is this frame's own.
     pub fn logic(&mut self, ctx: &egui::Context, seen: bool) {
-        let now = self.now();
-        if seen && ctx.input(|i| !i.events.is_empty() || i.pointer.any_down()) {
-            self.last_activity = now;
+        if seen {
+            self.take_input(ctx);
         }
-        if self.mode == Mode::Kiosk && seen {
+        self.tick(ctx);
+    }
+
+    /// What the person did this frame: activity for the idle timers, files dropped on the
+    /// window. Only a frame that was drawn has input of its own: while the window is hidden
+    /// eframe passes the last shown frame's input again (or none), which must not count as
+    /// someone touching the screen (or drop a file twice).
+    fn take_input(&mut self, ctx: &egui::Context) {
+        // A press, a touch, a key or a wheel is someone there; the window regaining focus or a
+        // pointer merely entering it (uncovered, the mouse resting on it) is not.
+        let acted = ctx.input(|i| {
+            i.pointer.any_down()
+                || i.events.iter().any(|e| {
+                    matches!(
+                        e,
+                        egui::Event::PointerButton { pressed: true, .. }
+                            | egui::Event::Touch { .. }
+                            | egui::Event::Text(_)
+                            | egui::Event::Key { pressed: true, .. }
+                            | egui::Event::MouseWheel { .. }
+                    )
+                })
+        });
+        if acted {
+            self.last_activity = self.now();
+        }
+        if self.mode == Mode::Kiosk {
             self.fill_screen(ctx);
         }
+        // Files dropped onto the window (not at the kiosk).
+        let dropped = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect::<Vec<_>>());
+        if self.mode != Mode::Kiosk
+            && let Some(p) = dropped.into_iter().find(|p| !p.as_os_str().is_empty())
+        {
+            self.open_path(&p);
+        }
+    }
+
+    /// Timers and workers; never blocks, never draws, reads no input but a close request. Runs
+    /// whether or not the window is shown, so a kiosk covered by another window (or on a
+    /// compositor that stops drawing it) still wipes a customer who walked away.
+    fn tick(&mut self, ctx: &egui::Context) {
+        let now = self.now();
         // A kiosk cannot be closed from the keyboard or the window manager.
         if self.mode == Mode::Kiosk && !self.quit_requested && ctx.input(|i| i.viewport().close_requested()) {
             tracing::info!("close request ignored in kiosk mode");
@@ -530,14 +566,6 @@ impl BoothApp {
         self.poll_live(now);
         if self.mode == Mode::Counter {
             self.queue.poll(self.spool_dir().as_deref(), now);
-        }
-        // Files dropped onto the window (not at the kiosk).
-        let dropped = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect::<Vec<_>>());
-        if self.mode != Mode::Kiosk
-            && seen
-            && let Some(p) = dropped.into_iter().find(|p| !p.as_os_str().is_empty())
-        {
-            self.open_path(&p);
         }
         // The idle timer of this screen.
         if let Some((after, to)) = machine::idle_timeout(self.screen, self.mode, &self.settings.timeouts) {
@@ -578,7 +606,8 @@ impl BoothApp {
                 }
             }
             Intent::StartCamera => {
-                // A recorded camera (--frames) is already there; a real one is looked for again.
+                // A recorded camera (--frames), or the camera found before, is used; otherwise
+                // the cameras are looked for again (one may have been plugged in).
                 if self.live_maker.is_none() {
                     self.find_camera();
                 }
@@ -700,11 +729,13 @@ impl BoothApp {
             }
             Intent::NextCustomer => {
                 // Everything of the customer goes; at the counter the staff member stays and the
-                // next customer starts on the studio's own spec, not the last customer's.
+                // next customer starts on the studio's own spec and background choice, not the
+                // last customer's.
                 let operator = std::mem::take(&mut self.visit.form.operator);
                 self.visit = Visit::default();
                 if self.mode == Mode::Counter {
                     self.visit.form.operator = operator;
+                    self.background = BackgroundChoice::Auto;
                     let default_spec = self.settings.default_spec.clone();
                     if self.book.get(&default_spec).is_ok() {
                         self.set_spec(&default_spec);
@@ -739,8 +770,9 @@ impl BoothApp {
     /// with "Next customer" or from the queue), so nothing typed for them is lost.
     fn keep_person_for_next_photo(&mut self) {
         let v = &self.visit;
-        let typed = !v.form.is_blank();
-        let unexported = matches!(v.still, StillJob::Done(_)) && v.last_export.is_none();
+        // A kiosk customer from the queue has a ticket before anything is typed.
+        let typed = !v.form.is_blank() || v.ticket.is_some() || v.from_spool.is_some();
+        let unexported = matches!(v.still, StillJob::Done(_) | StillJob::Checking(_)) && v.last_export.is_none();
         let keep = match self.mode {
             Mode::Laptop => typed,
             Mode::Counter => typed && unexported,
@@ -1389,6 +1421,12 @@ impl BoothApp {
 
     /// Draw the whole window (also what the tests drive).
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        self.show_frame(ui, true);
+    }
+
+    /// A drawn frame: its input, then (unless eframe's `App::logic` already ran it) the timers
+    /// and workers, then the screen and what it asked for.
+    fn show_frame(&mut self, ui: &mut egui::Ui, tick: bool) {
         let ctx = ui.ctx().clone();
         if self.wake_ctx.is_none() {
             self.wake_ctx = Some(ctx.clone());
@@ -1398,7 +1436,10 @@ impl BoothApp {
         while self.frame_times.len() > 60 {
             self.frame_times.pop_front();
         }
-        self.logic(&ctx, true);
+        self.take_input(&ctx);
+        if tick {
+            self.tick(&ctx);
+        }
         let intents = screens::show(self, ui);
         for i in intents {
             self.apply(i);
@@ -1407,23 +1448,22 @@ impl BoothApp {
 }
 
 impl eframe::App for BoothApp {
-    /// eframe calls this before each `ui` (which runs the logic itself) and, while the window is
-    /// minimised or covered, alone: then it is the only thing that runs the kiosk's timeouts.
+    /// eframe calls this before each `ui` and, while the window is minimised, covered or not
+    /// being drawn by the compositor, alone: the timers always run here, the input in `ui`.
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        let hidden = ctx.input(|i| i.viewport().minimized == Some(true) || i.viewport().occluded == Some(true));
-        if hidden {
-            self.logic(ctx, false);
-        }
+        self.tick(ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.show(ui);
+        self.show_frame(ui, false);
     }
 
     /// Characters typed just before a click elsewhere must reach their field (`input`).
     fn raw_input_hook(&mut self, ctx: &egui::Context, raw: &mut egui::RawInput) {
-        if input::split_typing_from_clicks(&mut self.held_events, &mut raw.events) {
-            ctx.request_repaint();
+        match self.splitter.split(&mut raw.events) {
+            input::Wake::No => {}
+            input::Wake::Now => ctx.request_repaint(),
+            input::Wake::Soon => ctx.request_repaint_after(Duration::from_millis(100)),
         }
     }
 }

@@ -59,6 +59,9 @@ pub struct Tracker {
     since_detect: u32,
     frames: u64,
     last_step: Step,
+    /// The face in view has had its first segmented frame (see `step`); cleared when no face
+    /// is found, so the next person's first frame is segmented too.
+    face_masked: bool,
 }
 
 impl Tracker {
@@ -73,6 +76,7 @@ impl Tracker {
             expression_job: None,
             followed: None,
             since_detect: 0,
+            face_masked: false,
             frames: 0,
             last_step: Step::Detected,
         }
@@ -114,6 +118,7 @@ impl Tracker {
         self.expression = None;
         self.expression_job = None;
         self.frames = 0;
+        self.face_masked = false;
     }
 
     pub fn last_step(&self) -> Step {
@@ -125,8 +130,9 @@ impl Tracker {
         let with_mask = self.mask_every.is_some_and(|k| self.frames % k as u64 == k as u64 - 1);
         // A face taken up anew is segmented at once: the live guidance frames the hair top, and
         // without it the first second would say "hold still" and then, once the hair is
-        // measured, "step back" on a person who never moved.
-        let new_face_mask = self.mask_every.is_some();
+        // measured, "step back" on a person who never moved. Once per face: a face the mesh
+        // keeps rejecting must not cost a segmentation every frame.
+        let new_face_mask = self.mask_every.is_some() && !self.face_masked;
         self.frames += 1;
         let models = Models::get()?;
         let valid = |roi: &Roi| roi_is_usable(roi, frame);
@@ -212,9 +218,11 @@ impl Tracker {
         self.since_detect = 0;
         self.last_step = Step::Detected;
         if faces.is_empty() {
+            self.face_masked = false;
             self.followed = None;
             return Ok(Analysis { width: frame.width(), height: frame.height(), faces, main: None, mask: None });
         }
+        self.face_masked |= with_mask;
         let det = faces.remove(0);
         let (mesh, mask) = rayon::join(
             || mesh::run(&models.mesh, frame, Roi::from_detection(&det)),

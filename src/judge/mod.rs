@@ -426,17 +426,26 @@ pub fn proportions_conflict(verdicts: &[Verdict]) -> bool {
     (failed(Reason::TooLow) && too_big) || (failed(Reason::TooHigh) && too_small)
 }
 
-/// The eyes sit too low in the frame while there is too little room above the head: a crop
-/// placed lower (for the eyes) leaves even less room, a higher one (for the room) puts the eyes
-/// lower still. Both are distances from the frame's top edge, so the head top to the eyes
-/// measures more than the lowest eye line minus the least room allows: the hair above the eyes
-/// is taller than the spec allows (usually hair worn up). That holds whether the room ran out
-/// at the band or at the photo's own top edge: more photo above would not bring the eyes up.
+/// The eyes sit too low in the frame while there is too little room above the head, and the
+/// head cannot be made any smaller (a size rule already fails "too small" or sits at its
+/// least). At that size a crop placed lower (for the eyes) leaves even less room and a higher
+/// one (for the room) puts the eyes lower still: both are distances from the frame's top edge,
+/// and the head top to the eyes measures more than the lowest eye line minus the least room
+/// allows. The hair above the eyes is taller than the spec allows (usually hair worn up),
+/// whether the room ran out at the band or at the photo's own top edge. With room to shrink
+/// the head, each rule keeps its own advice (a photo cut close above the head: step back).
 pub fn hair_height_conflict(verdicts: &[Verdict]) -> bool {
     let failed = |rule: RuleId, reasons: &[Reason]| {
         verdicts.iter().any(|v| v.rule == rule && v.status == Status::Fail && reasons.contains(&v.reason))
     };
-    failed(RuleId::EyeLine, &[Reason::TooHigh]) && failed(RuleId::CrownMargin, &[Reason::TooLow, Reason::PhotoEdge])
+    let at_least = |v: &Verdict| v.value.zip(v.min).is_some_and(|(x, m)| x <= m + 0.5);
+    let smallest = verdicts.iter().any(|v| {
+        matches!(v.rule, RuleId::HeadHeight | RuleId::FaceWidth | RuleId::InterPupil)
+            && ((v.status == Status::Fail && v.reason == Reason::TooLow) || (v.status.is_ok() && at_least(v)))
+    });
+    failed(RuleId::EyeLine, &[Reason::TooHigh])
+        && failed(RuleId::CrownMargin, &[Reason::TooLow, Reason::PhotoEdge])
+        && smallest
 }
 
 /// The text (a locale key) that replaces a failed rule's own advice when no crop can fix it

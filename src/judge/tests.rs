@@ -432,14 +432,22 @@ fn eyes_too_low_with_no_room_above_the_head_is_a_conflict_not_two_instructions()
     let rule = px_verdict;
     let low_eyes = rule(RuleId::EyeLine, Status::Fail, Reason::TooHigh, 252.9, 152.0, 246.0);
     let no_room = rule(RuleId::CrownMargin, Status::Fail, Reason::TooLow, 1.87, 25.0, 45.0);
-    let both = [low_eyes.clone(), no_room.clone()];
+    // The head cannot shrink: its face is already too narrow.
+    let narrow = rule(RuleId::FaceWidth, Status::Fail, Reason::TooLow, 181.2, 189.0, 283.0);
+    let both = [low_eyes.clone(), no_room.clone(), narrow.clone()];
     assert!(hair_height_conflict(&both));
     assert_eq!(conflict_advice(&both, &low_eyes), Some("ui.hair_height"));
     assert_eq!(conflict_advice(&both, &no_room), Some("ui.hair_height"));
     // The same when the room ran out at the photo's top edge (001_03 itself): more room in the
     // photo would still leave 251 px from the head top to the eyes, where 246 − 25 is allowed.
     let at_edge = Verdict { reason: Reason::PhotoEdge, edges: vec![Side::Top], ..no_room.clone() };
-    assert!(hair_height_conflict(&[low_eyes.clone(), at_edge]));
+    assert!(hair_height_conflict(&[low_eyes.clone(), at_edge.clone(), narrow.clone()]));
+    // With room to make the head smaller, a smaller head fits both: each keeps its advice.
+    let roomy = rule(RuleId::FaceWidth, Status::Pass, Reason::InBand, 230.0, 189.0, 283.0);
+    assert!(!hair_height_conflict(&[low_eyes.clone(), at_edge, roomy.clone()]));
+    // The head at the least its band allows is as good as "too small".
+    let least = rule(RuleId::HeadHeight, Status::Pass, Reason::InBand, 354.2, 354.0, 402.0);
+    assert!(hair_height_conflict(&[low_eyes.clone(), no_room.clone(), roomy, least]));
     // Either alone has a fix (crop lower; step back): its own advice stays.
     let room = rule(RuleId::CrownMargin, Status::Pass, Reason::InBand, 30.0, 25.0, 45.0);
     assert_eq!(conflict_advice(&[low_eyes.clone(), room], &low_eyes), None);

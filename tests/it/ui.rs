@@ -316,6 +316,10 @@ fn the_city_is_picked_from_the_list_and_a_province_blocks_the_export() {
     let field = h.get_by_role_and_label(Role::TextInput, "City of application");
     field.focus();
     h.run();
+    // Enter alone does not choose between two cities for the person.
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(h.state().visit.form.city, "suzhou");
     for key in [egui::Key::ArrowDown, egui::Key::ArrowDown, egui::Key::Enter] {
         h.key_press(key);
         h.run();
@@ -335,6 +339,12 @@ fn the_city_is_picked_from_the_list_and_a_province_blocks_the_export() {
     h.state_mut().visit.form.city = "广东".into();
     h.run();
     h.get_by_label_contains("is a province");
+    // Nor does Enter turn a province into its first city.
+    h.get_by_role_and_label(Role::TextInput, "City of application").focus();
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(h.state().visit.form.city, "广东");
     h.get_by_label("广州市 Guangzhou, 广东省");
     press(&mut h, "Export photo and form");
     let (msg, ok) = h.state().export_message().map(|(m, ok)| (m.to_string(), ok)).unwrap();
@@ -352,7 +362,7 @@ fn the_city_is_picked_from_the_list_and_a_province_blocks_the_export() {
 
 /// Typing and, at once, a click on the next field, in one (slow) frame: egui gives the click
 /// the focus before the typed characters reach the field, and they are lost. The window's input
-/// hook (`app::input::split_typing_from_clicks`, eframe's `raw_input_hook`) sends them a frame
+/// hook (`app::input::Splitter`, eframe's `raw_input_hook`) sends them a frame
 /// apart. The first round shows egui's behaviour, so the hook is known to be needed.
 #[test]
 fn characters_typed_just_before_a_click_on_the_next_field_are_kept() {
@@ -377,13 +387,14 @@ fn characters_typed_just_before_a_click_on_the_next_field_are_kept() {
             button(false),
         ];
         let mut frames = Vec::new();
-        let mut held = Vec::new();
         if split {
-            let mut more = idbooth::app::input::split_typing_from_clicks(&mut held, &mut events);
+            use idbooth::app::input::{Splitter, Wake};
+            let mut splitter = Splitter::default();
+            let mut more = splitter.split(&mut events);
             frames.push(events);
-            while more {
+            while more != Wake::No {
                 let mut next = Vec::new();
-                more = idbooth::app::input::split_typing_from_clicks(&mut held, &mut next);
+                more = splitter.split(&mut next);
                 frames.push(next);
             }
         } else {
@@ -1473,6 +1484,16 @@ fn a_retake_at_the_counter_keeps_the_customer_and_their_ticket() {
     let v = &h.state().visit;
     assert!(v.form.ticket.is_empty() && v.ticket.is_none() && v.form.name.is_empty() && v.from_spool.is_none());
     assert_eq!(v.form.operator, "Li Wei", "the staff member stays for the next customer");
+    // A queue customer with nothing typed yet is still the same person on a new photo: the
+    // ticket and the queue entry go with it.
+    press(&mut h, "Retake");
+    h.get_by_label("008").click();
+    wait_checked(&mut h);
+    assert_eq!(h.state().visit.form.name, "");
+    h.state_mut().apply(Intent::OpenPath(repo("assets/samples/grace_hopper.jpg")));
+    wait_checked(&mut h);
+    let v = &h.state().visit;
+    assert_eq!((v.ticket.as_deref(), v.from_spool.is_some()), (Some("008"), true));
     // Another queue entry is someone else too; their document comes with the spec it was made to.
     press(&mut h, "Retake");
     h.get_by_label("009").click();

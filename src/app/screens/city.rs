@@ -70,8 +70,9 @@ pub fn field(ui: &mut egui::Ui, lang: Lang, city: &mut String, label: egui::Id, 
                 picked = Some(c.name.clone());
             }
         }
-        // Enter with one match, or none highlighted, takes the first: what the list offers first.
-        if enter && picked.is_none() && highlight.is_none() {
+        // Enter with nothing highlighted takes a match only when it is the only one: for a
+        // province or a name two cities share ("suzhou") the person must choose.
+        if enter && picked.is_none() && highlight.is_none() && picks.len() == 1 && !settled {
             picked = picks.first().map(|c| c.name.clone());
         }
         match (picked, highlight) {

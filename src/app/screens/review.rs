@@ -26,7 +26,7 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     // one shows it up to its own pixel size (a third of the width at most).
     let avail = ui.available_width();
     let result_width =
-        if avail < 1000.0 { 220.0 } else { (avail * 0.3).clamp(300.0, app.spec().width() as f32 + 24.0).max(300.0) };
+        if avail < 1000.0 { 220.0 } else { (avail * 0.3).min(app.spec().width() as f32 + 24.0).max(300.0) };
     // Capped too: egui keeps a panel's width, and one sized in a large window would squeeze the
     // checklist off the right edge after the window shrinks.
     let widest = if avail < 1000.0 { result_width } else { (avail * 0.45).max(result_width) };
