@@ -69,6 +69,9 @@ impl FilePicker for SystemPicker {
     }
 }
 
+/// Wrong PINs this long apart start the count again.
+const PIN_QUIET: Duration = Duration::from_secs(30 * 60);
+
 /// After `n` wrong staff PINs in a row: none for the first three (a slip of the finger), then
 /// 30 s, doubling with each further one up to 15 min, so that nobody at an unattended kiosk
 /// can try the 10 000 four-digit PINs in an afternoon (with the cap: about 100 days).
@@ -316,6 +319,7 @@ pub struct BoothApp {
     /// Wrong PINs in a row, and until when the keypad then stays locked (`pin_lock`).
     pin_failures: u32,
     pin_locked_until: Option<Instant>,
+    pin_last_failure: Option<Instant>,
     /// Kiosk: times the window was stretched over the screen by hand (`fill_screen`).
     screen_fills: u8,
     /// Typing and clicks kept in separate frames (`input::Splitter`).
@@ -397,6 +401,7 @@ impl BoothApp {
             pin_error: false,
             pin_failures: 0,
             pin_locked_until: None,
+            pin_last_failure: None,
             screen_fills: 0,
             splitter: input::Splitter::default(),
             staff_unlocked: false,
@@ -695,6 +700,13 @@ impl BoothApp {
                     tracing::info!("staff PIN accepted");
                     self.staff_unlocked = true;
                 } else {
+                    // A quiet half hour forgets the count: someone who found the corner cannot
+                    // keep staff locked out for good by a wrong try now and then.
+                    let now = self.now();
+                    if self.pin_last_failure.is_some_and(|t| now.saturating_duration_since(t) > PIN_QUIET) {
+                        self.pin_failures = 0;
+                    }
+                    self.pin_last_failure = Some(now);
                     self.pin_failures += 1;
                     tracing::warn!(failures = self.pin_failures, "wrong staff PIN");
                     self.pin_error = true;

@@ -971,6 +971,13 @@ fn the_kiosk_ignores_close_keys_and_only_a_pin_lets_staff_out() {
     assert!(!h.state().staff_unlocked, "locked");
     h.state_mut().advance(Duration::from_secs(31));
     h.run_steps(2);
+    // A wrong try after a quiet half hour (the keypad timed out meanwhile) is a first one
+    // again: no lock.
+    h.state_mut().advance(Duration::from_secs(31 * 60));
+    h.run_steps(2);
+    staff_gesture(&mut h);
+    enter_pin(&mut h, "0000");
+    h.get_by_label("Wrong PIN");
     enter_pin(&mut h, "2468");
     assert!(!h.state().quit_requested, "staff choose what next");
     h.get_by_label("Close the kiosk").click();
