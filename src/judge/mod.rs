@@ -414,16 +414,25 @@ pub(crate) fn band(rule: RuleId, value: Option<f64>, limit: &Limit, unit: Unit) 
 /// both (a tall bun: the head at its greatest height leaves the face too narrow). The texts then
 /// say so once instead of giving opposite advice.
 pub fn proportions_conflict(verdicts: &[Verdict]) -> bool {
-    let size: Vec<&Verdict> = verdicts
-        .iter()
-        .filter(|v| matches!(v.rule, RuleId::HeadHeight | RuleId::FaceWidth | RuleId::InterPupil))
-        .collect();
-    let failed = |r: Reason| size.iter().any(|v| v.status == Status::Fail && v.reason == r);
-    // Within half a pixel of a bound: where the crop solver put it.
-    let at = |v: &&Verdict, bound: Option<f64>| v.value.zip(bound).is_some_and(|(x, b)| (x - b).abs() <= 0.5);
-    let too_big = failed(Reason::TooHigh) || size.iter().any(|v| v.status.is_ok() && at(v, v.max));
-    let too_small = failed(Reason::TooLow) || size.iter().any(|v| v.status.is_ok() && at(v, v.min));
-    (failed(Reason::TooLow) && too_big) || (failed(Reason::TooHigh) && too_small)
+    let failed = |r: Reason| size_rules(verdicts).any(|v| v.status == Status::Fail && v.reason == r);
+    (failed(Reason::TooLow) && head_cannot(verdicts, Reason::TooHigh))
+        || (failed(Reason::TooHigh) && head_cannot(verdicts, Reason::TooLow))
+}
+
+/// The rules that size the head.
+fn size_rules(verdicts: &[Verdict]) -> impl Iterator<Item = &Verdict> {
+    verdicts.iter().filter(|v| matches!(v.rule, RuleId::HeadHeight | RuleId::FaceWidth | RuleId::InterPupil))
+}
+
+/// The head cannot be made any larger (`TooHigh`: a size rule fails "too large" or sits at its
+/// greatest) or any smaller (`TooLow`: fails "too small" or sits at its least). Within half a
+/// pixel of a bound is where the crop solver put it.
+fn head_cannot(verdicts: &[Verdict], limit: Reason) -> bool {
+    let at = |v: &Verdict| {
+        let bound = if limit == Reason::TooHigh { v.max } else { v.min };
+        v.value.zip(bound).is_some_and(|(x, b)| (x - b).abs() <= 0.5)
+    };
+    size_rules(verdicts).any(|v| (v.status == Status::Fail && v.reason == limit) || (v.status.is_ok() && at(v)))
 }
 
 /// The eyes sit too low in the frame while there is too little room above the head, and the
@@ -438,14 +447,9 @@ pub fn hair_height_conflict(verdicts: &[Verdict]) -> bool {
     let failed = |rule: RuleId, reasons: &[Reason]| {
         verdicts.iter().any(|v| v.rule == rule && v.status == Status::Fail && reasons.contains(&v.reason))
     };
-    let at_least = |v: &Verdict| v.value.zip(v.min).is_some_and(|(x, m)| x <= m + 0.5);
-    let smallest = verdicts.iter().any(|v| {
-        matches!(v.rule, RuleId::HeadHeight | RuleId::FaceWidth | RuleId::InterPupil)
-            && ((v.status == Status::Fail && v.reason == Reason::TooLow) || (v.status.is_ok() && at_least(v)))
-    });
     failed(RuleId::EyeLine, &[Reason::TooHigh])
         && failed(RuleId::CrownMargin, &[Reason::TooLow, Reason::PhotoEdge])
-        && smallest
+        && head_cannot(verdicts, Reason::TooLow)
 }
 
 /// The text (a locale key) that replaces a failed rule's own advice when no crop can fix it
