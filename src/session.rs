@@ -124,12 +124,12 @@ pub struct Composed {
     pub background: BackgroundPlan,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SessionError {
     #[error(transparent)]
     Vision(#[from] VisionError),
-    #[error("nothing to compose: {0}")]
-    NoFrame(String),
+    #[error("nothing to compose: no crop of the head fits this photo")]
+    NoFrame,
 }
 
 pub fn detect_options(spec: &Spec, effort: Effort) -> DetectOptions {
@@ -278,7 +278,7 @@ impl Session {
     /// Runs the segmentation model once more at export resolution (tens of milliseconds).
     pub fn compose(&self, j: &Judgement, spec: &Spec) -> Result<Composed, SessionError> {
         let (Some(frame), Ok(crop)) = (&j.frame, &j.crop) else {
-            return Err(SessionError::NoFrame("no crop of the head fits this photo".into()));
+            return Err(SessionError::NoFrame);
         };
         let BackgroundPlan::Replace { rgb, .. } = &j.background else {
             return Ok(Composed { image: frame.clone(), tone: None, background: j.background.clone() });

@@ -28,6 +28,7 @@ use crate::Lang;
 use crate::capture::frames::{CaptureError, Frame, FrameSource, RecordedFrames};
 use crate::capture::{Portrait, decode_photo, load_photo, open_photo};
 use crate::compose::background::BackgroundChoice;
+use crate::i18n::{capture_error, session_error};
 use crate::judge::RuleId;
 use crate::session::{Adjust, Composed};
 use crate::spec::{DocumentFit, Spec, SpecBook};
@@ -182,7 +183,7 @@ pub enum Intent {
 
 enum StillJob {
     None,
-    Checking(Receiver<Result<Still, String>>),
+    Checking(Receiver<Result<Still, crate::detect::VisionError>>),
     Done(Box<Still>),
 }
 
@@ -190,7 +191,7 @@ enum StillJob {
 pub struct Visit {
     still: StillJob,
     /// A compose running for the current judgement (generation), on a worker.
-    composing: Option<(u64, Receiver<Result<Composed, String>>)>,
+    composing: Option<(u64, Receiver<Result<Composed, crate::session::SessionError>>)>,
     pub form: Form,
     /// Open rules the operator ticked as checked (counter).
     pub confirmed: std::collections::BTreeSet<RuleId>,
@@ -571,6 +572,9 @@ impl BoothApp {
         self.poll_live(now);
         if self.mode == Mode::Counter {
             self.queue.poll(self.spool_dir().as_deref(), now);
+            // egui runs only when something repaints: an idle counter would not see the
+            // kiosk's next customer until someone moved the mouse.
+            ctx.request_repaint_after(queue::POLL);
         }
         // The idle timer of this screen.
         if let Some((after, to)) = machine::idle_timeout(self.screen, self.mode, &self.settings.timeouts) {
@@ -1021,7 +1025,7 @@ impl BoothApp {
             (s.session.clone(), s.judgement.clone(), self.spec().clone(), self.wake_ctx.clone());
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let _ = tx.send(session.compose(&judgement, &spec).map_err(|e| e.to_string()));
+            let _ = tx.send(session.compose(&judgement, &spec));
             if let Some(ctx) = ctx {
                 ctx.request_repaint();
             }
@@ -1046,7 +1050,8 @@ impl BoothApp {
             }
             Ok(Err(e)) => {
                 tracing::warn!("check failed");
-                self.error = Some(Msg::with(move |l| ta(l, "check_error", &[("error", e.clone())])));
+                let e = crate::session::SessionError::Vision(e);
+                self.error = Some(Msg::with(move |l| ta(l, "check_error", &[("error", session_error(&e, l))])));
                 self.visit.still = StillJob::None;
                 // A retake whose photo could not be checked is still pending.
                 if self.visit.retake {
@@ -1081,7 +1086,9 @@ impl BoothApp {
                             self.still_gen += 1;
                         }
                     }
-                    Err(e) => self.error = Some(Msg::with(move |l| ta(l, "check_error", &[("error", e.clone())]))),
+                    Err(e) => {
+                        self.error = Some(Msg::with(move |l| ta(l, "check_error", &[("error", session_error(&e, l))])))
+                    }
                 }
             }
             Err(TryRecvError::Empty) => {}
@@ -1339,10 +1346,7 @@ impl BoothApp {
             } else {
                 self.error = Some(match e {
                     CaptureError::NoDevice => Msg::key("no_camera"),
-                    e => {
-                        let e = e.to_string();
-                        Msg::with(move |l| ta(l, "camera_error", &[("error", e.clone())]))
-                    }
+                    e => Msg::with(move |l| ta(l, "camera_error", &[("error", capture_error(&e, l))])),
                 });
                 self.go(Screen::Start, Why::CameraLost);
             }

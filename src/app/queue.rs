@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use crate::spool::{self, Entry, EntryStatus};
 
-const POLL: Duration = Duration::from_secs(2);
+/// How often the spool folder is read again.
+pub const POLL: Duration = Duration::from_secs(2);
 
 #[derive(Default)]
 pub struct Queue {
@@ -58,6 +59,11 @@ impl Queue {
 
     pub fn new_count(&self) -> usize {
         self.entries.iter().filter(|e| e.status == EntryStatus::New).count()
+    }
+
+    /// New hand-offs other than `serving` (the photo of the customer at the counter now).
+    pub fn waiting(&self, serving: Option<&Path>) -> usize {
+        self.entries.iter().filter(|e| e.status == EntryStatus::New && Some(e.photo.as_path()) != serving).count()
     }
 
     pub fn paths(&self) -> Vec<PathBuf> {

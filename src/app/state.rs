@@ -29,8 +29,13 @@ pub struct Still {
 
 impl Still {
     /// Detect, judge and compose: the slow path, run on a worker thread.
-    pub fn check(portrait: Portrait, spec: &Spec, lang: Lang, bg: &BackgroundChoice) -> Result<Still, String> {
-        let session = Session::new(portrait, spec).map_err(|e| e.to_string())?;
+    pub fn check(
+        portrait: Portrait,
+        spec: &Spec,
+        lang: Lang,
+        bg: &BackgroundChoice,
+    ) -> Result<Still, crate::detect::VisionError> {
+        let session = Session::new(portrait, spec)?;
         Ok(Still::judged(Arc::new(session), spec, lang, bg))
     }
 
@@ -200,19 +205,44 @@ pub fn blocking(report: &Report) -> Vec<String> {
     report.rules.iter().filter(|r| !r.verdict.status.is_ok()).map(|r| r.title.clone()).collect()
 }
 
-/// `idbooth-<spec>-<YYYYMMDD-HHMMSS>.jpg` and `.json` in `dir` (a counter avoids overwriting).
-pub fn export_paths(dir: &Path, spec: &Spec) -> (PathBuf, PathBuf) {
+/// `idbooth-<spec>-<YYYYMMDD-HHMMSS>[-<ticket>][-<name>].jpg` and `.json` in `dir`: staff find
+/// a customer's files by ticket or name; a counter never overwrites (a `-1`, `-2`… is added).
+pub fn export_paths(dir: &Path, spec: &Spec, who: &Applicant) -> (PathBuf, PathBuf) {
     let stamp = jiff::Zoned::now().strftime("%Y%m%d-%H%M%S").to_string();
+    let base = export_stem(&spec.id, &stamp, who);
     let mut n = 0;
     loop {
-        let stem =
-            if n == 0 { format!("idbooth-{}-{stamp}", spec.id) } else { format!("idbooth-{}-{stamp}-{n}", spec.id) };
+        let stem = if n == 0 { base.clone() } else { format!("{base}-{n}") };
         let (photo, summary) = (dir.join(format!("{stem}.jpg")), dir.join(format!("{stem}.json")));
         if !photo.exists() && !summary.exists() {
             return (photo, summary);
         }
         n += 1;
     }
+}
+
+/// The file name's stem (see `export_paths`). The ticket and name keep letters (any script),
+/// digits, `-` and `_`; spaces become `_`; anything a file system could refuse or read as a
+/// path is dropped, and the name is cut to 24 characters.
+fn export_stem(spec: &str, stamp: &str, who: &Applicant) -> String {
+    let part = |s: &Option<String>, max: usize| -> Option<String> {
+        let kept: String = s
+            .as_deref()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .map(|c| if c.is_whitespace() { '_' } else { c })
+            .filter(|&c| c.is_alphanumeric() || c == '-' || c == '_')
+            .take(max)
+            .collect();
+        Some(kept.trim_matches(['-', '_']).to_string()).filter(|k| !k.is_empty())
+    };
+    let mut stem = format!("idbooth-{spec}-{stamp}");
+    for p in [part(&who.ticket, 16), part(&who.name, 24)].into_iter().flatten() {
+        stem.push('-');
+        stem.push_str(&p);
+    }
+    stem
 }
 
 /// Where an export goes, and where its serial comes from.
@@ -264,11 +294,12 @@ pub fn export(
             ReleaseError::OverrideForbidden(_) => t(lang, "form.override_forbidden"),
         })?;
     std::fs::create_dir_all(dir).map_err(|e| ta(lang, "form.export_error", &[("error", e.to_string())]))?;
-    let (photo, summary) = export_paths(dir, spec);
+    let applicant = form.applicant();
+    let (photo, summary) = export_paths(dir, spec, &applicant);
     let targets = Targets { photo: &photo, summary: &summary, overwrite: false, source: None };
     let failed = |e: String| ta(lang, "form.export_error", &[("error", e)]);
     let serial = serials.next().map_err(|e| failed(e.to_string()))?;
-    export::save(composed, &serial, report, spec, &form.applicant(), &release, &targets)
+    export::save(composed, &serial, report, spec, &applicant, &release, &targets)
         .map_err(|e| failed(crate::i18n::export_error(&e, lang)))
 }
 
@@ -317,6 +348,24 @@ pub fn default_folder() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn export_names_carry_the_ticket_and_a_safe_form_of_the_name() {
+        let who = |ticket: Option<&str>, name: Option<&str>| Applicant {
+            ticket: ticket.map(String::from),
+            name: name.map(String::from),
+            ..Applicant::default()
+        };
+        let stem = |a: &Applicant| export_stem("cn-exit-entry", "20261205-193000", a);
+        assert_eq!(stem(&who(None, None)), "idbooth-cn-exit-entry-20261205-193000");
+        assert_eq!(stem(&who(Some("A012"), Some("张三"))), "idbooth-cn-exit-entry-20261205-193000-A012-张三");
+        assert_eq!(stem(&who(None, Some(" Li  Wei "))), "idbooth-cn-exit-entry-20261205-193000-Li__Wei");
+        // Nothing that reads as a folder, a drive, a wildcard or a control character survives.
+        assert_eq!(stem(&who(Some("../x"), Some("a/b\\c:d*?\"<>|\n"))), "idbooth-cn-exit-entry-20261205-193000-x-abcd");
+        assert_eq!(stem(&who(Some("///"), Some("..."))), "idbooth-cn-exit-entry-20261205-193000");
+        let long = "欧阳".repeat(20);
+        assert_eq!(stem(&who(None, Some(&long))).chars().count(), "idbooth-cn-exit-entry-20261205-193000-".len() + 24);
+    }
 
     #[test]
     fn every_document_of_the_window_is_one_the_summary_and_slip_know() {

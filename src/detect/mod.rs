@@ -28,7 +28,7 @@ pub use track::{Step, Tracker};
 
 use crate::pixels::{PlacedMap, Pyramid};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum VisionError {
     #[error("face model failed: {0}")]
     Model(String),

@@ -5,10 +5,13 @@
 use super::tr;
 use crate::Lang;
 use crate::approval::ReleaseError;
+use crate::capture::frames::CaptureError;
 use crate::capture::photo::PhotoError;
+use crate::detect::VisionError;
 use crate::export::ExportError;
 use crate::judge::{Overall, RuleId};
 use crate::paths::shown;
+use crate::session::SessionError;
 use crate::spec::SpecError;
 
 /// A photo that cannot be opened.
@@ -76,6 +79,27 @@ pub fn export_error(e: &ExportError, lang: Lang) -> String {
     tr(lang, &format!("errors.export.{key}"), &args)
 }
 
+/// A camera that stopped or never started (the driver's own detail stays as it comes).
+pub fn capture_error(e: &CaptureError, lang: Lang) -> String {
+    let (key, detail) = match e {
+        CaptureError::NoDevice => ("no_device", None),
+        CaptureError::Busy(d) => ("busy", Some(d)),
+        CaptureError::Disconnected(d) => ("disconnected", Some(d)),
+        CaptureError::UnsupportedFormat(d) => ("unsupported_format", Some(d)),
+        CaptureError::Other(d) => ("other", Some(d)),
+        CaptureError::Ended => ("ended", None),
+    };
+    tr(lang, &format!("errors.camera.{key}"), &[("detail", detail.cloned().unwrap_or_default())])
+}
+
+/// A photo the models could not analyse, or a result that could not be composed.
+pub fn session_error(e: &SessionError, lang: Lang) -> String {
+    match e {
+        SessionError::Vision(VisionError::Model(d)) => tr(lang, "errors.vision.model", &[("detail", d.clone())]),
+        SessionError::NoFrame => tr(lang, "errors.session.no_frame", &[]),
+    }
+}
+
 /// Why the release gate kept a photo back, naming rules by the ids `--confirm` takes.
 pub fn release_error(e: &ReleaseError, lang: Lang) -> String {
     let ids = |rules: &[RuleId]| super::rule_list(rules.iter().copied(), lang);
@@ -104,6 +128,12 @@ pub fn error(e: &anyhow::Error, lang: Lang) -> String {
         }
         if let Some(r) = cause.downcast_ref::<ReleaseError>() {
             return release_error(r, lang);
+        }
+        if let Some(x) = cause.downcast_ref::<SessionError>() {
+            return session_error(x, lang);
+        }
+        if let Some(x) = cause.downcast_ref::<VisionError>() {
+            return session_error(&SessionError::Vision(x.clone()), lang);
         }
         if let Some(SpecError::Unknown(id)) = cause.downcast_ref::<SpecError>() {
             return tr(lang, "errors.unknown_spec", &[("id", id.clone())]);
@@ -136,6 +166,32 @@ mod tests {
             assert_eq!(photo_error(&e, Lang::En), e.to_string(), "the English text is the error's own");
             assert!(chinese(&photo_error(&e, Lang::Zh)));
         }
+    }
+
+    #[test]
+    fn camera_and_model_errors_are_told_in_the_readers_language() {
+        let cameras = [
+            CaptureError::NoDevice,
+            CaptureError::Busy("/dev/video0".into()),
+            CaptureError::Disconnected("USB".into()),
+            CaptureError::UnsupportedFormat("Y16".into()),
+            CaptureError::Other("ioctl".into()),
+            CaptureError::Ended,
+        ];
+        for e in &cameras {
+            assert_eq!(capture_error(e, Lang::En), e.to_string(), "the English text is the error's own");
+            let zh = capture_error(e, Lang::Zh);
+            assert!(chinese(&zh) && !zh.contains("camera"), "{zh}");
+        }
+        assert!(capture_error(&cameras[1], Lang::Zh).contains("/dev/video0"), "the driver's detail is kept");
+        let sessions = [SessionError::Vision(VisionError::Model("bad tensor".into())), SessionError::NoFrame];
+        for e in &sessions {
+            assert_eq!(session_error(e, Lang::En), e.to_string(), "the English text is the error's own");
+            let zh = session_error(e, Lang::Zh);
+            assert!(chinese(&zh) && !zh.contains("model") && !zh.contains("compose"), "{zh}");
+        }
+        let e = anyhow::Error::from(VisionError::Model("x".into()));
+        assert!(chinese(&error(&e, Lang::Zh)));
     }
 
     #[test]

@@ -599,7 +599,13 @@ fn camera_errors_show_a_message_and_the_file_path_still_works() {
     }));
     step_until(&mut h, "the camera error", 10, |a| !a.is_live());
     assert_eq!(h.state().screen(), Screen::Start);
-    h.get_by_label_contains("Camera problem");
+    h.get_by_label_contains("Camera problem: the camera is in use by another program: /dev/video0");
+    // In Chinese the whole message is Chinese; only the driver's own detail stays as it came.
+    h.state_mut().apply(Intent::SetLang(Lang::Zh));
+    h.run();
+    h.get_by_label_contains("摄像头出现问题：摄像头正被其他程序占用：/dev/video0");
+    h.state_mut().apply(Intent::SetLang(Lang::En));
+    h.run();
     // Unplugged mid-preview: the source stops delivering.
     let good = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
     h.state_mut().set_live_source(Box::new(move || {
@@ -1121,6 +1127,10 @@ fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
         serde_json::from_slice(&std::fs::read(&h.state().visit.last_export.as_ref().unwrap().summary_path).unwrap())
             .unwrap();
     assert_eq!(s["applicant"]["ticket"], "007");
+    // Staff find the customer's files by ticket and name.
+    let photo = h.state().visit.last_export.as_ref().unwrap().photo.clone();
+    let name = photo.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("idbooth-cn-exit-entry-") && name.ends_with("-007-Eileen.jpg"), "{name}");
     assert_eq!(idbooth::spool::list(&spool)[0].status, idbooth::spool::EntryStatus::Exported);
     // Next customer: a clean visit; only the staff member's name stays for them.
     h.get_by_label("Next customer").click();
@@ -1129,6 +1139,41 @@ fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
     let staff = std::mem::take(&mut h.state_mut().visit.form.operator);
     assert!(!staff.is_empty());
     assert!(h.state().visit.is_empty());
+    std::fs::remove_dir_all(&spool).ok();
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn the_counter_sees_kiosk_customers_waiting_while_it_serves_someone_else() {
+    let (mut h, spool, out) =
+        counter_with_queued("waiting", "assets/samples/astronaut.png", &[("011", "passport", "cn-exit-entry")]);
+    h.get_by_label("Waiting from the kiosk: 1");
+    // A walk-in at the counter: the queue stays in sight in the status line.
+    h.state_mut().apply(Intent::OpenPath(repo("assets/samples/grace_hopper.jpg")));
+    wait_checked(&mut h);
+    assert_eq!(h.state().screen(), Screen::Review);
+    h.get_by_label("Waiting from the kiosk: 1");
+    // Another kiosk customer arrives; the counter reads the spool again within its poll interval.
+    let photo = idbooth::capture::load_photo(&repo("assets/samples/astronaut.png")).unwrap().image;
+    let handoff = idbooth::spool::Handoff {
+        schema: 1,
+        ticket: "012".into(),
+        document: "passport".into(),
+        spec: "cn-exit-entry".into(),
+        lang: Lang::Zh,
+        captured_at: "2026-12-03T10:05:00+08:00".into(),
+        outcome: Overall::Pass,
+        open_rules: vec![],
+    };
+    idbooth::spool::handoff(&spool, &photo, &handoff).unwrap();
+    h.state_mut().advance(idbooth::app::queue::POLL);
+    h.run();
+    h.get_by_label("Waiting from the kiosk: 2");
+    // Serving one of them: the one at the counter is not counted as waiting.
+    let first = h.state().queue.entries.iter().position(|e| e.handoff.ticket == "011").unwrap();
+    h.state_mut().apply(Intent::QueueOpen(first));
+    wait_checked(&mut h);
+    h.get_by_label("Waiting from the kiosk: 1");
     std::fs::remove_dir_all(&spool).ok();
     std::fs::remove_dir_all(&out).ok();
 }

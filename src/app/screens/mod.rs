@@ -141,6 +141,13 @@ fn status_bar(app: &BoothApp, ui: &mut egui::Ui) {
         } else if let Some(n) = app.notice() {
             ui.label(n);
         }
+        // At the counter the kiosk's queue shows on every screen, not only on the start screen
+        // staff leave while they serve someone.
+        let waiting = app.queue.waiting(app.visit.from_spool.as_deref());
+        if app.mode == Mode::Counter && app.screen() != Screen::Start && waiting > 0 {
+            ui.separator();
+            ui.colored_label(AMBER, ta(app.lang, "queue.heading", &[("n", waiting.to_string())]));
+        }
         if app.is_live() {
             ui.separator();
             let (u, a) = app.live_fps();
