@@ -9,7 +9,7 @@ use crate::judge::{Reason, RuleId, Status, Verdict};
 use crate::spec::Spec;
 
 mod errors;
-pub use errors::{capture_error, error, export_error, photo_error, release_error, session_error};
+pub use errors::{capture_error, error, export_error, photo_error, print_error, release_error, session_error};
 
 static EN: LazyLock<toml::Table> = LazyLock::new(|| parse(include_str!("../assets/locales/en.toml")));
 static ZH: LazyLock<toml::Table> = LazyLock::new(|| parse(include_str!("../assets/locales/zh.toml")));

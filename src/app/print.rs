@@ -118,7 +118,7 @@ pub struct Order {
 
 /// The PDF for `paper`, with the paper size to ask the printer for (portrait, mm).
 pub fn pdf(source: &Source, paper: Paper, o: &Order) -> Result<(Vec<u8>, (f64, f64)), String> {
-    let e = |e: crate::print::PrintError| e.to_string();
+    let e = |e: crate::print::PrintError| crate::i18n::print_error(&e, o.lang);
     match paper {
         Paper::Sheet => {
             let photos = std::slice::from_ref(&source.photo);
@@ -208,7 +208,7 @@ impl Desk {
             let photos = std::slice::from_ref(&source.photo);
             let dpi = o.settings.dpi.min(PREVIEW_DPI);
             let r = sheet::render_sheet_preview(&o.layout, photos, o.copies, o.settings.captions, o.lang, dpi);
-            let _ = tx.send(r.map_err(|e| e.to_string()));
+            let _ = tx.send(r.map_err(|e| crate::i18n::print_error(&e, o.lang)));
             wake();
         });
         self.preview = Some(Preview { key, job: Some(rx), result: None, generation });
@@ -257,7 +257,7 @@ impl Desk {
         self.spawn(paper, wake, move || match pdf(&source, paper, &o) {
             Ok((bytes, _)) => match write_file(&path, &bytes) {
                 Ok(()) => Outcome::Saved(path),
-                Err(e) => Outcome::Failed(e.to_string()),
+                Err(e) => Outcome::Failed(crate::i18n::print_error(&e, o.lang)),
             },
             Err(e) => Outcome::Failed(e),
         });
@@ -290,7 +290,7 @@ impl Desk {
                 }
                 Err(TryRecvError::Empty) => {}
                 Err(TryRecvError::Disconnected) => {
-                    p.result = Some(Err("the preview could not be drawn".into()));
+                    p.result = Some(Err(ta(lang, "print.preview_failed", &[])));
                     p.job = None;
                 }
             }
@@ -303,7 +303,7 @@ impl Desk {
                 Err(TryRecvError::Empty) => i += 1,
                 Err(TryRecvError::Disconnected) => {
                     let paper = self.jobs.remove(i).0;
-                    done.push((paper, Outcome::Failed("the print worker stopped".into())));
+                    done.push((paper, Outcome::Failed(ta(lang, "print.worker_stopped", &[]))));
                 }
             }
         }

@@ -11,6 +11,7 @@ use crate::detect::VisionError;
 use crate::export::ExportError;
 use crate::judge::{Overall, RuleId};
 use crate::paths::shown;
+use crate::print::PrintError;
 use crate::session::SessionError;
 use crate::spec::SpecError;
 
@@ -92,6 +93,19 @@ pub fn capture_error(e: &CaptureError, lang: Lang) -> String {
     tr(lang, &format!("errors.camera.{key}"), &[("detail", detail.cloned().unwrap_or_default())])
 }
 
+/// A sheet or slip that could not be made or saved. Problems of the studio's own data files
+/// (layouts, specs, fonts) stay in English: they are for whoever looks after the machine.
+pub fn print_error(e: &PrintError, lang: Lang) -> String {
+    let (key, args): (&str, Vec<(&str, String)>) = match e {
+        PrintError::DiskFull(p) => ("disk_full", vec![("path", shown(p))]),
+        PrintError::Io(p, err) => ("io", vec![("path", shown(p)), ("detail", err.to_string())]),
+        PrintError::Pdf(d) => ("pdf", vec![("detail", d.clone())]),
+        PrintError::Encode(d) => ("encode", vec![("detail", d.clone())]),
+        _ => return e.to_string(),
+    };
+    tr(lang, &format!("errors.print.{key}"), &args)
+}
+
 /// A photo the models could not analyse, or a result that could not be composed.
 pub fn session_error(e: &SessionError, lang: Lang) -> String {
     match e {
@@ -128,6 +142,9 @@ pub fn error(e: &anyhow::Error, lang: Lang) -> String {
         }
         if let Some(r) = cause.downcast_ref::<ReleaseError>() {
             return release_error(r, lang);
+        }
+        if let Some(x) = cause.downcast_ref::<PrintError>() {
+            return print_error(x, lang);
         }
         if let Some(x) = cause.downcast_ref::<SessionError>() {
             return session_error(x, lang);
@@ -189,6 +206,16 @@ mod tests {
             assert_eq!(session_error(e, Lang::En), e.to_string(), "the English text is the error's own");
             let zh = session_error(e, Lang::Zh);
             assert!(chinese(&zh) && !zh.contains("model") && !zh.contains("compose"), "{zh}");
+        }
+        let prints = [
+            PrintError::DiskFull("out/sheet.pdf".into()),
+            PrintError::Io("out/sheet.pdf".into(), std::io::Error::other("denied")),
+            PrintError::Pdf("bad".into()),
+            PrintError::Encode("bad".into()),
+        ];
+        for e in &prints {
+            assert_eq!(print_error(e, Lang::En), e.to_string(), "the English text is the error's own");
+            assert!(chinese(&print_error(e, Lang::Zh)), "{e}");
         }
         let e = anyhow::Error::from(VisionError::Model("x".into()));
         assert!(chinese(&error(&e, Lang::Zh)));
