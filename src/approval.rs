@@ -29,6 +29,17 @@ pub struct Confirm {
     pub rules: Vec<RuleId>,
     pub by: Option<String>,
     pub reason: Option<String>,
+    pub role: Role,
+}
+
+/// Who confirmed: studio staff, or the applicant checking their own photo (laptop). The slip
+/// and summary say which, so nobody reads a self-check as a staff member's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    #[default]
+    Staff,
+    Applicant,
 }
 
 /// One rule a person confirmed or overrode, as recorded in the summary.
@@ -38,6 +49,9 @@ pub struct Confirmation {
     /// The rule's status before the person confirmed it.
     pub status: Status,
     pub by: String,
+    /// Staff or the applicant (summaries written before this field are staff's).
+    #[serde(default)]
+    pub role: Role,
     /// RFC 3339, local time.
     pub at: String,
     pub reason: Option<String>,
@@ -107,6 +121,7 @@ pub fn release(verdicts: &[Verdict], confirm: &Confirm, policy: &Policy, now: &s
             rule: v.rule,
             status: v.status,
             by: by.to_string(),
+            role: confirm.role,
             at: now.to_string(),
             reason: reason.map(String::from),
         })
@@ -158,9 +173,15 @@ mod tests {
             none,
             ReleaseError::Unconfirmed { rules: vec![RuleId::MouthClosed, RuleId::Yaw], overall: Overall::Fail }
         );
-        let some = Confirm { rules: vec![RuleId::MouthClosed], by: Some("Li".into()), reason: None };
+        let some =
+            Confirm { rules: vec![RuleId::MouthClosed], by: Some("Li".into()), reason: None, ..Default::default() };
         assert!(matches!(release(&vs, &some, &Policy::default(), NOW), Err(ReleaseError::Unconfirmed { .. })));
-        let nobody = Confirm { rules: vec![RuleId::MouthClosed, RuleId::Yaw], by: Some("  ".into()), reason: None };
+        let nobody = Confirm {
+            rules: vec![RuleId::MouthClosed, RuleId::Yaw],
+            by: Some("  ".into()),
+            reason: None,
+            ..Default::default()
+        };
         assert_eq!(release(&vs, &nobody, &Policy::default(), NOW).unwrap_err(), ReleaseError::NoOperator);
         let no_reason = Confirm { by: Some("Li".into()), ..nobody.clone() };
         assert_eq!(
@@ -180,7 +201,12 @@ mod tests {
     #[test]
     fn a_needs_person_photo_needs_no_reason() {
         let vs = [v(RuleId::BackgroundUniformity, Status::NeedsPerson)];
-        let c = Confirm { rules: vec![RuleId::BackgroundUniformity], by: Some("Wang".into()), reason: None };
+        let c = Confirm {
+            rules: vec![RuleId::BackgroundUniformity],
+            by: Some("Wang".into()),
+            reason: None,
+            ..Default::default()
+        };
         let r = release(&vs, &c, &Policy::default(), NOW).unwrap();
         assert_eq!(r.overall(), Overall::NeedsPerson);
         assert_eq!(r.confirmations()[0].reason, None);

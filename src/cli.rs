@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use idbooth::Lang;
-use idbooth::approval::{self, Confirm, Policy};
+use idbooth::approval::{self, Confirm, Policy, Role};
 use idbooth::capture::photo::ANALYSIS_MIN_SIDE;
 use idbooth::capture::{decode_photo, decode_photo_reduced, load_photo, open_photo};
 use idbooth::cities;
@@ -264,7 +264,7 @@ pub(crate) fn export_one(
     if print {
         print_report(&report, spec, lang);
     }
-    let confirm = Confirm { rules: a.confirm.clone(), by: a.by.clone(), reason: a.reason.clone() };
+    let confirm = Confirm { rules: a.confirm.clone(), by: a.by.clone(), reason: a.reason.clone(), role: Role::Staff };
     let release = match approval::release(&j.verdicts, &confirm, &Policy::default(), &export::summary::now_local()) {
         Ok(r) => r,
         Err(e) => {

@@ -43,6 +43,9 @@ pub struct Measurements {
     pub center_offset: Option<f64>,
     // Pose, in degrees, as the person holds their head in the source photo.
     pub roll: Option<f64>,
+    /// The eye line's tilt in the output frame, degrees: the photographed roll less the crop's
+    /// levelling, plus any turn staff gave the crop by hand.
+    pub roll_in_frame: Option<f64>,
     pub yaw: Option<f64>,
     pub pitch: Option<f64>,
     // Expression.
@@ -118,6 +121,7 @@ pub fn geometry(face: &Face, crop: &Similarity, spec: &Spec, m: &mut Measurement
     let mid = l.mid(r);
     let chin = crop.apply(lm.chin);
     m.inter_pupil = Some(l.dist(r));
+    m.roll_in_frame = Some(line_angle_deg(l, r));
     m.eye_line_from_top = Some(mid.y);
     m.eye_line_from_bottom = Some(h - mid.y);
     m.eye_mid_from_left = Some(mid.x);

@@ -1009,8 +1009,13 @@ impl BoothApp {
         let (spec, lang, bg, adjust) = (self.spec().clone(), self.lang, self.background.clone(), self.visit.adjust);
         if let StillJob::Done(s) = &mut self.visit.still {
             s.rejudge(&spec, lang, &bg, adjust);
+            // What was decided about the last judgement goes with it: the ticks and the reason
+            // written for them (a reason for one rule must not pass another's failure).
             self.visit.confirmed.clear();
+            self.visit.form.override_reason.clear();
             self.visit.export_msg = None;
+            // The last prints were of the export this judgement replaces.
+            self.visit.print.clear_status();
             self.still_gen += 1;
             self.start_compose();
         }

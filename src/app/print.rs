@@ -278,6 +278,11 @@ impl Desk {
         self.jobs.push((paper, rx));
     }
 
+    /// Forget what the last prints and saves said (their export is no longer the one shown).
+    pub fn clear_status(&mut self) {
+        self.status.clear();
+    }
+
     /// Collect finished work; the outcomes (already turned into `status` messages in `lang`).
     pub fn poll(&mut self, lang: Lang) -> Vec<(Paper, Outcome)> {
         if let Some(p) = &mut self.preview

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::text::{t, ta};
 use crate::Lang;
-use crate::approval::{self, Confirm, Policy, ReleaseError};
+use crate::approval::{self, Confirm, Policy, ReleaseError, Role};
 use crate::capture::Portrait;
 use crate::compose::background::BackgroundChoice;
 use crate::export::{self, Applicant, Saved, Targets};
@@ -276,7 +276,9 @@ pub fn export(
     form.validate(lang)?;
     let report = still.report();
     let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let confirm = Confirm { rules: confirmed.to_vec(), by: opt(&form.operator), reason: opt(&form.override_reason) };
+    let role = if self_service { Role::Applicant } else { Role::Staff };
+    let confirm =
+        Confirm { rules: confirmed.to_vec(), by: opt(&form.operator), reason: opt(&form.override_reason), role };
     let release = approval::release(&still.judgement.verdicts, &confirm, policy, &export::summary::now_local())
         .map_err(|e| match e {
             ReleaseError::Unconfirmed { .. } => {

@@ -222,6 +222,8 @@ pub enum Reason {
     LensGlare,
     /// Something on top of the head that is neither hair nor skin.
     NotHair,
+    /// The crop turns the eye line past the band (staff turned it by hand).
+    TiltedByCrop,
 }
 
 impl Reason {
@@ -252,6 +254,7 @@ impl Reason {
             Reason::TintedLenses => "tinted_lenses",
             Reason::LensGlare => "lens_glare",
             Reason::NotHair => "not_hair",
+            Reason::TiltedByCrop => "tilted_by_crop",
         }
     }
 }

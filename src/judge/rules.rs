@@ -20,7 +20,7 @@ pub(super) fn check(id: RuleId, m: &Measurements, spec: &Spec, ctx: &Context) ->
         RuleId::CrownMargin => crown_margin(m, spec, ctx)?,
         RuleId::ChinMargin => framing(id, m.chin_margin, g.chin_margin.as_ref()?, ctx),
         RuleId::Centering => centering(m, spec, ctx)?,
-        RuleId::Roll => band(id, m.roll.map(f64::abs), &p.roll_deg, Unit::Deg),
+        RuleId::Roll => roll(m, spec),
         RuleId::Yaw => band(id, m.yaw.map(f64::abs), &p.yaw_deg, Unit::Deg),
         RuleId::Pitch => band(id, m.pitch.map(f64::abs), &p.pitch_deg, Unit::Deg),
         RuleId::EyesOpen => eyes_open(m, spec),
@@ -171,6 +171,16 @@ pub(super) fn part(
         v.reason = why;
     }
     v
+}
+
+/// Head tilt: as photographed (the person's pose), and in the exported frame, where the crop
+/// levels up to `max_roll_correction_deg` and staff may turn it by hand.
+fn roll(m: &Measurements, spec: &Spec) -> Verdict {
+    let (limit, id) = (&spec.pose.roll_deg, RuleId::Roll);
+    let posed = named(band(id, m.roll.map(f64::abs), limit, Unit::Deg), "roll_photo");
+    // No frame (no crop fits the photo): the pose alone, which was measured.
+    let Some(framed) = m.roll_in_frame else { return posed };
+    worst(posed, part("roll_in_frame", id, Some(framed.abs()), limit, Unit::Deg, Reason::TiltedByCrop))
 }
 
 fn eyes_open(m: &Measurements, spec: &Spec) -> Verdict {

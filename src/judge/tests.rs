@@ -89,6 +89,26 @@ fn bands_give_pass_warn_fail_with_reason_codes() {
 }
 
 #[test]
+fn a_head_the_crop_turns_past_the_band_fails_though_it_was_photographed_level() {
+    let s = spec("cn-exit-entry");
+    let tilt = |posed: f64, in_frame: f64| {
+        let m = Measurements { roll: Some(posed), roll_in_frame: Some(in_frame), faces: 1, ..Default::default() };
+        find(&judge(&m, &s, &framed()), RuleId::Roll).clone()
+    };
+    // The auto crop levels a 3.15° head: it passes, named as photographed.
+    let v = tilt(3.15, 0.15);
+    assert_eq!((v.status, v.value, v.measure.as_deref()), (Status::Pass, Some(3.15), Some("roll_photo")));
+    // Staff turned the crop 6° by hand: the exported eye line leans 6.15°.
+    let v = tilt(3.15, -6.15);
+    assert_eq!((v.status, v.reason, v.value), (Status::Fail, Reason::TiltedByCrop, Some(6.15)));
+    assert_eq!(v.measure.as_deref(), Some("roll_in_frame"));
+    let (_, text) = crate::i18n::verdict_text(&v, &s, crate::Lang::En);
+    assert!(text.contains("turn the crop back"), "{text}");
+    // A head tilted as photographed fails whatever the crop does.
+    assert_eq!(tilt(-8.0, 0.0).reason, Reason::TooHigh);
+}
+
+#[test]
 fn exposure_and_mouth_need_every_part_measured_and_name_the_part_that_failed() {
     let s = spec("cn-exit-entry");
     let m = Measurements {
@@ -228,6 +248,7 @@ fn every_rule_and_reason_has_text_in_both_languages() {
         Reason::TintedLenses,
         Reason::LensGlare,
         Reason::NotHair,
+        Reason::TiltedByCrop,
     ];
     for lang in [Lang::En, Lang::Zh] {
         for rule in RuleId::ALL {

@@ -299,7 +299,8 @@ fn outcome_text(l: &Loaded) -> String {
         (Outcome::Fail, true) => "overridden",
         (Outcome::Fail, false) => "fail",
     };
-    bilingual(&format!("print.outcome.{key}"), " / ")
+    let own = if l.doc.self_checked() && matches!(key, "confirmed" | "overridden") { "_self" } else { "" };
+    bilingual(&format!("print.outcome.{key}{own}"), " / ")
 }
 
 /// The photo's size on the slip: its print size (from the summary or its spec), else 30 mm wide.
@@ -451,11 +452,12 @@ fn lay_out(
         .filter(|r| !r.is_empty() && !gs.iter().any(|g| g.reason == Some(*r)));
     if !gs.is_empty() || extra.is_some() {
         let size = style.size * k;
+        let label = if d.self_checked() { "confirmations_self" } else { "confirmations" };
         if style.beside {
             let lines = confirmation_lines(&gs, extra, style, size, w - f.label_w());
-            f.field_lines("confirmations", size, lines);
+            f.field_lines(label, size, lines);
         } else {
-            f.para(m, w, 6.0 * k, &bilingual("print.label.confirmations", " "), usize::MAX);
+            f.para(m, w, 6.0 * k, &bilingual(&format!("print.label.{label}"), " "), usize::MAX);
             let lines = confirmation_lines(&gs, extra, style, size, w);
             f.lines(m, size, lines);
             f.y += 0.8 * k;
@@ -521,11 +523,22 @@ mod tests {
             assert!(has(Lang::Zh, key) && has(Lang::En, key), "{key}");
         }
         let mut all = String::new();
-        for k in ["name", "document", "city", "spec", "exported", "serial", "outcome", "confirmations", "sha", "ticket"]
-        {
+        for k in [
+            "name",
+            "document",
+            "city",
+            "spec",
+            "exported",
+            "serial",
+            "outcome",
+            "confirmations",
+            "confirmations_self",
+            "sha",
+            "ticket",
+        ] {
             all += &bilingual(&format!("print.label.{k}"), " ");
         }
-        for k in ["pass", "needs_person", "confirmed", "fail", "overridden"] {
+        for k in ["pass", "needs_person", "confirmed", "confirmed_self", "fail", "overridden", "overridden_self"] {
             all += &bilingual(&format!("print.outcome.{k}"), " ");
         }
         for k in crate::export::summary::DOCUMENTS {
@@ -547,6 +560,7 @@ mod tests {
                 rule: r.as_str().into(),
                 status: ["needs_person", "fail", "not_checked"][i % 3].into(),
                 by: "李伟 Li Wei".into(),
+                role: "staff".into(),
                 at: "2026-12-03T12:34:50+08:00".into(),
                 reason: Some(reason.into()),
             })
@@ -612,6 +626,21 @@ mod tests {
         let cut = Style { compact: true, beside: false, size: 6.0, reason_lines: 2, shown: 2 };
         let all = confirmation_lines(&gs, None, &cut, 6.0, 93.0).join("\n");
         assert!(all.contains("+3 more") && all.contains("另有 3 项"), "{all}");
+    }
+
+    #[test]
+    fn an_applicants_own_check_is_never_printed_as_staffs() {
+        let mut l = loaded(2, "looked at it myself");
+        assert!(outcome_text(&l).contains("经工作人员确认后导出"));
+        for c in &mut l.doc.confirmations {
+            c.role = "applicant".into();
+        }
+        assert!(l.doc.self_checked());
+        let t = outcome_text(&l);
+        assert!(t.contains("applicant's own override") && !t.contains("工作人员确认"), "{t}");
+        l.doc.outcome = Some("needs_person".into());
+        let t = outcome_text(&l);
+        assert!(t.contains("未经工作人员审核") && t.contains("not checked by staff"), "{t}");
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct ConfirmationDoc {
     pub rule: String,
     pub status: String,
     pub by: String,
+    /// "staff" (also when absent: older summaries) or "applicant".
+    pub role: String,
     pub at: String,
     pub reason: Option<String>,
 }
@@ -81,6 +83,11 @@ pub struct Loaded {
 }
 
 impl SummaryDoc {
+    /// Every confirmation was the applicant's own (laptop), none a staff member's.
+    pub fn self_checked(&self) -> bool {
+        !self.confirmations.is_empty() && self.confirmations.iter().all(|c| c.role == "applicant")
+    }
+
     /// The outcome as written (schema 2), or from the rules (schema 1): any failed rule fails;
     /// a warning or an unchecked rule needs a person; no rules at all is not a pass either.
     pub fn outcome(&self) -> Outcome {

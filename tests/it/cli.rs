@@ -191,6 +191,7 @@ fn a_failing_photo_is_not_exported_until_a_named_person_confirms_its_rules() {
     let c = s["confirmations"].as_array().unwrap();
     assert_eq!(c.len(), open.len());
     assert!(c.iter().all(|c| c["by"] == "Li Wei" && c["reason"] == "archive portrait" && c["at"].is_string()));
+    assert!(c.iter().all(|c| c["role"] == "staff"), "{c:?}");
     // The exported file is judged exactly as it is.
     let again = json(&idbooth(&["check", jpg.to_str().unwrap(), "--json"]));
     assert_eq!(again["judged"], "as_is");

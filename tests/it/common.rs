@@ -88,6 +88,7 @@ pub fn export_parts(
         rules: approval::to_confirm(&j.verdicts).iter().map(|v| v.rule).collect(),
         by: Some("test operator".into()),
         reason: Some("test".into()),
+        role: approval::Role::Staff,
     };
     let release = approval::release(&j.verdicts, &confirm, &Policy::default(), "2026-01-01T00:00:00Z").unwrap();
     let summary = photo.with_extension("json");

@@ -270,6 +270,8 @@ fn laptop_open_check_switch_confirm_and_export_once() {
     let confirmed = summary["confirmations"].as_array().unwrap();
     assert!(confirmed.iter().any(|c| c["rule"] == "crown_margin" && c["status"] == "fail"), "{confirmed:?}");
     assert!(confirmed.iter().all(|c| c["by"] == "李伟" && c["reason"] == "old archive photo, approved by staff"));
+    // On a laptop the person at the keyboard checked their own photo: never recorded as staff.
+    assert!(confirmed.iter().all(|c| c["role"] == "applicant"), "{confirmed:?}");
 
     // On a laptop the next photo is the same person's: who they are stays, what was decided
     // about the last photo (its ticks, the reason written for its failures) does not.
@@ -431,7 +433,7 @@ impl egui::DroppedFile for Dropped {
 fn a_photo_without_a_face_shows_the_message_not_a_checklist() {
     let dir = temp_dir("noface");
     let path = dir.join("wall.png");
-    image::RgbImage::from_fn(400, 500, |x, y| image::Rgb([180 + (x % 40) as u8, 170 + (y % 50) as u8, 160]))
+    image::RgbImage::from_fn(1200, 600, |x, y| image::Rgb([180 + (x % 40) as u8, 170 + (y % 50) as u8, 160]))
         .save(&path)
         .unwrap();
     let mut h = harness(app(None, None));
@@ -441,9 +443,11 @@ fn a_photo_without_a_face_shows_the_message_not_a_checklist() {
     wait_checked(&mut h);
     h.get_by_label_contains("No face was found");
     assert!(h.query_by_label("Checklist").is_none());
-    // Beside the message, the photo as it was opened (reduced), not an empty pane.
-    h.get_by_label_contains("No crop of the head fits this photo");
-    h.get_by_label("The photo as opened");
+    // Beside the message, the photo as it was opened (reduced, in its own 2:1 proportions), not
+    // an empty pane, and no talk of crops where there is no face to crop.
+    assert!(h.query_by_label_contains("No crop of the head fits this photo").is_none());
+    let shown = h.get_by_label("The photo as opened").rect();
+    assert!((shown.width() / shown.height() - 2.0).abs() < 0.05, "{shown:?}");
     assert!(!h.state().still().unwrap().has_face());
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -1501,6 +1505,24 @@ fn the_document_follows_the_spec_so_an_export_is_never_mislabelled() {
     assert_eq!(a.visit.form.document, Document::Other);
     a.apply(Intent::SetSpec("cn-exit-entry".into()));
     assert_eq!(a.visit.form.document, Document::Taiwan, "the person's choice again, where it fits");
+}
+
+#[test]
+fn a_reason_written_for_one_judgement_is_not_used_for_the_next() {
+    let mut h = harness(app(Some(repo("assets/samples/grace_hopper.jpg")), None));
+    h.get_all_by_label("Open photo…").next().unwrap().click();
+    wait_checked(&mut h);
+    let open: Vec<_> =
+        idbooth::approval::to_confirm(&h.state().still().unwrap().judgement.verdicts).iter().map(|v| v.rule).collect();
+    assert!(!open.is_empty(), "the sample has rules a person must confirm");
+    h.state_mut().visit.form.override_reason = "customer asked for the offset".into();
+    h.state_mut().visit.confirmed = open.into_iter().collect();
+    // Another spec judges the photo again: other rules may fail now, so both the ticks and the
+    // reason written for them go.
+    h.state_mut().apply(Intent::SetSpec("us-2x2".into()));
+    h.run();
+    assert!(h.state().visit.confirmed.is_empty());
+    assert!(h.state().visit.form.override_reason.is_empty());
 }
 
 #[test]

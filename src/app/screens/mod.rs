@@ -138,7 +138,8 @@ fn status_bar(app: &BoothApp, ui: &mut egui::Ui) {
     ui.horizontal_wrapped(|ui| {
         if let Some(e) = app.error() {
             ui.colored_label(RED, e);
-        } else if let Some(n) = app.notice() {
+        } else if let Some(n) = app.notice().filter(|_| app.screen() == Screen::Start) {
+            // "No camera" belongs where one would start it, not under a photo being checked.
             ui.label(n);
         }
         // At the counter the kiosk's queue shows on every screen, not only on the start screen

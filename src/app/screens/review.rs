@@ -52,12 +52,19 @@ fn result(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     ui.heading(t(lang, "result"));
     let composed = still.composed.as_ref().map(|c| &c.image);
     let Some(img) = composed.or(still.judgement.frame.as_ref()) else {
-        ui.colored_label(RED, t(lang, "no_crop"));
+        // Without a face the checklist's place says so; "no crop fits" is for a face that is there.
+        if still.has_face() {
+            ui.colored_label(RED, t(lang, "no_crop"));
+        }
         // The photo as opened, so the person sees what was checked (the wrong file, a face
-        // turned away, a hat): reduced once per photo, not the whole picture as a texture.
+        // turned away, a hat): reduced once per photo, not the whole picture as a texture, and
+        // in its own proportions.
         let photo = still.session.pyramid().clone();
         let tex = super::texture_with(ui, &mut app.result_tex, "result", app.still_gen, || {
-            image::imageops::thumbnail(photo.base(), PREVIEW_SIDE, PREVIEW_SIDE)
+            let (w, h) = photo.base().dimensions();
+            let k = (PREVIEW_SIDE as f64 / w.max(h) as f64).min(1.0);
+            let side = |v: u32| ((v as f64 * k).round() as u32).max(1);
+            image::imageops::thumbnail(photo.base(), side(w), side(h))
         });
         let [w, h] = tex.size().map(|v| v as f32);
         let k = ((ui.available_width() - 8.0).max(120.0) / w).min(1.0);
