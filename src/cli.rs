@@ -340,7 +340,7 @@ pub fn print_report(r: &Report, spec: &Spec, lang: Lang) {
             crate::mark(v.status),
             v.rule.as_str(),
             value,
-            v.unit.symbol(),
+            idbooth::i18n::unit_text(v.unit, lang),
             range,
             message
         );

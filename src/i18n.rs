@@ -52,7 +52,7 @@ pub fn verdict_text(v: &Verdict, spec: &Spec, lang: Lang) -> (String, String) {
         ("value", v.value.map(|x| fmt_value(x, v.min, v.max)).unwrap_or_default()),
         ("min", v.min.map(fmt_num).unwrap_or_default()),
         ("max", v.max.map(fmt_num).unwrap_or_default()),
-        ("unit", v.unit.symbol().to_string()),
+        ("unit", unit_text(v.unit, lang)),
         ("color", v.detail.as_deref().map(colour_name).unwrap_or_default()),
         ("allowed", allowed.join(" / ")),
     ];
@@ -136,6 +136,15 @@ pub fn fmt_value(x: f64, min: Option<f64>, max: Option<f64>) -> String {
         })
         .find(|t| !reads_as_bound(t))
         .unwrap_or_else(|| format!("{x:.6}"))
+}
+
+/// A unit as a reader sees it: the symbols are the same in both languages, except the
+/// inter-pupil distance, which Chinese writes out (1.14 倍瞳距, not 1.14 IPD).
+pub fn unit_text(unit: crate::judge::Unit, lang: Lang) -> String {
+    match unit {
+        crate::judge::Unit::Ipd => tr(lang, "units.ipd", &[]),
+        u => u.symbol().to_string(),
+    }
 }
 
 /// A verdict's message led by the name of the measurement its value is, where the rule has

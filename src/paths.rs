@@ -36,9 +36,27 @@ pub fn data_dir() -> Option<PathBuf> {
 /// Write a whole file or nothing: a temporary file in the same folder, flushed, then renamed
 /// over `path` (an interrupted write leaves the old file or the new one, never half of one).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_as(path, bytes, false)
+}
+
+/// As `write_atomic`, for a file the user shares (a PDF beside their exports): readable as any
+/// file they create is (0666 less the umask), not private to them as settings are.
+pub fn write_atomic_shared(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_as(path, bytes, true)
+}
+
+fn write_atomic_as(path: &Path, bytes: &[u8], shared: bool) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut f = tempfile::NamedTempFile::new_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    if shared {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    #[cfg(not(unix))]
+    let _ = shared;
+    let mut f = builder.tempfile_in(dir)?;
     f.write_all(bytes)?;
     f.as_file().sync_all()?;
     f.persist(path).map_err(|e| e.error)?;
@@ -54,6 +72,22 @@ mod tests {
         assert_eq!(shown(Path::new("张三\n\u{1b}[2J.jpg")), "张三\\n\\u{1b}[2J.jpg");
         assert_eq!(escape("a\tb"), "a\\tb");
         assert_eq!(escape("photo é.jpg"), "photo é.jpg");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn shared_files_are_readable_by_others_and_settings_are_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let (shared, private) = (d.path().join("sheet.pdf"), d.path().join("studio.toml"));
+        write_atomic_shared(&shared, b"%PDF").unwrap();
+        write_atomic(&private, b"pin").unwrap();
+        // What a plain File::create gives here (0666 less this process's umask).
+        let plain = d.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        assert_eq!(mode(&shared), mode(&plain));
+        assert_eq!(mode(&private), 0o600);
     }
 
     #[test]

@@ -239,7 +239,12 @@ impl Session {
                         measure::photographic(face, &c.transform, &frame, person.as_ref(), &mut m);
                         (Ok(c), Some(frame), person)
                     }
-                    Err(e) => (Err(e), None, None),
+                    Err(e) => {
+                        // No frame fits, but how much any frame would enlarge the photo is known
+                        // from the head: a photo too small for the spec says so here.
+                        m.upscale = compose::least_enlargement(&face.landmarks, spec).map(|s| s / self.file_factor());
+                        (Err(e), None, None)
+                    }
                 }
             }
         };

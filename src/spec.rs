@@ -341,6 +341,16 @@ impl Spec {
     pub fn replace_allowed(&self) -> bool {
         self.background.replace_allowed.value.unwrap_or(0.0) > 0.0
     }
+    /// How much of the frame's height may be filled below the photo's bottom edge (the
+    /// clothing's last rows extended). None where the authority forbids software alteration
+    /// (`replace_allowed = 0` records exactly that): pixels the camera never saw are an
+    /// alteration as much as a new background is.
+    pub fn bottom_fill_max(&self) -> f64 {
+        if !self.replace_allowed() {
+            return 0.0;
+        }
+        self.compose.bottom_fill.max.unwrap_or(0.0).clamp(0.0, 0.25)
+    }
     /// The allowed colour nearest to a CIE L*a*b* colour, and its CIE76 distance.
     pub fn nearest_background(&self, lab: [f64; 3]) -> Option<(&BackgroundColor, f64)> {
         let lab = lab.map(|v| v as f32);

@@ -159,7 +159,7 @@ pub struct Desk {
     preview: Option<Preview>,
     jobs: Vec<(Paper, Receiver<Outcome>)>,
     /// What the last print or save of each paper came to: (message, success).
-    pub status: Vec<(Paper, String, bool)>,
+    status: Vec<(Paper, Msg, bool)>,
     /// Where PDFs wait for `lp` (removed with the desk, or when the last print using it ends).
     scratch: Option<Arc<tempfile::TempDir>>,
 }
@@ -228,7 +228,7 @@ impl Desk {
             Some(d) => d.clone(),
             None => match tempfile::Builder::new().prefix("idbooth-visit-").tempdir() {
                 Ok(d) => self.scratch.insert(Arc::new(d)).clone(),
-                Err(e) => return self.finish_status(paper, &Outcome::Failed(e.to_string()), o.lang),
+                Err(e) => return self.finish_status(paper, &Outcome::Failed(e.to_string())),
             },
         };
         let o = o.clone();
@@ -278,6 +278,11 @@ impl Desk {
         self.jobs.push((paper, rx));
     }
 
+    /// What the last print or save of each paper said, in `lang`, and whether it went well.
+    pub fn statuses(&self, lang: Lang) -> Vec<(Paper, String, bool)> {
+        self.status.iter().map(|(p, m, ok)| (*p, m.text(lang), *ok)).collect()
+    }
+
     /// Forget what the last prints and saves said (their export is no longer the one shown).
     pub fn clear_status(&mut self) {
         self.status.clear();
@@ -314,32 +319,34 @@ impl Desk {
         }
         let mut out = Vec::new();
         for (paper, o) in done {
-            self.finish_status(paper, &o, lang);
+            self.finish_status(paper, &o);
             out.push((paper, o));
         }
         out
     }
 
-    fn finish_status(&mut self, paper: Paper, o: &Outcome, lang: Lang) {
-        let what = ta(lang, &format!("print.{}", paper.name()), &[]);
+    fn finish_status(&mut self, paper: Paper, o: &Outcome) {
+        let what = move |lang: Lang| ta(lang, &format!("print.{}", paper.name()), &[]);
+        // Written out in the window's language each time it is drawn (a language switch
+        // switches it too); only a failure's own detail stays as it was made.
         let (msg, ok) = match o {
-            Outcome::Sent(j) => (
-                ta(
-                    lang,
-                    "print.sent",
-                    &[
-                        ("what", what),
-                        ("printer", j.printer.clone()),
-                        ("job", j.number().map_or(j.id.clone(), |n| n.to_string())),
-                    ],
-                ),
-                true,
-            ),
-            Outcome::Saved(p) => (ta(lang, "print.saved", &[("what", what), ("path", crate::paths::shown(p))]), true),
-            Outcome::NotPrinted(e) => {
-                (ta(lang, "print.not_printed", &[("what", what), ("error", e.message(lang))]), false)
+            Outcome::Sent(j) => {
+                let (printer, job) = (j.printer.clone(), j.number().map_or(j.id.clone(), |n| n.to_string()));
+                let args = move |l| [("what", what(l)), ("printer", printer.clone()), ("job", job.clone())];
+                (Msg::with(move |l| ta(l, "print.sent", &args(l))), true)
             }
-            Outcome::Failed(e) => (ta(lang, "print.failed", &[("what", what), ("error", e.clone())]), false),
+            Outcome::Saved(p) => {
+                let path = crate::paths::shown(p);
+                (Msg::with(move |l| ta(l, "print.saved", &[("what", what(l)), ("path", path.clone())])), true)
+            }
+            Outcome::NotPrinted(e) => {
+                let e = e.clone();
+                (Msg::with(move |l| ta(l, "print.not_printed", &[("what", what(l)), ("error", e.message(l))])), false)
+            }
+            Outcome::Failed(e) => {
+                let e = e.clone();
+                (Msg::with(move |l| ta(l, "print.failed", &[("what", what(l)), ("error", e.clone())])), false)
+            }
         };
         if ok {
             tracing::info!(paper = paper.name(), "print: {}", outcome_log(o));
@@ -443,7 +450,7 @@ impl BoothApp {
         let wake = self.waker();
         match self.print_order() {
             Ok(o) => self.visit.print.print(paper, &o, wake),
-            Err(e) => self.visit.print.finish_status(paper, &Outcome::Failed(e), self.lang),
+            Err(e) => self.visit.print.finish_status(paper, &Outcome::Failed(e)),
         }
     }
 
@@ -463,7 +470,7 @@ impl BoothApp {
         let wake = self.waker();
         match self.print_order() {
             Ok(o) => self.visit.print.save(paper, path, &o, wake),
-            Err(e) => self.visit.print.finish_status(paper, &Outcome::Failed(e), self.lang),
+            Err(e) => self.visit.print.finish_status(paper, &Outcome::Failed(e)),
         }
     }
 
@@ -500,7 +507,7 @@ impl BoothApp {
             None => return,
             Some(Ok(s)) => self.load_desk(s),
             Some(Err(e)) => {
-                self.visit.print.finish_status(Paper::Sheet, &Outcome::Failed(e), self.lang);
+                self.visit.print.finish_status(Paper::Sheet, &Outcome::Failed(e));
                 return;
             }
         }

@@ -39,16 +39,17 @@ impl Queue {
         Some(e)
     }
 
-    /// The entry `d` places after (or before) the selected one, or the first new one.
+    /// The next (`d` > 0) or previous waiting entry from the selected one, or the first one
+    /// waiting: PageDown serves the queue in order and never lands on someone already served
+    /// (clicking an entry still opens any of them).
     pub fn step(&self, d: i32) -> Option<usize> {
-        if self.entries.is_empty() {
-            return None;
+        let waiting = |i: &usize| self.entries[*i].status == EntryStatus::New;
+        let Some(from) = self.selected else { return (0..self.entries.len()).find(waiting) };
+        if d >= 0 {
+            (from + 1..self.entries.len()).find(waiting)
+        } else {
+            (0..from.min(self.entries.len())).rev().find(waiting)
         }
-        let Some(i) = self.selected else {
-            return self.entries.iter().position(|e| e.status == EntryStatus::New).or(Some(0));
-        };
-        let j = i as i64 + d as i64;
-        (0..self.entries.len() as i64).contains(&j).then_some(j as usize)
     }
 
     pub fn mark_exported(&mut self, photo: Option<&Path>) {
@@ -68,5 +69,45 @@ impl Queue {
 
     pub fn paths(&self) -> Vec<PathBuf> {
         self.entries.iter().map(|e| e.photo.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(ticket: &str, status: EntryStatus) -> Entry {
+        Entry {
+            photo: PathBuf::from(format!("{ticket}.jpg")),
+            handoff: spool::Handoff {
+                schema: 1,
+                ticket: ticket.into(),
+                document: "passport".into(),
+                spec: "cn-exit-entry".into(),
+                lang: crate::Lang::Zh,
+                captured_at: "2026-12-05T10:00:00+08:00".into(),
+                outcome: crate::judge::Overall::Pass,
+                open_rules: vec![],
+            },
+            status,
+        }
+    }
+
+    #[test]
+    fn page_down_serves_the_waiting_in_order_and_skips_the_served() {
+        use EntryStatus::{Exported, New};
+        let mut q = Queue {
+            entries: vec![entry("001", Exported), entry("002", New), entry("003", Exported), entry("004", New)],
+            ..Queue::default()
+        };
+        assert_eq!(q.step(1), Some(1), "nothing open: the first one waiting");
+        q.selected = Some(1);
+        assert_eq!(q.step(1), Some(3), "003 was served already");
+        assert_eq!(q.step(-1), None);
+        q.selected = Some(3);
+        assert_eq!(q.step(1), None);
+        assert_eq!(q.step(-1), Some(1));
+        q.entries[1].status = Exported;
+        assert_eq!(q.step(-1), None);
     }
 }

@@ -72,7 +72,7 @@ impl Crop {
         let t = &self.transform;
         let p = about.apply(Point::new(t.tx, t.ty));
         let transform = Similarity { scale: t.scale * zoom, angle: t.angle + angle, tx: p.x, ty: p.y };
-        let fill = spec.compose.bottom_fill.max.unwrap_or(0.0).clamp(0.0, 0.25) * h;
+        let fill = spec.bottom_fill_max() * h;
         let (limited_by, _) = out_of_photo(&transform, w, h, src_w as f64, src_h as f64, fill);
         let quad = transform.source_quad(w, h);
         let below = quad.iter().map(|p| p.y - src_h as f64).fold(0.0, f64::max) * transform.scale;
@@ -124,6 +124,26 @@ impl Term {
 }
 
 /// Solve the crop for `lm` in a `src_w × src_h` photo.
+/// The least any frame of `spec` must enlarge the photo: each size band's minimum over the
+/// head's own size (a lower bound: the solver may enlarge more). For a photo no frame fits,
+/// this still tells whether it is simply too small for the spec.
+pub fn least_enlargement(lm: &Landmarks, spec: &Spec) -> Option<f64> {
+    let g = &spec.geometry;
+    let crown = match g.crown {
+        Crown::Hair => lm.head_top.point().unwrap_or(lm.skull_top),
+        Crown::Skull => lm.skull_top,
+    };
+    let sizes = [
+        (&g.head_height, lm.chin.dist(crown)),
+        (&g.inter_pupil, lm.left_pupil.dist(lm.right_pupil)),
+        (&g.face_width, lm.cheek_left.dist(lm.cheek_right)),
+    ];
+    sizes
+        .into_iter()
+        .filter_map(|(band, size)| band.as_ref()?.min.filter(|_| size > 1.0).map(|m| m / size))
+        .reduce(f64::max)
+}
+
 pub fn solve(lm: &Landmarks, spec: &Spec, src_w: u32, src_h: u32) -> Result<Crop, CropError> {
     let (w, h) = (spec.width() as f64, spec.height() as f64);
     let g = &spec.geometry;
@@ -176,7 +196,7 @@ pub fn solve(lm: &Landmarks, spec: &Spec, src_w: u32, src_h: u32) -> Result<Crop
         None => w / 2.0 - s * cx,
     };
     let make = |s: f64, ty: f64| Similarity { scale: s, angle, tx: tx_for(s), ty };
-    let fill = spec.compose.bottom_fill.max.unwrap_or(0.0).clamp(0.0, 0.25) * h;
+    let fill = spec.bottom_fill_max() * h;
     let outside = |t: &Similarity| out_of_photo(t, w, h, src_w as f64, src_h as f64, fill);
     // Off-centre only as far as a photo edge forces: slide the frame back inside sideways.
     let make_inside = |s: f64, ty: f64| {

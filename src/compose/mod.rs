@@ -4,7 +4,7 @@ pub mod background;
 pub mod crop;
 pub mod tone;
 
-pub use crop::{Crop, CropError, Side, solve};
+pub use crop::{Crop, CropError, Side, least_enlargement, solve};
 
 use image::RgbImage;
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum CupsError {
     #[error("CUPS is not installed (no `{0}` command): install cups-client, or print the PDF another way")]
     NotInstalled(&'static str),
@@ -18,7 +18,7 @@ pub enum CupsError {
     NoDefault,
     #[error("printer '{name}' is stopped{}: start it with `cupsenable {name}`", .reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default())]
     Stopped { name: String, reason: Option<String> },
-    #[error("printer '{0}' is not accepting jobs: let it with `cupsaccept {0}`")]
+    #[error("printer '{0}' is not accepting jobs: accept them again with `cupsaccept {0}`")]
     Rejecting(String),
     #[error("job {job} did not finish within {secs} s (state: {state})")]
     JobTimeout { job: String, secs: u64, state: String },

@@ -131,7 +131,7 @@ pub enum PrintError {
 
 /// Write a file whole or not at all (the export's temp-file-and-rename), with print errors.
 pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), PrintError> {
-    crate::paths::write_atomic(path, bytes).map_err(|e| {
+    crate::paths::write_atomic_shared(path, bytes).map_err(|e| {
         if e.kind() == std::io::ErrorKind::StorageFull {
             PrintError::DiskFull(path.into())
         } else {

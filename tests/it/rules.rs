@@ -164,3 +164,15 @@ fn a_shiny_bald_head_is_not_a_fringe_and_a_fringe_still_is() {
     let c = check(&p, "cn-exit-entry");
     assert_eq!(status(&c, "brows_visible"), Status::Fail, "{}", rule(&c, "brows_visible").message);
 }
+
+#[test]
+fn a_photo_too_small_for_any_frame_says_so_on_the_resolution_rule() {
+    // Azure's 123×149 px family snapshot: no frame fits it, and the reason is its size, not
+    // only the edges every framing rule names.
+    let Some(p) = photo("azure", "Family1-Daughter1.jpg") else { return };
+    let c = check(&p, "cn-exit-entry");
+    assert!(c.judgement.crop.is_err(), "a frame fitted after all");
+    let v = &rule(&c, "resolution").verdict;
+    assert_eq!((v.status, v.reason), (Status::Fail, Reason::TooHigh), "{v:?}");
+    assert!(v.value.is_some_and(|x| x > 2.0), "{v:?}");
+}

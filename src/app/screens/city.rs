@@ -95,5 +95,19 @@ pub fn field(ui: &mut egui::Ui, lang: Lang, city: &mut String, label: egui::Id, 
 /// 深圳市（广东省） / 深圳市 Shenzhen, 广东省 — the province left out for a municipality.
 fn place(c: &City, lang: Lang) -> String {
     let key = if c.kind == CityKind::Municipality { "form.city_name_only" } else { "form.city_in_province" };
-    ta(lang, key, &[("name", c.name.clone()), ("pinyin", c.pinyin.clone()), ("province", c.province.clone())])
+    // In English the province is written in pinyin too (广东省 Guangdong).
+    let pinyin = crate::cities::gazetteer()
+        .ok()
+        .and_then(|g| g.provinces.iter().find(|p| p.name == c.province))
+        .map_or(String::new(), |p| p.pinyin.clone());
+    ta(
+        lang,
+        key,
+        &[
+            ("name", c.name.clone()),
+            ("pinyin", c.pinyin.clone()),
+            ("province", c.province.clone()),
+            ("province_pinyin", pinyin),
+        ],
+    )
 }

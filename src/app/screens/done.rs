@@ -28,12 +28,13 @@ pub fn show(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         ui.label(RichText::new(ta(lang, "kiosk.give_ticket", &[("ticket", ticket.clone())])).size(30.0));
         // The studio prints passed photos by itself: where to collect them, or whom to ask.
         let desk = &app.visit.print;
-        let failed = desk.status.iter().any(|(_, _, ok)| !ok);
+        let outcomes = desk.statuses(lang);
+        let failed = outcomes.iter().any(|(_, _, ok)| !ok);
         let line = if failed {
             Some((ta(lang, "kiosk.print_failed", &[("ticket", ticket.clone())]), RED))
         } else if desk.printing() {
             Some((t(lang, "kiosk.printing"), AMBER))
-        } else if !desk.status.is_empty() {
+        } else if !outcomes.is_empty() {
             Some((t(lang, "kiosk.printed"), GREEN))
         } else {
             None

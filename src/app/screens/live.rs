@@ -21,6 +21,10 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         for w in &warns {
             ui.label(RichText::new(format!("● {}", t(lang, w.key()))).size(20.0).color(AMBER));
         }
+        if let Some(text) = super::retake_text(app) {
+            ui.add_space(12.0);
+            ui.label(RichText::new(text).size(16.0));
+        }
         ui.add_space(20.0);
         if app.countdown.is_some() {
             if ui.button(RichText::new(t(lang, "cancel")).size(20.0)).clicked() {

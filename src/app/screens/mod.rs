@@ -138,10 +138,9 @@ fn status_bar(app: &BoothApp, ui: &mut egui::Ui) {
     ui.horizontal_wrapped(|ui| {
         if let Some(e) = app.error() {
             ui.colored_label(RED, e);
-        } else if let Some(n) = app.notice().filter(|_| app.screen() == Screen::Start) {
-            // "No camera" belongs where one would start it, not under a photo being checked.
-            ui.label(n);
         }
+        // (The start screen shows the notice, "no camera", itself: it is not for the screens
+        // of a photo being checked.)
         // At the counter the kiosk's queue shows on every screen, not only on the start screen
         // staff leave while they serve someone.
         let waiting = app.queue.waiting(app.visit.from_spool.as_deref());
@@ -155,6 +154,16 @@ fn status_bar(app: &BoothApp, ui: &mut egui::Ui) {
             ui.label(ta(app.lang, "live_stats", &[("ui", format!("{u:.0}")), ("an", format!("{a:.1}"))]));
         }
     });
+}
+
+/// After "Retake": whose photo the next one is (the start and live screens say so).
+fn retake_text(app: &BoothApp) -> Option<String> {
+    let who = app.retake_for()?;
+    Some(if who.is_empty() {
+        t(app.lang, "retake_pending")
+    } else {
+        ta(app.lang, "retake_pending_for", &[("who", who)])
+    })
 }
 
 /// The hidden way out for staff: press and hold the top-left corner.

@@ -116,7 +116,9 @@ fn actions(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             }
             ui.separator();
         }
-        if ui.button(RichText::new(t(lang, "print.back")).size(18.0)).clicked() {
+        // An export opened only to print it again (`--reprint`) has no checked photo behind it.
+        let back = if app.still().is_some() { "print.back" } else { "print.back_start" };
+        if ui.button(RichText::new(t(lang, back)).size(18.0)).clicked() {
             out.push(Intent::ClosePrint);
         }
         if app.mode == Mode::Counter && ui.button(RichText::new(t(lang, "next_customer")).size(18.0)).clicked() {
@@ -135,7 +137,7 @@ pub fn status(app: &BoothApp, ui: &mut egui::Ui) {
             ui.label(t(app.lang, "print.working"));
         });
     }
-    for (_, msg, ok) in &desk.status {
-        ui.add(egui::Label::new(RichText::new(msg).color(if *ok { GREEN } else { RED })).wrap());
+    for (_, msg, ok) in desk.statuses(app.lang) {
+        ui.add(egui::Label::new(RichText::new(msg).color(if ok { GREEN } else { RED })).wrap());
     }
 }

@@ -283,7 +283,7 @@ fn checklist_rows(lang: crate::Lang, rules: &[RuleReport]) -> Vec<Row> {
         .iter()
         .map(|r| {
             let v = &r.verdict;
-            let unit = v.unit.symbol();
+            let unit = crate::i18n::unit_text(v.unit, lang);
             let shown = |x: f64| fmt_value(x, v.min, v.max);
             let with_unit = |x: f64| if unit.is_empty() { shown(x) } else { format!("{} {unit}", shown(x)) };
             let range = match (v.min, v.max) {
@@ -429,12 +429,12 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             |rs: &[&RuleReport]| rs.iter().map(|r| r.title.clone()).collect::<Vec<_>>().join(&t(lang, "rule_sep"));
         // On a laptop the person at the keyboard confirms for themselves; elsewhere staff do.
         let own = |key: &str| state::confirm_key(key, app.mode == Mode::Laptop);
-        if !unticked.is_empty() {
-            ui.colored_label(RED, ta(lang, &own("form.blocked"), &[("rules", titles(&unticked))]));
-        }
-        if !ticked.is_empty() {
-            ui.colored_label(BLUE, ta(lang, "form.all_checked", &[("rules", titles(&ticked))]));
-        }
+        // Both lines keep their place, empty or not: a tick must not move the fields below it
+        // (nor, near the end of the scrolled form, those above) under the pointer.
+        let blocked = ta(lang, &own("form.blocked"), &[("rules", titles(&unticked))]);
+        ui.colored_label(RED, if unticked.is_empty() { String::new() } else { blocked });
+        let checked = ta(lang, "form.all_checked", &[("rules", titles(&ticked))]);
+        ui.colored_label(BLUE, if ticked.is_empty() { String::new() } else { checked });
         ui.label(t(lang, &own("form.override_hint")));
         let failed = open.iter().any(|v| v.status == Status::Fail);
         let f = &mut app.visit.form;

@@ -21,12 +21,7 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             ui.label(RichText::new(n).size(18.0));
         }
         // After "Retake" the next photo is the same person's: say so, and offer the way out.
-        if let Some(who) = app.retake_for() {
-            let text = if who.is_empty() {
-                t(lang, "retake_pending")
-            } else {
-                ta(lang, "retake_pending_for", &[("who", who)])
-            };
+        if let Some(text) = super::retake_text(app) {
             ui.label(RichText::new(text).size(18.0));
             if ui.button(t(lang, "retake_clear")).clicked() {
                 out.push(Intent::NextCustomer);
