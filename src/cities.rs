@@ -93,6 +93,9 @@ pub struct Province {
     pub kind: ProvinceKind,
     /// False for Taiwan, Hong Kong and Macau: no mainland city lies in them.
     pub mainland: bool,
+    /// Other names people type, folded (hongkong, macau).
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 impl City {
@@ -297,7 +300,7 @@ impl Gazetteer {
         if let Some(c) = self.cities.iter().find(|c| c.name == q || c.code == q || c.aliases.contains(&q)) {
             return Ok(c);
         }
-        let province = self.provinces.iter().find(|p| p.name == q || p.code == q);
+        let province = self.provinces.iter().find(|p| p.name == q || p.code == q || p.aliases.contains(&q));
         // Short names and pinyin: a province's short name wins over a city's (吉林, 海南), so a
         // province is never taken for a city by accident.
         let province = province.or_else(|| self.provinces.iter().find(|p| p.short == q || fold(&p.pinyin) == q));

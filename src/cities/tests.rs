@@ -163,7 +163,8 @@ fn same_pinyin_is_ambiguous_and_the_message_names_the_provinces() {
 
 #[test]
 fn places_outside_the_mainland_are_refused() {
-    for q in ["香港", "香港特别行政区", "澳门", "台湾", "台湾省"] {
+    for q in ["香港", "香港特别行政区", "澳门", "台湾", "台湾省", "Hong Kong", "hongkong", "Macau", "Macao", "Taiwan"]
+    {
         assert!(matches!(resolve(q), Err(CityError::NotMainland { .. })), "{q}");
     }
 }

