@@ -240,9 +240,11 @@ impl Session {
                         (Ok(c), Some(frame), person)
                     }
                     Err(e) => {
-                        // No frame fits, but how much any frame would enlarge the photo is known
-                        // from the head: a photo too small for the spec says so here.
-                        m.upscale = compose::least_enlargement(&face.landmarks, spec).map(|s| s / self.file_factor());
+                        // No frame fits, but how much any frame would enlarge the photo at least
+                        // is known from the head: a photo too small for the spec says so. Only a
+                        // bound past the limit is recorded: a lower bound can fail, never pass.
+                        let least = compose::least_enlargement(&face.landmarks, spec).map(|s| s / self.file_factor());
+                        m.upscale = least.filter(|&x| spec.quality.upscale.max.is_some_and(|max| x > max));
                         (Err(e), None, None)
                     }
                 }

@@ -312,7 +312,10 @@ pub struct BoothApp {
     /// Bumped for every new photo checked (not for a crop or spec change): the checklist starts
     /// scrolled to its top for each photo.
     photo_serial: u64,
+    /// The start screen's hint ("no camera", first run): for where a photo is started.
     notice: Option<Msg>,
+    /// A problem with the studio settings file: on every screen's status line until fixed.
+    settings_note: Option<String>,
     error: Option<Msg>,
     staff_press: Option<Instant>,
     pub pin_entry: String,
@@ -395,7 +398,8 @@ impl BoothApp {
             print_tex: None,
             still_gen: 0,
             photo_serial: 0,
-            notice: opts.settings_problem.clone().map(Msg::fixed),
+            notice: None,
+            settings_note: opts.settings_problem.clone(),
             error: None,
             staff_press: None,
             pin_entry: String::new(),
@@ -923,6 +927,10 @@ impl BoothApp {
         self.notice.as_ref().map(|m| m.text(self.lang))
     }
 
+    pub fn settings_note(&self) -> Option<&str> {
+        self.settings_note.as_deref()
+    }
+
     pub fn set_spec(&mut self, id: &str) {
         if let Some(i) = self.book.all().iter().position(|s| s.id == id)
             && i != self.spec_idx
@@ -1008,11 +1016,21 @@ impl BoothApp {
     fn rejudge(&mut self) {
         let (spec, lang, bg, adjust) = (self.spec().clone(), self.lang, self.background.clone(), self.visit.adjust);
         if let StillJob::Done(s) = &mut self.visit.still {
+            let open = |s: &Still| {
+                crate::approval::to_confirm(&s.judgement.verdicts)
+                    .iter()
+                    .map(|v| (v.rule, v.status))
+                    .collect::<Vec<_>>()
+            };
+            let before = open(s);
             s.rejudge(&spec, lang, &bg, adjust);
-            // What was decided about the last judgement goes with it: the ticks and the reason
-            // written for them (a reason for one rule must not pass another's failure).
+            // What was decided about the last judgement goes with it: the ticks, and the reason
+            // written for them when other rules are open now (a reason for one rule must not
+            // pass another's failure; a nudge of the crop keeps it).
             self.visit.confirmed.clear();
-            self.visit.form.override_reason.clear();
+            if open(s) != before {
+                self.visit.form.override_reason.clear();
+            }
             self.visit.export_msg = None;
             // The last prints were of the export this judgement replaces.
             self.visit.print.clear_status();

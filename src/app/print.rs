@@ -18,7 +18,7 @@ use crate::export::Saved;
 use crate::judge::Overall;
 use crate::print::cups::{Cups, CupsError, Job, PrintJob};
 use crate::print::summary::{self, ApplicantDoc, Loaded, SummaryDoc};
-use crate::print::{Layout, PrintSettings, SheetPhoto, Studio, sheet, slip, write_file};
+use crate::print::{Layout, PrintError, PrintSettings, SheetPhoto, Studio, sheet, slip, write_file};
 use crate::spec::{Spec, SpecBook};
 
 /// Resolution of the on-screen preview (the printed sheet keeps the settings' DPI).
@@ -52,13 +52,13 @@ pub struct Source {
 impl Source {
     /// An export, read back from disk as the command line would (summary and photo checked
     /// against each other).
-    pub fn exported(photo: &Path, summary_path: &Path, book: &SpecBook) -> Result<Source, String> {
-        let photo = SheetPhoto::open(photo, book, None).map_err(|e| e.to_string())?;
-        let summary = summary::load(summary_path).map_err(|e| e.to_string())?;
+    pub fn exported(photo: &Path, summary_path: &Path, book: &SpecBook) -> Result<Source, PrintError> {
+        let photo = SheetPhoto::open(photo, book, None)?;
+        let summary = summary::load(summary_path)?;
         Ok(Source { photo, summary })
     }
 
-    fn saved(saved: &Saved, book: &SpecBook) -> Result<Source, String> {
+    fn saved(saved: &Saved, book: &SpecBook) -> Result<Source, PrintError> {
         Source::exported(&saved.photo, &saved.summary_path, book)
     }
 
@@ -364,7 +364,8 @@ fn outcome_log(o: &Outcome) -> String {
         Outcome::Sent(j) => format!("sent to {} as {}", j.printer, j.id),
         Outcome::Saved(_) => "PDF saved".into(),
         Outcome::NotPrinted(e) => e.to_string(),
-        Outcome::Failed(e) => e.clone(),
+        // Not the message: it may name an export, and export names hold the customer's name.
+        Outcome::Failed(_) => "failed (the message is on screen)".into(),
     }
 }
 
@@ -409,8 +410,8 @@ impl BoothApp {
             match Source::saved(saved, &self.book) {
                 Ok(s) => self.load_desk(s),
                 Err(e) => {
-                    let msg =
-                        ta(self.lang, "print.failed", &[("what", ta(self.lang, "print.sheet", &[])), ("error", e)]);
+                    let (what, e) = (ta(self.lang, "print.sheet", &[]), crate::i18n::print_error(&e, self.lang));
+                    let msg = ta(self.lang, "print.failed", &[("what", what), ("error", e)]);
                     self.visit.export_msg = Some((msg, false));
                     return;
                 }
@@ -422,10 +423,10 @@ impl BoothApp {
     /// An earlier export (`NAME.jpg` with `NAME.json` beside it) straight onto the print
     /// screen, to print it again (`idbooth --reprint`).
     pub fn open_reprint(&mut self, photo: &Path) {
-        let lang = self.lang;
+        let shown = crate::paths::shown(photo);
         let source = match summary::beside(photo) {
-            Some(json) => Source::exported(photo, &json, &self.book),
-            None => Err(ta(lang, "print.no_summary", &[("photo", crate::paths::shown(photo))])),
+            Some(json) => Source::exported(photo, &json, &self.book).map_err(std::sync::Arc::new).map_err(Some),
+            None => Err(None),
         };
         match source {
             Ok(s) => {
@@ -434,7 +435,11 @@ impl BoothApp {
             }
             Err(e) => {
                 self.error = Some(Msg::with(move |l| {
-                    ta(l, "print.failed", &[("what", ta(l, "print.sheet", &[])), ("error", e.clone())])
+                    let e = match &e {
+                        Some(e) => crate::i18n::print_error(e, l),
+                        None => ta(l, "print.no_summary", &[("photo", shown.clone())]),
+                    };
+                    ta(l, "print.failed", &[("what", ta(l, "print.sheet", &[])), ("error", e)])
                 }))
             }
         }
@@ -500,7 +505,11 @@ impl BoothApp {
         }
         let source = match self.mode {
             Mode::Laptop => return,
-            Mode::Counter => self.visit.last_export.as_ref().map(|s| Source::saved(s, &self.book)),
+            Mode::Counter => self
+                .visit
+                .last_export
+                .as_ref()
+                .map(|s| Source::saved(s, &self.book).map_err(|e| crate::i18n::print_error(&e, self.lang))),
             Mode::Kiosk => self.kiosk_source(),
         };
         match source {

@@ -39,17 +39,19 @@ impl Queue {
         Some(e)
     }
 
-    /// The next (`d` > 0) or previous waiting entry from the selected one, or the first one
-    /// waiting: PageDown serves the queue in order and never lands on someone already served
-    /// (clicking an entry still opens any of them).
+    /// The next (`d` > 0) or previous waiting entry from the selected one, going round the
+    /// end, or the first one waiting: PageDown serves the queue in order and never lands on
+    /// someone already served (clicking an entry still opens any of them).
     pub fn step(&self, d: i32) -> Option<usize> {
+        let n = self.entries.len();
         let waiting = |i: &usize| self.entries[*i].status == EntryStatus::New;
-        let Some(from) = self.selected else { return (0..self.entries.len()).find(waiting) };
-        if d >= 0 {
-            (from + 1..self.entries.len()).find(waiting)
+        let Some(from) = self.selected.filter(|&i| i < n) else { return (0..n).find(waiting) };
+        let order: Vec<usize> = if d >= 0 {
+            (from + 1..n).chain(0..from).collect()
         } else {
-            (0..from.min(self.entries.len())).rev().find(waiting)
-        }
+            (0..from).rev().chain((from + 1..n).rev()).collect()
+        };
+        order.into_iter().find(waiting)
     }
 
     pub fn mark_exported(&mut self, photo: Option<&Path>) {
@@ -103,11 +105,12 @@ mod tests {
         assert_eq!(q.step(1), Some(1), "nothing open: the first one waiting");
         q.selected = Some(1);
         assert_eq!(q.step(1), Some(3), "003 was served already");
-        assert_eq!(q.step(-1), None);
+        assert_eq!(q.step(-1), Some(3), "round the start to the last one waiting");
         q.selected = Some(3);
-        assert_eq!(q.step(1), None);
+        assert_eq!(q.step(1), Some(1), "round the end to the first one waiting");
         assert_eq!(q.step(-1), Some(1));
         q.entries[1].status = Exported;
-        assert_eq!(q.step(-1), None);
+        assert_eq!(q.step(-1), None, "the one open is the only one left");
+        assert_eq!(q.step(1), None);
     }
 }

@@ -222,23 +222,27 @@ pub fn export_paths(dir: &Path, spec: &Spec, who: &Applicant) -> (PathBuf, PathB
 }
 
 /// The file name's stem (see `export_paths`). The ticket and name keep letters (any script),
-/// digits, `-` and `_`; spaces become `_`; anything a file system could refuse or read as a
-/// path is dropped, and the name is cut to 24 characters.
+/// digits, `-` and `_`; spaces and the middle dot of transliterated names (阿卜杜·热合曼)
+/// become `_`; anything a file system could refuse or read as a path is dropped. The parts are
+/// cut by bytes (16 for the ticket, 48 for the name, 16 Chinese characters), so the whole name
+/// stays under 143 bytes, the shortest limit in use (eCryptfs home folders).
 fn export_stem(spec: &str, stamp: &str, who: &Applicant) -> String {
-    let part = |s: &Option<String>, max: usize| -> Option<String> {
-        let kept: String = s
-            .as_deref()
-            .unwrap_or("")
-            .trim()
-            .chars()
-            .map(|c| if c.is_whitespace() { '_' } else { c })
-            .filter(|&c| c.is_alphanumeric() || c == '-' || c == '_')
-            .take(max)
-            .collect();
+    let part = |s: &Option<String>, max_bytes: usize| -> Option<String> {
+        let mut kept = String::new();
+        for c in s.as_deref().unwrap_or("").trim().chars() {
+            let c = if c.is_whitespace() || "·・•".contains(c) { '_' } else { c };
+            if !(c.is_alphanumeric() || c == '-' || c == '_') {
+                continue;
+            }
+            if kept.len() + c.len_utf8() > max_bytes {
+                break;
+            }
+            kept.push(c);
+        }
         Some(kept.trim_matches(['-', '_']).to_string()).filter(|k| !k.is_empty())
     };
     let mut stem = format!("idbooth-{spec}-{stamp}");
-    for p in [part(&who.ticket, 16), part(&who.name, 24)].into_iter().flatten() {
+    for p in [part(&who.ticket, 16), part(&who.name, 48)].into_iter().flatten() {
         stem.push('-');
         stem.push_str(&p);
     }
@@ -365,8 +369,14 @@ mod tests {
         // Nothing that reads as a folder, a drive, a wildcard or a control character survives.
         assert_eq!(stem(&who(Some("../x"), Some("a/b\\c:d*?\"<>|\n"))), "idbooth-cn-exit-entry-20261205-193000-x-abcd");
         assert_eq!(stem(&who(Some("///"), Some("..."))), "idbooth-cn-exit-entry-20261205-193000");
+        assert_eq!(stem(&who(None, Some("阿卜杜·热合曼"))), "idbooth-cn-exit-entry-20261205-193000-阿卜杜_热合曼");
+        // Long names are cut by bytes, never inside a character, and the whole name stays
+        // within the shortest file-name limit in use (143 bytes) with the longest spec id.
         let long = "欧阳".repeat(20);
-        assert_eq!(stem(&who(None, Some(&long))).chars().count(), "idbooth-cn-exit-entry-20261205-193000-".len() + 24);
+        let cut = stem(&who(None, Some(&long)));
+        assert_eq!(cut.chars().count(), "idbooth-cn-exit-entry-20261205-193000-".len() + 16);
+        let worst = export_stem("cn-social-security", "20261205-193000-99", &who(Some(&"9".repeat(40)), Some(&long)));
+        assert!(format!("{worst}.json").len() <= 143, "{} bytes", worst.len());
     }
 
     #[test]

@@ -73,6 +73,7 @@ impl Crop {
         let p = about.apply(Point::new(t.tx, t.ty));
         let transform = Similarity { scale: t.scale * zoom, angle: t.angle + angle, tx: p.x, ty: p.y };
         let fill = spec.bottom_fill_max() * h;
+        let transform = kept_inside(transform, w, h, src_w as f64, src_h as f64, fill);
         let (limited_by, _) = out_of_photo(&transform, w, h, src_w as f64, src_h as f64, fill);
         let quad = transform.source_quad(w, h);
         let below = quad.iter().map(|p| p.y - src_h as f64).fold(0.0, f64::max) * transform.scale;
@@ -84,6 +85,42 @@ impl Crop {
             bottom_fill_px: if below > 0.5 { below } else { 0.0 },
         }
     }
+}
+
+/// The frame `t` slid back inside the photo where a hand-made crop would leave it (below the
+/// bottom only as far as the spec lets clothing be filled in): a crop drags no further than the
+/// photo goes, so no pixel the camera never saw is made up. A frame larger than the photo
+/// along an axis stays as it is along that axis.
+fn kept_inside(t: Similarity, w: f64, h: f64, sw: f64, sh: f64, bottom_fill: f64) -> Similarity {
+    let q = t.source_quad(w, h);
+    let (min_x, max_x) = q.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.x), b.max(p.x)));
+    let (min_y, max_y) = q.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.y), b.max(p.y)));
+    let bottom = sh + bottom_fill / t.scale.max(1e-9);
+    let slide = |lo: f64, hi: f64, end: f64| {
+        if hi - lo > end {
+            0.0
+        } else if lo < 0.0 {
+            -lo
+        } else if hi > end {
+            end - hi
+        } else {
+            0.0
+        }
+    };
+    // The frame's top may not rise above the photo; its bottom may reach into the fill.
+    let dy = if max_y - min_y > bottom {
+        0.0
+    } else if min_y < 0.0 {
+        -min_y
+    } else if max_y > bottom {
+        bottom - max_y
+    } else {
+        0.0
+    };
+    let (dx, dy) = (slide(min_x, max_x, sw), dy);
+    // Moving the frame by d in the photo moves the picture by −s·R·d in the frame.
+    let (sin, cos) = t.angle.sin_cos();
+    Similarity { tx: t.tx - t.scale * (cos * dx - sin * dy), ty: t.ty - t.scale * (sin * dx + cos * dy), ..t }
 }
 
 fn sides_text(s: &[Side]) -> String {
@@ -123,7 +160,6 @@ impl Term {
     }
 }
 
-/// Solve the crop for `lm` in a `src_w × src_h` photo.
 /// The least any frame of `spec` must enlarge the photo: each size band's minimum over the
 /// head's own size (a lower bound: the solver may enlarge more). For a photo no frame fits,
 /// this still tells whether it is simply too small for the spec.
@@ -144,6 +180,7 @@ pub fn least_enlargement(lm: &Landmarks, spec: &Spec) -> Option<f64> {
         .reduce(f64::max)
 }
 
+/// Solve the crop for `lm` in a `src_w × src_h` photo.
 pub fn solve(lm: &Landmarks, spec: &Spec, src_w: u32, src_h: u32) -> Result<Crop, CropError> {
     let (w, h) = (spec.width() as f64, spec.height() as f64);
     let g = &spec.geometry;
@@ -414,6 +451,30 @@ fn out_of_photo(t: &Similarity, w: f64, h: f64, sw: f64, sh: f64, bottom_fill: f
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hand_made_frame_stops_at_the_photo_edges_and_the_allowed_fill() {
+        // A 390×567 frame at half scale covers 780×1134 photo pixels of a 1000×1200 photo.
+        let inside = |t: &Similarity, fill: f64| {
+            let q = t.source_quad(390.0, 567.0);
+            let b = 1200.0 + fill / t.scale;
+            q.iter().all(|p| p.x >= -1e-6 && p.x <= 1000.0 + 1e-6 && p.y >= -1e-6 && p.y <= b + 1e-6)
+        };
+        for angle in [0.0f64, 3f64.to_radians()] {
+            // Hanging off the left and the bottom edge.
+            let t = Similarity { scale: 0.5, angle, tx: 60.0, ty: -320.0 };
+            assert!(!inside(&t, 0.0));
+            let kept = kept_inside(t, 390.0, 567.0, 1000.0, 1200.0, 0.0);
+            assert!(inside(&kept, 0.0), "{kept:?}");
+            assert_eq!((kept.scale, kept.angle), (t.scale, t.angle));
+            // Where clothing may be filled in, the frame may reach that far below, no further.
+            let filled = kept_inside(t, 390.0, 567.0, 1000.0, 1200.0, 40.0);
+            assert!(inside(&filled, 40.0) && !inside(&filled, 0.0), "{filled:?}");
+        }
+        // A frame already inside is left where it is.
+        let t = Similarity { scale: 0.5, angle: 0.0, tx: -50.0, ty: -20.0 };
+        assert_eq!(kept_inside(t, 390.0, 567.0, 1000.0, 1200.0, 0.0), t);
+    }
     use crate::detect::HeadTop;
     use crate::spec::SpecBook;
 

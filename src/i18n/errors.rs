@@ -93,10 +93,13 @@ pub fn capture_error(e: &CaptureError, lang: Lang) -> String {
     tr(lang, &format!("errors.camera.{key}"), &[("detail", detail.cloned().unwrap_or_default())])
 }
 
-/// A sheet or slip that could not be made or saved. Problems of the studio's own data files
-/// (layouts, specs, fonts) stay in English: they are for whoever looks after the machine.
+/// A sheet or slip that could not be made or saved, or an export that could not be read back
+/// to print it. Problems of the studio's own data files (layouts, specs, fonts) stay in
+/// English: they are for whoever looks after the machine.
 pub fn print_error(e: &PrintError, lang: Lang) -> String {
     let (key, args): (&str, Vec<(&str, String)>) = match e {
+        PrintError::Photo { path, msg } => ("photo", vec![("path", shown(path)), ("detail", msg.clone())]),
+        PrintError::Summary { path, msg } => ("summary", vec![("path", shown(path)), ("detail", msg.clone())]),
         PrintError::DiskFull(p) => ("disk_full", vec![("path", shown(p))]),
         PrintError::Io(p, err) => ("io", vec![("path", shown(p)), ("detail", err.to_string())]),
         PrintError::Pdf(d) => ("pdf", vec![("detail", d.clone())]),
@@ -212,6 +215,8 @@ mod tests {
             PrintError::Io("out/sheet.pdf".into(), std::io::Error::other("denied")),
             PrintError::Pdf("bad".into()),
             PrintError::Encode("bad".into()),
+            PrintError::Photo { path: "a.jpg".into(), msg: "bad".into() },
+            PrintError::Summary { path: "a.json".into(), msg: "bad".into() },
         ];
         for e in &prints {
             assert_eq!(print_error(e, Lang::En), e.to_string(), "the English text is the error's own");

@@ -218,7 +218,7 @@ fn a_photo_cut_below_the_chin_fails_every_chin_band_it_cannot_meet() {
     for spec in book.all() {
         // The booth may fill a thin strip below the photo (compose.bottom_fill); a band that
         // strip can meet is not what this case is about.
-        let fill = spec.compose.bottom_fill.max.unwrap_or(0.0) * spec.height() as f64;
+        let fill = spec.bottom_fill_max() * spec.height() as f64;
         let Some(band) = spec.geometry.chin_margin.as_ref().filter(|b| b.min.is_some_and(|m| m > fill + 4.0)) else {
             continue;
         };

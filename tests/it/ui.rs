@@ -1530,6 +1530,10 @@ fn a_reason_written_for_one_judgement_is_not_used_for_the_next() {
         idbooth::approval::to_confirm(&h.state().still().unwrap().judgement.verdicts).iter().map(|v| v.rule).collect();
     assert!(!open.is_empty(), "the sample has rules a person must confirm");
     h.state_mut().visit.form.override_reason = "customer asked for the offset".into();
+    // A nudge of the crop that leaves the same rules open keeps the reason typed for them.
+    h.state_mut().apply(Intent::Adjust(idbooth::session::Adjust { zoom: 1.0, dx: 1.0, ..Default::default() }));
+    h.step();
+    assert_eq!(h.state().visit.form.override_reason, "customer asked for the offset");
     h.state_mut().visit.confirmed = open.into_iter().collect();
     // Another spec judges the photo again: other rules may fail now, so both the ticks and the
     // reason written for them go.

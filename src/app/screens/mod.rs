@@ -138,11 +138,12 @@ fn status_bar(app: &BoothApp, ui: &mut egui::Ui) {
     ui.horizontal_wrapped(|ui| {
         if let Some(e) = app.error() {
             ui.colored_label(RED, e);
+        } else if let Some(n) = app.settings_note() {
+            ui.colored_label(AMBER, n);
         }
-        // (The start screen shows the notice, "no camera", itself: it is not for the screens
-        // of a photo being checked.)
-        // At the counter the kiosk's queue shows on every screen, not only on the start screen
-        // staff leave while they serve someone.
+        // (The start screen shows its hint, "no camera", itself: not for a photo's screens.)
+        // At the counter the kiosk's queue shows on every other screen too: staff leave the
+        // start screen's list while they serve someone.
         let waiting = app.queue.waiting(app.visit.from_spool.as_deref());
         if app.mode == Mode::Counter && app.screen() != Screen::Start && waiting > 0 {
             ui.separator();
