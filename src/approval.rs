@@ -142,6 +142,8 @@ mod tests {
             value: None,
             min: None,
             max: None,
+            warn_min: None,
+            warn_max: None,
             unit: Unit::Px,
             edges: vec![],
             detail: None,

@@ -12,7 +12,7 @@ use idbooth::compose::background::BackgroundChoice;
 use idbooth::detect::{self, Effort};
 use idbooth::export::{self, Applicant, Targets, pair};
 use idbooth::geometry::median;
-use idbooth::i18n::{fmt_num, fmt_value, tr};
+use idbooth::i18n::{fmt_value, tr};
 use idbooth::judge::{Overall, RuleId, Status};
 use idbooth::paths::shown;
 use idbooth::pixels::Pyramid;
@@ -321,12 +321,10 @@ pub fn print_report(r: &Report, spec: &Spec, lang: Lang) {
     }
     for rr in &r.rules {
         let v = &rr.verdict;
-        let range = match (v.min, v.max) {
-            (Some(a), Some(b)) => format!("[{}–{}]", fmt_num(a), fmt_num(b)),
-            (Some(a), None) => format!("[≥{}]", fmt_num(a)),
-            (None, Some(b)) => format!("[≤{}]", fmt_num(b)),
-            _ => String::new(),
-        };
+        // Fail bounds written tight as before ([≥0.1]); a person-check line as a phrase.
+        let tight = v.min.is_some() || v.max.is_some();
+        let range = idbooth::i18n::band_text(v, lang)
+            .map_or(String::new(), |b| format!("[{}]", if tight { b.replace(' ', "") } else { b }));
         let value = v.value.map(|x| fmt_value(x, v.min, v.max)).unwrap_or_else(|| "—".into());
         // Which of the rule's measurements the value and band are; rules that no crop can meet
         // together say so rather than "closer" and "back" (or "up" and "down") at once.

@@ -138,6 +138,21 @@ pub fn fmt_value(x: f64, min: Option<f64>, max: Option<f64>) -> String {
         .unwrap_or_else(|| format!("{x:.6}"))
 }
 
+/// The band a verdict's value is judged by, as the checklist shows it: `354–402`, `≥ 0.1`,
+/// `≤ 5`; for a rule with no fail bound, the line past which a person looks (`≥ 0.07, else a
+/// person checks`). None when the rule has neither.
+pub fn band_text(v: &Verdict, lang: Lang) -> Option<String> {
+    Some(match (v.min, v.max, v.warn_min, v.warn_max) {
+        (Some(a), Some(b), ..) if a == b => fmt_num(a),
+        (Some(a), Some(b), ..) => format!("{}–{}", fmt_num(a), fmt_num(b)),
+        (Some(a), None, ..) => format!("≥ {}", fmt_num(a)),
+        (None, Some(b), ..) => format!("≤ {}", fmt_num(b)),
+        (None, None, Some(a), _) => tr(lang, "ui.band_person_min", &[("v", fmt_num(a))]),
+        (None, None, None, Some(b)) => tr(lang, "ui.band_person_max", &[("v", fmt_num(b))]),
+        (None, None, None, None) => return None,
+    })
+}
+
 /// A unit as a reader sees it: the symbols are the same in both languages, except the
 /// inter-pupil distance, which Chinese writes out (1.14 倍瞳距, not 1.14 IPD).
 pub fn unit_text(unit: crate::judge::Unit, lang: Lang) -> String {
@@ -182,6 +197,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_band_reads_as_its_bounds_or_else_the_line_where_a_person_looks() {
+        let spec = crate::spec::SpecBook::builtin().get("cn-exit-entry").unwrap().clone();
+        let m = crate::measure::Measurements { ears_skin: Some(0.05), faces: 1, ..Default::default() };
+        let ctx = crate::judge::Context { framed: true, ..Default::default() };
+        let v = crate::judge::judge(&m, &spec, &ctx);
+        let find = |id: RuleId| v.iter().find(|v| v.rule == id).unwrap();
+        let ears = find(RuleId::EarsVisible);
+        assert_eq!((ears.min, ears.max), (None, None), "the ears rule never fails");
+        assert_eq!(band_text(ears, Lang::En).as_deref(), Some("≥ 0.07, else a person checks"));
+        assert_eq!(band_text(ears, Lang::Zh).as_deref(), Some("≥ 0.07，否则人工确认"));
+        assert_eq!(band_text(find(RuleId::HeadHeight), Lang::En).as_deref(), Some("354–402"));
+        assert_eq!(band_text(find(RuleId::Roll), Lang::En).as_deref(), Some("≤ 5"));
+    }
+
+    #[test]
     fn rules_are_listed_by_id_in_english_and_by_title_and_id_in_chinese() {
         let rules = [RuleId::FaceWidth, RuleId::EyeLine];
         assert_eq!(rule_list(rules, Lang::En), "face_width, eye_line");
@@ -214,6 +244,8 @@ mod tests {
             value: Some(0.12),
             min: None,
             max: Some(0.08),
+            warn_min: None,
+            warn_max: None,
             unit: crate::judge::Unit::Ratio,
             edges: vec![],
             detail: None,

@@ -313,6 +313,11 @@ pub struct Verdict {
     pub value: Option<f64>,
     pub min: Option<f64>,
     pub max: Option<f64>,
+    /// Lines inside the band past which a person looks (shown where a rule has no fail bound).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_max: Option<f64>,
     pub unit: Unit,
     /// Photo edges that kept the crop from the band (geometry rules only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -392,6 +397,8 @@ pub(crate) fn band(rule: RuleId, value: Option<f64>, limit: &Limit, unit: Unit) 
         value: value.map(|x| rounded(x, limit)),
         min: limit.min,
         max: limit.max,
+        warn_min: limit.warn_below,
+        warn_max: limit.warn_above,
         unit,
         edges: Vec::new(),
         detail: None,

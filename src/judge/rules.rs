@@ -59,6 +59,8 @@ fn single_face(m: &Measurements) -> Verdict {
         value: Some(m.faces as f64),
         min: Some(1.0),
         max: Some(1.0),
+        warn_min: None,
+        warn_max: None,
         unit: Unit::Faces,
         edges: Vec::new(),
         detail: None,

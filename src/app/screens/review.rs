@@ -10,7 +10,7 @@ use super::super::state::{self, Document};
 use super::super::text::{t, ta};
 use super::{AMBER, BLUE, BoothApp, GREEN, Intent, RED};
 use crate::compose::background::BackgroundChoice;
-use crate::i18n::{fmt_num, fmt_value};
+use crate::i18n::fmt_value;
 use crate::judge::{Overall, Reason, RuleId, Status};
 use crate::report::RuleReport;
 use crate::session::Adjust;
@@ -208,6 +208,8 @@ struct Row {
     title: String,
     value: String,
     range: String,
+    /// A person-check line rather than a fail bound: the whole sentence, on hover.
+    range_note: Option<String>,
     status: (String, Color32),
     advice: String,
     /// Not a pass: a person may confirm it.
@@ -255,7 +257,10 @@ fn checklist(app: &mut BoothApp, ui: &mut egui::Ui, rules: &[RuleReport]) {
             for r in &rows {
                 ui.label(&r.title);
                 ui.label(&r.value);
-                ui.label(&r.range);
+                let range = ui.label(&r.range);
+                if let Some(note) = &r.range_note {
+                    range.on_hover_text(note);
+                }
                 ui.colored_label(r.status.1, &r.status.0);
                 confirm_box(app, ui, r);
                 if beside {
@@ -286,12 +291,14 @@ fn checklist_rows(lang: crate::Lang, rules: &[RuleReport]) -> Vec<Row> {
             let unit = crate::i18n::unit_text(v.unit, lang);
             let shown = |x: f64| fmt_value(x, v.min, v.max);
             let with_unit = |x: f64| if unit.is_empty() { shown(x) } else { format!("{} {unit}", shown(x)) };
-            let range = match (v.min, v.max) {
-                (Some(a), Some(b)) if a == b => fmt_num(a),
-                (Some(a), Some(b)) => format!("{}–{}", fmt_num(a), fmt_num(b)),
-                (Some(a), None) => format!("≥ {}", fmt_num(a)),
-                (None, Some(b)) => format!("≤ {}", fmt_num(b)),
-                _ => "—".into(),
+            // A rule with no fail bound shows its person-check line in brackets (the column
+            // stays narrow for an 800-px window); the sentence is on hover.
+            let note = crate::i18n::band_text(v, lang).filter(|_| v.min.is_none() && v.max.is_none());
+            let range = match (v.warn_min, v.warn_max) {
+                _ if note.is_none() => crate::i18n::band_text(v, lang).unwrap_or_else(|| "—".into()),
+                (Some(a), _) => format!("(≥ {})", crate::i18n::fmt_num(a)),
+                (None, Some(b)) => format!("(≤ {})", crate::i18n::fmt_num(b)),
+                (None, None) => "—".into(),
             };
             // A pass only because the booth repaints the background: its figure (the photo's
             // own backdrop) lies outside the band, so the status says what made it pass.
@@ -317,6 +324,7 @@ fn checklist_rows(lang: crate::Lang, rules: &[RuleReport]) -> Vec<Row> {
                 title: r.title.clone(),
                 value: v.value.map(with_unit).unwrap_or_else(|| "—".into()),
                 range,
+                range_note: note,
                 status: (format!("● {}", crate::i18n::tr(lang, key, &[])), color),
                 advice,
                 open: !v.status.is_ok(),
