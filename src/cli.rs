@@ -322,9 +322,11 @@ pub fn print_report(r: &Report, spec: &Spec, lang: Lang) {
     for rr in &r.rules {
         let v = &rr.verdict;
         // Fail bounds written tight as before ([≥0.1]); a person-check line as a phrase.
-        let tight = v.min.is_some() || v.max.is_some();
-        let range = idbooth::i18n::band_text(v, lang)
-            .map_or(String::new(), |b| format!("[{}]", if tight { b.replace(' ', "") } else { b }));
+        let range = match idbooth::i18n::band_bound(v) {
+            Some((band, false)) => format!("[{}]", band.replace(' ', "")),
+            Some((_, true)) => format!("[{}]", idbooth::i18n::band_text(v, lang).unwrap_or_default()),
+            None => String::new(),
+        };
         let value = v.value.map(|x| fmt_value(x, v.min, v.max)).unwrap_or_else(|| "—".into());
         // Which of the rule's measurements the value and band are; rules that no crop can meet
         // together say so rather than "closer" and "back" (or "up" and "down") at once.

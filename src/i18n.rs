@@ -138,19 +138,26 @@ pub fn fmt_value(x: f64, min: Option<f64>, max: Option<f64>) -> String {
         .unwrap_or_else(|| format!("{x:.6}"))
 }
 
-/// The band a verdict's value is judged by, as the checklist shows it: `354–402`, `≥ 0.1`,
-/// `≤ 5`; for a rule with no fail bound, the line past which a person looks (`≥ 0.07, else a
-/// person checks`). None when the rule has neither.
-pub fn band_text(v: &Verdict, lang: Lang) -> Option<String> {
+/// The band a verdict's value is judged by: `354–402`, `≥ 0.1`, `≤ 5`, and whether that is
+/// only the line past which a person looks (a rule with no fail bound: ears). None when the
+/// rule has neither.
+pub fn band_bound(v: &Verdict) -> Option<(String, bool)> {
     Some(match (v.min, v.max, v.warn_min, v.warn_max) {
-        (Some(a), Some(b), ..) if a == b => fmt_num(a),
-        (Some(a), Some(b), ..) => format!("{}–{}", fmt_num(a), fmt_num(b)),
-        (Some(a), None, ..) => format!("≥ {}", fmt_num(a)),
-        (None, Some(b), ..) => format!("≤ {}", fmt_num(b)),
-        (None, None, Some(a), _) => tr(lang, "ui.band_person_min", &[("v", fmt_num(a))]),
-        (None, None, None, Some(b)) => tr(lang, "ui.band_person_max", &[("v", fmt_num(b))]),
+        (Some(a), Some(b), ..) if a == b => (fmt_num(a), false),
+        (Some(a), Some(b), ..) => (format!("{}–{}", fmt_num(a), fmt_num(b)), false),
+        (Some(a), None, ..) => (format!("≥ {}", fmt_num(a)), false),
+        (None, Some(b), ..) => (format!("≤ {}", fmt_num(b)), false),
+        (None, None, Some(a), _) => (format!("≥ {}", fmt_num(a)), true),
+        (None, None, None, Some(b)) => (format!("≤ {}", fmt_num(b)), true),
         (None, None, None, None) => return None,
     })
+}
+
+/// `band_bound` as a reader sees it: a person-check line says so (`≥ 0.07, else a person
+/// checks`).
+pub fn band_text(v: &Verdict, lang: Lang) -> Option<String> {
+    let (band, person) = band_bound(v)?;
+    Some(if person { tr(lang, "ui.band_person", &[("band", band)]) } else { band })
 }
 
 /// A unit as a reader sees it: the symbols are the same in both languages, except the

@@ -293,12 +293,10 @@ fn checklist_rows(lang: crate::Lang, rules: &[RuleReport]) -> Vec<Row> {
             let with_unit = |x: f64| if unit.is_empty() { shown(x) } else { format!("{} {unit}", shown(x)) };
             // A rule with no fail bound shows its person-check line in brackets (the column
             // stays narrow for an 800-px window); the sentence is on hover.
-            let note = crate::i18n::band_text(v, lang).filter(|_| v.min.is_none() && v.max.is_none());
-            let range = match (v.warn_min, v.warn_max) {
-                _ if note.is_none() => crate::i18n::band_text(v, lang).unwrap_or_else(|| "—".into()),
-                (Some(a), _) => format!("(≥ {})", crate::i18n::fmt_num(a)),
-                (None, Some(b)) => format!("(≤ {})", crate::i18n::fmt_num(b)),
-                (None, None) => "—".into(),
+            let (range, range_note) = match crate::i18n::band_bound(v) {
+                Some((band, true)) => (format!("({band})"), crate::i18n::band_text(v, lang)),
+                Some((band, false)) => (band, None),
+                None => ("—".into(), None),
             };
             // A pass only because the booth repaints the background: its figure (the photo's
             // own backdrop) lies outside the band, so the status says what made it pass.
@@ -324,7 +322,7 @@ fn checklist_rows(lang: crate::Lang, rules: &[RuleReport]) -> Vec<Row> {
                 title: r.title.clone(),
                 value: v.value.map(with_unit).unwrap_or_else(|| "—".into()),
                 range,
-                range_note: note,
+                range_note,
                 status: (format!("● {}", crate::i18n::tr(lang, key, &[])), color),
                 advice,
                 open: !v.status.is_ok(),
