@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run the real app under Xvfb and save a PNG of its window.
-#   tools/screenshot.sh [OUT.png] [review|live] [PHOTO]
+#   tools/screenshot.sh [OUT.png] [review|counter|live|print] [PHOTO]
 # review (default): opens PHOTO (default: the bundled sample) in Chinese: result with guides,
-#   checklist, form.  live: plays PHOTO as a recorded camera: live guides and warnings.
+#   checklist, form.  counter: the same at the counter (crop tools).  live: plays PHOTO as a recorded camera: live guides and warnings.
 # print: exports PHOTO (as staff would, confirming its open rules) and opens the export on the
 #   counter's print screen (`--reprint`): the 6-inch sheet as it will come out.
 # SIZE=WxH sets the window (default 1400x950; the README promises 800x500 works).
@@ -36,6 +36,7 @@ mkdir -m 700 "$XDG_RUNTIME_DIR"
 sleep 1
 case "$mode" in
   review) args=(--lang zh --no-camera "$photo"); settle=12 ;;
+  counter) args=(--lang zh --no-camera --counter "$photo"); settle=12 ;;
   live)
     mkdir -p "$work/frames"
     cp "$photo" "$work/frames/"
@@ -50,7 +51,7 @@ case "$mode" in
     "$bin" export "$photo" -o "$work/out/zhang.jpg" --name 张三 --document passport --city 深圳 \
       --phone 13800000000 "${confirm[@]}" >/dev/null
     args=(--lang zh --no-camera --counter --reprint "$work/out/zhang.jpg"); settle=8 ;;
-  *) echo "screenshot.sh: mode is review, live or print" >&2; exit 2 ;;
+  *) echo "screenshot.sh: mode is review, counter, live or print" >&2; exit 2 ;;
 esac
 IDBOOTH_STATS=1 "${CARGO_TARGET_DIR:-target}/release/idbooth" "${args[@]}" >"$work/app.log" 2>&1 &
 app=$!

@@ -306,6 +306,8 @@ pub struct BoothApp {
     countdown: Option<Instant>,
     preview: Option<(TextureHandle, u64)>,
     result_tex: Option<(TextureHandle, u64)>,
+    /// Height of what sits under the result photo, measured last frame (None before).
+    below_result: Option<f32>,
     print_tex: Option<(TextureHandle, u64)>,
     /// Bumped whenever the judged photo or its composition changes.
     still_gen: u64,
@@ -395,6 +397,7 @@ impl BoothApp {
             countdown: None,
             preview: None,
             result_tex: None,
+            below_result: None,
             print_tex: None,
             still_gen: 0,
             photo_serial: 0,

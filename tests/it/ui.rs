@@ -495,6 +495,10 @@ fn at_800_by_500_the_export_button_stays_on_screen() {
     let b = h.get_by_label("Export photo and form");
     let r = b.rect();
     assert!(r.max.y <= 500.0 && r.max.x <= 800.0 && r.min.y >= 0.0, "export button at {r:?}");
+    // The photo takes the panel's height less what was measured under it (it was 175 px
+    // tall here when a fixed 160 px was kept free), and it is whole on screen.
+    let p = h.get_by_label("The result photo").rect();
+    assert!(p.height() >= 220.0 && p.max.y <= r.min.y, "result photo at {p:?}, export at {r:?}");
     // The checklist fits the width: its "Checked" column is inside the window, and "What to do"
     // moves under the table instead of being cut off at the right.
     let c = h.get_by_label("Checked").rect();

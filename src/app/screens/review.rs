@@ -17,6 +17,8 @@ use crate::session::Adjust;
 
 /// The longest side of the opened photo shown when no crop fits it.
 const PREVIEW_SIDE: u32 = 480;
+/// The height kept under the result photo on the first frame, before it is measured.
+const BELOW_PHOTO_GUESS: f32 = 160.0;
 
 pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let Some(still) = app.still() else { return };
@@ -80,10 +82,15 @@ fn result(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     };
     let tex = super::texture(ui, &mut app.result_tex, "result", &img, app.still_gen);
     let (w, h) = (img.width() as f32, img.height() as f32);
-    // Shown at one screen px per output px while it fits: a bigger spec is bigger.
-    let k = 1.0f32.min((ui.available_height() - 160.0).max(120.0) / h).min((ui.available_width() - 8.0).max(120.0) / w);
+    // Shown at one screen px per output px while it fits: a bigger spec is bigger. Under it goes
+    // what was measured under it last frame (the caption and controls; at most 40 % of the
+    // height, the rest scrolls), so a small window gives the photo every pixel it can.
+    let below = app.below_result.unwrap_or(BELOW_PHOTO_GUESS);
+    let room = ui.available_height() - below.min(0.4 * ui.available_height());
+    let k = 1.0f32.min(room.max(120.0) / h).min((ui.available_width() - 8.0).max(120.0) / w);
     let sense = if app.mode == Mode::Counter { egui::Sense::click_and_drag() } else { egui::Sense::hover() };
     let (rect, resp) = ui.allocate_exact_size(vec2(w * k, h * k), sense);
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, t(lang, "result_photo")));
     ui.painter().image(tex.id(), rect, egui::Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
     if app.show_guides {
         let mut marks = guides::Marks::default();
@@ -119,6 +126,8 @@ fn result(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         adjust_tools(app, ui, out, &resp, k);
     }
     background_choice(app, ui, out);
+    let below = ui.min_rect().max.y - rect.max.y + ui.spacing().item_spacing.y;
+    app.below_result = Some(below);
 }
 
 /// Drag to move, wheel to zoom, a slider to turn, a button back to the automatic crop.
