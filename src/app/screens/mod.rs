@@ -84,24 +84,28 @@ fn top_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         }
         // The spec's label and its list stay on one row: start a new row when both do not fit.
         let label_text = egui::WidgetText::from(t(lang, "spec"));
-        let label_w = label_text
-            .clone()
-            .into_galley(ui, Some(egui::TextWrapMode::Extend), f32::INFINITY, egui::TextStyle::Body)
-            .size()
-            .x;
+        let width = |text: &egui::WidgetText| {
+            text.clone()
+                .into_galley(ui, Some(egui::TextWrapMode::Extend), f32::INFINITY, egui::TextStyle::Button)
+                .size()
+                .x
+        };
+        let name = |s: &Spec| format!("{} ({}×{})", s.name(lang), s.width(), s.height());
+        let chosen_name = egui::WidgetText::from(name(app.spec()));
+        // The list grows to its chosen name (the Chinese exit-entry name is wider than the set width).
+        let list_w = SPEC_LIST_W.max(width(&chosen_name));
         // (In a wrapping layout `available_width` is the whole row's, so measure from the cursor.)
         let left = ui.max_rect().right() - ui.cursor().min.x;
         // (24 px: the list's arrow and inner margins beyond its set width.)
-        if left < label_w + SPEC_LIST_W + 4.0 * ui.spacing().item_spacing.x + 24.0 {
+        if left < width(&label_text) + list_w + 4.0 * ui.spacing().item_spacing.x + 24.0 {
             ui.end_row();
         } else {
             ui.separator();
         }
         let label = ui.label(label_text);
         let mut chosen = app.spec().id.clone();
-        let name = |s: &Spec| format!("{} ({}×{})", s.name(lang), s.width(), s.height());
         egui::ComboBox::from_id_salt("spec")
-            .selected_text(name(app.spec()))
+            .selected_text(chosen_name)
             .width(SPEC_LIST_W)
             .show_ui(ui, |ui| {
                 for s in app.book.all() {
