@@ -50,15 +50,30 @@ pub struct Entry {
     pub status: EntryStatus,
 }
 
-/// Hand a captured photo to the counter: `dir/TICKET.jpg` + `dir/TICKET.json`, as one unit.
+/// Hand a captured photo to the counter: `dir/DATE-TICKET.jpg` + `.json`, as one unit. Tickets
+/// start again at 001 each day, so the capture date is part of the name; should the name still
+/// be taken (the clock set back, a second counter file), a letter is added rather than the
+/// customer's photo refused.
 pub fn handoff(dir: &Path, photo: &RgbImage, h: &Handoff) -> Result<PathBuf, ExportError> {
     std::fs::create_dir_all(dir).map_err(|e| ExportError::Io(dir.into(), e))?;
     let jpg = export::encode_jpeg(photo, 95, 300)?;
     let json = serde_json::to_vec_pretty(h).map_err(|e| ExportError::Encode(e.to_string()))?;
-    let (p, s) = (dir.join(format!("{}.jpg", h.ticket)), dir.join(format!("{}.json", h.ticket)));
-    pair::write_pair(&Targets { photo: &p, summary: &s, overwrite: false, source: None }, &jpg, &json)?;
-    tracing::info!(ticket = %h.ticket, outcome = h.outcome.as_str(), "photo handed to the counter");
-    Ok(p)
+    let day: String = h.captured_at.chars().take(10).filter(char::is_ascii_digit).collect();
+    let base = format!("{day}-{}", h.ticket);
+    let stems = std::iter::once(base.clone()).chain(('b'..='z').map(|c| format!("{base}-{c}")));
+    let mut last = None;
+    for stem in stems {
+        let (p, s) = (dir.join(format!("{stem}.jpg")), dir.join(format!("{stem}.json")));
+        match pair::write_pair(&Targets { photo: &p, summary: &s, overwrite: false, source: None }, &jpg, &json) {
+            Ok(()) => {
+                tracing::info!(ticket = %h.ticket, outcome = h.outcome.as_str(), "photo handed to the counter");
+                return Ok(p);
+            }
+            Err(e @ ExportError::Exists(_)) => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| ExportError::Encode("no free name in the spool".into())))
 }
 
 /// The complete hand-offs in `dir`, oldest first (unfinished or foreign files are skipped).
@@ -81,6 +96,9 @@ pub fn list(dir: &Path) -> Vec<Entry> {
     out.into_iter().map(|(_, e)| e).collect()
 }
 
+/// The day's ticket counter, in the spool folder.
+const TICKETS: &str = ".tickets";
+
 fn status_path(photo: &Path) -> PathBuf {
     photo.with_extension("status")
 }
@@ -97,12 +115,12 @@ pub fn set_status(photo: &Path, status: EntryStatus) -> std::io::Result<()> {
     crate::paths::write_atomic(&status_path(photo), serde_json::to_string(&status).unwrap_or_default().as_bytes())
 }
 
-/// The next ticket number of the day on this machine ("017"): a counter file in `state_dir`
-/// taken under an exclusive lock, so two booths sharing the folder never hand out the same one.
-pub fn next_ticket(state_dir: &Path) -> std::io::Result<String> {
-    std::fs::create_dir_all(state_dir)?;
-    let mut f =
-        OpenOptions::new().read(true).write(true).create(true).truncate(false).open(state_dir.join("tickets"))?;
+/// The next ticket number of the day ("017"): a counter file in the spool folder taken under an
+/// exclusive lock, so two kiosks handing photos to one counter through a shared spool never
+/// hand out the same number.
+pub fn next_ticket(spool: &Path) -> std::io::Result<String> {
+    std::fs::create_dir_all(spool)?;
+    let mut f = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(spool.join(TICKETS))?;
     f.lock()?;
     let mut text = String::new();
     f.read_to_string(&mut text)?;
@@ -141,8 +159,8 @@ mod tests {
         let img = RgbImage::from_pixel(64, 48, image::Rgb([200, 180, 160]));
         handoff(d.path(), &img, &h("001")).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        handoff(d.path(), &img, &h("002")).unwrap();
-        assert!(matches!(handoff(d.path(), &img, &h("002")), Err(ExportError::Exists(_))));
+        let p = handoff(d.path(), &img, &h("002")).unwrap();
+        assert_eq!(p.file_name().unwrap(), "20261203-002.jpg");
         std::fs::write(d.path().join("stray.json"), "{}").unwrap();
         let l = list(d.path());
         assert_eq!(l.iter().map(|e| e.handoff.ticket.as_str()).collect::<Vec<_>>(), ["001", "002"]);
@@ -150,6 +168,22 @@ mod tests {
         assert_eq!(l[0].status, EntryStatus::New);
         set_status(&l[1].photo, EntryStatus::Exported).unwrap();
         assert_eq!(list(d.path())[1].status, EntryStatus::Exported);
+    }
+
+    /// Tickets start at 001 each day, and a second kiosk with its own counter may hand out a
+    /// number already in the folder: the photo still goes to the counter, under another name.
+    #[test]
+    fn a_ticket_number_seen_before_never_refuses_the_hand_off() {
+        let d = tempfile::tempdir().unwrap();
+        let img = RgbImage::from_pixel(64, 48, image::Rgb([200, 180, 160]));
+        let mut next_day = h("001");
+        next_day.captured_at = "2026-12-04T09:00:00+08:00".into();
+        let names: Vec<_> = [h("001"), next_day, h("001")]
+            .iter()
+            .map(|x| handoff(d.path(), &img, x).unwrap().file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["20261203-001.jpg", "20261204-001.jpg", "20261203-001-b.jpg"]);
+        assert_eq!(list(d.path()).len(), 3);
     }
 
     #[test]

@@ -1216,11 +1216,9 @@ impl BoothApp {
     /// "Looks good": hand the photo to the counter and show the ticket.
     fn accept_at_kiosk(&mut self) {
         let Some(still) = self.still() else { return };
-        let ticket = match &self.state_dir.clone().or_else(crate::paths::data_dir) {
-            Some(d) => crate::spool::next_ticket(d).map_err(|e| e.to_string()),
-            None => Err("no data folder".into()),
-        };
-        let handed = ticket.and_then(|ticket| {
+        let spool = self.spool_dir().ok_or_else(|| "no data folder for the spool".to_string());
+        let handed = spool.and_then(|dir| {
+            let ticket = crate::spool::next_ticket(&dir).map_err(|e| e.to_string())?;
             let h = crate::spool::Handoff {
                 schema: 1,
                 ticket: ticket.clone(),
@@ -1231,7 +1229,6 @@ impl BoothApp {
                 outcome: still.judgement.overall,
                 open_rules: crate::approval::to_confirm(&still.judgement.verdicts).iter().map(|v| v.rule).collect(),
             };
-            let dir = self.spool_dir().ok_or_else(|| "no data folder for the spool".to_string())?;
             crate::spool::handoff(&dir, still.session.pyramid().base(), &h).map_err(|e| e.to_string())?;
             Ok(ticket)
         });

@@ -730,8 +730,13 @@ fn kiosk_walks_a_customer_through_auto_capture_to_a_ticket_and_forgets_them() {
     assert!(h.state().visit.is_empty(), "something of the customer remains");
     assert_eq!(h.state().lang, Lang::En, "the next customer starts in the default language");
     assert!(!h.state().is_live());
-    let files: Vec<_> = std::fs::read_dir(&spool).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(files.len(), 2, "only the hand-off stays: {files:?}");
+    // The hand-off and the day's ticket counter (no name, no photo).
+    let mut files: Vec<_> =
+        std::fs::read_dir(&spool).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    assert_eq!(files.len(), 3, "only the hand-off stays: {files:?}");
+    assert_eq!(files[0], ".tickets");
+    assert_eq!(std::fs::read_to_string(spool.join(".tickets")).unwrap().split_whitespace().nth(1), Some("1"));
     std::fs::remove_dir_all(&spool).ok();
 }
 
