@@ -261,16 +261,18 @@ fn settings(path: Option<PathBuf>, set_pin: Option<String>) -> anyhow::Result<u8
         .or_else(StudioSettings::default_path)
         .ok_or_else(|| anyhow::anyhow!("no config folder here: use --settings FILE"))?;
     let (mut s, problem) = StudioSettings::load(&path);
-    if let Some(p) = problem {
-        anyhow::bail!("{p}");
-    }
     match set_pin {
+        // Saving now would drop the keys left out: the file is mended by hand first.
+        Some(_) if let Some(p) = problem => anyhow::bail!("{p}. Mend the file first; the PIN was not stored"),
         Some(pin) => {
             s.set_pin(&pin).map_err(|e| anyhow::anyhow!(e))?;
             s.save(&path)?;
             println!("staff PIN stored (hashed) in {}", idbooth::paths::shown(&path));
         }
         None => {
+            if let Some(p) = problem {
+                eprintln!("idbooth: {p}");
+            }
             println!("# {}", idbooth::paths::shown(&path));
             print!("{}", toml::to_string_pretty(&s)?);
         }

@@ -1,7 +1,8 @@
 //! The studio's settings file (TOML): which mode the booth runs in, languages, default spec and
 //! document, timeouts, the staff PIN (hashed), folders, the studio's name, the override policy.
-//! A missing file gives the defaults; a broken one gives the defaults plus a message to show —
-//! never a crash. `idbooth settings` prints every key with its default.
+//! A missing file gives the defaults; a key with a bad value takes its default and is named in a
+//! message to show, the rest of the file applies — never a crash. `idbooth settings` prints
+//! every key with its default.
 
 use std::path::{Path, PathBuf};
 
@@ -119,12 +120,19 @@ impl Default for StudioSettings {
     }
 }
 
+/// The most digits the staff keypad takes.
+pub const PIN_MAX: usize = 12;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("cannot read the settings file {}: {}", crate::paths::shown(.0), .1)]
     Read(PathBuf, std::io::Error),
-    #[error("the settings file {} is not valid: {}; using the defaults", crate::paths::shown(.0), .1)]
-    Invalid(PathBuf, String),
+    /// Keys (or, where the file is not TOML, lines) that were left out, each with why; the
+    /// rest of the file applies, so one mistyped value never costs the staff PIN or the spool.
+    #[error("the settings file {}: {}; {} default instead, the rest of the file applies", crate::paths::shown(.0),
+        .1.iter().map(|(k, why)| format!("{k}: {why}")).collect::<Vec<_>>().join("; "),
+        if .1.len() == 1 { "it takes its" } else { "they take their" })]
+    Ignored(PathBuf, Vec<(String, String)>),
     #[error("cannot write the settings file {}: {}", crate::paths::shown(.0), .1)]
     Write(PathBuf, String),
 }
@@ -135,20 +143,36 @@ impl StudioSettings {
         crate::paths::project_dirs().map(|d| d.config_dir().join("studio.toml"))
     }
 
-    /// The settings in `path`: defaults when it is missing, defaults and the problem when it is
-    /// unreadable or invalid.
+    /// The settings in `path`: defaults when it is missing or unreadable (with the problem);
+    /// otherwise every key that is valid on its own, and the others named in the problem.
     pub fn load(path: &Path) -> (StudioSettings, Option<SettingsError>) {
         match std::fs::read_to_string(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => (StudioSettings::default(), None),
             Err(e) => (StudioSettings::default(), Some(SettingsError::Read(path.into(), e))),
-            Ok(text) => match toml::from_str::<StudioSettings>(&text) {
-                Ok(s) => s.checked().map_or_else(
-                    |msg| (StudioSettings::default(), Some(SettingsError::Invalid(path.into(), msg))),
-                    |s| (s, None),
-                ),
-                Err(e) => (StudioSettings::default(), Some(SettingsError::Invalid(path.into(), e.message().into()))),
-            },
+            Ok(text) => {
+                let (s, left_out) = StudioSettings::from_text(&text);
+                (s, (!left_out.is_empty()).then(|| SettingsError::Ignored(path.into(), left_out)))
+            }
         }
+    }
+
+    /// The settings from a file's text, keeping each key that is valid with those kept before
+    /// it, and the keys (or unreadable lines) left out with why.
+    fn from_text(text: &str) -> (StudioSettings, Vec<(String, String)>) {
+        let (table, mut left_out) = match text.parse::<toml::Table>() {
+            Ok(t) => (t, Vec::new()),
+            Err(_) => salvage_lines(text),
+        };
+        let mut kept = toml::Table::new();
+        for (key, value) in leaves(&table, "") {
+            let mut trial = kept.clone();
+            insert(&mut trial, &key, value);
+            match parse(trial.clone()) {
+                Ok(_) => kept = trial,
+                Err(why) => left_out.push((key, why)),
+            }
+        }
+        (parse(kept).unwrap_or_default(), left_out)
     }
 
     fn checked(mut self) -> Result<StudioSettings, String> {
@@ -198,8 +222,9 @@ impl StudioSettings {
     /// Store `pin` hashed (Argon2id with a random salt).
     pub fn set_pin(&mut self, pin: &str) -> Result<(), String> {
         use password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-        if pin.len() < 4 || !pin.chars().all(|c| c.is_ascii_digit()) {
-            return Err("the PIN must be at least 4 digits".into());
+        // The kiosk's keypad takes up to PIN_MAX digits: a longer PIN could never be entered.
+        if !(4..=PIN_MAX).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+            return Err(format!("the PIN must be 4 to {PIN_MAX} digits"));
         }
         let salt = SaltString::generate(&mut OsRng);
         let hash = argon2::Argon2::default().hash_password(pin.as_bytes(), &salt).map_err(|e| e.to_string())?;
@@ -220,9 +245,100 @@ impl StudioSettings {
     }
 }
 
+fn parse(t: toml::Table) -> Result<StudioSettings, String> {
+    toml::Value::Table(t).try_into::<StudioSettings>().map_err(|e| e.message().trim().to_string())?.checked()
+}
+
+/// Every value that is not a table, with its dotted key ("timeouts.idle").
+fn leaves(t: &toml::Table, prefix: &str) -> Vec<(String, toml::Value)> {
+    t.iter()
+        .flat_map(|(k, v)| {
+            let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            match v {
+                toml::Value::Table(inner) => leaves(inner, &key),
+                v => vec![(key, v.clone())],
+            }
+        })
+        .collect()
+}
+
+fn insert(t: &mut toml::Table, key: &str, value: toml::Value) {
+    match key.split_once('.') {
+        Some((head, rest)) => {
+            let inner = t.entry(head).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(inner) = inner {
+                insert(inner, rest, value);
+            }
+        }
+        None => {
+            t.insert(key.to_string(), value);
+        }
+    }
+}
+
+/// A file that is not TOML as a whole (a value without quotes): each `key = value` line read on
+/// its own under its `[table]` header, the lines that do not read named by number.
+fn salvage_lines(text: &str) -> (toml::Table, Vec<(String, String)>) {
+    let (mut table, mut bad, mut header) = (toml::Table::new(), Vec::new(), String::new());
+    for (n, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        if l.starts_with('[') && l.ends_with(']') && !l.contains('=') {
+            header = l.to_string();
+            continue;
+        }
+        match format!("{header}\n{l}").parse::<toml::Table>() {
+            Ok(one) => {
+                for (key, value) in leaves(&one, "") {
+                    insert(&mut table, &key, value);
+                }
+            }
+            Err(e) => bad.push((format!("line {}", n + 1), e.message().trim().to_string())),
+        }
+    }
+    (table, bad)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One mistyped value (or a value without its quotes) leaves out that key alone: the PIN
+    /// and the spool folder still apply, or the kiosk could not be left and its customers
+    /// would never reach the counter.
+    #[test]
+    fn a_bad_key_is_left_out_and_the_rest_of_the_file_applies() {
+        let mut with_pin = StudioSettings::default();
+        with_pin.set_pin("2468").unwrap();
+        let hash = with_pin.staff_pin_hash.unwrap();
+        for (bad, key) in [
+            ("idle = \"sixty\"", "timeouts.idle"),
+            ("idle = 1", "timeouts.idle"),
+            ("idle = sixty", "line 4"),
+            ("idel = 60", "timeouts.idel"),
+        ] {
+            let text = format!(
+                "mode = \"kiosk\"\nstaff_pin_hash = \"{hash}\"\n[timeouts]\n{bad}\ndone = 30\n[print]\ndpi = 254\n"
+            );
+            let (s, left_out) = StudioSettings::from_text(&text);
+            assert_eq!(left_out.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), [key], "{bad}: {left_out:?}");
+            assert_eq!(
+                (s.mode, s.timeouts.idle, s.timeouts.done, s.print.dpi),
+                (Mode::Kiosk, 60.0, 30.0, 254),
+                "{bad}"
+            );
+            assert!(s.pin_matches("2468"), "{bad}: the PIN was lost");
+        }
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("studio.toml");
+        std::fs::write(&p, "spool_dir = \"/srv/spool\"\n[timeouts]\nidle = \"sixty\"\n").unwrap();
+        let (s, e) = StudioSettings::load(&p);
+        assert_eq!(s.spool_dir.as_deref(), Some(Path::new("/srv/spool")));
+        let msg = e.unwrap().to_string();
+        assert!(msg.contains("timeouts.idle: ") && msg.contains("it takes its default instead"), "{msg}");
+    }
 
     #[test]
     fn missing_broken_and_out_of_range_files_give_defaults_and_a_message() {
@@ -233,7 +349,7 @@ mod tests {
         std::fs::write(&bad, "mode = \"cinema\"").unwrap();
         let (s, e) = StudioSettings::load(&bad);
         assert_eq!(s, StudioSettings::default());
-        assert!(e.unwrap().to_string().contains("not valid"));
+        assert!(e.unwrap().to_string().contains("mode: "));
         std::fs::write(&bad, "[timeouts]\nidle = 1").unwrap();
         assert!(StudioSettings::load(&bad).1.unwrap().to_string().contains("timeouts.idle"));
     }
@@ -253,6 +369,8 @@ mod tests {
         assert_eq!(back, s);
         assert!(back.pin_matches("2468") && !back.pin_matches("1357"));
         assert!(StudioSettings::default().set_pin("12").is_err());
+        assert!(StudioSettings::default().set_pin("1234567890123").is_err(), "longer than the keypad takes");
+        assert!(StudioSettings::default().set_pin("123456789012").is_ok());
         assert!(!StudioSettings::default().pin_matches("2468"), "no PIN set: nothing opens the kiosk");
         assert!(StudioSettings::example().contains("[timeouts]"));
     }

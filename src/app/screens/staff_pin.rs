@@ -49,7 +49,7 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
                                 app.pin_entry.pop();
                             }
                             "OK" => out.push(Intent::Pin(std::mem::take(&mut app.pin_entry))),
-                            d if app.pin_entry.len() < 12 => app.pin_entry.push_str(d),
+                            d if app.pin_entry.len() < crate::app::config::PIN_MAX => app.pin_entry.push_str(d),
                             _ => {}
                         }
                     }
