@@ -337,6 +337,14 @@ impl Spec {
     pub fn background_color(&self, name: &str) -> Option<&BackgroundColor> {
         self.background.colors.iter().find(|c| c.name == name)
     }
+    /// May clear glasses be worn? (Habitual glasses are even required for the ID card.)
+    pub fn glasses_allowed(&self) -> bool {
+        self.quality.glasses_allowed.value.unwrap_or(0.0) > 0.0
+    }
+    /// Does the spec's authority forbid earrings, necklaces and hair clips?
+    pub fn forbids_jewellery(&self) -> bool {
+        self.quality.jewellery_spots.is_some()
+    }
     /// May the booth replace the background?
     pub fn replace_allowed(&self) -> bool {
         self.background.replace_allowed.value.unwrap_or(0.0) > 0.0

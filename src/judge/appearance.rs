@@ -40,7 +40,7 @@ pub(super) fn glasses(m: &Measurements, spec: &Spec) -> Verdict {
     let (q, id) = (&spec.quality, RuleId::Glasses);
     let frame = doubt(named(band(id, m.glasses_bridge, &q.glasses_bridge, Unit::Lightness), "glasses_bridge"));
     let worn = frame.status == Status::Fail;
-    let allowed = q.glasses_allowed.value.unwrap_or(0.0) > 0.0;
+    let allowed = spec.glasses_allowed();
     if !worn {
         return frame; // pass, or a person looks at a faint line
     }

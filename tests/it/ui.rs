@@ -848,6 +848,9 @@ fn the_guided_screen_names_the_chosen_document_and_goes_back_to_change_it() {
     h.run_steps(2);
     assert_eq!(h.state().screen(), Screen::Guided);
     h.get_by_label("照片用于：护照");
+    // The passport's reminders include glasses and earrings; the ID card's (below) do not.
+    h.get_by_label("不戴眼镜");
+    h.get_by_label("不戴耳环、项链");
     h.state_mut().advance(Duration::from_secs(1));
     h.get_by_label("更换证件").click();
     h.run_steps(2);
@@ -861,6 +864,9 @@ fn the_guided_screen_names_the_chosen_document_and_goes_back_to_change_it() {
     assert_eq!(h.state().screen(), Screen::Guided);
     h.get_by_label("Photo for: Resident ID card");
     assert_eq!(h.state().visit.form.document, idbooth::app::state::Document::ResidentId);
+    h.get_by_label("No hat");
+    assert!(h.query_by_label("No glasses").is_none(), "the ID card wants habitual glasses worn");
+    assert!(h.query_by_label("No earrings or necklace").is_none());
     std::fs::remove_dir_all(&spool).ok();
 }
 

@@ -24,7 +24,7 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         };
         ui.vertical_centered(|ui| ui.label(RichText::new(text).size(44.0).color(color).strong()));
         ui.add_space(8.0);
-        reminders(ui, lang);
+        reminders(ui, lang, app.spec());
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             if big_button(ui, &t(lang, "kiosk.start_over"), 260.0, None).clicked() {
@@ -45,14 +45,24 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
 }
 
 /// The official guidance as pictograms, each crossed out: glasses, hats, hair clips, earrings
-/// and necklaces; and hair behind the ears and off the eyebrows.
-fn reminders(ui: &mut egui::Ui, lang: crate::Lang) {
-    let items = ["glasses", "hat", "clip", "jewellery", "hair"];
+/// and necklaces; and hair behind the ears and off the eyebrows. Only what the chosen document
+/// asks: the ID card allows (habitual) glasses and says nothing of jewellery.
+fn reminders(ui: &mut egui::Ui, lang: crate::Lang, spec: &crate::spec::Spec) {
+    let items: Vec<&str> = [
+        (!spec.glasses_allowed()).then_some("glasses"),
+        Some("hat"),
+        spec.forbids_jewellery().then_some("clip"),
+        spec.forbids_jewellery().then_some("jewellery"),
+        Some("hair"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let size = 64.0;
     ui.horizontal(|ui| {
         let total = items.len() as f32 * (size + 150.0);
         ui.add_space(((ui.available_width() - total) / 2.0).max(0.0));
-        for item in items {
+        for &item in &items {
             ui.vertical(|ui| {
                 ui.set_width(size + 140.0);
                 let (rect, _) = ui.allocate_exact_size(vec2(size, size), egui::Sense::hover());
