@@ -712,6 +712,13 @@ fn kiosk_walks_a_customer_through_auto_capture_to_a_ticket_and_forgets_them() {
             .collect::<Vec<_>>()
     );
     assert!(h.query_by_label("检查清单").is_none(), "customers do not see the technical checklist");
+    // Every point staff will look at is named, not only the first.
+    let report = h.state().still().unwrap().report().clone();
+    let open: Vec<_> = report.rules.iter().filter(|r| !r.verdict.status.is_ok()).map(|r| r.title.clone()).collect();
+    if overall == Overall::NeedsPerson {
+        let line = h.get_by_label_contains("工作人员将在柜台检查").accesskit_node().value().unwrap_or_default();
+        assert!(open.iter().all(|t| line.contains(t.as_str())), "{line} lacks one of {open:?}");
+    }
     h.get_by_label("使用这张照片").click();
     h.step();
     assert_eq!(h.state().screen(), Screen::Done);

@@ -8,7 +8,7 @@ use super::{AMBER, BoothApp, GREEN, Intent, RED, big_button};
 use crate::judge::{Overall, RuleId};
 
 /// What a customer can most easily fix, first.
-const PRIORITY: [RuleId; 28] = [
+const PRIORITY: [RuleId; 29] = [
     RuleId::SingleFace,
     RuleId::Glasses,
     RuleId::Headwear,
@@ -16,6 +16,7 @@ const PRIORITY: [RuleId; 28] = [
     RuleId::BrowsVisible,
     RuleId::EarsVisible,
     RuleId::Jewellery,
+    RuleId::ClothingContrast,
     RuleId::EyesOpen,
     RuleId::MouthClosed,
     RuleId::Expression,
@@ -44,11 +45,9 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let Some(still) = app.still() else { return };
     let report = still.report().clone();
     let img = still.composed.as_ref().map(|c| c.image.clone()).or_else(|| still.judgement.frame.clone());
-    let main = report
-        .rules
-        .iter()
-        .filter(|r| !r.verdict.status.is_ok())
-        .min_by_key(|r| PRIORITY.iter().position(|p| *p == r.verdict.rule).unwrap_or(usize::MAX));
+    let mut open: Vec<_> = report.rules.iter().filter(|r| !r.verdict.status.is_ok()).collect();
+    open.sort_by_key(|r| PRIORITY.iter().position(|p| *p == r.verdict.rule).unwrap_or(usize::MAX));
+    let main = open.first();
     egui::Panel::right("kiosk_verdict").min_size(ui.available_width() * 0.45).show(ui, |ui| {
         ui.add_space(40.0);
         let width = ui.available_width() - 20.0;
@@ -66,14 +65,14 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             }
             o => {
                 ui.label(RichText::new(t(lang, "kiosk.looks_good")).size(44.0).color(GREEN).strong());
-                if o == Overall::NeedsPerson
-                    && let Some(r) = main
-                {
+                // Every point staff will look at, so none is a surprise at the counter (a white
+                // top on the white background, not only the earrings).
+                if o == Overall::NeedsPerson && !open.is_empty() {
+                    let sep = if lang == crate::Lang::Zh { "；" } else { "; " };
+                    let rules = open.iter().map(|r| r.title.as_str()).collect::<Vec<_>>().join(sep);
                     ui.add_space(16.0);
                     ui.label(
-                        RichText::new(ta(lang, "kiosk.staff_will_check", &[("rule", r.title.clone())]))
-                            .size(24.0)
-                            .color(AMBER),
+                        RichText::new(ta(lang, "kiosk.staff_will_check", &[("rule", rules)])).size(24.0).color(AMBER),
                     );
                 }
                 ui.add_space(30.0);
