@@ -494,26 +494,30 @@ impl BoothApp {
         self.last_activity = now;
         match to {
             Screen::Attract => {
-                // The customer is gone: nothing of them stays, in memory or on disk.
-                self.visit = Visit::default();
-                // The studio's default document, on a spec it is photographed to: the last
-                // customer's choice of document (and so of spec) goes with them.
-                let default = Document::from_id(&self.settings.default_document).unwrap_or_default();
-                self.set_document(default);
-                self.chosen_document = None;
+                self.forget_customer();
                 self.staff_needed = false;
-                self.result_tex = None;
                 self.print_tex = None;
-                self.preview = None;
                 self.pin_entry.clear();
                 self.error = None;
-                self.lang = self.settings.languages.first().copied().unwrap_or_default();
-                self.spec_idx = self.book.all().iter().position(|s| s.id == self.settings.default_spec).unwrap_or(0);
             }
             Screen::Live | Screen::Guided => self.start_live(),
             Screen::AskStaff => self.camera_retry_at = Some(now),
             _ => {}
         }
+    }
+
+    /// The customer is gone: nothing of them stays, in memory or on disk.
+    fn forget_customer(&mut self) {
+        self.visit = Visit::default();
+        // The studio's default document, on a spec it is photographed to: the last customer's
+        // choice of document (and so of spec) goes with them.
+        let default = Document::from_id(&self.settings.default_document).unwrap_or_default();
+        self.set_document(default);
+        self.chosen_document = None;
+        self.result_tex = None;
+        self.preview = None;
+        self.lang = self.settings.languages.first().copied().unwrap_or_default();
+        self.spec_idx = self.book.all().iter().position(|s| s.id == self.settings.default_spec).unwrap_or(0);
     }
 
     /// Timers, workers and the window's input, once per frame (what a drawn frame runs; the
@@ -1343,6 +1347,14 @@ impl BoothApp {
     /// Live results, the countdown, the kiosk's auto-capture, a lost camera.
     fn poll_live(&mut self, now: Instant) {
         if self.screen == Screen::AskStaff && self.mode == Mode::Kiosk && !self.staff_needed {
+            // The customer may leave while the camera is away: after the idle time they are
+            // forgotten here, and the camera's return starts at the attract screen, not in
+            // their visit with whoever stands there then.
+            let idle = Duration::from_secs_f64(self.settings.timeouts.idle);
+            if self.visit.started && now >= self.last_activity.max(self.entered) + idle {
+                tracing::info!("customer gone while the camera was away: visit forgotten");
+                self.forget_customer();
+            }
             // A try that failed ends; look for the camera again now and then; back to the
             // customer as soon as it delivers a frame.
             if self.live.as_ref().is_some_and(|l| l.error().is_some()) {
