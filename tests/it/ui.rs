@@ -1062,16 +1062,33 @@ fn enter_pin(h: &mut Harness<'_, BoothApp>, pin: &str) {
 
 #[test]
 fn a_lost_camera_asks_for_staff_and_the_kiosk_recovers_when_it_returns() {
-    let spool = temp_dir("spool-cam");
+    let (mut h, spool) = kiosk_losing_its_camera("spool-cam", Lang::En, idbooth::app::state::Document::Passport);
+    h.get_by_label_contains("ask a member of staff");
+    // Plugged back in: the next retry finds frames, and the customer carries on.
+    camera_back(&mut h);
+    assert_eq!(h.state().screen(), Screen::Guided);
+    std::fs::remove_dir_all(&spool).ok();
+}
+
+/// A kiosk whose camera fails as the customer (`lang`, `document`) reaches the guided screen.
+fn kiosk_losing_its_camera(
+    name: &str,
+    lang: Lang,
+    document: idbooth::app::state::Document,
+) -> (Harness<'static, BoothApp>, PathBuf) {
+    let spool = temp_dir(name);
     let mut h = harness(app_with(Mode::Kiosk, kiosk_settings(&spool), None, None));
     h.state_mut().set_live_source(Box::new(|| {
         Box::new(|| Err::<Box<dyn FrameSource>, _>(CaptureError::Disconnected("/dev/video0".into())))
     }));
     h.state_mut().apply(Intent::Touch);
-    h.state_mut().apply(Intent::Choose { lang: Lang::En, document: idbooth::app::state::Document::Passport });
+    h.state_mut().apply(Intent::Choose { lang, document });
     step_until(&mut h, "the camera error", 10, |a| a.screen() == Screen::AskStaff);
-    h.get_by_label_contains("ask a member of staff");
-    // Plugged back in: the next retry finds frames, and the customer carries on.
+    (h, spool)
+}
+
+/// The camera plugged back in: the kiosk's retries find frames and it leaves the staff screen.
+fn camera_back(h: &mut Harness<'_, BoothApp>) {
     let good = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
     h.state_mut().set_live_source(live_source(vec![good]));
     let t = Instant::now();
@@ -1081,36 +1098,19 @@ fn a_lost_camera_asks_for_staff_and_the_kiosk_recovers_when_it_returns() {
         std::thread::sleep(Duration::from_millis(50));
         h.step();
     }
-    assert_eq!(h.state().screen(), Screen::Guided);
-    std::fs::remove_dir_all(&spool).ok();
 }
 
 /// A customer who leaves while the camera is away is forgotten after the idle time: the
 /// camera's return starts at the attract screen, not in their visit with the next person.
 #[test]
 fn a_customer_who_leaves_while_the_camera_is_away_is_forgotten() {
-    let spool = temp_dir("spool-cam-gone");
-    let mut h = harness(app_with(Mode::Kiosk, kiosk_settings(&spool), None, None));
-    h.state_mut().set_live_source(Box::new(|| {
-        Box::new(|| Err::<Box<dyn FrameSource>, _>(CaptureError::Disconnected("/dev/video0".into())))
-    }));
-    h.state_mut().apply(Intent::Touch);
-    h.state_mut().apply(Intent::Choose { lang: Lang::Zh, document: idbooth::app::state::Document::Taiwan });
-    step_until(&mut h, "the camera error", 10, |a| a.screen() == Screen::AskStaff);
+    let (mut h, spool) = kiosk_losing_its_camera("spool-cam-gone", Lang::Zh, idbooth::app::state::Document::Taiwan);
     let idle = h.state().settings.timeouts.idle;
     h.state_mut().advance(Duration::from_secs_f64(idle + 1.0));
     h.step();
     assert_eq!(h.state().screen(), Screen::AskStaff, "the screen holds while the camera is away");
     assert!(h.state().visit.is_empty(), "the customer is forgotten at the idle time");
-    let good = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
-    h.state_mut().set_live_source(live_source(vec![good]));
-    let t = Instant::now();
-    while h.state().screen() == Screen::AskStaff {
-        assert!(t.elapsed() < Duration::from_secs(30), "the kiosk did not find the camera again");
-        h.state_mut().advance(Duration::from_secs(1));
-        std::thread::sleep(Duration::from_millis(50));
-        h.step();
-    }
+    camera_back(&mut h);
     assert_eq!(h.state().screen(), Screen::Attract);
     assert_eq!(h.state().visit.form.document, idbooth::app::state::Document::Passport);
     std::fs::remove_dir_all(&spool).ok();
