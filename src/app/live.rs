@@ -179,9 +179,15 @@ fn camera_loop(factory: SourceFactory, s: &Shared, wake: &(dyn Fn() + Send + Syn
     }
 }
 
+/// Rules judged on the person mask, which a live frame has only one time in
+/// `background_every`: the frames between carry the last segmented frame's verdict, so a
+/// background or hat warning holds instead of flickering.
+const MASKED: [RuleId; 2] = [RuleId::BackgroundUniformity, RuleId::Headwear];
+
 fn analysis_loop(s: &Shared, wake: &(dyn Fn() + Send + Sync)) {
     let mut last_seq = 0;
-    let mut background: Option<Verdict> = None;
+    // The verdicts that need the person mask, as judged on the last segmented frame.
+    let mut masked: [Option<Verdict>; MASKED.len()] = Default::default();
     let mut hair = HairCarry::default();
     // Follows the face from frame to frame; segments one frame in `background_every`.
     let mut tracker: Option<Tracker> = None;
@@ -215,11 +221,13 @@ fn analysis_loop(s: &Shared, wake: &(dyn Fn() + Send + Sync)) {
         let session = Session::from_analysis(Arc::new(pyr), analysis, None);
         let judgement = session.judge(&spec, &JudgeOptions { background: BackgroundChoice::Keep, adjust: None });
         let mut verdicts = judgement.verdicts;
-        if let Some(v) = verdicts.iter_mut().find(|v| v.rule == RuleId::BackgroundUniformity) {
-            if segmented {
-                background = Some(v.clone()).filter(|v| v.status != Status::NotChecked);
-            } else if let Some(b) = &background {
-                *v = b.clone();
+        for (rule, carried) in MASKED.iter().zip(&mut masked) {
+            if let Some(v) = verdicts.iter_mut().find(|v| v.rule == *rule) {
+                if segmented {
+                    *carried = Some(v.clone()).filter(|v| v.status != Status::NotChecked);
+                } else if let Some(c) = carried {
+                    *v = c.clone();
+                }
             }
         }
         let (width, height) = (session.source.width, session.source.height);
@@ -330,6 +338,8 @@ pub enum Warn {
     Pitched,
     EyesClosed,
     MouthOpen,
+    Glasses,
+    Hat,
 }
 
 impl Warn {
@@ -352,6 +362,8 @@ impl Warn {
             Warn::Pitched => "warn.pitched",
             Warn::EyesClosed => "warn.eyes_closed",
             Warn::MouthOpen => "warn.mouth_open",
+            Warn::Glasses => "warn.glasses",
+            Warn::Hat => "warn.hat",
         }
     }
 }
@@ -372,6 +384,15 @@ pub fn warnings(r: &LiveResult, spec: &Spec) -> Vec<Warn> {
         let mid = q.middle().unwrap_or(60.0);
         let l = r.measurements.face_lightness.or(v.value).unwrap_or(mid);
         out.push(if l < mid { Warn::TooDark } else { Warn::TooBright });
+    }
+    // Glasses and hats are said before the capture, not found after it. (Where clear glasses
+    // are allowed the rule fails only for tint or glare, which taking them off is not the
+    // only fix for: a person looks at the counter.)
+    if failed(RuleId::Glasses).is_some() && !spec.glasses_allowed() {
+        out.push(Warn::Glasses);
+    }
+    if failed(RuleId::Headwear).is_some() {
+        out.push(Warn::Hat);
     }
     for (id, w) in [
         (RuleId::LightingUniformity, Warn::UnevenLight),
