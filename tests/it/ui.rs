@@ -880,6 +880,38 @@ fn the_guided_screen_names_the_chosen_document_and_goes_back_to_change_it() {
     std::fs::remove_dir_all(&spool).ok();
 }
 
+/// A small touch screen (800×600) holds every document button, the reminders, the guided
+/// screen's buttons and the staff keypad with its Cancel: nothing a customer or staff must
+/// press is off the screen.
+#[test]
+fn an_800_by_600_kiosk_keeps_every_button_on_screen() {
+    let spool = temp_dir("spool-small");
+    let mut h = harness_sized(app_with(Mode::Kiosk, kiosk_settings(&spool), None, None), [800.0, 600.0]);
+    let grey = image::RgbImage::from_pixel(640, 480, image::Rgb([90, 90, 90]));
+    h.state_mut().set_live_source(live_source(vec![grey]));
+    let inside = |r: egui::Rect, what: &str| {
+        assert!(r.min.x >= 0.0 && r.min.y >= 0.0 && r.max.x <= 800.0 && r.max.y <= 600.0, "{what} at {r:?}");
+    };
+    h.state_mut().apply(Intent::Touch);
+    h.run_steps(3);
+    assert_eq!(h.state().screen(), Screen::Choose);
+    inside(h.get_by_label("Social security card").rect(), "the last document");
+    h.state_mut().apply(Intent::Choose { lang: Lang::En, document: idbooth::app::state::Document::HkMacau });
+    h.run_steps(3);
+    assert_eq!(h.state().screen(), Screen::Guided);
+    for b in ["Change document", "Start over", "No earrings or necklace", "Hair behind the ears, off the eyebrows"] {
+        inside(h.get_by_label(b).rect(), b);
+    }
+    h.state_mut().apply(Intent::StaffGesture);
+    h.run_steps(3);
+    assert_eq!(h.state().screen(), Screen::StaffPin);
+    // (Staff read the studio's first language.)
+    for b in ["OK", if h.state().lang == Lang::Zh { "取消" } else { "Cancel" }] {
+        inside(h.get_by_label(b).rect(), b);
+    }
+    std::fs::remove_dir_all(&spool).ok();
+}
+
 #[test]
 fn the_done_screen_has_a_done_button_that_ends_the_visit() {
     let spool = temp_dir("spool-done");

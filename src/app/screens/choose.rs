@@ -5,37 +5,42 @@ use egui::{RichText, vec2};
 
 use super::super::state::Document;
 use super::super::text::t;
-use super::{BoothApp, Intent, TOUCH, big_button};
+use super::{BoothApp, Intent, TOUCH, big_button_sized};
 
 pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
-    let lang = app.lang;
     let width = (ui.available_width() * 0.6).clamp(320.0, 900.0);
-    ui.vertical_centered(|ui| {
-        ui.add_space(30.0);
-        ui.horizontal(|ui| {
-            ui.add_space((ui.available_width() - 2.0 * 260.0) / 2.0);
-            for l in app.settings.languages.clone() {
-                let b = egui::Button::new(RichText::new(t(l, "lang_name")).size(30.0))
-                    .min_size(vec2(240.0, TOUCH))
-                    .selected(l == app.lang);
-                if ui.add(b).clicked() {
-                    out.push(Intent::SetLang(l));
-                }
+    // On a short screen the gaps shrink and the buttons get lower (not below 56 px, still a
+    // finger's width), so 800×600 holds them all; what still does not fit scrolls.
+    let h = ui.available_height();
+    let k = ((h - 600.0) / 120.0).clamp(0.1, 1.0);
+    let button_h = ((h - 150.0) / 6.0).clamp(56.0, TOUCH);
+    egui::ScrollArea::vertical().show(ui, |ui| ui.vertical_centered(|ui| choices(app, ui, out, width, button_h, k)));
+}
+
+fn choices(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>, width: f32, button_h: f32, k: f32) {
+    let lang = app.lang;
+    ui.add_space(30.0 * k);
+    ui.horizontal(|ui| {
+        ui.add_space((ui.available_width() - 2.0 * 260.0) / 2.0);
+        for l in app.settings.languages.clone() {
+            let b = egui::Button::new(RichText::new(t(l, "lang_name")).size(30.0))
+                .min_size(vec2(240.0, button_h))
+                .selected(l == app.lang);
+            if ui.add(b).clicked() {
+                out.push(Intent::SetLang(l));
             }
-        });
-        ui.add_space(30.0);
-        ui.label(RichText::new(t(lang, "kiosk.choose_document")).size(40.0).strong());
-        ui.add_space(20.0);
-        for d in
-            [Document::Passport, Document::HkMacau, Document::Taiwan, Document::ResidentId, Document::SocialSecurity]
-        {
-            if !app.book.all().iter().any(|s| s.documents.iter().any(|x| x == d.id())) {
-                continue;
-            }
-            if big_button(ui, &d.label(lang), width, None).clicked() {
-                out.push(Intent::Choose { lang, document: d });
-            }
-            ui.add_space(12.0);
         }
     });
+    ui.add_space(30.0 * k);
+    ui.label(RichText::new(t(lang, "kiosk.choose_document")).size(40.0).strong());
+    ui.add_space(20.0 * k);
+    for d in [Document::Passport, Document::HkMacau, Document::Taiwan, Document::ResidentId, Document::SocialSecurity] {
+        if !app.book.all().iter().any(|s| s.documents.iter().any(|x| x == d.id())) {
+            continue;
+        }
+        if big_button_sized(ui, &d.label(lang), vec2(width, button_h), None).clicked() {
+            out.push(Intent::Choose { lang, document: d });
+        }
+        ui.add_space(12.0 * k);
+    }
 }

@@ -60,14 +60,20 @@ fn reminders(ui: &mut egui::Ui, lang: crate::Lang, spec: &crate::spec::Spec) {
     .collect();
     let size = 64.0;
     ui.horizontal(|ui| {
-        let total = items.len() as f32 * (size + 150.0);
-        ui.add_space(((ui.available_width() - total) / 2.0).max(0.0));
+        // Each item as wide as the screen allows (204 px at most), its label wrapping under the
+        // pictogram: a 1024-px screen holds five, and the row never widens the panel (which
+        // pushed the "Change document" button off the right edge).
+        let gap = ui.spacing().item_spacing.x;
+        let n = items.len() as f32;
+        let each = ((ui.available_width() - gap * n) / n).min(size + 140.0).floor();
+        ui.add_space(((ui.available_width() - n * (each + gap)) / 2.0).max(0.0));
         for &item in &items {
             ui.vertical(|ui| {
-                ui.set_width(size + 140.0);
+                ui.set_width(each);
                 let (rect, _) = ui.allocate_exact_size(vec2(size, size), egui::Sense::hover());
                 draw_pictogram(ui.painter(), rect, item);
-                ui.label(RichText::new(t(lang, &format!("kiosk.reminder_{item}"))).size(18.0));
+                let text = RichText::new(t(lang, &format!("kiosk.reminder_{item}"))).size(18.0);
+                ui.add(egui::Label::new(text).wrap());
             });
         }
     });

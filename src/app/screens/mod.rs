@@ -193,14 +193,19 @@ fn staff_corner(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
 
 /// A large touch button with a fixed minimum height.
 pub fn big_button(ui: &mut egui::Ui, text: &str, width: f32, fill: Option<Color32>) -> egui::Response {
-    let mut b = egui::Button::new(RichText::new(text).size(30.0)).min_size(vec2(width, TOUCH));
+    big_button_sized(ui, text, vec2(width, TOUCH), fill)
+}
+
+/// A big button of `size` (a short screen makes them lower than [`TOUCH`]).
+pub fn big_button_sized(ui: &mut egui::Ui, text: &str, size: egui::Vec2, fill: Option<Color32>) -> egui::Response {
+    let mut b = egui::Button::new(RichText::new(text).size(30.0)).min_size(size);
     if let Some(f) = fill {
         b = b.fill(f);
     }
     // A button places its text by its Ui's layout (top-left in a panel): a box of its own
     // size with a centred layout puts the text in the middle.
     let centred = egui::Layout::top_down(egui::Align::Center).with_main_align(egui::Align::Center);
-    ui.allocate_ui_with_layout(vec2(width, TOUCH), centred, |ui| ui.add(b)).inner
+    ui.allocate_ui_with_layout(size, centred, |ui| ui.add(b)).inner
 }
 
 /// A texture kept in step with an image: re-uploaded when `generation` changes.

@@ -12,8 +12,11 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         return staff_menu(app, ui, out);
     }
     let lang = app.lang;
+    // Keys lower on a short screen (not below 56 px), so 800×600 holds the keypad and Cancel.
+    let key_h = ((ui.available_height() - 330.0) / 5.2).clamp(56.0, TOUCH);
+    let k = ((ui.available_height() - 600.0) / 120.0).clamp(0.25, 1.0);
     ui.vertical_centered(|ui| {
-        ui.add_space(40.0);
+        ui.add_space(40.0 * k);
         ui.label(RichText::new(t(lang, "kiosk.staff_pin")).size(36.0));
         ui.label(RichText::new("•".repeat(app.pin_entry.chars().count())).size(48.0));
         // The line is there even when empty, so the keypad does not jump under a finger.
@@ -31,11 +34,11 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         if app.settings.staff_pin_hash.is_none() {
             ui.label(RichText::new(t(lang, "kiosk.no_pin")).size(20.0));
         }
-        ui.add_space(20.0);
+        ui.add_space(20.0 * k);
         let keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "←", "0", "OK"];
         // A grid starts at its parent's left edge even in a centred layout: give it a box of
         // its own width, which the centred layout does place in the middle.
-        let (key, gap) = (vec2(TOUCH * 1.3, TOUCH), 12.0);
+        let (key, gap) = (vec2(TOUCH * 1.3, key_h), 12.0 * k.max(0.5));
         let pad = vec2(3.0 * key.x + 2.0 * gap, 4.0 * key.y + 3.0 * gap);
         ui.allocate_ui(pad, |ui| {
             egui::Grid::new("pinpad").spacing([gap, gap]).show(ui, |ui| {
@@ -59,8 +62,8 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
                 }
             });
         });
-        ui.add_space(20.0);
-        let b = egui::Button::new(RichText::new(t(lang, "cancel")).size(28.0)).min_size(vec2(TOUCH * 4.0, TOUCH));
+        ui.add_space(20.0 * k);
+        let b = egui::Button::new(RichText::new(t(lang, "cancel")).size(28.0)).min_size(vec2(TOUCH * 4.0, key_h));
         if ui.add(b).clicked() {
             out.push(Intent::CancelPin);
         }
