@@ -99,6 +99,35 @@ pub fn list(dir: &Path) -> Vec<Entry> {
 /// The day's ticket counter, in the spool folder.
 const TICKETS: &str = ".tickets";
 
+/// Remove the hand-offs (photo, summary, status) whose photo is older than `keep`: a
+/// customer's photo does not stay in the spool for good, served or not. Returns how many.
+pub fn prune(dir: &Path, keep: std::time::Duration) -> usize {
+    let Ok(rd) = std::fs::read_dir(dir) else { return 0 };
+    let now = std::time::SystemTime::now();
+    let old = |p: &Path| {
+        std::fs::metadata(p).and_then(|m| m.modified()).is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > keep))
+    };
+    let mut n = 0;
+    for json in rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")) {
+        let photo = json.with_extension("jpg");
+        // Only pairs this module wrote: a photo beside its summary.
+        if !photo.exists()
+            || !old(&photo)
+            || serde_json::from_slice::<Handoff>(&std::fs::read(&json).unwrap_or_default()).is_err()
+        {
+            continue;
+        }
+        for p in [&photo, &status_path(&photo), &json] {
+            let _ = std::fs::remove_file(p);
+        }
+        n += 1;
+    }
+    if n > 0 {
+        tracing::info!(removed = n, "old hand-offs removed from the spool");
+    }
+    n
+}
+
 fn status_path(photo: &Path) -> PathBuf {
     photo.with_extension("status")
 }
@@ -184,6 +213,25 @@ mod tests {
             .collect();
         assert_eq!(names, ["20261203-001.jpg", "20261204-001.jpg", "20261203-001-b.jpg"]);
         assert_eq!(list(d.path()).len(), 3);
+    }
+
+    #[test]
+    fn old_hand_offs_are_pruned_and_nothing_else() {
+        let d = tempfile::tempdir().unwrap();
+        let img = RgbImage::from_pixel(64, 48, image::Rgb([200, 180, 160]));
+        let old = handoff(d.path(), &img, &h("001")).unwrap();
+        set_status(&old, EntryStatus::Exported).unwrap();
+        let week_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(8 * 86_400);
+        std::fs::File::options().write(true).open(&old).unwrap().set_modified(week_ago).unwrap();
+        handoff(d.path(), &img, &h("002")).unwrap();
+        std::fs::write(d.path().join("notes.json"), "{}").unwrap();
+        assert_eq!(prune(d.path(), std::time::Duration::from_secs(7 * 86_400)), 1);
+        let mut left: Vec<_> = std::fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["20261203-002.jpg", "20261203-002.json", "notes.json"]);
     }
 
     #[test]

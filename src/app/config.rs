@@ -91,6 +91,8 @@ pub struct StudioSettings {
     pub staff_pin_hash: Option<String>,
     /// Where the kiosk hands accepted photos to the counter (and the counter picks them up).
     pub spool_dir: Option<PathBuf>,
+    /// Days a hand-off stays in the spool, served or not, before the booth removes it.
+    pub spool_keep_days: u32,
     /// Where exports go (laptop and counter); default ~/Pictures/idbooth (~/idbooth without ~/Pictures).
     pub export_dir: Option<PathBuf>,
     /// Name and address on the customer's slip.
@@ -111,6 +113,7 @@ impl Default for StudioSettings {
             timeouts: Timeouts::default(),
             staff_pin_hash: None,
             spool_dir: None,
+            spool_keep_days: 7,
             export_dir: None,
             studio: Studio::default(),
             overrides: Policy::default(),
@@ -138,6 +141,11 @@ pub enum SettingsError {
 }
 
 impl StudioSettings {
+    /// How long a hand-off stays in the spool.
+    pub fn spool_keep(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.spool_keep_days) * 86_400)
+    }
+
     /// `<config dir>/idbooth/studio.toml` (e.g. `~/.config/idbooth/studio.toml`).
     pub fn default_path() -> Option<PathBuf> {
         crate::paths::project_dirs().map(|d| d.config_dir().join("studio.toml"))
@@ -194,6 +202,9 @@ impl StudioSettings {
         }
         if !(1..=30).contains(&t.burst_frames) {
             return Err(format!("timeouts.burst_frames = {} is outside 1–30", t.burst_frames));
+        }
+        if !(1..=365).contains(&self.spool_keep_days) {
+            return Err(format!("spool_keep_days = {} is outside 1–365", self.spool_keep_days));
         }
         let p = &mut self.print;
         if !(72..=2400).contains(&p.dpi) {

@@ -582,7 +582,7 @@ impl BoothApp {
         self.poll_print();
         self.poll_live(now);
         if self.mode == Mode::Counter {
-            self.queue.poll(self.spool_dir().as_deref(), now);
+            self.queue.poll(self.spool_dir().as_deref(), self.settings.spool_keep(), now);
             // egui runs only when something repaints: an idle counter would not see the
             // kiosk's next customer until someone moved the mouse.
             ctx.request_repaint_after(queue::POLL);
@@ -1222,6 +1222,8 @@ impl BoothApp {
         let Some(still) = self.still() else { return };
         let spool = self.spool_dir().ok_or_else(|| "no data folder for the spool".to_string());
         let handed = spool.and_then(|dir| {
+            // A kiosk without a counter running still lets old photos go.
+            crate::spool::prune(&dir, self.settings.spool_keep());
             let ticket = crate::spool::next_ticket(&dir).map_err(|e| e.to_string())?;
             let h = crate::spool::Handoff {
                 schema: 1,
@@ -1450,7 +1452,7 @@ impl BoothApp {
 
     fn refresh_queue(&mut self) {
         let now = self.now();
-        self.queue.poll(self.spool_dir().as_deref(), now);
+        self.queue.poll(self.spool_dir().as_deref(), self.settings.spool_keep(), now);
     }
 
     fn open_queue_entry(&mut self, i: usize) {

@@ -18,12 +18,13 @@ pub struct Queue {
 
 impl Queue {
     /// Re-read the spool folder when it is time (cheap: a directory listing and small files).
-    pub fn poll(&mut self, dir: Option<&Path>, now: Instant) {
+    pub fn poll(&mut self, dir: Option<&Path>, keep: Duration, now: Instant) {
         let Some(dir) = dir else { return };
         if self.next_poll.is_some_and(|t| now < t) {
             return;
         }
         self.next_poll = Some(now + POLL);
+        spool::prune(dir, keep);
         let selected = self.selected.and_then(|i| self.entries.get(i)).map(|e| e.photo.clone());
         let fresh = spool::list(dir);
         if fresh.len() != self.entries.len() {
