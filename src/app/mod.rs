@@ -159,6 +159,8 @@ pub enum Intent {
     Pin(String),
     /// Kiosk, staff after their PIN: close the kiosk (else "back to the kiosk" is `StartOver`).
     CloseKiosk,
+    /// Kiosk staff menu: hand the held photo to the counter again.
+    RetryHandoff,
     /// Kiosk: leave the PIN keypad without a PIN; a held staff screen stays held.
     CancelPin,
     /// Kiosk: back to the attract screen (the customer's data is dropped).
@@ -293,6 +295,8 @@ pub struct BoothApp {
     /// The kiosk asks for staff for something only a person can fix (a hand-off that failed):
     /// only the staff PIN leaves that screen.
     pub staff_needed: bool,
+    /// Why the last hand-off failed, for the staff menu (which can try it again).
+    pub handoff_error: Option<String>,
     picker: Box<dyn FilePicker>,
     /// The file dialog failed: show a path field instead.
     pub path_entry: Option<String>,
@@ -385,6 +389,7 @@ impl BoothApp {
             remember_path,
             state_dir: opts.state_dir.clone(),
             staff_needed: false,
+            handoff_error: None,
             picker,
             path_entry: None,
             #[cfg(feature = "camera")]
@@ -496,6 +501,7 @@ impl BoothApp {
             Screen::Attract => {
                 self.forget_customer();
                 self.staff_needed = false;
+                self.handoff_error = None;
                 self.print_tex = None;
                 self.pin_entry.clear();
                 self.error = None;
@@ -696,7 +702,9 @@ impl BoothApp {
                     self.go(Screen::AskStaff, Why::CameraLost);
                 }
             }
-            Intent::Accept => self.accept_at_kiosk(),
+            // Only from the result screen: a photo is handed over once.
+            Intent::Accept if self.screen == Screen::KioskResult => self.accept_at_kiosk(),
+            Intent::Accept => {}
             Intent::StaffGesture => {
                 self.pin_entry.clear();
                 self.pin_error = false;
@@ -738,6 +746,13 @@ impl BoothApp {
             Intent::CloseKiosk => {}
             Intent::CancelPin => self.go(self.without_pin(), Why::Cancelled),
             Intent::StartOver => self.go(Screen::Attract, Why::Cancelled),
+            // Staff mended the spool (a full disk, a folder's rights): the held photo goes again.
+            Intent::RetryHandoff => {
+                if self.screen == Screen::StaffPin && self.staff_unlocked && self.handoff_error.take().is_some() {
+                    self.staff_needed = false;
+                    self.accept_at_kiosk();
+                }
+            }
             Intent::ChangeDocument => {
                 if self.screen == Screen::Guided {
                     self.go(Screen::Choose, Why::Back);
@@ -1248,6 +1263,7 @@ impl BoothApp {
                 tracing::error!("kiosk hand-off failed: {e}");
                 // Staff must come: the screen holds (the camera coming back does not end it).
                 self.staff_needed = true;
+                self.handoff_error = Some(e);
                 self.go(Screen::AskStaff, Why::HandoffFailed);
             }
         }

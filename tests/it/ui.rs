@@ -956,7 +956,7 @@ fn a_kiosk_that_cannot_hand_a_photo_over_holds_for_staff() {
     let good = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
     let mut h = harness(app_with(Mode::Kiosk, kiosk_settings(&spool), None, None));
     h.state_mut().set_live_source(live_source(vec![good.clone()]));
-    accept_at_kiosk(&mut h, good);
+    accept_at_kiosk(&mut h, good.clone());
     h.run_steps(4);
     assert_eq!(h.state().screen(), Screen::AskStaff);
     h.get_by_label("The photo could not be saved for the counter. Please ask a member of staff.");
@@ -978,13 +978,40 @@ fn a_kiosk_that_cannot_hand_a_photo_over_holds_for_staff() {
     h.state_mut().advance(Duration::from_secs(600));
     h.run_steps(4);
     assert_eq!(h.state().screen(), Screen::AskStaff);
-    // Staff who fixed the folder go back to the kiosk without restarting it.
+    // Behind the PIN staff read what went wrong; a second try while it is not mended holds
+    // again.
+    staff_gesture(&mut h);
+    enter_pin(&mut h, "2468");
+    h.get_by_label_contains("The photo could not be handed to the counter: ");
+    h.get_by_label("Hand the photo over again").click();
+    h.run_steps(4);
+    assert_eq!(h.state().screen(), Screen::AskStaff);
+    // Staff who fixed the folder hand the customer's photo over after all: the ticket.
+    std::fs::remove_file(&spool).unwrap();
+    staff_gesture(&mut h);
+    enter_pin(&mut h, "2468");
+    h.get_by_label("Hand the photo over again").click();
+    h.run_steps(4);
+    assert_eq!(h.state().screen(), Screen::Done);
+    assert!(h.state().visit.ticket.is_some() && !h.state().staff_needed);
+    assert_eq!(idbooth::spool::list(&spool).len(), 1);
+    // Or they go back to the kiosk without restarting it, the photo dropped.
+    std::fs::remove_dir_all(&spool).unwrap();
+    std::fs::write(&spool, b"x").unwrap();
+    h.state_mut().apply(Intent::Accept);
+    h.run_steps(2);
+    assert_eq!(h.state().screen(), Screen::Done, "a photo is handed over once");
+    h.state_mut().apply(Intent::Finish);
+    h.run_steps(2);
+    accept_at_kiosk(&mut h, good);
+    h.run_steps(4);
+    assert_eq!(h.state().screen(), Screen::AskStaff);
     staff_gesture(&mut h);
     enter_pin(&mut h, "2468");
     h.get_by_label("Back to the kiosk").click();
     h.run_steps(4);
     assert_eq!(h.state().screen(), Screen::Attract);
-    assert!(!h.state().staff_needed && !h.state().quit_requested);
+    assert!(!h.state().staff_needed && !h.state().quit_requested && h.state().handoff_error.is_none());
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -78,6 +78,17 @@ fn staff_menu(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         ui.add_space(80.0);
         ui.label(RichText::new(t(lang, "kiosk.staff_menu")).size(36.0));
         ui.add_space(40.0);
+        // A photo that could not be handed over: what went wrong, and a second try once it
+        // is mended (the customer is still there, holding the screen).
+        if let Some(e) = &app.handoff_error {
+            let text = ta(lang, "kiosk.handoff_problem", &[("error", e.clone())]);
+            ui.add(egui::Label::new(RichText::new(text).size(20.0).color(RED)).wrap());
+            ui.add_space(16.0);
+            if big_button(ui, &t(lang, "kiosk.staff_retry"), width, None).clicked() {
+                out.push(Intent::RetryHandoff);
+            }
+            ui.add_space(24.0);
+        }
         if big_button(ui, &t(lang, "kiosk.staff_resume"), width, None).clicked() {
             out.push(Intent::StartOver);
         }
