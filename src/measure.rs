@@ -96,6 +96,9 @@ pub struct Measurements {
     pub clothing_lab: Option<[f64; 3]>,
     pub background_lightness_spread: Option<f64>,
     pub sharpness: Option<f64>,
+    /// Median CIE C* (chroma) of the face skin: a black-and-white photo (or a camera in its
+    /// monochrome night mode) is near 0.
+    pub face_chroma: Option<f64>,
     /// Why the top of the head could not be measured, if it could not.
     pub head_top_problem: Option<HeadTopProblem>,
     /// Top of the hair to the top edge, in output pixels, whatever the spec's crown is
@@ -208,7 +211,7 @@ pub fn photographic(face: &Face, crop: &Similarity, out: &RgbImage, person: Opti
 
     // Skin: inside the shrunken oval, outside eyes and mouth, below the eyebrows' hair line
     // is kept since hair may cover the forehead: use the lower 80 % of the oval.
-    let (mut all, mut clipped) = (Vec::new(), 0usize);
+    let (mut all, mut clipped, mut chroma) = (Vec::new(), 0usize, Vec::new());
     let (x0, y0, x1, y1) = bbox(&skin_poly, out.width(), out.height());
     let top_cut = axis_a.y + (axis_b.y - axis_a.y) * 0.2;
     let (mut skin, mut lips) = (RowScan::new(&skin_poly), RowScan::new(&lips));
@@ -231,10 +234,16 @@ pub fn photographic(face: &Face, crop: &Similarity, out: &RgbImage, person: Opti
                 clipped += 1;
             }
             all.push(lightness(px) as f64);
+            // Every fourth pixel is plenty for a median, and spares the live frame.
+            if x % 2 == 0 && y % 2 == 0 {
+                let [_, a, b] = crate::pixels::lab(px);
+                chroma.push(a.hypot(b) as f64);
+            }
         }
     }
     if all.len() > 50 {
         m.face_lightness = median(&all);
+        m.face_chroma = median(&chroma);
         m.face_clipped_pct = Some(100.0 * clipped as f64 / all.len() as f64);
     }
     appearance(face, crop, out, person, m);

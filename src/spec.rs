@@ -261,6 +261,8 @@ pub struct Quality {
     pub background_color_delta_e: Limit,
     /// Normalised Laplacian energy of the face at output scale.
     pub sharpness: Limit,
+    /// Median chroma (C*) of the face skin: a colour photo.
+    pub face_chroma: Limit,
     /// Mask height above the skull, in inter-pupil distances (hats, very tall hair).
     pub headwear_excess: Limit,
 }

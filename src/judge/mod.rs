@@ -46,10 +46,11 @@ pub enum RuleId {
     BackgroundColor,
     ClothingContrast,
     Sharpness,
+    Colour,
 }
 
 impl RuleId {
-    pub const ALL: [RuleId; 29] = [
+    pub const ALL: [RuleId; 30] = [
         RuleId::SingleFace,
         RuleId::Resolution,
         RuleId::HeadHeight,
@@ -79,6 +80,7 @@ impl RuleId {
         RuleId::BackgroundColor,
         RuleId::ClothingContrast,
         RuleId::Sharpness,
+        RuleId::Colour,
     ];
 
     /// The stable id (`head_height`).
@@ -113,6 +115,7 @@ impl RuleId {
             RuleId::BackgroundColor => "background_color",
             RuleId::ClothingContrast => "clothing_contrast",
             RuleId::Sharpness => "sharpness",
+            RuleId::Colour => "colour",
         }
     }
 
@@ -283,6 +286,9 @@ pub enum Unit {
     /// Photographic stops (log2 of a luminance ratio).
     #[serde(rename = "EV")]
     Stops,
+    /// CIE C*, colourfulness.
+    #[serde(rename = "C*")]
+    Chroma,
 }
 
 impl Unit {
@@ -298,6 +304,7 @@ impl Unit {
             Unit::Ipd => "IPD",
             Unit::Ratio => "",
             Unit::Stops => "EV",
+            Unit::Chroma => "C*",
         }
     }
 }

@@ -42,6 +42,7 @@ pub(super) fn check(id: RuleId, m: &Measurements, spec: &Spec, ctx: &Context) ->
         RuleId::BackgroundColor => background_color(m, spec, ctx),
         RuleId::ClothingContrast => clothing_contrast(m, q.clothing_contrast.as_ref()?, ctx),
         RuleId::Sharpness => band(id, m.sharpness, &q.sharpness, Unit::Ratio),
+        RuleId::Colour => band(id, m.face_chroma, &q.face_chroma, Unit::Chroma),
     };
     Some(v)
 }

@@ -267,6 +267,23 @@ fn a_darkened_photo_fails_exposure() {
     assert_eq!(status(&r, "exposure"), Status::Fail, "{}", rule(&r, "exposure").message);
 }
 
+/// A black-and-white photo (or a webcam's monochrome night mode) fails: every spec asks for
+/// colour. The darkest-skinned and palest London faces pass.
+#[test]
+fn a_black_and_white_photo_fails_colour() {
+    let Some(p) = london("002_03.jpg") else { return };
+    for name in ["002_03.jpg", "096_03.jpg", "061_03.jpg"] {
+        let r = check(&london(name).unwrap(), "cn-exit-entry");
+        assert_eq!(status(&r, "colour"), Status::Pass, "{name}: {}", rule(&r, "colour").message);
+    }
+    let grey = map_pixels(&p, |_, _, c| {
+        let y = (0.299 * c[0] as f64 + 0.587 * c[1] as f64 + 0.114 * c[2] as f64).round() as u8;
+        [y; 3]
+    });
+    let r = check(&grey, "cn-exit-entry");
+    assert_eq!(status(&r, "colour"), Status::Fail, "{}", rule(&r, "colour").message);
+}
+
 #[test]
 fn a_photo_lit_from_one_side_fails_lighting_uniformity() {
     let Some(p) = london("005_03.jpg") else { return };

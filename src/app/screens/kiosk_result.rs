@@ -8,7 +8,7 @@ use super::{AMBER, BoothApp, GREEN, Intent, RED, big_button};
 use crate::judge::{Overall, RuleId};
 
 /// What a customer can most easily fix, first.
-const PRIORITY: [RuleId; 29] = [
+const PRIORITY: [RuleId; 30] = [
     RuleId::SingleFace,
     RuleId::Glasses,
     RuleId::Headwear,
@@ -28,6 +28,7 @@ const PRIORITY: [RuleId; 29] = [
     RuleId::FaceShadow,
     RuleId::FaceReflection,
     RuleId::Sharpness,
+    RuleId::Colour,
     RuleId::CrownMargin,
     RuleId::ChinMargin,
     RuleId::Centering,
