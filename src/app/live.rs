@@ -334,7 +334,9 @@ pub enum Warn {
     UnevenLight,
     Background,
     Turned,
-    Tilted,
+    /// The head leans towards the person's left shoulder: tilt it to the right (and the reverse).
+    TiltRight,
+    TiltLeft,
     Pitched,
     EyesClosed,
     MouthOpen,
@@ -358,7 +360,8 @@ impl Warn {
             Warn::UnevenLight => "warn.uneven_light",
             Warn::Background => "warn.background",
             Warn::Turned => "warn.turned",
-            Warn::Tilted => "warn.tilted",
+            Warn::TiltRight => "warn.tilt_right",
+            Warn::TiltLeft => "warn.tilt_left",
             Warn::Pitched => "warn.pitched",
             Warn::EyesClosed => "warn.eyes_closed",
             Warn::MouthOpen => "warn.mouth_open",
@@ -394,11 +397,15 @@ pub fn warnings(r: &LiveResult, spec: &Spec) -> Vec<Warn> {
     if failed(RuleId::Headwear).is_some() {
         out.push(Warn::Hat);
     }
+    // Which way: the eye line falls to the image's right (roll > 0) when the head leans to the
+    // person's left (camera pixels are not mirrored).
+    if failed(RuleId::Roll).is_some() {
+        out.push(if r.measurements.roll.unwrap_or(0.0) > 0.0 { Warn::TiltRight } else { Warn::TiltLeft });
+    }
     for (id, w) in [
         (RuleId::LightingUniformity, Warn::UnevenLight),
         (RuleId::BackgroundUniformity, Warn::Background),
         (RuleId::Yaw, Warn::Turned),
-        (RuleId::Roll, Warn::Tilted),
         (RuleId::Pitch, Warn::Pitched),
         (RuleId::EyesOpen, Warn::EyesClosed),
         (RuleId::MouthClosed, Warn::MouthOpen),

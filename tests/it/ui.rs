@@ -585,6 +585,28 @@ fn live_warnings_appear_for_a_dark_frame_and_go_for_a_good_one_then_capture_and_
     assert_eq!(h.state().screen(), Screen::Live);
 }
 
+/// A tilted head is told which way to go, in the person's own left and right: the image's
+/// right side lower (turned clockwise) is the person's left eye lower, so "to your right".
+#[test]
+fn a_tilted_head_is_told_which_way_to_straighten() {
+    let Some(good) = compliant_frame() else { return };
+    let turned = |deg: f64| {
+        let (w, h) = (good.width() as f64, good.height() as f64);
+        let c = idbooth::geometry::Point::new(w / 2.0, h / 2.0);
+        let a = -deg.to_radians();
+        let t = c.minus(c.rotate(a));
+        let to_src = idbooth::geometry::Similarity { scale: 1.0, angle: a, tx: t.x, ty: t.y };
+        idbooth::pixels::Pyramid::new(good.clone(), 32).warp(&to_src, good.width(), good.height())
+    };
+    let mut h = harness(app(None, None));
+    for (deg, want, not) in [(10.0, Warn::TiltRight, Warn::TiltLeft), (-10.0, Warn::TiltLeft, Warn::TiltRight)] {
+        h.state_mut().set_live_source(live_source(vec![turned(deg)]));
+        wait_analyses(&mut h, 6);
+        let warns = h.state().live_warnings();
+        assert!(warns.contains(&want) && !warns.contains(&not), "turned {deg}°: {warns:?}");
+    }
+}
+
 #[test]
 fn live_framing_counts_the_hair_measured_on_the_last_segmented_frame() {
     // A London portrait (smiling) at the booth's distance, played as the camera: the skull alone is a
