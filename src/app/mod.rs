@@ -1332,6 +1332,16 @@ impl BoothApp {
         self.live.is_some()
     }
 
+    /// Before the first analysis: "starting the camera" until a frame shows, then "finding
+    /// your face" (the picture is already there).
+    pub fn starting_text_key(&self) -> &'static str {
+        if self.live.as_ref().is_some_and(|l| l.latest_frame().is_some()) {
+            "camera_finding"
+        } else {
+            "camera_starting"
+        }
+    }
+
     /// The countdown or the burst after it is running.
     pub fn capturing(&self) -> bool {
         self.countdown.is_some() || self.guide.burst_started.is_some()

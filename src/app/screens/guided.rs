@@ -13,7 +13,7 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         ui.add_space(8.0);
         let warns = app.live_warnings();
         let (text, color) = if app.smoother.is_empty() {
-            (t(lang, "camera_starting"), Color32::GRAY)
+            (t(lang, app.starting_text_key()), Color32::GRAY)
         } else if app.countdown.is_some() || app.guide.burst_started.is_some() {
             (t(lang, "kiosk.hold_still"), GREEN)
         } else if let Some(w) = warns.first() {

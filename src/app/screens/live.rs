@@ -14,7 +14,7 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         ui.add_space(8.0);
         let warns = app.live_warnings();
         if app.smoother.is_empty() {
-            ui.label(t(lang, "camera_starting"));
+            ui.label(t(lang, app.starting_text_key()));
         } else if warns.is_empty() {
             ui.label(RichText::new(t(lang, "live_ok")).size(20.0).color(GREEN));
         }
