@@ -270,11 +270,13 @@ fn settings(path: Option<PathBuf>, set_pin: Option<String>) -> anyhow::Result<u8
             println!("staff PIN stored (hashed) in {}", idbooth::paths::shown(&path));
         }
         None => {
-            if let Some(p) = problem {
-                eprintln!("idbooth: {p}");
-            }
             println!("# {}", idbooth::paths::shown(&path));
             print!("{}", toml::to_string_pretty(&s)?);
+            // The settings in force are printed; a key left out is an error for scripts.
+            if let Some(p) = problem {
+                eprintln!("idbooth: {p}");
+                return Ok(1);
+            }
         }
     }
     Ok(0)

@@ -1,6 +1,6 @@
 //! The spool: how the kiosk hands a customer's accepted photo to the counter. Each hand-off is a
 //! complete pair written as one unit (see [`crate::export::pair`]): the captured photo as taken
-//! (`TICKET.jpg`, full camera resolution, so the counter can re-crop) and `TICKET.json` with the
+//! (`DATE-TICKET.jpg`, full camera resolution, so the counter can re-crop) and `DATE-TICKET.json` with the
 //! ticket, document, language and how the kiosk judged it. The counter lists the folder and
 //! marks entries it exported or printed in a small status file beside them.
 
@@ -31,6 +31,17 @@ pub struct Handoff {
     pub outcome: Overall,
     /// Rules the counter must look at (failed, unmeasured or needing a person).
     pub open_rules: Vec<RuleId>,
+}
+
+impl Handoff {
+    /// The ticket as staff call it: "017" today, "017 (12-04)" from an earlier day, since
+    /// numbers start again each day and earlier hand-offs stay for `spool_keep_days`.
+    pub fn ticket_label(&self, today: &str) -> String {
+        match self.captured_at.get(..10) {
+            Some(day) if day != today => format!("{} ({})", self.ticket, day.get(5..).unwrap_or(day)),
+            _ => self.ticket.clone(),
+        }
+    }
 }
 
 /// Where the counter is with an entry.
@@ -100,24 +111,34 @@ pub fn list(dir: &Path) -> Vec<Entry> {
 const TICKETS: &str = ".tickets";
 
 /// Remove the hand-offs (photo, summary, status) whose photo is older than `keep`: a
-/// customer's photo does not stay in the spool for good, served or not. Returns how many.
-pub fn prune(dir: &Path, keep: std::time::Duration) -> usize {
+/// customer's photo does not stay in the spool for good, served or not. `serving`, the entry
+/// staff have open, stays. Status files left without their photo go too. Returns how many.
+pub fn prune(dir: &Path, keep: std::time::Duration, serving: Option<&Path>) -> usize {
     let Ok(rd) = std::fs::read_dir(dir) else { return 0 };
     let now = std::time::SystemTime::now();
     let old = |p: &Path| {
         std::fs::metadata(p).and_then(|m| m.modified()).is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > keep))
     };
     let mut n = 0;
-    for json in rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")) {
+    let files: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+    for status in files.iter().filter(|p| p.extension().is_some_and(|x| x == "status")) {
+        if !status.with_extension("jpg").exists() && old(status) {
+            let _ = std::fs::remove_file(status);
+        }
+    }
+    for json in files.iter().filter(|p| p.extension().is_some_and(|x| x == "json")) {
         let photo = json.with_extension("jpg");
+        if serving.is_some_and(|s| s == photo) {
+            continue;
+        }
         // Only pairs this module wrote: a photo beside its summary.
         if !photo.exists()
             || !old(&photo)
-            || serde_json::from_slice::<Handoff>(&std::fs::read(&json).unwrap_or_default()).is_err()
+            || serde_json::from_slice::<Handoff>(&std::fs::read(json).unwrap_or_default()).is_err()
         {
             continue;
         }
-        for p in [&photo, &status_path(&photo), &json] {
+        for p in [&photo, &status_path(&photo), json] {
             let _ = std::fs::remove_file(p);
         }
         n += 1;
@@ -150,7 +171,11 @@ pub fn set_status(photo: &Path, status: EntryStatus) -> std::io::Result<()> {
 pub fn next_ticket(spool: &Path) -> std::io::Result<String> {
     std::fs::create_dir_all(spool)?;
     let mut f = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(spool.join(TICKETS))?;
-    f.lock()?;
+    // A network share may not lock: the count goes on unlocked (two kiosks may then give one
+    // number twice, their photos still apart: `handoff` never refuses a taken name).
+    if let Err(e) = f.lock() {
+        tracing::warn!("the spool's ticket counter cannot be locked ({e}); counting without the lock");
+    }
     let mut text = String::new();
     f.read_to_string(&mut text)?;
     let today = jiff::Zoned::now().strftime("%Y-%m-%d").to_string();
@@ -224,14 +249,24 @@ mod tests {
         let week_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(8 * 86_400);
         std::fs::File::options().write(true).open(&old).unwrap().set_modified(week_ago).unwrap();
         handoff(d.path(), &img, &h("002")).unwrap();
-        std::fs::write(d.path().join("notes.json"), "{}").unwrap();
-        assert_eq!(prune(d.path(), std::time::Duration::from_secs(7 * 86_400)), 1);
+        // An old pair the spool did not write (a photo beside other JSON) stays, and so does
+        // the old entry staff have open.
+        for f in ["notes.jpg", "notes.json"] {
+            std::fs::write(d.path().join(f), "{}").unwrap();
+            std::fs::File::options().write(true).open(d.path().join(f)).unwrap().set_modified(week_ago).unwrap();
+        }
+        let keep = std::time::Duration::from_secs(7 * 86_400);
+        assert_eq!(prune(d.path(), keep, Some(&old)), 0);
+        assert!(old.exists());
+        assert_eq!(prune(d.path(), keep, None), 1);
         let mut left: Vec<_> = std::fs::read_dir(d.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         left.sort();
-        assert_eq!(left, ["20261203-002.jpg", "20261203-002.json", "notes.json"]);
+        assert_eq!(left, ["20261203-002.jpg", "20261203-002.json", "notes.jpg", "notes.json"]);
+        assert_eq!(h("001").ticket_label("2026-12-03"), "001");
+        assert_eq!(h("001").ticket_label("2026-12-04"), "001 (12-03)");
     }
 
     #[test]

@@ -296,8 +296,10 @@ fn salvage_lines(text: &str) -> (toml::Table, Vec<(String, String)>) {
         if l.is_empty() || l.starts_with('#') {
             continue;
         }
-        if l.starts_with('[') && l.ends_with(']') && !l.contains('=') {
-            header = l.to_string();
+        // A header may carry a comment: `[print]  # the counter's printer`.
+        let bare = l.split_once('#').map_or(l, |(h, _)| h).trim();
+        if bare.starts_with('[') && bare.ends_with(']') && !bare.contains('=') {
+            header = bare.to_string();
             continue;
         }
         match format!("{header}\n{l}").parse::<toml::Table>() {
@@ -331,7 +333,7 @@ mod tests {
             ("idel = 60", "timeouts.idel"),
         ] {
             let text = format!(
-                "mode = \"kiosk\"\nstaff_pin_hash = \"{hash}\"\n[timeouts]\n{bad}\ndone = 30\n[print]\ndpi = 254\n"
+                "mode = \"kiosk\"\nstaff_pin_hash = \"{hash}\"\n[timeouts]\n{bad}\ndone = 30\n[print]  # the counter printer\ndpi = 254\n"
             );
             let (s, left_out) = StudioSettings::from_text(&text);
             assert_eq!(left_out.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), [key], "{bad}: {left_out:?}");

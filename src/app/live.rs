@@ -342,6 +342,8 @@ pub enum Warn {
     MouthOpen,
     Glasses,
     Hat,
+    /// The picture has no colour (a webcam's monochrome night mode in low light).
+    NoColour,
 }
 
 impl Warn {
@@ -367,6 +369,7 @@ impl Warn {
             Warn::MouthOpen => "warn.mouth_open",
             Warn::Glasses => "warn.glasses",
             Warn::Hat => "warn.hat",
+            Warn::NoColour => "warn.no_colour",
         }
     }
 }
@@ -396,6 +399,9 @@ pub fn warnings(r: &LiveResult, spec: &Spec) -> Vec<Warn> {
     }
     if failed(RuleId::Headwear).is_some() {
         out.push(Warn::Hat);
+    }
+    if failed(RuleId::Colour).is_some() {
+        out.push(Warn::NoColour);
     }
     // Which way: the eye line falls to the image's right (roll > 0) when the head leans to the
     // person's left (camera pixels are not mirrored).

@@ -212,6 +212,8 @@ pub struct Visit {
     burst: Vec<(Arc<Frame>, f64)>,
     /// Kiosk: the customer chose language and document.
     pub started: bool,
+    /// Kiosk: the customer's language (staff screens switch to the studio's).
+    pub customer_lang: Option<Lang>,
     /// Laptop and counter: this photo is a retake of the visit before (its form carried over).
     pub retake: bool,
     /// The print preview, prints and their temporary files.
@@ -241,6 +243,7 @@ impl Default for Visit {
             exported_gen: None,
             burst: Vec::new(),
             started: false,
+            customer_lang: None,
             retake: false,
             print: print::Desk::default(),
         }
@@ -588,7 +591,12 @@ impl BoothApp {
         self.poll_print();
         self.poll_live(now);
         if self.mode == Mode::Counter {
-            self.queue.poll(self.spool_dir().as_deref(), self.settings.spool_keep(), now);
+            self.queue.poll(
+                self.spool_dir().as_deref(),
+                self.settings.spool_keep(),
+                self.visit.from_spool.as_deref(),
+                now,
+            );
             // egui runs only when something repaints: an idle counter would not see the
             // kiosk's next customer until someone moved the mouse.
             ctx.request_repaint_after(queue::POLL);
@@ -694,6 +702,7 @@ impl BoothApp {
             }
             Intent::Choose { lang, document } => {
                 self.lang = lang;
+                self.visit.customer_lang = Some(lang);
                 self.visit.started = true;
                 self.set_document(document);
                 if self.live_maker.is_some() {
@@ -750,6 +759,10 @@ impl BoothApp {
             Intent::RetryHandoff => {
                 if self.screen == Screen::StaffPin && self.staff_unlocked && self.handoff_error.take().is_some() {
                     self.staff_needed = false;
+                    // The hand-off, ticket and slip in the customer's language, not the staff's.
+                    if let Some(l) = self.visit.customer_lang {
+                        self.lang = l;
+                    }
                     self.accept_at_kiosk();
                 }
             }
@@ -1238,7 +1251,7 @@ impl BoothApp {
         let spool = self.spool_dir().ok_or_else(|| "no data folder for the spool".to_string());
         let handed = spool.and_then(|dir| {
             // A kiosk without a counter running still lets old photos go.
-            crate::spool::prune(&dir, self.settings.spool_keep());
+            crate::spool::prune(&dir, self.settings.spool_keep(), None);
             let ticket = crate::spool::next_ticket(&dir).map_err(|e| e.to_string())?;
             let h = crate::spool::Handoff {
                 schema: 1,
@@ -1478,7 +1491,7 @@ impl BoothApp {
 
     fn refresh_queue(&mut self) {
         let now = self.now();
-        self.queue.poll(self.spool_dir().as_deref(), self.settings.spool_keep(), now);
+        self.queue.poll(self.spool_dir().as_deref(), self.settings.spool_keep(), self.visit.from_spool.as_deref(), now);
     }
 
     fn open_queue_entry(&mut self, i: usize) {

@@ -8,23 +8,30 @@ use crate::spool::{self, Entry, EntryStatus};
 
 /// How often the spool folder is read again.
 pub const POLL: Duration = Duration::from_secs(2);
+/// How often old hand-offs are looked for (each look reads every summary).
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
 pub struct Queue {
     pub entries: Vec<Entry>,
     pub selected: Option<usize>,
     next_poll: Option<Instant>,
+    next_prune: Option<Instant>,
 }
 
 impl Queue {
-    /// Re-read the spool folder when it is time (cheap: a directory listing and small files).
-    pub fn poll(&mut self, dir: Option<&Path>, keep: Duration, now: Instant) {
+    /// Look at the spool again (every [`POLL`]); once a minute let hand-offs older than `keep`
+    /// go, but never `serving`, the entry staff have open.
+    pub fn poll(&mut self, dir: Option<&Path>, keep: Duration, serving: Option<&Path>, now: Instant) {
         let Some(dir) = dir else { return };
         if self.next_poll.is_some_and(|t| now < t) {
             return;
         }
         self.next_poll = Some(now + POLL);
-        spool::prune(dir, keep);
+        if self.next_prune.is_none_or(|t| now >= t) {
+            self.next_prune = Some(now + PRUNE_EVERY);
+            spool::prune(dir, keep, serving);
+        }
         let selected = self.selected.and_then(|i| self.entries.get(i)).map(|e| e.photo.clone());
         let fresh = spool::list(dir);
         if fresh.len() != self.entries.len() {

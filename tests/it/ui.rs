@@ -532,7 +532,6 @@ fn spec_label_and_list_share_a_row(h: &mut Harness<'_, BoothApp>, width: f32) {
         let list = h.get_by_label(name).rect();
         assert!((label.center().y - list.center().y).abs() < 4.0, "{name} at {width}: label {label:?}, list {list:?}");
         assert!(list.max.x <= width, "{name} at {width}: list {list:?}");
-        eprintln!("DBG {name} {label:?} {list:?} {:?}", h.state().screen());
     }
 }
 
@@ -1219,7 +1218,7 @@ fn counter_with_queued(
             document: document.to_string(),
             spec: spec.to_string(),
             lang: Lang::Zh,
-            captured_at: "2026-12-03T10:00:00+08:00".into(),
+            captured_at: idbooth::export::summary::now_local(),
             outcome: Overall::Fail,
             open_rules: vec![],
         };

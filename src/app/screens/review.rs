@@ -127,6 +127,10 @@ fn result(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     }
     background_choice(app, ui, out);
     let below = ui.min_rect().max.y - rect.max.y + ui.spacing().item_spacing.y;
+    // The first frame used a guess: draw again at once with what was measured.
+    if app.below_result.is_none_or(|b| (b - below).abs() > 1.0) {
+        ui.ctx().request_repaint();
+    }
     app.below_result = Some(below);
 }
 

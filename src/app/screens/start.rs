@@ -57,12 +57,13 @@ fn queue(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     if app.queue.entries.is_empty() {
         ui.label(t(lang, "queue.empty"));
     }
+    let today = jiff::Zoned::now().strftime("%Y-%m-%d").to_string();
     egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
         egui::Grid::new("queue").striped(true).num_columns(4).show(ui, |ui| {
             for (i, e) in app.queue.entries.iter().enumerate() {
                 let h = &e.handoff;
                 let selected = app.queue.selected == Some(i);
-                if ui.selectable_label(selected, RichText::new(&h.ticket).size(18.0).strong()).clicked() {
+                if ui.selectable_label(selected, RichText::new(h.ticket_label(&today)).size(18.0).strong()).clicked() {
                     out.push(Intent::QueueOpen(i));
                 }
                 ui.label(Document::from_id(&h.document).map_or_else(|| h.document.clone(), |d| d.label(lang)));
