@@ -391,17 +391,11 @@ pub fn warnings(r: &LiveResult, spec: &Spec) -> Vec<Warn> {
         let l = r.measurements.face_lightness.or(v.value).unwrap_or(mid);
         out.push(if l < mid { Warn::TooDark } else { Warn::TooBright });
     }
-    // Glasses and hats are said before the capture, not found after it. (Where clear glasses
+    // Glasses (and hats, below) are said before the capture, not found after it. (Where clear glasses
     // are allowed the rule fails only for tint or glare, which taking them off is not the
     // only fix for: a person looks at the counter.)
     if failed(RuleId::Glasses).is_some() && !spec.glasses_allowed() {
         out.push(Warn::Glasses);
-    }
-    if failed(RuleId::Headwear).is_some() {
-        out.push(Warn::Hat);
-    }
-    if failed(RuleId::Colour).is_some() {
-        out.push(Warn::NoColour);
     }
     // Which way: the eye line falls to the image's right (roll > 0) when the head leans to the
     // person's left (camera pixels are not mirrored).
@@ -409,6 +403,8 @@ pub fn warnings(r: &LiveResult, spec: &Spec) -> Vec<Warn> {
         out.push(if r.measurements.roll.unwrap_or(0.0) > 0.0 { Warn::TiltRight } else { Warn::TiltLeft });
     }
     for (id, w) in [
+        (RuleId::Headwear, Warn::Hat),
+        (RuleId::Colour, Warn::NoColour),
         (RuleId::LightingUniformity, Warn::UnevenLight),
         (RuleId::BackgroundUniformity, Warn::Background),
         (RuleId::Yaw, Warn::Turned),
