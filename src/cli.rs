@@ -189,7 +189,8 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
         anyhow::bail!(tr(lang, "cli.one_photo", &[]));
     };
     let summary_path = a.summary.clone().unwrap_or_else(|| output.with_extension("json"));
-    let targets = Targets { photo: output, summary: &summary_path, overwrite: a.overwrite, source: Some(photo) };
+    let targets =
+        Targets { photo: output, summary: &summary_path, overwrite: a.overwrite, source: Some(photo), private: false };
     match export_one(a, spec, photo, &targets, city, lang, true)? {
         Exported::Written(saved) => {
             let args = [

@@ -62,7 +62,8 @@ pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, city: Option<&str>, l
     for (i, photo) in files.iter().enumerate() {
         let stem = photo.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| format!("photo-{i}"));
         let (jpg, json) = (dir.join(format!("{stem}.jpg")), dir.join(format!("{stem}.json")));
-        let targets = Targets { photo: &jpg, summary: &json, overwrite: a.overwrite, source: Some(photo) };
+        let targets =
+            Targets { photo: &jpg, summary: &json, overwrite: a.overwrite, source: Some(photo), private: false };
         let line = match export_one(a, spec, photo, &targets, city, lang, false) {
             Ok(Exported::Written(saved)) => Line {
                 file: photo.display().to_string(),

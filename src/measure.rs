@@ -230,7 +230,10 @@ pub fn photographic(face: &Face, crop: &Similarity, out: &RgbImage, person: Opti
                 continue;
             }
             let px = out.get_pixel(x, y).0;
-            if px.iter().any(|&c| c >= 250) || px.iter().all(|&c| c <= 5) {
+            // Burnt out: a channel at white. Pure black is not counted: within the skin oval
+            // it is a glasses frame, a beard or a strand of hair far more often than skin,
+            // and a face too dark is caught by its lightness and the shadow rule.
+            if px.iter().any(|&c| c >= 250) {
                 clipped += 1;
             }
             all.push(lightness(px) as f64);

@@ -29,8 +29,26 @@ pub struct Handoff {
     pub captured_at: String,
     /// How the kiosk judged the photo; the counter judges it again.
     pub outcome: Overall,
-    /// Rules the counter must look at (failed, unmeasured or needing a person).
+    /// Rules the counter must look at (failed, unmeasured or needing a person). A rule this
+    /// version does not know (a newer kiosk's) is passed over when read, not the hand-off:
+    /// the counter judges the photo again with the rules it has.
+    #[serde(deserialize_with = "known_rules")]
     pub open_rules: Vec<RuleId>,
+}
+
+fn known_rules<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<RuleId>, D::Error> {
+    use serde::de::IntoDeserializer;
+    let names = Vec::<String>::deserialize(d)?;
+    Ok(names
+        .into_iter()
+        .filter_map(|n| {
+            let known = RuleId::deserialize(n.as_str().into_deserializer()).map_err(|e: serde::de::value::Error| e);
+            if known.is_err() {
+                tracing::info!(rule = %n, "hand-off names a rule this version does not know");
+            }
+            known.ok()
+        })
+        .collect())
 }
 
 impl Handoff {
@@ -75,7 +93,11 @@ pub fn handoff(dir: &Path, photo: &RgbImage, h: &Handoff) -> Result<PathBuf, Exp
     let mut last = None;
     for stem in stems {
         let (p, s) = (dir.join(format!("{stem}.jpg")), dir.join(format!("{stem}.json")));
-        match pair::write_pair(&Targets { photo: &p, summary: &s, overwrite: false, source: None }, &jpg, &json) {
+        match pair::write_pair(
+            &Targets { photo: &p, summary: &s, overwrite: false, source: None, private: true },
+            &jpg,
+            &json,
+        ) {
             Ok(()) => {
                 tracing::info!(ticket = %h.ticket, outcome = h.outcome.as_str(), "photo handed to the counter");
                 return Ok(p);
@@ -207,6 +229,16 @@ mod tests {
         }
     }
 
+    /// A newer kiosk may leave open a rule this counter does not know: the hand-off is still
+    /// read (it used to be skipped as foreign, and the customer never reached the queue).
+    #[test]
+    fn a_hand_off_naming_a_rule_unknown_here_is_still_read() {
+        let mut v = serde_json::to_value(h("001")).unwrap();
+        v["open_rules"] = serde_json::json!(["colour", "a_rule_from_the_future", "background_uniformity"]);
+        let read: Handoff = serde_json::from_value(v).unwrap();
+        assert_eq!(read.open_rules, [RuleId::Colour, RuleId::BackgroundUniformity]);
+    }
+
     #[test]
     fn handoffs_are_listed_in_order_with_their_status() {
         let d = tempfile::tempdir().unwrap();
@@ -215,6 +247,13 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(20));
         let p = handoff(d.path(), &img, &h("002")).unwrap();
         assert_eq!(p.file_name().unwrap(), "20261203-002.jpg");
+        // A customer's photo is not for every account on the machine.
+        #[cfg(unix)]
+        for f in [p.clone(), p.with_extension("json")] {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&f).unwrap().permissions().mode();
+            assert_eq!(mode & 0o607, 0o600, "{}: {mode:o}", f.display());
+        }
         std::fs::write(d.path().join("stray.json"), "{}").unwrap();
         let l = list(d.path());
         assert_eq!(l.iter().map(|e| e.handoff.ticket.as_str()).collect::<Vec<_>>(), ["001", "002"]);

@@ -300,6 +300,9 @@ pub struct BoothApp {
     pub staff_needed: bool,
     /// Why the last hand-off failed, for the staff menu (which can try it again).
     pub handoff_error: Option<String>,
+    /// The screen the staff gesture was made on: Cancel on the keypad returns there, so a
+    /// customer who leant on the corner (or staff who changed their mind) keeps the visit.
+    pin_from: Option<Screen>,
     picker: Box<dyn FilePicker>,
     /// The file dialog failed: show a path field instead.
     pub path_entry: Option<String>,
@@ -392,6 +395,7 @@ impl BoothApp {
             remember_path,
             state_dir: opts.state_dir.clone(),
             staff_needed: false,
+            pin_from: None,
             handoff_error: None,
             picker,
             path_entry: None,
@@ -505,6 +509,7 @@ impl BoothApp {
                 self.forget_customer();
                 self.staff_needed = false;
                 self.handoff_error = None;
+                self.pin_from = None;
                 self.print_tex = None;
                 self.pin_entry.clear();
                 self.error = None;
@@ -717,6 +722,7 @@ impl BoothApp {
             Intent::StaffGesture => {
                 self.pin_entry.clear();
                 self.pin_error = false;
+                self.pin_from = Some(self.screen);
                 // Staff read the studio's language, not the last customer's.
                 if let Some(l) = self.settings.languages.first() {
                     self.lang = *l;
@@ -753,7 +759,19 @@ impl BoothApp {
                 self.quit_requested = true;
             }
             Intent::CloseKiosk => {}
-            Intent::CancelPin => self.go(self.without_pin(), Why::Cancelled),
+            Intent::CancelPin => {
+                // Back to the customer, in their language; a held staff screen stays held.
+                let to = match self.pin_from.take() {
+                    Some(from) if !self.staff_needed && from != Screen::StaffPin => from,
+                    _ => self.without_pin(),
+                };
+                if to != Screen::Attract
+                    && let Some(l) = self.visit.customer_lang
+                {
+                    self.lang = l;
+                }
+                self.go(to, Why::Cancelled)
+            }
             Intent::StartOver => self.go(Screen::Attract, Why::Cancelled),
             // Staff mended the spool (a full disk, a folder's rights): the held photo goes again.
             Intent::RetryHandoff => {
@@ -1092,6 +1110,11 @@ impl BoothApp {
     }
 
     fn poll_still(&mut self) {
+        // Staff at the keypad are not pulled out of it: the result waits for Cancel, which
+        // returns to the checking screen.
+        if self.screen == Screen::StaffPin {
+            return;
+        }
         let StillJob::Checking(rx) = &self.visit.still else { return };
         match rx.try_recv() {
             Ok(Ok(s)) => {

@@ -302,7 +302,7 @@ pub fn export(
     std::fs::create_dir_all(dir).map_err(|e| ta(lang, "form.export_error", &[("error", e.to_string())]))?;
     let applicant = form.applicant();
     let (photo, summary) = export_paths(dir, spec, &applicant);
-    let targets = Targets { photo: &photo, summary: &summary, overwrite: false, source: None };
+    let targets = Targets { photo: &photo, summary: &summary, overwrite: false, source: None, private: false };
     let failed = |e: String| ta(lang, "form.export_error", &[("error", e)]);
     let serial = serials.next().map_err(|e| failed(e.to_string()))?;
     export::save(composed, &serial, report, spec, &applicant, &release, &targets)

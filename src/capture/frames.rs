@@ -1,8 +1,8 @@
 //! Frame sources for the live preview: the camera (see `camera.rs`), recorded frames for tests
 //! and demos, all behind one trait so the live path can be driven without a device.
 
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
 
 use image::RgbImage;
 
@@ -47,12 +47,18 @@ pub struct RecordedFrames {
     interval: Duration,
     last: Option<Instant>,
     looping: bool,
+    /// A folder of frames (the test camera): looked at again at each loop, so emptying it is
+    /// a camera unplugged and new photos in it are what the camera sees next.
+    folder: Option<(PathBuf, Listing)>,
 }
+
+/// A folder's files with their modification times, in name order.
+type Listing = Vec<(PathBuf, Option<SystemTime>)>;
 
 impl RecordedFrames {
     pub fn new(frames: Vec<RgbImage>, fps: f64) -> RecordedFrames {
         let interval = if fps > 0.0 { Duration::from_secs_f64(1.0 / fps) } else { Duration::ZERO };
-        RecordedFrames { frames, next: 0, seq: 0, interval, last: None, looping: true }
+        RecordedFrames { frames, next: 0, seq: 0, interval, last: None, looping: true, folder: None }
     }
 
     /// Play the frames once, then report [`CaptureError::Ended`].
@@ -61,20 +67,33 @@ impl RecordedFrames {
         self
     }
 
-    /// Every image file in a folder, in name order.
+    /// Every image file in a folder, in name order, looping; the folder is looked at again
+    /// at each loop (see `folder`).
     pub fn from_dir(dir: &Path, fps: f64) -> Result<RecordedFrames, CaptureError> {
-        let mut paths: Vec<_> = std::fs::read_dir(dir)
-            .map_err(|e| CaptureError::Other(format!("{}: {e}", dir.display())))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file())
-            .collect();
-        paths.sort();
-        let frames: Vec<RgbImage> =
-            paths.iter().filter_map(|p| super::load_photo(p).ok().map(|portrait| portrait.image)).collect();
+        let listing = list(dir).map_err(|e| CaptureError::Other(format!("{}: {e}", dir.display())))?;
+        let frames = load_all(&listing);
         if frames.is_empty() {
             return Err(CaptureError::Other(format!("no photos in {}", dir.display())));
         }
-        Ok(RecordedFrames::new(frames, fps))
+        Ok(RecordedFrames { folder: Some((dir.to_path_buf(), listing)), ..RecordedFrames::new(frames, fps) })
+    }
+
+    /// At the start of a loop: the folder's photos again if they changed; an emptied or
+    /// vanished folder is a camera that went away.
+    fn reread_folder(&mut self) -> Result<(), CaptureError> {
+        let Some((dir, old)) = &self.folder else { return Ok(()) };
+        let gone = |why: String| CaptureError::Disconnected(format!("{}: {why}", dir.display()));
+        let now = list(dir).map_err(|e| gone(e.to_string()))?;
+        if &now == old {
+            return Ok(());
+        }
+        let frames = load_all(&now);
+        if frames.is_empty() {
+            return Err(gone("no photos left".into()));
+        }
+        self.frames = frames;
+        self.folder = Some((dir.clone(), now));
+        Ok(())
     }
 
     pub fn len(&self) -> usize {
@@ -90,6 +109,9 @@ impl FrameSource for RecordedFrames {
     fn next_frame(&mut self) -> Result<Frame, CaptureError> {
         if self.frames.is_empty() || (!self.looping && self.next >= self.frames.len()) {
             return Err(CaptureError::Ended);
+        }
+        if self.next == 0 && self.seq > 0 {
+            self.reread_folder()?;
         }
         if let Some(last) = self.last {
             let due = last + self.interval;
@@ -112,6 +134,21 @@ impl FrameSource for RecordedFrames {
         let (w, h) = self.frames.first().map_or((0, 0), |f| f.dimensions());
         format!("{} recorded frame(s) {w}×{h}", self.frames.len())
     }
+}
+
+fn list(dir: &Path) -> std::io::Result<Listing> {
+    let mut files: Listing = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_file())
+        .map(|e| (e.path(), e.metadata().ok().and_then(|m| m.modified().ok())))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The photos among the files; the rest (a README, a half-copied file) are passed over.
+fn load_all(files: &Listing) -> Vec<RgbImage> {
+    files.iter().filter_map(|(p, _)| super::load_photo(p).ok().map(|portrait| portrait.image)).collect()
 }
 
 /// Darken (k < 1) or brighten (k > 1) a frame: for tests and demos of the exposure warnings.
@@ -142,5 +179,28 @@ mod tests {
         let mut once = RecordedFrames::new(vec![RgbImage::new(2, 2)], 0.0).once();
         assert!(once.next_frame().is_ok());
         assert_eq!(once.next_frame().unwrap_err(), CaptureError::Ended);
+    }
+
+    /// The test camera: a folder emptied is a camera unplugged; new photos are seen next loop.
+    #[test]
+    fn a_frames_folder_is_looked_at_again_each_loop() {
+        let d = tempfile::tempdir().unwrap();
+        let put = |name: &str, v: u8| RgbImage::from_pixel(4, 4, image::Rgb([v; 3])).save(d.path().join(name)).unwrap();
+        put("a.png", 10);
+        put("b.png", 200);
+        std::fs::write(d.path().join("notes.txt"), "not a photo").unwrap();
+        let mut s = RecordedFrames::from_dir(d.path(), 0.0).unwrap();
+        assert_eq!(s.len(), 2);
+        let first = |f: Frame| f.image.get_pixel(0, 0).0[0];
+        assert_eq!((first(s.next_frame().unwrap()), first(s.next_frame().unwrap())), (10, 200));
+        std::fs::remove_file(d.path().join("b.png")).unwrap();
+        put("c.png", 90);
+        assert_eq!(first(s.next_frame().unwrap()), 10);
+        assert_eq!(first(s.next_frame().unwrap()), 90);
+        for f in ["a.png", "c.png"] {
+            std::fs::remove_file(d.path().join(f)).unwrap();
+        }
+        assert!(matches!(s.next_frame(), Err(CaptureError::Disconnected(_))));
+        assert!(RecordedFrames::from_dir(d.path(), 0.0).is_err(), "no camera until photos are back");
     }
 }

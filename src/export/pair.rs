@@ -42,6 +42,10 @@ pub struct Targets<'a> {
     pub overwrite: bool,
     /// The photo being exported from: never written over.
     pub source: Option<&'a Path>,
+    /// Readable by the owner and their group only (0640), not by every account on the
+    /// machine: a customer's photo in the shared spool. Exports the user asked for are
+    /// created as any of their files is (0666 less the umask).
+    pub private: bool,
 }
 
 /// Refuse targets that would lose data, before anything is written.
@@ -102,9 +106,9 @@ pub fn write_pair(t: &Targets, photo_bytes: &[u8], summary_bytes: &[u8]) -> Resu
     };
     let result = (|| {
         // 2. Both files in full, flushed.
-        write_new(&j.photo_part, photo_bytes, &photo)?;
+        write_new(&j.photo_part, photo_bytes, &photo, t.private)?;
         fail_point(Step::PartsWritten)?;
-        write_new(&j.summary_part, summary_bytes, &summary)?;
+        write_new(&j.summary_part, summary_bytes, &summary, t.private)?;
         // 3. Commit.
         let text = serde_json::to_vec(&j).map_err(|e| ExportError::Encode(e.to_string()))?;
         for (p, f) in &mut journals {
@@ -231,8 +235,17 @@ fn create_journal(dir: &Path, photo: &Path) -> Result<(Vec<(PathBuf, File)>, Str
         })
 }
 
-fn write_new(part: &Path, bytes: &[u8], target: &Path) -> Result<(), ExportError> {
-    let mut f = OpenOptions::new().write(true).create_new(true).open(part).map_err(|e| io(target, e))?;
+fn write_new(part: &Path, bytes: &[u8], target: &Path, private: bool) -> Result<(), ExportError> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o640);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let mut f = options.open(part).map_err(|e| io(target, e))?;
     f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| io(target, e))
 }
 

@@ -9,7 +9,7 @@ fn idbooth(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_idbooth"))
         .args(args)
         // Keep the test's logs out of the user's data folder; English unless --lang says.
-        .env("IDBOOTH_DATA_DIR", std::env::temp_dir().join("idbooth-cli-test-data"))
+        .env("IDBOOTH_DATA_DIR", crate::common::kept("cli-test-data"))
         .env_remove("LANG")
         .output()
         .expect("run idbooth")
@@ -20,10 +20,7 @@ fn repo(p: &str) -> String {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("idbooth-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    crate::common::scratch(&format!("cli-{name}"))
 }
 
 fn json(out: &Output) -> serde_json::Value {
@@ -282,7 +279,7 @@ fn exports_killed_at_random_moments_leave_only_matched_pairs() {
         let delay = seed % (full + 20);
         let mut child = Command::new(env!("CARGO_BIN_EXE_idbooth"))
             .args(args(true))
-            .env("IDBOOTH_DATA_DIR", std::env::temp_dir().join("idbooth-cli-test-data"))
+            .env("IDBOOTH_DATA_DIR", crate::common::kept("cli-test-data"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -343,7 +340,7 @@ fn bad_input_gets_a_clear_message_and_exit_code_2() {
     let zh_terminal = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_idbooth"))
             .args(args)
-            .env("IDBOOTH_DATA_DIR", std::env::temp_dir().join("idbooth-cli-test-data"))
+            .env("IDBOOTH_DATA_DIR", crate::common::kept("cli-test-data"))
             .env("LANG", "zh_CN.UTF-8")
             .output()
             .unwrap()

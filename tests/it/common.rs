@@ -15,6 +15,20 @@ use idbooth::report::{Report, RuleReport};
 use idbooth::session::{Composed, JudgeOptions, Judgement, Session};
 use idbooth::spec::{Spec, SpecBook};
 
+/// Where the tests write: cargo's own scratch folder under `target/`, so nothing is left in
+/// the system's /tmp. Unique names per test; emptied at each run.
+pub fn scratch(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A scratch path that is shared and kept (a data folder, a serial counter).
+pub fn kept(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
+}
+
 pub fn photos_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/photos");
     if dir.is_dir() {
@@ -92,8 +106,8 @@ pub fn export_parts(
     };
     let release = approval::release(&j.verdicts, &confirm, &Policy::default(), "2026-01-01T00:00:00Z").unwrap();
     let summary = photo.with_extension("json");
-    let targets = idbooth::export::Targets { photo, summary: &summary, overwrite: false, source: None };
-    let serials = idbooth::serial::SerialCounter::at(std::env::temp_dir().join("idbooth-test-serials"));
+    let targets = idbooth::export::Targets { photo, summary: &summary, overwrite: false, source: None, private: false };
+    let serials = idbooth::serial::SerialCounter::at(kept("idbooth-test-serials"));
     let serial = serials.next().unwrap();
     idbooth::export::save(composed, &serial, report, spec, &Default::default(), &release, &targets).unwrap()
 }

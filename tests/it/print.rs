@@ -22,10 +22,7 @@ fn under_ci() -> bool {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("idbooth-print-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    crate::common::scratch(&format!("print-{name}"))
 }
 
 /// A command-line tool the test needs: absent → SKIPPED (a failure under CI).
@@ -420,7 +417,7 @@ fn idbooth(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_idbooth"))
         .args(args)
         .env("LC_ALL", "C")
-        .env("IDBOOTH_DATA_DIR", std::env::temp_dir().join("idbooth-print-test-data"))
+        .env("IDBOOTH_DATA_DIR", crate::common::kept("print-test-data"))
         .output()
         .expect("run idbooth")
 }

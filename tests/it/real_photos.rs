@@ -101,8 +101,7 @@ struct Exported {
 fn exported_london_photos_are_spec_exact_and_pass_every_geometry_rule() {
     let Some(dir) = photos_dir() else { return };
     let spec = crate::common::spec("cn-exit-entry");
-    let out_dir = std::env::temp_dir().join(format!("idbooth-london-{}", std::process::id()));
-    std::fs::create_dir_all(&out_dir).unwrap();
+    let out_dir = crate::common::scratch("london-exports");
     let mut files: Vec<_> = std::fs::read_dir(dir.join("london_neutral"))
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -265,6 +264,33 @@ fn a_darkened_photo_fails_exposure() {
     let dark = map_pixels(&p, |_, _, c| c.map(|v| exposed(v, 0.12)));
     let r = check(&dark, "cn-exit-entry");
     assert_eq!(status(&r, "exposure"), Status::Fail, "{}", rule(&r, "exposure").message);
+}
+
+/// Pure-black glasses frames are not burnt-out skin: exposure stays as it was (the glasses
+/// rule is what they fail). The kiosk told such a customer "too bright" before.
+#[test]
+fn black_glasses_frames_are_not_read_as_burnt_out_skin() {
+    let Some(p) = london("002_03.jpg") else { return };
+    let before = check(&p, "cn-exit-entry");
+    let lm = before.report.landmarks.as_ref().unwrap();
+    let ipd = (lm.right_pupil[0] - lm.left_pupil[0]).hypot(lm.right_pupil[1] - lm.left_pupil[1]);
+    // Two round rims 0.06 IPD thick around the pupils, and a bridge between them.
+    let (l, r) = (lm.left_pupil, lm.right_pupil);
+    let framed = map_pixels(&p, |x, y, c| {
+        let (x, y) = (x as f64 + 0.5, y as f64 + 0.5);
+        let rim = [l, r].iter().any(|q| ((x - q[0]).hypot(y - q[1]) - 0.36 * ipd).abs() < 0.03 * ipd);
+        let bridge = x > l[0] + 0.36 * ipd && x < r[0] - 0.36 * ipd && (y - (l[1] + r[1]) / 2.0).abs() < 0.03 * ipd;
+        if rim || bridge { [0, 0, 0] } else { c }
+    });
+    let after = check(&framed, "cn-exit-entry");
+    let e = rule(&after, "exposure");
+    assert_eq!(e.verdict.status, status(&before, "exposure"), "{}", e.message);
+    assert_ne!(e.verdict.reason, Reason::BurntOut, "{}", e.message);
+    // A face lit to white is still burnt out.
+    let burnt = map_pixels(&p, |_, _, c| c.map(|v| exposed(v, 3.0)));
+    let burnt = check(&burnt, "cn-exit-entry");
+    let b = rule(&burnt, "exposure");
+    assert_eq!(b.verdict.status, Status::Fail, "{}", b.message);
 }
 
 /// A black-and-white photo (or a webcam's monochrome night mode) fails: every spec asks for

@@ -64,9 +64,7 @@ fn geometry_not_ok(j: &Judgement) -> Vec<String> {
 }
 
 fn out_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("idbooth-specs-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    crate::common::scratch(&format!("specs-{tag}"))
 }
 
 /// One photo judged against one spec: the bands missed on the judged frame, the geometry rules

@@ -47,10 +47,7 @@ fn repo(p: &str) -> PathBuf {
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("idbooth-ui-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    crate::common::scratch(&format!("ui-{name}"))
 }
 
 fn harness_sized(app: BoothApp, size: [f32; 2]) -> Harness<'static, BoothApp> {
@@ -917,6 +914,13 @@ fn an_800_by_600_kiosk_keeps_every_button_on_screen() {
     h.run_steps(3);
     assert_eq!(h.state().screen(), Screen::Choose);
     inside(h.get_by_label("Social security card").rect(), "the last document");
+    // The way out is there too, below the documents (scrolled to on a short screen).
+    h.state_mut().advance(Duration::from_secs(1));
+    press(&mut h, "Start over");
+    assert_eq!(h.state().screen(), Screen::Attract);
+    h.state_mut().advance(Duration::from_secs(1));
+    h.state_mut().apply(Intent::Touch);
+    h.run_steps(3);
     h.state_mut().apply(Intent::Choose { lang: Lang::En, document: idbooth::app::state::Document::HkMacau });
     h.run_steps(3);
     assert_eq!(h.state().screen(), Screen::Guided);
@@ -930,6 +934,26 @@ fn an_800_by_600_kiosk_keeps_every_button_on_screen() {
     for b in ["OK", if h.state().lang == Lang::Zh { "取消" } else { "Cancel" }] {
         inside(h.get_by_label(b).rect(), b);
     }
+    std::fs::remove_dir_all(&spool).ok();
+}
+
+/// An upright (portrait) kiosk screen: the instruction sits above the camera picture, near
+/// the camera, not under a third of a screen of nothing; the buttons stay at the bottom.
+#[test]
+fn a_portrait_kiosk_puts_the_instruction_next_to_the_picture() {
+    let spool = temp_dir("spool-portrait");
+    let mut h = harness_sized(app_with(Mode::Kiosk, kiosk_settings(&spool), None, None), [1080.0, 1920.0]);
+    let grey = image::RgbImage::from_pixel(640, 480, image::Rgb([90, 90, 90]));
+    h.state_mut().set_live_source(live_source(vec![grey]));
+    h.state_mut().apply(Intent::Touch);
+    h.state_mut().apply(Intent::Choose { lang: Lang::En, document: idbooth::app::state::Document::Passport });
+    // A grey picture: the instruction settles on "no face".
+    step_until(&mut h, "a warning", 30, |a| !a.live_warnings().is_empty());
+    h.run_steps(3);
+    let said = h.get_by_label("No face: look into the camera").rect();
+    assert!(said.max.y < 300.0, "the instruction at {said:?}");
+    let start_over = h.get_by_label("Start over").rect();
+    assert!(start_over.max.y <= 1920.0 && start_over.min.y > 1500.0, "the buttons at {start_over:?}");
     std::fs::remove_dir_all(&spool).ok();
 }
 
@@ -1113,6 +1137,34 @@ fn the_kiosk_ignores_close_keys_and_only_a_pin_lets_staff_out() {
     h.get_by_label("Close the kiosk").click();
     h.run_steps(4);
     assert!(h.state().quit_requested);
+    std::fs::remove_dir_all(&spool).ok();
+}
+
+/// A customer leaning on the corner, or staff who change their mind: Cancel on the keypad goes
+/// back to the customer's screen, in their language, with their photo. A keypad left alone
+/// times out to the attract screen and the visit goes.
+#[test]
+fn cancelling_the_staff_keypad_returns_to_the_customers_visit() {
+    let spool = temp_dir("spool-cancel");
+    let good = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
+    let mut h = harness(app_with(Mode::Kiosk, kiosk_settings(&spool), None, None));
+    h.state_mut().apply(Intent::Touch);
+    h.state_mut().apply(Intent::Choose { lang: Lang::Zh, document: idbooth::app::state::Document::Passport });
+    h.state_mut().open_portrait(idbooth::capture::Portrait::from_rgb(good), None);
+    wait_checked(&mut h);
+    assert_eq!(h.state().screen(), Screen::KioskResult);
+    staff_gesture(&mut h);
+    assert_eq!(h.state().lang, Lang::En, "staff read the studio's language");
+    h.get_by_label("Cancel").click();
+    h.run_steps(4);
+    assert_eq!(h.state().screen(), Screen::KioskResult);
+    assert_eq!(h.state().lang, Lang::Zh, "the customer's language again");
+    assert!(h.state().still().is_some(), "the customer's photo is still there");
+    staff_gesture(&mut h);
+    h.state_mut().advance(Duration::from_secs(600));
+    h.run_steps(4);
+    assert_eq!(h.state().screen(), Screen::Attract);
+    assert!(h.state().visit.is_empty(), "something of the customer remains");
     std::fs::remove_dir_all(&spool).ok();
 }
 

@@ -1,5 +1,6 @@
 //! Kiosk: the customer picks their language and the document the photo is for. Passport and
 //! the two permits share one photo; the ID and social-security cards have their own spec.
+//! "Start over" below them returns to the attract screen (nothing of the visit kept).
 
 use egui::{RichText, vec2};
 
@@ -42,5 +43,10 @@ fn choices(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>, width: f32,
             out.push(Intent::Choose { lang, document: d });
         }
         ui.add_space(12.0 * k);
+    }
+    // A customer who touched the screen by mistake, or changed their mind, can leave.
+    ui.add_space(18.0 * k);
+    if big_button_sized(ui, &t(lang, "kiosk.start_over"), vec2(260.0, button_h), None).clicked() {
+        out.push(Intent::StartOver);
     }
 }

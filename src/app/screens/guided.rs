@@ -8,40 +8,62 @@ use super::super::text::{t, ta};
 use super::{AMBER, BoothApp, GREEN, Intent, big_button};
 
 pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
-    let lang = app.lang;
+    // A portrait screen (a kiosk's upright monitor) shows the camera's landscape picture at
+    // the full width with room to spare: the instruction goes above the picture, next to the
+    // camera the customer looks at, instead of far below it under the empty space.
+    let portrait = ui.available_height() > ui.available_width() * 1.2;
+    if portrait {
+        egui::Panel::top("guided_instruction").show(ui, |ui| {
+            ui.add_space(16.0);
+            instruction(app, ui);
+            ui.add_space(8.0);
+        });
+    }
     egui::Panel::bottom("guided_help").show(ui, |ui| {
         ui.add_space(8.0);
-        let warns = app.live_warnings();
-        let (text, color) = if app.smoother.is_empty() {
-            (t(lang, app.starting_text_key()), Color32::GRAY)
-        } else if app.countdown.is_some() || app.guide.burst_started.is_some() {
-            (t(lang, "kiosk.hold_still"), GREEN)
-        } else if let Some(w) = warns.first() {
-            // One instruction at a time: the most important first.
-            (t(lang, w.key()), AMBER)
-        } else {
-            (t(lang, "kiosk.looking_good"), GREEN)
-        };
-        ui.vertical_centered(|ui| ui.label(RichText::new(text).size(44.0).color(color).strong()));
+        if !portrait {
+            instruction(app, ui);
+            ui.add_space(8.0);
+        }
+        reminders(ui, app.lang, app.spec());
         ui.add_space(8.0);
-        reminders(ui, lang, app.spec());
-        ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            if big_button(ui, &t(lang, "kiosk.start_over"), 260.0, None).clicked() {
-                out.push(Intent::StartOver);
-            }
-            // The guidance depends on the document: say which one, and let them change it.
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if big_button(ui, &t(lang, "kiosk.change_document"), 300.0, None).clicked() {
-                    out.push(Intent::ChangeDocument);
-                }
-                let document = app.visit.form.document.label(lang);
-                ui.label(RichText::new(ta(lang, "kiosk.photo_for", &[("document", document)])).size(24.0));
-            });
-        });
+        buttons(app, ui, out);
         ui.add_space(8.0);
     });
     super::live::draw(app, ui, 260.0);
+}
+
+/// One instruction at a time, the most important first.
+fn instruction(app: &BoothApp, ui: &mut egui::Ui) {
+    let lang = app.lang;
+    let warns = app.live_warnings();
+    let (text, color) = if app.smoother.is_empty() {
+        (t(lang, app.starting_text_key()), Color32::GRAY)
+    } else if app.countdown.is_some() || app.guide.burst_started.is_some() {
+        (t(lang, "kiosk.hold_still"), GREEN)
+    } else if let Some(w) = warns.first() {
+        (t(lang, w.key()), AMBER)
+    } else {
+        (t(lang, "kiosk.looking_good"), GREEN)
+    };
+    ui.vertical_centered(|ui| ui.add(egui::Label::new(RichText::new(text).size(44.0).color(color).strong()).wrap()));
+}
+
+fn buttons(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    let lang = app.lang;
+    ui.horizontal(|ui| {
+        if big_button(ui, &t(lang, "kiosk.start_over"), 260.0, None).clicked() {
+            out.push(Intent::StartOver);
+        }
+        // The guidance depends on the document: say which one, and let them change it.
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if big_button(ui, &t(lang, "kiosk.change_document"), 300.0, None).clicked() {
+                out.push(Intent::ChangeDocument);
+            }
+            let document = app.visit.form.document.label(lang);
+            ui.label(RichText::new(ta(lang, "kiosk.photo_for", &[("document", document)])).size(24.0));
+        });
+    });
 }
 
 /// The official guidance as pictograms, each crossed out: glasses, hats, hair clips, earrings

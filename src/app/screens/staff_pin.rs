@@ -1,6 +1,7 @@
 //! Kiosk: staff enter their PIN on a touch keypad, then go back to the kiosk (the customer and
-//! any held problem dropped) or close it. Cancel or a timeout leaves without the PIN: to the
-//! attract screen, or back to a staff screen that holds (a failed hand-off).
+//! any held problem dropped) or close it. Cancel returns to the screen the gesture was made on
+//! (a customer's visit goes on); a timeout goes to the attract screen (the visit dropped). A
+//! staff screen that holds (a failed hand-off) is returned to either way.
 
 use egui::{RichText, vec2};
 

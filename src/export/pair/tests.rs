@@ -5,7 +5,7 @@ fn dir(name: &str) -> tempfile::TempDir {
 }
 
 fn targets<'a>(photo: &'a Path, summary: &'a Path, overwrite: bool) -> Targets<'a> {
-    Targets { photo, summary, overwrite, source: None }
+    Targets { photo, summary, overwrite, source: None, private: false }
 }
 
 /// Every file in `d`, sorted.
@@ -58,9 +58,9 @@ fn existing_exports_and_the_source_are_never_written_over_unasked() {
     let src = d.path().join("me.jpg");
     std::fs::write(&src, b"original").unwrap();
     let other = d.path().join(".").join("me.jpg");
-    let t = Targets { photo: &other, summary: &s, overwrite: true, source: Some(&src) };
+    let t = Targets { photo: &other, summary: &s, overwrite: true, source: Some(&src), private: false };
     assert!(matches!(write_pair(&t, b"x", b"sum:x"), Err(ExportError::IsSource(_))));
-    let t = Targets { photo: &p, summary: &src, overwrite: true, source: Some(&src) };
+    let t = Targets { photo: &p, summary: &src, overwrite: true, source: Some(&src), private: false };
     assert!(matches!(write_pair(&t, b"x", b"sum:x"), Err(ExportError::IsSource(_))));
     assert_eq!(std::fs::read(&src).unwrap(), b"original");
     assert!(matches!(write_pair(&targets(&p, &p, true), b"x", b"sum:x"), Err(ExportError::SameFile(_))));
