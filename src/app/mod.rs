@@ -146,6 +146,8 @@ pub enum Intent {
     SetBackground(BackgroundChoice),
     SetDocument(Document),
     ChooseFolder,
+    /// A typed export folder (no folder dialog on this system).
+    SetFolder(PathBuf),
     Export,
     Adjust(Adjust),
     /// Kiosk.
@@ -197,6 +199,9 @@ pub struct Visit {
     pub form: Form,
     /// Open rules the operator ticked as checked (counter).
     pub confirmed: std::collections::BTreeSet<RuleId>,
+    /// Ticks were dropped because the photo was judged again (a crop, spec or background
+    /// change): said beside the ticks until one is made again.
+    pub ticks_dropped: bool,
     pub adjust: Adjust,
     pub ticket: Option<String>,
     /// The spool entry this photo came from (counter).
@@ -234,6 +239,7 @@ impl Default for Visit {
             composing: None,
             form: Form::default(),
             confirmed: Default::default(),
+            ticks_dropped: false,
             adjust: Adjust { zoom: 1.0, ..Adjust::default() },
             ticket: None,
             from_spool: None,
@@ -306,6 +312,8 @@ pub struct BoothApp {
     picker: Box<dyn FilePicker>,
     /// The file dialog failed: show a path field instead.
     pub path_entry: Option<String>,
+    /// The folder dialog failed: the export folder is typed instead.
+    pub folder_entry: Option<String>,
     #[cfg(feature = "camera")]
     cameras: Vec<crate::capture::camera::CameraDevice>,
     live_maker: Option<SourceMaker>,
@@ -361,7 +369,10 @@ impl BoothApp {
         let remember_path = opts.remember.clone().filter(|_| mode != Mode::Kiosk);
         let remembered = remember_path.as_deref().map(Remembered::load).unwrap_or_default();
         let book = SpecBook::load();
-        let spec_id = opts.spec.clone().or(remembered.spec.clone()).unwrap_or_else(|| settings.default_spec.clone());
+        // The laptop's one person goes on with the spec they last used; a counter's first
+        // customer of the day starts on the studio's own, as every next customer does.
+        let last_spec = remembered.spec.clone().filter(|_| mode == Mode::Laptop);
+        let spec_id = opts.spec.clone().or(last_spec).unwrap_or_else(|| settings.default_spec.clone());
         let spec_idx = book.all().iter().position(|s| s.id == spec_id).unwrap_or(0);
         let lang = opts
             .lang
@@ -399,6 +410,7 @@ impl BoothApp {
             handoff_error: None,
             picker,
             path_entry: None,
+            folder_entry: None,
             #[cfg(feature = "camera")]
             cameras: Vec::new(),
             live_maker: None,
@@ -690,9 +702,22 @@ impl BoothApp {
                 Ok(None) => {}
                 Err(e) => {
                     tracing::warn!("no folder dialog: {e}");
-                    self.error = Some(Msg::key("folder_dialog_missing"))
+                    self.folder_entry = Some(self.folder.display().to_string());
+                    self.error = Some(Msg::key("folder_dialog_missing"));
                 }
             },
+            Intent::SetFolder(p) => {
+                if p.is_dir() {
+                    self.folder = p.clone();
+                    self.remembered.folder = Some(p);
+                    self.remember();
+                    self.folder_entry = None;
+                    self.error = None;
+                } else {
+                    let shown = crate::paths::shown(&p);
+                    self.error = Some(Msg::with(move |l| ta(l, "folder_missing", &[("path", shown.clone())])));
+                }
+            }
             Intent::Export => self.export(),
             Intent::Adjust(a) => {
                 if a != self.visit.adjust {
@@ -808,11 +833,7 @@ impl BoothApp {
                 self.visit = Visit::default();
                 if self.mode == Mode::Counter {
                     self.visit.form.operator = operator;
-                    self.background = BackgroundChoice::Auto;
-                    let default_spec = self.settings.default_spec.clone();
-                    if self.book.get(&default_spec).is_ok() {
-                        self.set_spec(&default_spec);
-                    }
+                    self.studio_defaults();
                 }
                 self.path_entry = None;
                 self.retake_of = None;
@@ -856,6 +877,17 @@ impl BoothApp {
         }
     }
 
+    /// The counter's next customer starts on the studio's spec and background choice, not the
+    /// last customer's (their document goes with `chosen_document`).
+    fn studio_defaults(&mut self) {
+        self.background = BackgroundChoice::Auto;
+        self.chosen_document = None;
+        let default_spec = self.settings.default_spec.clone();
+        if self.book.get(&default_spec).is_ok() {
+            self.set_spec(&default_spec);
+        }
+    }
+
     /// Same path as Open… and drag-and-drop: load a photo file and check it.
     pub fn open_path(&mut self, path: &Path) {
         match open_photo(path) {
@@ -875,6 +907,7 @@ impl BoothApp {
         if self.mode != Mode::Kiosk {
             // The staff member at the counter is the same for every customer.
             let operator = std::mem::take(&mut self.visit.form.operator);
+            let served = self.visit.last_export.is_some();
             self.visit = Visit::default();
             if self.mode == Mode::Counter {
                 self.visit.form.operator = operator;
@@ -882,6 +915,11 @@ impl BoothApp {
             // A retake (and only a retake) carries the person over; a queue entry is someone else.
             if from_spool.is_some() {
                 self.retake_of = None;
+            }
+            // A photo opened after the last customer's export, not as their retake, is the next
+            // customer: as after "Next customer", nothing of the last one's choices stays.
+            if self.mode == Mode::Counter && served && self.retake_of.is_none() && from_spool.is_none() {
+                self.studio_defaults();
             }
             if let Some(r) = self.retake_of.take() {
                 self.visit.form = r.form;
@@ -1079,7 +1117,9 @@ impl BoothApp {
             s.rejudge(&spec, lang, &bg, adjust);
             // What was decided about the last judgement goes with it: the ticks, and the reason
             // written for them when other rules are open now (a reason for one rule must not
-            // pass another's failure; a nudge of the crop keeps it).
+            // pass another's failure; a nudge of the crop keeps it). A tick vouched for what a
+            // person saw in the photo as it was, so none is carried over; staff are told.
+            self.visit.ticks_dropped |= !self.visit.confirmed.is_empty();
             self.visit.confirmed.clear();
             if open(s) != before {
                 self.visit.form.override_reason.clear();

@@ -469,7 +469,7 @@ impl BoothApp {
             Ok(None) => return,
             Err(e) => {
                 tracing::warn!("no file dialog for saving: {e}");
-                self.folder.join(&name)
+                crate::paths::free_name(&self.folder, &name)
             }
         };
         let wake = self.waker();

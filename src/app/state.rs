@@ -114,6 +114,12 @@ impl Document {
         }
     }
 
+    /// A Chinese document is applied for in a city, which the form must name exactly; a
+    /// photo for another country's passport or visa has no such field.
+    pub fn has_city(self) -> bool {
+        self != Document::Other
+    }
+
     pub fn from_id(id: &str) -> Option<Document> {
         Document::ALL.into_iter().find(|d| d.id() == id)
     }
@@ -156,6 +162,7 @@ impl Form {
     pub fn missing(&self, lang: Lang) -> Vec<String> {
         [("form.name", &self.name), ("form.city", &self.city), ("form.phone", &self.phone)]
             .into_iter()
+            .filter(|(k, _)| *k != "form.city" || self.document.has_city())
             .filter(|(_, v)| v.trim().is_empty())
             .map(|(k, _)| t(lang, k))
             .collect()
@@ -167,17 +174,30 @@ impl Form {
         (6..=20).contains(&digits) && p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
     }
 
-    /// The first problem with the form, in `lang`.
-    pub fn validate(&self, lang: Lang) -> Result<(), String> {
+    /// Every problem with the form, in `lang`, one sentence each (staff mend them all at
+    /// once rather than learning of one per click).
+    pub fn problems(&self, lang: Lang) -> Vec<String> {
+        let mut out = Vec::new();
         let missing = self.missing(lang);
         if !missing.is_empty() {
-            return Err(ta(lang, "form.missing", &[("fields", missing.join(&t(lang, "list_sep")))]));
+            out.push(ta(lang, "form.missing", &[("fields", missing.join(&t(lang, "list_sep")))]));
         }
-        self.city().map_err(|e| e.message(lang))?;
-        if !self.phone_ok() {
-            return Err(t(lang, "form.bad_phone"));
+        if self.document.has_city()
+            && !self.city.trim().is_empty()
+            && let Err(e) = self.city()
+        {
+            out.push(e.message(lang));
         }
-        Ok(())
+        if !self.phone.trim().is_empty() && !self.phone_ok() {
+            out.push(t(lang, "form.bad_phone"));
+        }
+        out
+    }
+
+    /// The form's problems as one message (see `problems`).
+    pub fn validate(&self, lang: Lang) -> Result<(), String> {
+        let p = self.problems(lang);
+        if p.is_empty() { Ok(()) } else { Err(p.join(" ")) }
     }
 
     /// The city of application as typed, resolved to exactly one place on the list (a
@@ -192,7 +212,7 @@ impl Form {
             name: opt(&self.name),
             document: Some(self.document.id().to_string()),
             // The list's exact name (深圳市 for "shenzhen"); `validate` refused anything else.
-            city: self.city().ok().map(|c| c.name.clone()),
+            city: self.city().ok().filter(|_| self.document.has_city()).map(|c| c.name.clone()),
             phone: opt(&self.phone),
             notes: opt(&self.notes),
             ticket: opt(&self.ticket),
@@ -277,7 +297,7 @@ pub fn export(
 ) -> Result<Saved, String> {
     let Destination { dir, serials, self_service } = to;
     let Some(composed) = &still.composed else { return Err(t(lang, "form.no_result")) };
-    form.validate(lang)?;
+    let mut problems = form.problems(lang);
     let report = still.report();
     let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let role = if self_service { Role::Applicant } else { Role::Staff };
@@ -298,7 +318,16 @@ pub fn export(
             ReleaseError::NoOperator => t(lang, "form.need_operator"),
             ReleaseError::ReasonRequired(_) => t(lang, "form.need_reason"),
             ReleaseError::OverrideForbidden(_) => t(lang, "form.override_forbidden"),
-        })?;
+        });
+    // What the form lacks and what the checklist still needs, said together.
+    let release = match release {
+        Ok(r) if problems.is_empty() => r,
+        Ok(_) => return Err(problems.join(" ")),
+        Err(e) => {
+            problems.push(e);
+            return Err(problems.join(" "));
+        }
+    };
     std::fs::create_dir_all(dir).map_err(|e| ta(lang, "form.export_error", &[("error", e.to_string())]))?;
     let applicant = form.applicant();
     let (photo, summary) = export_paths(dir, spec, &applicant);
@@ -408,6 +437,19 @@ mod tests {
         f.city = "Atlantis".into();
         assert!(f.validate(Lang::En).unwrap_err().contains("not a city on the list"));
         assert_eq!(a.notes, None);
+        // Every problem at once, not one per click.
+        let phone = std::mem::take(&mut f.phone);
+        f.city = "广东".into();
+        let e = f.validate(Lang::En).unwrap_err();
+        assert!(e.contains("Phone") && e.contains("province"), "{e}");
+        f.phone = phone;
+        // A photo for another country's passport or visa: no city of application asked.
+        f.document = Document::Other;
+        f.city.clear();
+        assert_eq!(f.missing(Lang::En), Vec::<String>::new());
+        assert!(f.validate(Lang::En).is_ok());
+        f.city = "深圳".into();
+        assert_eq!(f.applicant().city, None, "a city typed for a Chinese document is not carried to another");
     }
 
     #[test]

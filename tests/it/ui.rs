@@ -31,7 +31,7 @@ impl FilePicker for FakePicker {
         if self.missing { Err("no file dialog on this system".into()) } else { Ok(self.photo.clone()) }
     }
     fn pick_folder(&mut self, _start: &Path) -> Result<Option<PathBuf>, String> {
-        Ok(self.folder.clone())
+        if self.missing { Err("no folder dialog on this system".into()) } else { Ok(self.folder.clone()) }
     }
     fn pick_save(&mut self, _start: &Path, name: &str) -> Result<Option<PathBuf>, String> {
         if self.missing {
@@ -479,9 +479,34 @@ fn without_a_file_dialog_a_path_field_opens_the_photo() {
     h.run();
     open_typed(&mut h, "assets/samples/astronaut.png");
     assert_eq!(h.state().screen(), Screen::Review);
-    // With a photo open the field is still there (in the top bar), as the message says.
-    open_typed(&mut h, "assets/samples/grace_hopper.jpg");
-    assert!(h.state().still().is_some_and(|s| s.has_face()));
+    // With a photo open the field is still there (in the top bar), as the message says; a
+    // path pasted from a file manager (quoted, or as a file:// address) opens too.
+    let pasted = format!("'{}'", repo("assets/samples/grace_hopper.jpg").display());
+    let serial = h.state().photo_serial();
+    let field = h.get_by_role_and_label(Role::TextInput, "Photo file");
+    field.focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "Photo file").type_text(&pasted);
+    h.run();
+    h.get_by_label("Open").click();
+    wait_checked(&mut h);
+    assert_eq!(h.state().photo_serial(), serial + 1, "{:?}", h.state().error());
+    // Nor is there a folder dialog: the export folder is typed where it is shown.
+    let dir = temp_dir("typed-folder");
+    press(&mut h, "Choose folder…");
+    h.get_by_label_contains("This system has no folder dialog");
+    let field = h.get_by_role_and_label(Role::TextInput, "Save to");
+    field.focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "Save to").type_text(&format!("file://{}", dir.display()));
+    h.run();
+    press(&mut h, "Use this folder");
+    assert_eq!(h.state().folder, dir);
+    assert!(h.query_by_role_and_label(Role::TextInput, "Save to").is_none(), "the folder is shown again");
 }
 
 #[test]
@@ -1297,11 +1322,16 @@ fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
     assert_eq!(h.state().visit.form.document, idbooth::app::state::Document::HkMacau);
     assert!(h.state().visit.form.name.is_empty());
 
-    // Manual crop: zoom in, the geometry re-judges at once; reset goes back.
+    // Manual crop: zoom in, the geometry re-judges at once; reset goes back. Ticks made on
+    // the photo as it was go, and staff are told so.
+    press(&mut h, "I checked all of these");
+    h.get_by_label_contains("Ticked as checked");
     let head = |a: &BoothApp| a.still().unwrap().judgement.measurements.head_height.unwrap();
     let auto = head(h.state());
     h.state_mut().apply(Intent::Adjust(idbooth::session::Adjust { zoom: 1.2, ..Default::default() }));
-    h.step();
+    h.run_steps(3);
+    assert!(h.state().visit.confirmed.is_empty());
+    h.get_by_label("The photo was judged again: tick again what you have checked in it.");
     assert!((head(h.state()) / auto - 1.2).abs() < 0.01, "{auto} → {}", head(h.state()));
     assert_eq!(h.state().still().unwrap().report().judged, idbooth::session::Judged::Adjusted);
     // A hand turn tilts the exported eye line, and the head-tilt rule judges that too.
@@ -1328,6 +1358,7 @@ fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
         h.run();
     }
     press(&mut h, "I checked all of these");
+    assert!(h.query_by_label_contains("tick again").is_none());
     let next = h.get_by_label("Next customer").rect();
     // A double click exports once.
     h.state_mut().apply(Intent::Export);
@@ -1691,6 +1722,11 @@ fn the_studios_export_folder_holds_until_a_folder_is_chosen() {
     counter.apply(Intent::ChooseFolder);
     assert_eq!(counter.folder, chosen);
     assert_eq!(open(Mode::Counter, None).folder, chosen, "a chosen folder is remembered");
+    // The laptop's person goes on with their last spec; the counter's first customer of the
+    // day starts on the studio's, as every next customer does.
+    laptop.apply(Intent::SetSpec("cn-resident-id".into()));
+    assert_eq!(open(Mode::Laptop, None).spec().id, "cn-resident-id");
+    assert_eq!(open(Mode::Counter, None).spec().id, StudioSettings::default().default_spec);
 }
 
 /// A tightly framed portrait: the frame reaches below the photo, and the result says how many
@@ -1741,7 +1777,7 @@ fn a_reason_written_for_one_judgement_is_not_used_for_the_next() {
     // Another spec judges the photo again: other rules may fail now, so both the ticks and the
     // reason written for them go.
     h.state_mut().apply(Intent::SetSpec("us-2x2".into()));
-    h.run();
+    wait_checked(&mut h);
     assert!(h.state().visit.confirmed.is_empty());
     assert!(h.state().visit.form.override_reason.is_empty());
 }
@@ -1797,6 +1833,27 @@ fn a_retake_at_the_counter_keeps_the_customer_and_their_ticket() {
     assert_eq!((v.form.ticket.as_str(), v.form.name.as_str()), ("009", ""));
     assert_eq!(v.form.document, idbooth::app::state::Document::ResidentId);
     assert_eq!(h.state().spec().id, "cn-resident-id");
+    // Once they are exported, a photo opened without "Next customer" is the next customer:
+    // on the studio's spec and document, not the last customer's.
+    {
+        let a = h.state_mut();
+        a.visit.form.name = "Zhao Lei".into();
+        a.visit.form.city = "深圳".into();
+        a.visit.form.phone = "13800000000".into();
+        a.visit.form.override_reason = "checked by eye".into();
+        let open: Vec<_> =
+            a.still().unwrap().judgement.verdicts.iter().filter(|v| !v.status.is_ok()).map(|v| v.rule).collect();
+        a.visit.confirmed.extend(open);
+        a.apply(Intent::Export);
+    }
+    h.run();
+    assert!(h.state().visit.last_export.is_some(), "{:?}", h.state().export_message());
+    h.state_mut().apply(Intent::OpenPath(repo("assets/samples/grace_hopper.jpg")));
+    wait_checked(&mut h);
+    let v = &h.state().visit;
+    assert_eq!((v.form.name.as_str(), v.form.ticket.as_str()), ("", ""));
+    assert_eq!(v.form.document, idbooth::app::state::Document::Passport);
+    assert_eq!(h.state().spec().id, "cn-exit-entry");
     std::fs::remove_dir_all(&spool).ok();
     std::fs::remove_dir_all(&out).ok();
 }

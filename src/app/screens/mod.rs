@@ -132,7 +132,7 @@ fn top_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             let go = ui.button(t(lang, "path_open")).clicked()
                 || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)));
             if go && !path.trim().is_empty() {
-                out.push(Intent::OpenPath(path.trim().into()));
+                out.push(Intent::OpenPath(crate::paths::typed_path(path)));
             }
         });
     }

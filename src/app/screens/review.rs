@@ -407,28 +407,44 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         }
         // Top-aligned: the row grows while the matches are open, and a label centred in it
         // would slide down away from its field.
-        let single = ui.spacing().interact_size.y;
-        let city_empty = f.city.trim().is_empty();
-        let city_label = ui
-            .with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
-                ui.allocate_ui_with_layout(vec2(0.0, single), egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                    labelled(ui, "form.city", true, city_empty)
+        // (Another country's passport or visa has no city of application.)
+        if f.document.has_city() {
+            let single = ui.spacing().interact_size.y;
+            let city_empty = f.city.trim().is_empty();
+            let city_label = ui
+                .with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                    ui.allocate_ui_with_layout(
+                        vec2(0.0, single),
+                        egui::Layout::left_to_right(egui::Align::Center),
+                        |ui| labelled(ui, "form.city", true, city_empty),
+                    )
+                    .inner
                 })
-                .inner
-            })
-            .inner;
-        super::city::field(ui, lang, &mut f.city, city_label, 260.0);
-        ui.end_row();
+                .inner;
+            super::city::field(ui, lang, &mut f.city, city_label, 260.0);
+            ui.end_row();
+        }
         field(ui, "form.phone", &mut f.phone, true);
         field(ui, "form.notes", &mut f.notes, false);
         if counter {
             field(ui, "form.ticket", &mut f.ticket, false);
         }
-        ui.label(t(lang, "form.folder"));
-        ui.horizontal(|ui| {
-            ui.monospace(crate::paths::shown(&app.folder));
-            if ui.button(t(lang, "form.choose_folder")).clicked() {
-                out.push(Intent::ChooseFolder);
+        let l = ui.label(t(lang, "form.folder"));
+        ui.horizontal(|ui| match &mut app.folder_entry {
+            // No folder dialog on this system: the folder is typed (or pasted).
+            Some(typed) => {
+                let r = ui.add(egui::TextEdit::singleline(typed).desired_width(260.0)).labelled_by(l.id);
+                let go = ui.button(t(lang, "form.use_folder")).clicked()
+                    || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)));
+                if go && !typed.trim().is_empty() {
+                    out.push(Intent::SetFolder(crate::paths::typed_path(typed)));
+                }
+            }
+            None => {
+                ui.monospace(crate::paths::shown(&app.folder));
+                if ui.button(t(lang, "form.choose_folder")).clicked() {
+                    out.push(Intent::ChooseFolder);
+                }
             }
         });
         ui.end_row();
@@ -452,8 +468,19 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         // (nor, near the end of the scrolled form, those above) under the pointer.
         let blocked = ta(lang, &own("form.blocked"), &[("rules", titles(&unticked))]);
         ui.colored_label(RED, if unticked.is_empty() { String::new() } else { blocked });
-        let checked = ta(lang, "form.all_checked", &[("rules", titles(&ticked))]);
-        ui.colored_label(BLUE, if ticked.is_empty() { String::new() } else { checked });
+        let checked = (!ticked.is_empty()).then(|| ta(lang, "form.all_checked", &[("rules", titles(&ticked))]));
+        match checked {
+            Some(text) => {
+                app.visit.ticks_dropped = false;
+                ui.colored_label(BLUE, text);
+            }
+            None if app.visit.ticks_dropped => {
+                ui.colored_label(AMBER, t(lang, "form.ticks_dropped"));
+            }
+            None => {
+                ui.label("");
+            }
+        }
         ui.label(t(lang, &own("form.override_hint")));
         let failed = open.iter().any(|v| v.status == Status::Fail);
         let f = &mut app.visit.form;
