@@ -243,7 +243,7 @@ pub(crate) enum Exported {
     /// The release gate said no: nothing was written.
     Refused {
         overall: Overall,
-        open: Vec<RuleId>,
+        open: Vec<(RuleId, Status)>,
         why: String,
     },
 }
@@ -269,7 +269,7 @@ pub(crate) fn export_one(
     let release = match approval::release(&j.verdicts, &confirm, &Policy::default(), &export::summary::now_local()) {
         Ok(r) => r,
         Err(e) => {
-            let open = approval::to_confirm(&j.verdicts).iter().map(|v| v.rule).collect();
+            let open = approval::to_confirm(&j.verdicts).iter().map(|v| (v.rule, v.status)).collect();
             return Ok(Exported::Refused { overall: j.overall, open, why: idbooth::i18n::release_error(&e, lang) });
         }
     };
@@ -349,21 +349,27 @@ pub fn print_report(r: &Report, spec: &Spec, lang: Lang) {
     // The open rules by what they are (failed, for a person, not measured), named by the ids
     // --confirm takes.
     let verdict = tr(lang, &format!("overall.{}", r.overall.as_str()), &[]);
-    let groups: Vec<String> = [Status::Fail, Status::NeedsPerson, Status::NotChecked]
-        .into_iter()
-        .filter_map(|s| {
-            let ids: Vec<RuleId> = r.verdicts().filter(|v| v.status == s).map(|v| v.rule).collect();
-            let name = serde_json::to_value(s).ok()?.as_str()?.to_string();
-            let status = tr(lang, &format!("status.{name}"), &[]);
-            let ids = (!ids.is_empty()).then(|| idbooth::i18n::rule_list(ids, lang))?;
-            Some(tr(lang, "cli.group", &[("status", status), ("ids", ids)]))
-        })
-        .collect();
+    let groups = open_groups(&r.verdicts().map(|v| (v.rule, v.status)).collect::<Vec<_>>(), lang);
     if groups.is_empty() {
         println!("  => {verdict}");
     } else {
         println!("  => {verdict} — {}", groups.join(&tr(lang, "cli.group_sep", &[])));
     }
+}
+
+/// The open rules by what they are (failed, for a person, not measured): "fail: single_face",
+/// "not checked: crown_margin, …" — a rule that could not be measured is not called failed.
+pub(crate) fn open_groups(rules: &[(RuleId, Status)], lang: Lang) -> Vec<String> {
+    [Status::Fail, Status::NeedsPerson, Status::NotChecked]
+        .into_iter()
+        .filter_map(|s| {
+            let ids: Vec<RuleId> = rules.iter().filter(|r| r.1 == s).map(|r| r.0).collect();
+            let name = serde_json::to_value(s).ok()?.as_str()?.to_string();
+            let status = tr(lang, &format!("status.{name}"), &[]);
+            let ids = (!ids.is_empty()).then(|| idbooth::i18n::rule_list(ids, lang))?;
+            Some(tr(lang, "cli.group", &[("status", status), ("ids", ids)]))
+        })
+        .collect()
 }
 
 pub fn eval(dir: &Path, fit: bool, verbose: bool, max_pupil: Option<f64>, max_chin: Option<f64>) -> anyhow::Result<u8> {

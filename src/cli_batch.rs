@@ -64,6 +64,7 @@ pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, city: Option<&str>, l
         let (jpg, json) = (dir.join(format!("{stem}.jpg")), dir.join(format!("{stem}.json")));
         let targets =
             Targets { photo: &jpg, summary: &json, overwrite: a.overwrite, source: Some(photo), private: false };
+        let mut groups = Vec::new();
         let line = match export_one(a, spec, photo, &targets, city, lang, false) {
             Ok(Exported::Written(saved)) => Line {
                 file: photo.display().to_string(),
@@ -75,11 +76,12 @@ pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, city: Option<&str>, l
             },
             Ok(Exported::Refused { overall, open, .. }) => {
                 worst = worse(worst, code(overall));
+                groups = crate::cli::open_groups(&open, lang);
                 Line {
                     file: photo.display().to_string(),
                     result: "skipped",
                     outcome: Some(overall.as_str()),
-                    reasons: open.iter().map(|r| r.to_string()).collect(),
+                    reasons: open.iter().map(|r| r.0.to_string()).collect(),
                     output: None,
                     error: None,
                 }
@@ -98,10 +100,11 @@ pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, city: Option<&str>, l
         };
         // The rules that kept it back, on the line itself: the report is not the first place
         // a person at the counter looks.
-        let why = match (line.outcome, line.result) {
-            (Some(o), "skipped") if !line.reasons.is_empty() => format!(" ({o}: {})", line.reasons.join(", ")),
+        let why = match (line.outcome, &line.error) {
+            (Some(_), _) if !groups.is_empty() => format!(" ({})", groups.join("; ")),
             (Some(o), _) => format!(" ({o})"),
-            (None, _) => String::new(),
+            (None, Some(e)) => format!(": {e}"),
+            (None, None) => String::new(),
         };
         eprintln!("[{}/{}] {}: {}{why}", i + 1, files.len(), shown(photo), line.result);
         lines.push(line);

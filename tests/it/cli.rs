@@ -497,6 +497,11 @@ fn a_batch_exports_what_passes_skips_the_rest_and_reports_every_input() {
     // The rules that held a photo back are on its progress line, not only in the report.
     let line = progress.lines().find(|l| l.contains("hopper.jpg")).unwrap();
     assert!(line.contains("skipped (fail: ") && line.contains("crown_margin"), "{line}");
+    // An unreadable file says why on its line; a rule that could not be measured is not
+    // called failed.
+    let bad = progress.lines().find(|l| l.contains("notes.jpg")).unwrap();
+    assert!(bad.contains("error: ") && bad.contains("not a photo"), "{bad}");
+    assert!(line.contains("; not checked: face_shadow"), "{line}");
     // Confirmed by a person, the rules that were open on her photo let it through; the
     // astronaut's other open rules still keep it out.
     let second = run(&[
@@ -532,7 +537,7 @@ fn a_batch_of_photos_that_need_a_person_says_how_to_confirm_them() {
     };
     let first = run(&[]);
     let err = String::from_utf8_lossy(&first.stderr).to_string();
-    assert!(err.contains("002_03.jpg: skipped (needs_person: ") && err.contains("jewellery"), "{err}");
+    assert!(err.contains("002_03.jpg: skipped (needs a person: ") && err.contains("jewellery"), "{err}");
     assert!(err.contains("1 photo(s) need a person's check") && err.contains("--confirm"), "{err}");
     assert_eq!(files(&out), ["report.jsonl"]);
     // Doing what it says exports the photo, and the hint is gone.
