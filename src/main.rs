@@ -234,7 +234,7 @@ fn gui(a: GuiArgs, lang: Option<Lang>) -> ExitCode {
         sample: true,
         mode,
         settings,
-        settings_problem: problem.map(|p| p.to_string()),
+        settings_problem: problem.map(std::sync::Arc::new),
         remember: idbooth::app::state::Remembered::default_path(),
         state_dir: None,
         reprint: a.reprint,

@@ -140,6 +140,26 @@ pub enum SettingsError {
     Write(PathBuf, String),
 }
 
+impl SettingsError {
+    /// The problem in `lang` for the window's status line (the system's or the TOML parser's
+    /// own words inside it stay as they came).
+    pub fn message(&self, lang: Lang) -> String {
+        use crate::i18n::tr;
+        match self {
+            SettingsError::Read(p, e) => {
+                tr(lang, "ui.settings_unreadable", &[("path", crate::paths::shown(p)), ("error", e.to_string())])
+            }
+            SettingsError::Ignored(p, keys) => {
+                let items = keys.iter().map(|(k, why)| format!("{k} ({why})")).collect::<Vec<_>>().join("; ");
+                tr(lang, "ui.settings_ignored", &[("path", crate::paths::shown(p)), ("keys", items)])
+            }
+            SettingsError::Write(p, e) => {
+                tr(lang, "ui.settings_unwritable", &[("path", crate::paths::shown(p)), ("error", e.clone())])
+            }
+        }
+    }
+}
+
 impl StudioSettings {
     /// How long a hand-off stays in the spool.
     pub fn spool_keep(&self) -> std::time::Duration {
@@ -349,8 +369,12 @@ mod tests {
         std::fs::write(&p, "spool_dir = \"/srv/spool\"\n[timeouts]\nidle = \"sixty\"\n").unwrap();
         let (s, e) = StudioSettings::load(&p);
         assert_eq!(s.spool_dir.as_deref(), Some(Path::new("/srv/spool")));
-        let msg = e.unwrap().to_string();
+        let e = e.unwrap();
+        let msg = e.to_string();
         assert!(msg.contains("timeouts.idle: ") && msg.contains("it takes its default instead"), "{msg}");
+        // The window says it in its own language (the parser's words inside stay as they are).
+        let zh = e.message(Lang::Zh);
+        assert!(zh.contains("已使用默认值") && zh.contains("timeouts.idle ("), "{zh}");
     }
 
     #[test]

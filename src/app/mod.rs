@@ -122,7 +122,7 @@ pub struct Options {
     pub mode: Option<Mode>,
     /// The studio settings (already loaded) and the problem loading them, if any.
     pub settings: StudioSettings,
-    pub settings_problem: Option<String>,
+    pub settings_problem: Option<std::sync::Arc<config::SettingsError>>,
     /// Where the window remembers language, spec, folder (laptop and counter; `None`: nowhere).
     pub remember: Option<PathBuf>,
     /// Where the booth keeps its counters (tickets); `None`: the OS data folder.
@@ -335,7 +335,7 @@ pub struct BoothApp {
     /// The start screen's hint ("no camera", first run): for where a photo is started.
     notice: Option<Msg>,
     /// A problem with the studio settings file: on every screen's status line until fixed.
-    settings_note: Option<String>,
+    settings_note: Option<std::sync::Arc<config::SettingsError>>,
     error: Option<Msg>,
     staff_press: Option<Instant>,
     pub pin_entry: String,
@@ -1018,8 +1018,9 @@ impl BoothApp {
         self.notice.as_ref().map(|m| m.text(self.lang))
     }
 
-    pub fn settings_note(&self) -> Option<&str> {
-        self.settings_note.as_deref()
+    /// What was wrong with the studio settings file, in the window's language.
+    pub fn settings_note(&self) -> Option<String> {
+        self.settings_note.as_ref().map(|e| e.message(self.lang))
     }
 
     pub fn set_spec(&mut self, id: &str) {

@@ -217,6 +217,7 @@ fn decode(bytes: &[u8], factor: u32, keep: Option<&Arc<[u8]>>) -> Result<Portrai
     img.apply_orientation(orientation);
     let image = match img {
         DynamicImage::ImageRgb8(i) => i,
+        other if other.color().has_alpha() => on_white(&other.to_rgba8()),
         other => other.to_rgb8(),
     };
     // The full picture's upright size: a quarter turn swaps the stored sides.
@@ -225,6 +226,17 @@ fn decode(bytes: &[u8], factor: u32, keep: Option<&Arc<[u8]>>) -> Result<Portrai
     let (width, height) = if turned { (h, w) } else { (w, h) };
     let finer = keep.filter(|_| factor > 1).map(|b| Finer { bytes: b.clone(), factor, width, height });
     Ok(Portrait { image, path: None, finer })
+}
+
+/// A picture with transparency (a cut-out from another tool) as it shows on a white page:
+/// dropping the alpha would show whatever colour the transparent pixels happen to store,
+/// often black, as the person's background.
+fn on_white(rgba: &image::RgbaImage) -> RgbImage {
+    RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        let over = |c: u8| ((c as u32 * a as u32 + 255 * (255 - a as u32) + 127) / 255) as u8;
+        image::Rgb([over(r), over(g), over(b)])
+    })
 }
 
 /// What the segment walk found in a JPEG.
@@ -421,6 +433,19 @@ mod tests {
         let p = decode_photo(&png(&DynamicImage::ImageLuma16(g16))).unwrap();
         assert_eq!((p.width(), p.height()), (5, 4));
         assert_eq!(p.image.get_pixel(0, 0).0, [255, 255, 255]);
+    }
+
+    #[test]
+    fn transparent_pixels_are_white_not_their_stored_colour() {
+        let rgba = image::RgbaImage::from_fn(4, 2, |x, _| match x {
+            0 => image::Rgba([0, 0, 0, 0]),
+            1 => image::Rgba([0, 0, 0, 128]),
+            _ => image::Rgba([200, 100, 50, 255]),
+        });
+        let p = decode_photo(&png(&DynamicImage::ImageRgba8(rgba))).unwrap();
+        assert_eq!(p.image.get_pixel(0, 0).0, [255, 255, 255]);
+        assert_eq!(p.image.get_pixel(1, 0).0, [127, 127, 127]);
+        assert_eq!(p.image.get_pixel(3, 1).0, [200, 100, 50]);
     }
 
     fn crc32(data: &[u8]) -> u32 {

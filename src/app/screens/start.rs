@@ -66,18 +66,18 @@ fn queue(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
                 if ui.selectable_label(selected, RichText::new(h.ticket_label(&today)).size(18.0).strong()).clicked() {
                     out.push(Intent::QueueOpen(i));
                 }
-                ui.label(Document::from_id(&h.document).map_or_else(|| h.document.clone(), |d| d.label(lang)));
-                ui.label(t(lang, &format!("queue.outcome_{}", h.outcome.as_str())));
-                ui.label(t(
-                    lang,
-                    &format!(
-                        "queue.status_{}",
-                        serde_json::to_value(e.status)
-                            .ok()
-                            .and_then(|v| v.as_str().map(String::from))
-                            .unwrap_or_default()
-                    ),
-                ));
+                let status = serde_json::to_value(e.status).ok().and_then(|v| v.as_str().map(String::from));
+                let cells = [
+                    Document::from_id(&h.document).map_or_else(|| h.document.clone(), |d| d.label(lang)),
+                    t(lang, &format!("queue.outcome_{}", h.outcome.as_str())),
+                    t(lang, &format!("queue.status_{}", status.unwrap_or_default())),
+                ];
+                // The whole row opens the entry, not only its ticket number.
+                for text in cells {
+                    if ui.add(egui::Label::new(text).sense(egui::Sense::click())).clicked() {
+                        out.push(Intent::QueueOpen(i));
+                    }
+                }
                 ui.end_row();
             }
         });
