@@ -532,9 +532,12 @@ fn at_800_by_500_the_export_button_stays_on_screen() {
     let good = idbooth::capture::load_photo(&repo("assets/samples/grace_hopper.jpg")).unwrap().image;
     h.state_mut().set_live_source(live_source(vec![good]));
     wait_analyses(&mut h, 2);
-    for w in (800..=1100).step_by(20) {
-        h.set_size(egui::vec2(w as f32, 500.0));
-        spec_label_and_list_share_a_row(&mut h, w as f32);
+    for spec in ["cn-exit-entry", "uk-passport"] {
+        h.state_mut().apply(Intent::SetSpec(spec.into()));
+        for w in (800..=1100).step_by(20) {
+            h.set_size(egui::vec2(w as f32, 500.0));
+            spec_label_and_list_share_a_row(&mut h, w as f32);
+        }
     }
 }
 
@@ -554,6 +557,9 @@ fn spec_label_and_list_share_a_row(h: &mut Harness<'_, BoothApp>, width: f32) {
         let list = h.get_by_label(name).rect();
         assert!((label.center().y - list.center().y).abs() < 4.0, "{name} at {width}: label {label:?}, list {list:?}");
         assert!(list.max.x <= width, "{name} at {width}: list {list:?}");
+        // Nor does one language button wrap away from the other.
+        let (zh, en) = (h.get_by_label("中文").rect(), h.get_by_label("English").rect());
+        assert!((zh.center().y - en.center().y).abs() < 4.0, "at {width}: 中文 {zh:?}, English {en:?}");
     }
 }
 

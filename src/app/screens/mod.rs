@@ -94,6 +94,9 @@ fn top_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         let chosen_name = egui::WidgetText::from(name(app.spec()));
         // The list grows to its chosen name (the Chinese exit-entry name is wider than the set width).
         let list_w = SPEC_LIST_W.max(width(&chosen_name));
+        let langs = app.settings.languages.clone();
+        let pad = 2.0 * ui.spacing().button_padding.x + ui.spacing().item_spacing.x;
+        let langs_w: f32 = langs.iter().map(|l| width(&egui::WidgetText::from(t(*l, "lang_name"))) + pad).sum();
         // (In a wrapping layout `available_width` is the whole row's, so measure from the cursor.)
         let left = ui.max_rect().right() - ui.cursor().min.x;
         // (24 px: the list's arrow and inner margins beyond its set width.)
@@ -117,8 +120,13 @@ fn top_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         if chosen != app.spec().id {
             out.push(Intent::SetSpec(chosen));
         }
-        ui.separator();
-        for l in app.settings.languages.clone() {
+        // The language buttons go to a new row together, never one of them alone.
+        if ui.max_rect().right() - ui.cursor().min.x < langs_w + 2.0 * ui.spacing().item_spacing.x {
+            ui.end_row();
+        } else {
+            ui.separator();
+        }
+        for l in langs {
             if ui.selectable_label(app.lang == l, t(l, "lang_name")).clicked() {
                 out.push(Intent::SetLang(l));
             }
