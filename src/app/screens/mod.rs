@@ -110,6 +110,8 @@ fn top_bar(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         egui::ComboBox::from_id_salt("spec")
             .selected_text(chosen_name)
             .width(SPEC_LIST_W)
+            // Every spec in view at once (egui's default height hid 4 of 13 with no cue).
+            .height(ui.ctx().content_rect().height() * 0.8)
             .show_ui(ui, |ui| {
                 for s in app.book.all() {
                     ui.selectable_value(&mut chosen, s.id.clone(), name(s));
