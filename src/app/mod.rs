@@ -694,11 +694,7 @@ impl BoothApp {
             }
             Intent::SetDocument(d) => self.set_document(d),
             Intent::ChooseFolder => match self.picker.pick_folder(&self.folder) {
-                Ok(Some(p)) => {
-                    self.folder = p.clone();
-                    self.remembered.folder = Some(p);
-                    self.remember();
-                }
+                Ok(Some(p)) => self.use_folder(p),
                 Ok(None) => {}
                 Err(e) => {
                     tracing::warn!("no folder dialog: {e}");
@@ -708,9 +704,7 @@ impl BoothApp {
             },
             Intent::SetFolder(p) => {
                 if p.is_dir() {
-                    self.folder = p.clone();
-                    self.remembered.folder = Some(p);
-                    self.remember();
+                    self.use_folder(p);
                     self.folder_entry = None;
                     self.error = None;
                 } else {
@@ -875,6 +869,13 @@ impl BoothApp {
         if keep && self.retake_of.is_none() {
             self.retake_of = Some(v.carried_over());
         }
+    }
+
+    /// Exports go to `p` from now on, and the window remembers it.
+    fn use_folder(&mut self, p: PathBuf) {
+        self.folder = p.clone();
+        self.remembered.folder = Some(p);
+        self.remember();
     }
 
     /// The counter's next customer starts on the studio's spec and background choice, not the
