@@ -816,27 +816,13 @@ impl BoothApp {
             Intent::QueueOpen(i) => self.open_queue_entry(i),
             Intent::QueueStep(d) => {
                 if let Some(i) = self.queue.step(d) {
+                    if self.screen != Screen::Start {
+                        self.next_customer();
+                    }
                     self.open_queue_entry(i);
                 }
             }
-            Intent::NextCustomer => {
-                // Everything of the customer goes; at the counter the staff member stays and the
-                // next customer starts on the studio's own spec and background choice, not the
-                // last customer's.
-                let operator = std::mem::take(&mut self.visit.form.operator);
-                self.visit = Visit::default();
-                if self.mode == Mode::Counter {
-                    self.visit.form.operator = operator;
-                    self.studio_defaults();
-                }
-                self.path_entry = None;
-                self.retake_of = None;
-                self.chosen_document = None;
-                self.fit_document();
-                self.result_tex = None;
-                self.print_tex = None;
-                self.go(Screen::Start, Why::Closed);
-            }
+            Intent::NextCustomer => self.next_customer(),
             Intent::OpenPrint => self.open_print(),
             Intent::ClosePrint => self.close_print(),
             Intent::SetLayout(id) => self.visit.print.layout = Some(id),
@@ -844,6 +830,25 @@ impl BoothApp {
             Intent::Print(paper) => self.print(paper),
             Intent::SavePdf(paper) => self.save_pdf(paper),
         }
+    }
+
+    /// Everything of the customer goes; at the counter the staff member stays and the next
+    /// customer starts on the studio's own spec and background choice, not the last customer's.
+    fn next_customer(&mut self) {
+        let operator = std::mem::take(&mut self.visit.form.operator);
+        self.visit = Visit::default();
+        if self.mode == Mode::Counter {
+            self.visit.form.operator = operator;
+            self.studio_defaults();
+        }
+        self.path_entry = None;
+        self.retake_of = None;
+        self.chosen_document = None;
+        self.fit_document();
+        self.result_tex = None;
+        self.print_tex = None;
+        self.queue.close();
+        self.go(Screen::Start, Why::Closed);
     }
 
     // ---- photos ----

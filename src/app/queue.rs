@@ -14,7 +14,10 @@ const PRUNE_EVERY: Duration = Duration::from_secs(60);
 #[derive(Default)]
 pub struct Queue {
     pub entries: Vec<Entry>,
+    /// The entry open at the counter now (highlighted).
     pub selected: Option<usize>,
+    /// The entry served last, after "Next customer" closed it: PageDown goes on from there.
+    last: Option<usize>,
     next_poll: Option<Instant>,
     next_prune: Option<Instant>,
 }
@@ -32,13 +35,15 @@ impl Queue {
             self.next_prune = Some(now + PRUNE_EVERY);
             spool::prune(dir, keep, serving);
         }
-        let selected = self.selected.and_then(|i| self.entries.get(i)).map(|e| e.photo.clone());
+        let photo = |i: Option<usize>| i.and_then(|i| self.entries.get(i)).map(|e| e.photo.clone());
+        let (selected, last) = (photo(self.selected), photo(self.last));
         let fresh = spool::list(dir);
         if fresh.len() != self.entries.len() {
             tracing::info!(entries = fresh.len(), "counter queue changed");
         }
         self.entries = fresh;
-        self.selected = selected.and_then(|p| self.entries.iter().position(|e| e.photo == p));
+        let find = |p: Option<PathBuf>| p.and_then(|p| self.entries.iter().position(|e| e.photo == p));
+        (self.selected, self.last) = (find(selected), find(last));
     }
 
     pub fn select(&mut self, i: usize) -> Option<&Entry> {
@@ -47,13 +52,21 @@ impl Queue {
         Some(e)
     }
 
+    /// The customer at the counter is done with: nothing is highlighted, and PageDown goes on
+    /// from them.
+    pub fn close(&mut self) {
+        if let Some(i) = self.selected.take() {
+            self.last = Some(i);
+        }
+    }
+
     /// The next (`d` > 0) or previous waiting entry from the selected one, going round the
     /// end, or the first one waiting: PageDown serves the queue in order and never lands on
     /// someone already served (clicking an entry still opens any of them).
     pub fn step(&self, d: i32) -> Option<usize> {
         let n = self.entries.len();
         let waiting = |i: &usize| self.entries[*i].status == EntryStatus::New;
-        let Some(from) = self.selected.filter(|&i| i < n) else { return (0..n).find(waiting) };
+        let Some(from) = self.selected.or(self.last).filter(|&i| i < n) else { return (0..n).find(waiting) };
         let order: Vec<usize> = if d >= 0 {
             (from + 1..n).chain(0..from).collect()
         } else {
@@ -120,5 +133,19 @@ mod tests {
         q.entries[1].status = Exported;
         assert_eq!(q.step(-1), None, "the one open is the only one left");
         assert_eq!(q.step(1), None);
+    }
+
+    #[test]
+    fn a_closed_customer_is_not_highlighted_and_page_down_goes_on_from_them() {
+        use EntryStatus::New;
+        let mut q =
+            Queue { entries: vec![entry("001", New), entry("002", New), entry("003", New)], ..Queue::default() };
+        q.select(1);
+        q.close();
+        assert_eq!(q.selected, None, "nothing highlighted after Next customer");
+        assert_eq!(q.step(1), Some(2), "002 walked away unexported: PageDown goes on to 003, not back to 001");
+        assert_eq!(q.step(-1), Some(0));
+        q.close();
+        assert_eq!(q.step(1), Some(2), "a second close keeps where the counter was");
     }
 }

@@ -50,7 +50,13 @@ pub struct RecordedFrames {
     /// A folder of frames (the test camera): looked at again at each loop, so emptying it is
     /// a camera unplugged and new photos in it are what the camera sees next.
     folder: Option<(PathBuf, Listing)>,
+    /// When the folder was last listed: at most every [`RELIST`], however short a loop (a
+    /// folder of one photo loops at the frame rate).
+    listed: Option<Instant>,
 }
+
+/// How often a frames folder is listed again.
+const RELIST: Duration = Duration::from_millis(500);
 
 /// A folder's files with their modification times, in name order.
 type Listing = Vec<(PathBuf, Option<SystemTime>)>;
@@ -58,7 +64,7 @@ type Listing = Vec<(PathBuf, Option<SystemTime>)>;
 impl RecordedFrames {
     pub fn new(frames: Vec<RgbImage>, fps: f64) -> RecordedFrames {
         let interval = if fps > 0.0 { Duration::from_secs_f64(1.0 / fps) } else { Duration::ZERO };
-        RecordedFrames { frames, next: 0, seq: 0, interval, last: None, looping: true, folder: None }
+        RecordedFrames { frames, next: 0, seq: 0, interval, last: None, looping: true, folder: None, listed: None }
     }
 
     /// Play the frames once, then report [`CaptureError::Ended`].
@@ -75,13 +81,18 @@ impl RecordedFrames {
         if frames.is_empty() {
             return Err(CaptureError::Other(format!("no photos in {}", dir.display())));
         }
-        Ok(RecordedFrames { folder: Some((dir.to_path_buf(), listing)), ..RecordedFrames::new(frames, fps) })
+        let folder = Some((dir.to_path_buf(), listing));
+        Ok(RecordedFrames { folder, listed: Some(Instant::now()), ..RecordedFrames::new(frames, fps) })
     }
 
     /// At the start of a loop: the folder's photos again if they changed; an emptied or
     /// vanished folder is a camera that went away.
     fn reread_folder(&mut self) -> Result<(), CaptureError> {
         let Some((dir, old)) = &self.folder else { return Ok(()) };
+        if self.listed.is_some_and(|t| t.elapsed() < RELIST) {
+            return Ok(());
+        }
+        self.listed = Some(Instant::now());
         let gone = |why: String| CaptureError::Disconnected(format!("{}: {why}", dir.display()));
         let now = list(dir).map_err(|e| gone(e.to_string()))?;
         if &now == old {
@@ -195,11 +206,16 @@ mod tests {
         assert_eq!((first(s.next_frame().unwrap()), first(s.next_frame().unwrap())), (10, 200));
         std::fs::remove_file(d.path().join("b.png")).unwrap();
         put("c.png", 90);
+        // Within half a second of the last look the loop plays what it has.
+        assert_eq!(first(s.next_frame().unwrap()), 10);
+        assert_eq!(first(s.next_frame().unwrap()), 200);
+        s.listed = None; // as if half a second went by
         assert_eq!(first(s.next_frame().unwrap()), 10);
         assert_eq!(first(s.next_frame().unwrap()), 90);
         for f in ["a.png", "c.png"] {
             std::fs::remove_file(d.path().join(f)).unwrap();
         }
+        s.listed = None;
         assert!(matches!(s.next_frame(), Err(CaptureError::Disconnected(_))));
         assert!(RecordedFrames::from_dir(d.path(), 0.0).is_err(), "no camera until photos are back");
     }

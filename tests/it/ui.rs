@@ -1429,6 +1429,42 @@ fn the_counter_sees_kiosk_customers_waiting_while_it_serves_someone_else() {
     std::fs::remove_dir_all(&out).ok();
 }
 
+#[test]
+fn page_down_serves_the_next_customer_from_any_counter_screen() {
+    let queued = [
+        ("021", "passport", "cn-exit-entry"),
+        ("022", "passport", "cn-exit-entry"),
+        ("023", "passport", "cn-exit-entry"),
+    ];
+    let (mut h, spool, out) = counter_with_queued("pagedown", "assets/samples/astronaut.png", &queued);
+    let ticket = |h: &Harness<'_, BoothApp>| h.state().visit.form.ticket.clone();
+    h.key_press(egui::Key::PageDown);
+    wait_checked(&mut h);
+    assert_eq!((h.state().screen(), ticket(&h)), (Screen::Review, "021".to_string()));
+    // With a customer open, PageDown closes them (as "Next customer") and opens the next one.
+    let name = h.get_by_role_and_label(Role::TextInput, "Name");
+    name.focus();
+    name.type_text("Ada");
+    h.run();
+    h.key_press(egui::Key::PageDown);
+    wait_checked(&mut h);
+    assert_eq!((h.state().screen(), ticket(&h)), (Screen::Review, "022".to_string()));
+    assert!(h.state().visit.form.name.is_empty(), "the last customer's name went with them");
+    // "Next customer": no ticket stays highlighted, and PageDown goes on after 022.
+    h.get_by_label("Next customer").click();
+    h.run();
+    assert_eq!(h.state().screen(), Screen::Start);
+    assert_eq!(h.state().queue.selected, None);
+    h.key_press(egui::Key::PageDown);
+    wait_checked(&mut h);
+    assert_eq!(ticket(&h), "023");
+    h.key_press(egui::Key::PageUp);
+    wait_checked(&mut h);
+    assert_eq!(ticket(&h), "022");
+    std::fs::remove_dir_all(&spool).ok();
+    std::fs::remove_dir_all(&out).ok();
+}
+
 // ---------------------------------------------------------------- printing
 
 /// What CUPS says about a printer that does not exist, on any machine: no such printer (a

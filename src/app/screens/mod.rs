@@ -62,7 +62,23 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui) -> Vec<Intent> {
     if app.mode == Mode::Kiosk {
         staff_corner(app, ui, &mut out);
     }
+    if app.mode == Mode::Counter {
+        queue_keys(app, ui, &mut out);
+    }
     out
+}
+
+/// PageDown / PageUp serve the next or previous customer waiting, from the queue or from a
+/// customer's photo or print screen (which they close, as "Next customer" does).
+fn queue_keys(app: &BoothApp, ui: &egui::Ui, out: &mut Vec<Intent>) {
+    if !matches!(app.screen(), Screen::Start | Screen::Review | Screen::Print) {
+        return;
+    }
+    for (key, d) in [(egui::Key::PageDown, 1), (egui::Key::PageUp, -1)] {
+        if ui.input(|i| i.key_pressed(key)) {
+            out.push(Intent::QueueStep(d));
+        }
+    }
 }
 
 /// Width of the spec list in the top bar.

@@ -46,7 +46,7 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     });
 }
 
-/// The kiosk's hand-offs waiting at the counter; PageDown / PageUp step through them.
+/// The kiosk's hand-offs waiting at the counter (PageDown / PageUp: `screens::queue_keys`).
 fn queue(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let lang = app.lang;
     ui.heading(ta(lang, "queue.heading", &[("n", app.queue.new_count().to_string())]));
@@ -82,10 +82,4 @@ fn queue(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             }
         });
     });
-    if ui.input(|i| i.key_pressed(egui::Key::PageDown)) {
-        out.push(Intent::QueueStep(1));
-    }
-    if ui.input(|i| i.key_pressed(egui::Key::PageUp)) {
-        out.push(Intent::QueueStep(-1));
-    }
 }
