@@ -8,7 +8,7 @@ use idbooth::Lang;
 use idbooth::i18n::tr;
 use idbooth::paths::shown;
 use idbooth::print::cups::{Cups, PrintJob};
-use idbooth::print::{LayoutBook, SheetPhoto, SlipSize, Studio, sheet, slip, summary, write_file};
+use idbooth::print::{LayoutBook, PrintSettings, SheetPhoto, SlipSize, Studio, sheet, slip, summary, write_file};
 use idbooth::spec::SpecBook;
 
 #[derive(clap::Args)]
@@ -16,21 +16,22 @@ pub struct SheetArgs {
     /// Exported photos (from `idbooth export`); a `PHOTO.json` beside each names its spec.
     #[arg(required = true)]
     photos: Vec<PathBuf>,
-    /// Paper layout: 6inch, 5inch, a6, a5, a4, 6inch-mixed, or one of your own.
-    #[arg(long, default_value = idbooth::print::layout::DEFAULT_LAYOUT)]
-    layout: String,
+    /// Paper layout: 6inch, 5inch, a6, a5, a4, 6inch-mixed, or one of your own (default: the
+    /// studio settings' `print.layout`, else 6inch).
+    #[arg(long)]
+    layout: Option<String>,
     /// Spec of photos without a summary beside them (default cn-exit-entry).
     #[arg(long)]
     spec: Option<String>,
-    /// Photos per person (default: fill the sheet).
+    /// Photos per person (default: the studio settings' `print.copies`, else fill the sheet).
     #[arg(long)]
     copies: Option<u32>,
-    /// Spec name and date under each photo.
+    /// Spec name and date under each photo (also with the settings' `print.captions`).
     #[arg(long)]
     captions: bool,
-    /// Resolution of the raster sheet (--png).
-    #[arg(long, default_value_t = 300)]
-    dpi: u32,
+    /// Resolution of the raster sheet (--png; default: the settings' `print.dpi`, else 300).
+    #[arg(long)]
+    dpi: Option<u32>,
     /// Also write the sheet as an image at --dpi (.png or .jpg), for photo printers.
     #[arg(long, value_name = "OUT.png")]
     png: Option<PathBuf>,
@@ -40,7 +41,8 @@ pub struct SheetArgs {
     /// Write over existing files.
     #[arg(long)]
     overwrite: bool,
-    /// Print the PDF through CUPS: on PRINTER, or the default printer.
+    /// Print the PDF through CUPS: on PRINTER, or the studio settings' `print.printer`, else
+    /// the default printer.
     #[arg(long, value_name = "PRINTER", num_args = 0..=1, default_missing_value = "")]
     print: Option<String>,
 }
@@ -55,36 +57,53 @@ pub struct SummaryArgs {
     /// Write over an existing file.
     #[arg(long)]
     overwrite: bool,
-    /// Paper: a6, a5 or receipt80 (80 mm roll).
-    #[arg(long, default_value = "a6")]
-    size: SlipSize,
-    /// Studio name printed on the slip.
-    #[arg(long, default_value = "")]
-    studio: String,
-    /// Studio address printed on the slip.
-    #[arg(long, default_value = "")]
-    address: String,
-    /// Print the PDF through CUPS: on PRINTER, or the default printer.
+    /// Paper: a6, a5 or receipt80 (80 mm roll) (default: the studio settings' `print.slip_size`,
+    /// else a6).
+    #[arg(long)]
+    size: Option<SlipSize>,
+    /// Studio name printed on the slip (default: the settings' `studio.name`).
+    #[arg(long)]
+    studio: Option<String>,
+    /// Studio address printed on the slip (default: the settings' `studio.address`).
+    #[arg(long)]
+    address: Option<String>,
+    /// Print the PDF through CUPS: on PRINTER, or the studio settings' `print.printer`, else the
+    /// default printer.
     #[arg(long, value_name = "PRINTER", num_args = 0..=1, default_missing_value = "")]
     print: Option<String>,
 }
 
-pub fn sheet(a: &SheetArgs, lang: Lang) -> anyhow::Result<u8> {
+/// What the studio settings file says about printing, for what the command line leaves out
+/// (a counter reprinting at the desk gets its own printer, paper and studio name).
+#[derive(Debug, Clone, Default)]
+pub struct StudioDefaults {
+    pub studio: Studio,
+    pub print: PrintSettings,
+}
+
+/// `--print` as given (`""`: no printer named) or the studio's printer.
+fn printer(given: &str, d: &StudioDefaults) -> String {
+    if given.is_empty() { d.print.printer.clone().unwrap_or_default() } else { given.to_string() }
+}
+
+pub fn sheet(a: &SheetArgs, d: &StudioDefaults, lang: Lang) -> anyhow::Result<u8> {
     if a.output.is_none() && a.png.is_none() && a.print.is_none() {
         anyhow::bail!(tr(lang, "cli.sheet_where", &[]));
     }
-    if !(72..=2400).contains(&a.dpi) {
-        anyhow::bail!(tr(lang, "cli.dpi_range", &[("dpi", a.dpi.to_string())]));
+    let dpi = a.dpi.unwrap_or(d.print.dpi);
+    if !(72..=2400).contains(&dpi) {
+        anyhow::bail!(tr(lang, "cli.dpi_range", &[("dpi", dpi.to_string())]));
     }
+    let (copies, captions) = (a.copies.or(d.print.copies), a.captions || d.print.captions);
     let specs = SpecBook::load();
     let layouts = LayoutBook::load();
     for p in &layouts.problems {
         eprintln!("warning: {p}");
     }
-    let layout = layouts.get(&a.layout)?;
+    let layout = layouts.get(a.layout.as_deref().unwrap_or(&d.print.layout))?;
     let photos: Vec<SheetPhoto> =
         a.photos.iter().map(|p| SheetPhoto::open(p, &specs, a.spec.as_deref())).collect::<Result<_, _>>()?;
-    let pages = sheet::plan(layout, &photos, a.copies, a.captions)?;
+    let pages = sheet::plan(layout, &photos, copies, captions)?;
     // Every file this run writes, refused before any is written.
     let pngs: Vec<PathBuf> =
         a.png.iter().flat_map(|png| (0..pages.len()).map(|i| numbered(png, i, pages.len()))).collect();
@@ -106,24 +125,24 @@ pub fn sheet(a: &SheetArgs, lang: Lang) -> anyhow::Result<u8> {
         println!("{}", tr(lang, "cli.sheet_wrote", &args));
     }
     for (page, path) in pages.iter().zip(&pngs) {
-        let img = sheet::render_page(page, &photos, a.dpi, lang)?;
-        write_file(path, &sheet::encode_raster(&img, a.dpi, path)?)?;
+        let img = sheet::render_page(page, &photos, dpi, lang)?;
+        write_file(path, &sheet::encode_raster(&img, dpi, path)?)?;
         let args = [
             ("path", shown(path)),
             ("w", img.width().to_string()),
             ("h", img.height().to_string()),
-            ("dpi", a.dpi.to_string()),
+            ("dpi", dpi.to_string()),
         ];
         println!("{}", tr(lang, "cli.png_wrote", &args));
     }
     if let Some(printer) = &a.print {
         // The paper as it sits in the printer (portrait); CUPS turns a landscape page onto it.
-        print(&pdf, printer, "idbooth-sheet", Some((pw.min(ph), pw.max(ph))))?;
+        print(&pdf, &self::printer(printer, d), "idbooth-sheet", Some((pw.min(ph), pw.max(ph))))?;
     }
     Ok(0)
 }
 
-pub fn summary(a: &SummaryArgs, lang: Lang) -> anyhow::Result<u8> {
+pub fn summary(a: &SummaryArgs, d: &StudioDefaults, lang: Lang) -> anyhow::Result<u8> {
     if a.output.is_none() && a.print.is_none() {
         anyhow::bail!(tr(lang, "cli.slip_where", &[]));
     }
@@ -131,8 +150,11 @@ pub fn summary(a: &SummaryArgs, lang: Lang) -> anyhow::Result<u8> {
         writable(out, a.overwrite, lang)?;
     }
     let loaded = summary::load(&a.summary)?;
-    let studio = Studio { name: a.studio.clone(), address: a.address.clone() };
-    let s = slip::slip_pdf(&loaded, &studio, a.size, &SpecBook::load())?;
+    let studio = Studio {
+        name: a.studio.clone().unwrap_or_else(|| d.studio.name.clone()),
+        address: a.address.clone().unwrap_or_else(|| d.studio.address.clone()),
+    };
+    let s = slip::slip_pdf(&loaded, &studio, a.size.unwrap_or(d.print.slip_size), &SpecBook::load())?;
     if !s.missing_chars.is_empty() {
         let chars: String = s.missing_chars.iter().collect();
         eprintln!("warning: the bundled font has no glyph for: {chars} (printed as empty boxes)");
@@ -144,7 +166,7 @@ pub fn summary(a: &SummaryArgs, lang: Lang) -> anyhow::Result<u8> {
         println!("{}", tr(lang, "cli.slip_wrote", &args));
     }
     if let Some(printer) = &a.print {
-        print(&s.pdf, printer, "idbooth-slip", Some(s.page_mm))?;
+        print(&s.pdf, &self::printer(printer, d), "idbooth-slip", Some(s.page_mm))?;
     }
     Ok(0)
 }

@@ -174,8 +174,8 @@ fn main() -> ExitCode {
         Command::EvalRules { labels, verbose } => cli_rules::eval_rules(&labels, verbose),
         Command::Bench { photo, runs } => cli::bench(photo.as_deref(), runs),
         Command::Settings { set_pin } => settings(args.gui.settings, set_pin),
-        Command::Sheet(a) => cli_print::sheet(&a, lang),
-        Command::Summary(a) => cli_print::summary(&a, lang),
+        Command::Sheet(a) => cli_print::sheet(&a, &studio_defaults(args.gui.settings), lang),
+        Command::Summary(a) => cli_print::summary(&a, &studio_defaults(args.gui.settings), lang),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -280,6 +280,24 @@ fn settings(path: Option<PathBuf>, set_pin: Option<String>) -> anyhow::Result<u8
         }
     }
     Ok(0)
+}
+
+/// The studio settings' printer, paper and studio name for `sheet` and `summary` (a problem
+/// with the file is said, and what could be read is used).
+#[cfg(feature = "gui")]
+fn studio_defaults(path: Option<PathBuf>) -> cli_print::StudioDefaults {
+    use idbooth::app::config::StudioSettings;
+    let Some(path) = path.or_else(StudioSettings::default_path) else { return Default::default() };
+    let (s, problem) = StudioSettings::load(&path);
+    if let Some(p) = problem {
+        eprintln!("warning: {p}");
+    }
+    cli_print::StudioDefaults { studio: s.studio, print: s.print }
+}
+
+#[cfg(not(feature = "gui"))]
+fn studio_defaults(_: Option<PathBuf>) -> cli_print::StudioDefaults {
+    Default::default()
 }
 
 #[cfg(not(feature = "gui"))]

@@ -318,7 +318,10 @@ impl Bands {
     }
 }
 
-/// A live warning: short and actionable (texts in `ui.warn.*`).
+/// A live warning: short and actionable (texts in `ui.warn.*`). In order of importance (the
+/// kiosk shows one at a time): a face, framed, then what the person can take off before what
+/// the light does (a cap or glasses can be the reason for a too-bright or shadowed face, and
+/// the customer at a kiosk can act on them; on the light, often not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Warn {
     NoFace,
@@ -329,6 +332,8 @@ pub enum Warn {
     MoveDown,
     MoveLeft,
     MoveRight,
+    Glasses,
+    Hat,
     TooDark,
     TooBright,
     UnevenLight,
@@ -340,8 +345,6 @@ pub enum Warn {
     Pitched,
     EyesClosed,
     MouthOpen,
-    Glasses,
-    Hat,
     /// The picture has no colour (a webcam's monochrome night mode in low light).
     NoColour,
 }
@@ -578,6 +581,19 @@ mod tests {
             s.push(seq, vec![]);
         }
         assert!(s.active().is_empty());
+    }
+
+    /// One instruction at a time: framing first, then what the person can take off, then the
+    /// light (a kiosk customer told only "too bright" while wearing a cap stands there).
+    #[test]
+    fn glasses_and_hats_are_said_before_the_light_and_after_the_framing() {
+        let mut s = Smoother::default();
+        s.push(1, vec![Warn::TooBright, Warn::UnevenLight, Warn::Hat, Warn::Glasses]);
+        assert_eq!(s.active(), [Warn::Glasses, Warn::Hat, Warn::TooBright, Warn::UnevenLight]);
+        for seq in 2..5 {
+            s.push(seq, vec![Warn::TooBright, Warn::Hat, Warn::TooFar]);
+        }
+        assert_eq!(s.active(), [Warn::TooFar, Warn::Hat, Warn::TooBright]);
     }
 
     #[test]

@@ -418,6 +418,8 @@ fn idbooth(args: &[&str]) -> std::process::Output {
         .args(args)
         .env("LC_ALL", "C")
         .env("IDBOOTH_DATA_DIR", crate::common::kept("print-test-data"))
+        // No studio settings but those a test names (--settings): not the tester's own.
+        .env("XDG_CONFIG_HOME", crate::common::kept("print-test-config"))
         .output()
         .expect("run idbooth")
 }
@@ -494,6 +496,30 @@ fn cli_sheet_and_summary_from_an_export() {
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("serial {serial}")), "{out:?}");
+
+    // What the command line leaves out comes from the studio settings: a reprint at the desk
+    // gets the studio's paper and layout (and its printer and name) without being told.
+    let settings = dir.join("studio.toml");
+    std::fs::write(
+        &settings,
+        "[studio]\nname = \"Star Studio\"\n[print]\nlayout = \"5inch\"\nslip_size = \"receipt80\"\n",
+    )
+    .unwrap();
+    let with_settings = |cmd: &str, file: &str, out: &str, extra: &[&str]| {
+        let (file, out) = (dir.join(file), dir.join(out));
+        let mut args =
+            vec![cmd, file.to_str().unwrap(), "--settings", settings.to_str().unwrap(), "-o", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let run = idbooth(&args);
+        assert!(run.status.success(), "{run:?}");
+        pages(&std::fs::read(&out).unwrap())[0].0
+    };
+    let (w, h) = with_settings("summary", "hopper.json", "studio-slip.pdf", &[]);
+    assert!(near(w, 80.0, 0.5), "receipt80 from the settings: {w}×{h} mm");
+    let (w, h) = with_settings("summary", "hopper.json", "a6-slip.pdf", &["--size", "a6"]);
+    assert!(near(w.min(h), 105.0, 0.5) && near(w.max(h), 148.0, 0.5), "the command line wins: {w}×{h} mm");
+    let (w, h) = with_settings("sheet", "hopper.jpg", "studio-sheet.pdf", &[]);
+    assert!(near(w.min(h), 88.9, 0.5) && near(w.max(h), 127.0, 0.5), "5-inch from the settings: {w}×{h} mm");
 
     // Refusals: a photo at the wrong pixel size, a spec that contradicts the summary.
     let out = idbooth(&["sheet", sample.to_str().unwrap(), "--spec", "cn-exit-entry", "-o", pdf.to_str().unwrap()]);
