@@ -182,12 +182,21 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
     // Refuse a city the application would be rejected for before any slow part.
     let city = a.city.as_deref().map(cities::resolve).transpose().map_err(|e| anyhow::anyhow!(e.message(lang)))?;
     let city = city.map(|c| c.name.as_str());
+    if let Some(phone) = a.phone.as_deref().filter(|p| !idbooth::export::summary::phone_ok(p)) {
+        anyhow::bail!("{} ({phone})", tr(lang, "ui.form.bad_phone", &[]));
+    }
     if let Some(dir) = &a.out_dir {
         return crate::cli_batch::export_all(a, spec, dir, city, lang);
     }
     let (Some(output), [photo]) = (&a.output, a.photos.as_slice()) else {
         anyhow::bail!(tr(lang, "cli.one_photo", &[]));
     };
+    // The photo is written as JPEG: a name that says otherwise would be refused by an upload
+    // form or opened as the wrong kind of file.
+    let jpeg = output.extension().is_some_and(|e| e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("jpeg"));
+    if !jpeg {
+        anyhow::bail!(tr(lang, "cli.not_jpeg", &[("path", shown(&output.with_extension("jpg")))]));
+    }
     let summary_path = a.summary.clone().unwrap_or_else(|| output.with_extension("json"));
     let targets =
         Targets { photo: output, summary: &summary_path, overwrite: a.overwrite, source: Some(photo), private: false };

@@ -169,9 +169,7 @@ impl Form {
     }
 
     pub fn phone_ok(&self) -> bool {
-        let p = self.phone.trim();
-        let digits = p.chars().filter(char::is_ascii_digit).count();
-        (6..=20).contains(&digits) && p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+        crate::export::summary::phone_ok(&self.phone)
     }
 
     /// Every problem with the form, in `lang`, one sentence each (staff mend them all at
@@ -197,7 +195,7 @@ impl Form {
     /// The form's problems as one message (see `problems`).
     pub fn validate(&self, lang: Lang) -> Result<(), String> {
         let p = self.problems(lang);
-        if p.is_empty() { Ok(()) } else { Err(p.join(" ")) }
+        if p.is_empty() { Ok(()) } else { Err(p.join("\n")) }
     }
 
     /// The city of application as typed, resolved to exactly one place on the list (a
@@ -322,10 +320,10 @@ pub fn export(
     // What the form lacks and what the checklist still needs, said together.
     let release = match release {
         Ok(r) if problems.is_empty() => r,
-        Ok(_) => return Err(problems.join(" ")),
+        Ok(_) => return Err(problems.join("\n")),
         Err(e) => {
             problems.push(e);
-            return Err(problems.join(" "));
+            return Err(problems.join("\n"));
         }
     };
     std::fs::create_dir_all(dir).map_err(|e| ta(lang, "form.export_error", &[("error", e.to_string())]))?;

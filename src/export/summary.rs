@@ -29,6 +29,14 @@ pub struct Applicant {
     pub ticket: Option<String>,
 }
 
+/// A phone number the counter can call: 6–20 digits, with spaces, `+`, `-` and brackets
+/// allowed between them (the window and the command line refuse anything else).
+pub fn phone_ok(phone: &str) -> bool {
+    let p = phone.trim();
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    (6..=20).contains(&digits) && p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub schema: u32,

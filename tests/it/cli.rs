@@ -419,6 +419,34 @@ fn a_photo_without_a_face_fails_with_exit_1_and_is_not_exported() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Refused before any work, as the window refuses them: a photo name that is not a JPEG's
+/// (the file would be JPEG bytes under a .png name) and a phone number the counter cannot call.
+#[test]
+fn export_refuses_a_non_jpeg_name_and_a_bad_phone_before_any_work() {
+    let dir = tmp("refusals");
+    let hopper = repo("assets/samples/grace_hopper.jpg");
+    for (out, extra, says) in [
+        ("photo.png", &[][..], "photo.jpg"),
+        ("photo", &[][..], "photo.jpg"),
+        ("photo.jpg", &["--phone", "abc"][..], "6–20"),
+    ] {
+        let target = dir.join(out);
+        let mut args = vec!["export", &hopper, "-o", target.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let run = idbooth(&args);
+        assert_eq!(run.status.code(), Some(2), "{out} {extra:?}: {run:?}");
+        assert!(String::from_utf8_lossy(&run.stderr).contains(says), "{out} {extra:?}: {run:?}");
+        assert!(files(&dir).is_empty(), "{out}: nothing written");
+    }
+    let run = idbooth(&["--lang", "zh", "export", &hopper, "-o", dir.join("p.PNG").to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&run.stderr).contains("JPEG 格式"), "{run:?}");
+    // A phone as people write them passes the check (the export then stops at the checklist).
+    let run =
+        idbooth(&["export", &hopper, "-o", dir.join("ok.JPG").to_str().unwrap(), "--phone", "+86 (138) 0000-0000"]);
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn several_photos_give_one_line_each_and_the_worst_exit_code() {
     let dir = tmp("several");
