@@ -54,8 +54,24 @@ fn inputs(args: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, city: Option<&str>, lang: Lang) -> anyhow::Result<u8> {
-    std::fs::create_dir_all(dir)?;
-    let report_path = a.report.clone().unwrap_or_else(|| dir.join("report.jsonl"));
+    // A folder that cannot be written is said now, not after every photo was checked.
+    let cannot = |at: &Path, e: std::io::Error| {
+        anyhow::anyhow!(idbooth::i18n::export_error(&idbooth::export::ExportError::Io(at.into(), e), lang))
+    };
+    std::fs::create_dir_all(dir).map_err(|e| cannot(dir, e))?;
+    // An earlier run's report is its record of what it exported: never replaced (a named
+    // --report only with --overwrite).
+    let report_path = match &a.report {
+        Some(p) => {
+            idbooth::export::pair::check_target(p, a.overwrite, None)
+                .map_err(|e| anyhow::anyhow!(idbooth::i18n::export_error(&e, lang)))?;
+            p.clone()
+        }
+        None => idbooth::paths::free_name(dir, "report.jsonl"),
+    };
+    for folder in [dir, report_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))] {
+        tempfile::Builder::new().prefix(".idbooth-probe").tempfile_in(folder).map_err(|e| cannot(folder, e))?;
+    }
     let files = inputs(&a.photos);
     let mut lines = Vec::with_capacity(files.len());
     let mut worst = 0u8;

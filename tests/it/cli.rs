@@ -503,16 +503,12 @@ fn a_batch_exports_what_passes_skips_the_rest_and_reports_every_input() {
         args.extend_from_slice(extra);
         idbooth(&args)
     };
-    let report = || -> Vec<serde_json::Value> {
-        std::fs::read_to_string(out.join("report.jsonl"))
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+    let report = |name: &str| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(out.join(name)).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
     };
     let first = run(&[]);
     assert_eq!(first.status.code(), Some(2), "an unreadable input makes the batch's exit code 2");
-    let lines = report();
+    let lines = report("report.jsonl");
     assert_eq!(lines.len(), 3, "one line per input");
     let by = |name: &str| lines.iter().find(|l| l["file"].as_str().unwrap().ends_with(name)).unwrap().clone();
     assert_eq!(by("hopper.jpg")["result"], "skipped");
@@ -541,11 +537,19 @@ fn a_batch_exports_what_passes_skips_the_rest_and_reports_every_input() {
         "test",
     ]);
     assert_eq!(second.status.code(), Some(2));
-    let lines = report();
+    // The first run's report is its record: the second run's goes beside it.
+    assert_eq!(report("report.jsonl").len(), 3);
+    let lines = report("report-1.jsonl");
     let by = |name: &str| lines.iter().find(|l| l["file"].as_str().unwrap().ends_with(name)).unwrap().clone();
     assert_eq!(by("hopper.jpg")["result"], "exported");
     assert_eq!(by("astronaut.png")["result"], "skipped");
-    assert_eq!(files(&out), ["hopper.jpg", "hopper.json", "report.jsonl"]);
+    assert_eq!(files(&out), ["hopper.jpg", "hopper.json", "report-1.jsonl", "report.jsonl"]);
+    // A folder that cannot be made is refused before any photo is checked.
+    let blocked = out.join("hopper.jpg").join("sub");
+    let third = idbooth(&["export", src.to_str().unwrap(), "--out-dir", blocked.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&third.stderr).to_string();
+    assert_eq!(third.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot write") && !err.contains("[1/3]"), "{err}");
     std::fs::remove_dir_all(&src).ok();
     std::fs::remove_dir_all(&out).ok();
 }
@@ -573,7 +577,7 @@ fn a_batch_of_photos_that_need_a_person_says_how_to_confirm_them() {
     let err = String::from_utf8_lossy(&second.stderr).to_string();
     assert_eq!(second.status.code(), Some(0), "{err}");
     assert!(!err.contains("need a person's check"), "{err}");
-    assert_eq!(files(&out), ["002_03.jpg", "002_03.json", "report.jsonl"]);
+    assert_eq!(files(&out), ["002_03.jpg", "002_03.json", "report-1.jsonl", "report.jsonl"]);
     std::fs::remove_dir_all(&src).ok();
     std::fs::remove_dir_all(&out).ok();
 }
