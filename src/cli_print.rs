@@ -149,7 +149,15 @@ pub fn summary(a: &SummaryArgs, d: &StudioDefaults, lang: Lang) -> anyhow::Resul
     if let Some(out) = &a.output {
         writable(out, a.overwrite, lang)?;
     }
-    let loaded = summary::load(&a.summary)?;
+    // The photo named instead of its summary: the summary beside it is meant.
+    let photo =
+        a.summary.extension().is_some_and(|e| ["jpg", "jpeg"].contains(&e.to_ascii_lowercase().to_str().unwrap_or("")));
+    let path = match a.summary.with_extension("json") {
+        json if photo && json.is_file() => json,
+        _ if photo => anyhow::bail!(tr(lang, "cli.slip_needs_json", &[("path", shown(&a.summary))])),
+        _ => a.summary.clone(),
+    };
+    let loaded = summary::load(&path)?;
     let studio = Studio {
         name: a.studio.clone().unwrap_or_else(|| d.studio.name.clone()),
         address: a.address.clone().unwrap_or_else(|| d.studio.address.clone()),

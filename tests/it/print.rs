@@ -496,6 +496,9 @@ fn cli_sheet_and_summary_from_an_export() {
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("serial {serial}")), "{out:?}");
+    // The photo named instead of its summary: the summary beside it is used.
+    let out = idbooth(&["summary", jpg.to_str().unwrap(), "-o", dir.join("from-photo.pdf").to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("serial {serial}")), "{out:?}");
 
     // What the command line leaves out comes from the studio settings: a reprint at the desk
     // gets the studio's paper and layout (and its printer and name) without being told.

@@ -932,6 +932,24 @@ fn the_guided_screen_names_the_chosen_document_and_goes_back_to_change_it() {
 /// A small touch screen (800×600) holds every document button, the reminders, the guided
 /// screen's buttons and the staff keypad with its Cancel: nothing a customer or staff must
 /// press is off the screen.
+/// The document choice, "Start over" included, on one screen at the kiosk sizes people have
+/// (a stranger at a touch screen does not know to scroll).
+#[test]
+fn the_document_choice_fits_on_common_kiosk_screens() {
+    for (w, h) in [(800.0, 600.0), (1024.0, 768.0), (1280.0, 800.0), (1920.0, 1080.0)] {
+        let spool = temp_dir("spool-choose");
+        let mut k = harness_sized(app_with(Mode::Kiosk, kiosk_settings(&spool), None, None), [w, h]);
+        k.state_mut().apply(Intent::Touch);
+        k.run_steps(3);
+        assert_eq!(k.state().screen(), Screen::Choose);
+        for b in ["English", "Passport", "Social security card", "Start over"] {
+            let r = k.get_by_label(b).rect();
+            assert!(r.min.y >= 0.0 && r.max.y <= h && r.height() >= 56.0, "{b} at {r:?} on {w}×{h}");
+        }
+        std::fs::remove_dir_all(&spool).ok();
+    }
+}
+
 #[test]
 fn an_800_by_600_kiosk_keeps_every_button_on_screen() {
     let spool = temp_dir("spool-small");

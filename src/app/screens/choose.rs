@@ -10,12 +10,24 @@ use super::{BoothApp, Intent, TOUCH, big_button_sized};
 
 pub fn show(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let width = (ui.available_width() * 0.6).clamp(320.0, 900.0);
-    // On a short screen the gaps shrink and the buttons get lower (not below 56 px, still a
-    // finger's width), so 800×600 holds them all; what still does not fit scrolls.
-    let h = ui.available_height();
-    let k = ((h - 600.0) / 120.0).clamp(0.1, 1.0);
-    let button_h = ((h - 150.0) / 6.0).clamp(56.0, TOUCH);
+    // Everything on one screen (a stranger at a touch screen does not know to scroll): on a
+    // short screen the gaps shrink first, then the buttons get lower (not below 56 px, still
+    // a finger's width); only what still does not fit scrolls.
+    let rows = 2.0 + documents(app).len() as f32; // the languages, the documents, "Start over"
+    let gaps = 30.0 + 30.0 + 20.0 + 12.0 * documents(app).len() as f32 + 18.0;
+    let heading = 60.0;
+    let h = ui.available_height() - 8.0;
+    let k = ((h - heading - rows * TOUCH) / gaps).clamp(0.1, 1.0);
+    let button_h = ((h - heading - gaps * k) / rows).clamp(56.0, TOUCH);
     egui::ScrollArea::vertical().show(ui, |ui| ui.vertical_centered(|ui| choices(app, ui, out, width, button_h, k)));
+}
+
+/// The documents some spec is for, in the order offered.
+fn documents(app: &BoothApp) -> Vec<Document> {
+    [Document::Passport, Document::HkMacau, Document::Taiwan, Document::ResidentId, Document::SocialSecurity]
+        .into_iter()
+        .filter(|d| app.book.all().iter().any(|s| s.documents.iter().any(|x| x == d.id())))
+        .collect()
 }
 
 fn choices(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>, width: f32, button_h: f32, k: f32) {
@@ -35,10 +47,7 @@ fn choices(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>, width: f32,
     ui.add_space(30.0 * k);
     ui.label(RichText::new(t(lang, "kiosk.choose_document")).size(40.0).strong());
     ui.add_space(20.0 * k);
-    for d in [Document::Passport, Document::HkMacau, Document::Taiwan, Document::ResidentId, Document::SocialSecurity] {
-        if !app.book.all().iter().any(|s| s.documents.iter().any(|x| x == d.id())) {
-            continue;
-        }
+    for d in documents(app) {
         if big_button_sized(ui, &d.label(lang), vec2(width, button_h), None).clicked() {
             out.push(Intent::Choose { lang, document: d });
         }
