@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use idbooth::Lang;
 use idbooth::i18n::tr;
 use idbooth::paths::shown;
@@ -137,7 +136,7 @@ pub fn sheet(a: &SheetArgs, d: &StudioDefaults, lang: Lang) -> anyhow::Result<u8
     }
     if let Some(printer) = &a.print {
         // The paper as it sits in the printer (portrait); CUPS turns a landscape page onto it.
-        print(&pdf, &self::printer(printer, d), "idbooth-sheet", Some((pw.min(ph), pw.max(ph))))?;
+        print(&pdf, &self::printer(printer, d), "idbooth-sheet", Some((pw.min(ph), pw.max(ph))), lang)?;
     }
     Ok(0)
 }
@@ -174,7 +173,7 @@ pub fn summary(a: &SummaryArgs, d: &StudioDefaults, lang: Lang) -> anyhow::Resul
         println!("{}", tr(lang, "cli.slip_wrote", &args));
     }
     if let Some(printer) = &a.print {
-        print(&s.pdf, &self::printer(printer, d), "idbooth-slip", Some(s.page_mm))?;
+        print(&s.pdf, &self::printer(printer, d), "idbooth-slip", Some(s.page_mm), lang)?;
     }
     Ok(0)
 }
@@ -196,14 +195,16 @@ fn numbered(path: &Path, i: usize, n: usize) -> PathBuf {
 }
 
 /// Print the PDF through CUPS (a temporary copy for `lp`, removed at once) and report the job.
-fn print(pdf: &[u8], printer: &str, title: &str, media_mm: Option<(f64, f64)>) -> anyhow::Result<()> {
+fn print(pdf: &[u8], printer: &str, title: &str, media_mm: Option<(f64, f64)>, lang: Lang) -> anyhow::Result<()> {
     let job = PrintJob {
         printer: (!printer.is_empty()).then(|| printer.to_string()),
         title: title.into(),
         media_mm,
         copies: 1,
     };
-    let submitted = Cups::default().print_pdf(pdf, &job, &std::env::temp_dir()).context("printing failed")?;
-    println!("sent to printer {}: job {}", submitted.printer, submitted.id);
+    let submitted = Cups::default()
+        .print_pdf(pdf, &job, &std::env::temp_dir())
+        .map_err(|e| anyhow::anyhow!(tr(lang, "cli.print_failed", &[("why", e.message(lang))])))?;
+    println!("{}", tr(lang, "cli.print_sent", &[("printer", submitted.printer), ("job", submitted.id)]));
     Ok(())
 }

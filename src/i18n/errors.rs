@@ -104,6 +104,9 @@ pub fn print_error(e: &PrintError, lang: Lang) -> String {
         PrintError::Io(p, err) => ("io", vec![("path", shown(p)), ("detail", err.to_string())]),
         PrintError::Pdf(d) => ("pdf", vec![("detail", d.clone())]),
         PrintError::Encode(d) => ("encode", vec![("detail", d.clone())]),
+        PrintError::Layout(crate::print::LayoutError::Unknown(id, known)) => {
+            ("unknown_layout", vec![("id", id.clone()), ("known", known.clone())])
+        }
         _ => return e.to_string(),
     };
     tr(lang, &format!("errors.print.{key}"), &args)
@@ -154,6 +157,9 @@ pub fn error(e: &anyhow::Error, lang: Lang) -> String {
         }
         if let Some(x) = cause.downcast_ref::<VisionError>() {
             return session_error(&SessionError::Vision(x.clone()), lang);
+        }
+        if let Some(crate::print::LayoutError::Unknown(id, known)) = cause.downcast_ref() {
+            return tr(lang, "errors.print.unknown_layout", &[("id", id.clone()), ("known", known.clone())]);
         }
         if let Some(SpecError::Unknown(id)) = cause.downcast_ref::<SpecError>() {
             return tr(lang, "errors.unknown_spec", &[("id", id.clone())]);

@@ -622,7 +622,14 @@ fn printing_through_a_real_cups_queue() {
     std::fs::remove_file(&printed).ok();
     let out = idbooth(&["summary", json.to_str().unwrap(), "--print=idbooth-no-such-printer"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no printer named 'idbooth-no-such-printer'"));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("printing failed: There is no printer named “idbooth-no-such-printer”"), "{err}");
+    // In the reader's language, like the window.
+    let out = idbooth(&["--lang", "zh", "summary", json.to_str().unwrap(), "--print=idbooth-no-such-printer"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("打印失败：没有名为“idbooth-no-such-printer”的打印机"),
+        "{out:?}"
+    );
 
     // Errors, as the real lp reports them.
     let unknown = PrintJob { printer: Some("idbooth-no-such-printer".into()), ..job.clone() };
