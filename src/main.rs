@@ -260,13 +260,12 @@ fn settings(path: Option<PathBuf>, set_pin: Option<String>) -> anyhow::Result<u8
     let path = path
         .or_else(StudioSettings::default_path)
         .ok_or_else(|| anyhow::anyhow!("no config folder here: use --settings FILE"))?;
-    let (mut s, problem) = StudioSettings::load(&path);
+    let (s, problem) = StudioSettings::load(&path);
     match set_pin {
-        // Saving now would drop the keys left out: the file is mended by hand first.
+        // A file with keys the booth cannot use is mended by hand first.
         Some(_) if let Some(p) = problem => anyhow::bail!("{p}. Mend the file first; the PIN was not stored"),
         Some(pin) => {
-            s.set_pin(&pin).map_err(|e| anyhow::anyhow!(e))?;
-            s.save(&path)?;
+            StudioSettings::store_pin(&path, &pin).map_err(|e| anyhow::anyhow!(e))?;
             println!("staff PIN stored (hashed) in {}", idbooth::paths::shown(&path));
         }
         None => {

@@ -263,6 +263,25 @@ impl StudioSettings {
         Ok(())
     }
 
+    /// Store `pin` hashed in the settings file at `path`, changing nothing else in it: its
+    /// comments, its order and the keys it leaves at the program's defaults stay as they were.
+    pub fn store_pin(path: &Path, pin: &str) -> Result<(), String> {
+        let mut s = StudioSettings::default();
+        s.set_pin(pin)?;
+        let hash = s.staff_pin_hash.unwrap_or_default();
+        let shown = crate::paths::shown(path);
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(format!("cannot read {shown}: {e}")),
+        };
+        let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("{shown}: {e}"))?;
+        doc["staff_pin_hash"] = toml_edit::value(hash);
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot write {shown}: {e}"))?;
+        crate::paths::write_atomic(path, doc.to_string().as_bytes()).map_err(|e| format!("cannot write {shown}: {e}"))
+    }
+
     /// Does `pin` match the stored hash? (No hash: no PIN opens the kiosk.)
     pub fn pin_matches(&self, pin: &str) -> bool {
         use password_hash::{PasswordHash, PasswordVerifier};
@@ -410,6 +429,33 @@ mod tests {
         assert!(StudioSettings::default().set_pin("123456789012").is_ok());
         assert!(!StudioSettings::default().pin_matches("2468"), "no PIN set: nothing opens the kiosk");
         assert!(StudioSettings::example().contains("[timeouts]"));
+    }
+
+    /// `settings --set-pin` changes the PIN and nothing else: a studio's comments and the keys
+    /// it left out (which then follow the program's defaults) stay as they were.
+    #[test]
+    fn storing_a_pin_keeps_the_rest_of_the_file_as_written() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("studio.toml");
+        let text = "# managed by Li Wei\nmode = \"kiosk\"\n\n[studio]\nname = \"星光照相馆\" # shown on slips\n";
+        std::fs::write(&p, text).unwrap();
+        StudioSettings::store_pin(&p, "1357").unwrap();
+        let after = std::fs::read_to_string(&p).unwrap();
+        assert!(after.contains("# managed by Li Wei") && after.contains("# shown on slips"), "{after}");
+        assert!(!after.contains("[timeouts]") && !after.contains("1357"), "{after}");
+        let (s, e) = StudioSettings::load(&p);
+        assert!(e.is_none(), "{e:?}");
+        assert!(s.pin_matches("1357") && s.mode == Mode::Kiosk && s.studio.name == "星光照相馆");
+        // Again: the PIN is replaced, not added twice.
+        StudioSettings::store_pin(&p, "2468").unwrap();
+        let s = StudioSettings::load(&p).0;
+        assert!(s.pin_matches("2468") && !s.pin_matches("1357"));
+        assert_eq!(std::fs::read_to_string(&p).unwrap().matches("staff_pin_hash").count(), 1);
+        // No file yet: one with the PIN alone.
+        let fresh = d.path().join("new/studio.toml");
+        StudioSettings::store_pin(&fresh, "9876").unwrap();
+        assert!(StudioSettings::load(&fresh).0.pin_matches("9876"));
+        assert!(StudioSettings::store_pin(&fresh, "12").is_err());
     }
 
     #[test]
