@@ -239,7 +239,14 @@ fn confirmation_lines(gs: &[Group], extra_reason: Option<&str>, st: &Style, size
         if i > 0 && left == 0 {
             break;
         }
-        out.extend(clipped(&format!("{}, {}", g.by, when(g.at)), size, w, 2));
+        // Who and when: the time is never what a long name pushes off the paper.
+        let who = format!("{}, {}", g.by, when(g.at));
+        if text::width_mm(&who, size) <= w {
+            out.push(who);
+        } else {
+            out.extend(clipped(&format!("{},", g.by), size, w, 2));
+            out.push(when(g.at));
+        }
         let shown = &g.rules[..left.min(g.rules.len())];
         left -= shown.len();
         let last = i + 1 == gs.len() || left == 0;
@@ -376,10 +383,13 @@ fn lay_out(
     // Studio and title.
     let studio_name = if studio.name.trim().is_empty() { "idbooth" } else { studio.name.as_str() };
     let (name, size) = one_line(studio_name, 10.0 * k, 8.0 * k, w);
-    f.lines(m, size, vec![name]);
+    // A name longer than the line at its smallest size takes a second line, not a "…".
+    let name = if name.ends_with('…') { clipped(studio_name, size, w, 2) } else { vec![name] };
+    f.lines(m, size, name);
     if !studio.address.trim().is_empty() {
         let (address, size) = one_line(&studio.address, 6.5 * k, 5.5 * k, w);
-        f.lines(m, size, vec![address]);
+        let address = if address.ends_with('…') { clipped(&studio.address, size, w, 2) } else { vec![address] };
+        f.lines(m, size, address);
     }
     f.y += 1.0 * k;
     f.para(m, w, 8.0 * k, &bilingual("print.slip_title", " · "), usize::MAX);
@@ -626,6 +636,33 @@ mod tests {
         let cut = Style { compact: true, beside: false, size: 6.0, reason_lines: 2, shown: 2 };
         let all = confirmation_lines(&gs, None, &cut, 6.0, 93.0).join("\n");
         assert!(all.contains("+3 more") && all.contains("另有 3 项"), "{all}");
+    }
+
+    /// Long names take more lines; what they would push off is never the time of a check, nor
+    /// the end of the studio's name.
+    #[test]
+    fn a_long_staff_or_studio_name_wraps_instead_of_losing_the_time() {
+        let mut l = loaded(2, "ok");
+        for c in &mut l.doc.confirmations {
+            c.by = "Maximilian Alexander Featherstonehaugh, senior photographer at the front desk".into();
+        }
+        let gs = groups(&l.doc);
+        let st = Style { compact: true, beside: false, size: 6.0, reason_lines: 2, shown: 2 };
+        let all = confirmation_lines(&gs, None, &st, 6.0, 50.0).join("\n");
+        assert!(all.contains("2026-12-03 12:34:50 +08:00"), "{all}");
+        let long = "星光照相馆 Starlight Portrait and Passport Photo Studio, Futian Branch, Shenzhen, Guangdong";
+        let studio = Studio { name: long.into(), address: String::new() };
+        let style = candidates(2)[0];
+        let flow = lay_out(&l, &studio, SlipSize::Receipt80, &SpecBook::builtin(), None, &style);
+        let texts: Vec<&str> = flow.pages[0]
+            .iter()
+            .filter_map(|op| match op {
+                Op::Text { s, .. } => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert!(!texts[..2].concat().contains('…'), "{texts:?}");
+        assert_eq!(texts[..2].join(" "), long);
     }
 
     #[test]
