@@ -122,7 +122,8 @@ pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, city: Option<&str>, l
             (None, Some(e)) => format!(": {e}"),
             (None, None) => String::new(),
         };
-        eprintln!("[{}/{}] {}: {}{why}", i + 1, files.len(), shown(photo), line.result);
+        let result = tr(lang, &format!("cli.batch_{}", line.result), &[]);
+        eprintln!("[{}/{}] {}: {result}{why}", i + 1, files.len(), shown(photo));
         lines.push(line);
     }
     let mut text = Vec::new();

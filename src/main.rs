@@ -173,7 +173,7 @@ fn main() -> ExitCode {
         }
         Command::EvalRules { labels, verbose } => cli_rules::eval_rules(&labels, verbose),
         Command::Bench { photo, runs } => cli::bench(photo.as_deref(), runs),
-        Command::Settings { set_pin } => settings(args.gui.settings, set_pin),
+        Command::Settings { set_pin } => settings(args.gui.settings, set_pin, lang),
         Command::Sheet(a) => cli_print::sheet(&a, &studio_defaults(args.gui.settings), lang),
         Command::Summary(a) => cli_print::summary(&a, &studio_defaults(args.gui.settings), lang),
     };
@@ -255,7 +255,7 @@ fn gui(_: GuiArgs, _: Option<Lang>) -> ExitCode {
 }
 
 #[cfg(feature = "gui")]
-fn settings(path: Option<PathBuf>, set_pin: Option<String>) -> anyhow::Result<u8> {
+fn settings(path: Option<PathBuf>, set_pin: Option<String>, lang: Lang) -> anyhow::Result<u8> {
     use idbooth::app::config::StudioSettings;
     let path = path
         .or_else(StudioSettings::default_path)
@@ -264,6 +264,10 @@ fn settings(path: Option<PathBuf>, set_pin: Option<String>) -> anyhow::Result<u8
     match set_pin {
         // A file with keys the booth cannot use is mended by hand first.
         Some(_) if let Some(p) = problem => anyhow::bail!("{p}. Mend the file first; the PIN was not stored"),
+        Some(pin) if !StudioSettings::pin_valid(&pin) => {
+            let max = idbooth::app::config::PIN_MAX.to_string();
+            anyhow::bail!(idbooth::i18n::tr(lang, "cli.pin_digits", &[("max", max)]))
+        }
         Some(pin) => {
             StudioSettings::store_pin(&path, &pin).map_err(|e| anyhow::anyhow!(e))?;
             println!("staff PIN stored (hashed) in {}", idbooth::paths::shown(&path));
@@ -300,7 +304,7 @@ fn studio_defaults(_: Option<PathBuf>) -> cli_print::StudioDefaults {
 }
 
 #[cfg(not(feature = "gui"))]
-fn settings(_: Option<PathBuf>, _: Option<String>) -> anyhow::Result<u8> {
+fn settings(_: Option<PathBuf>, _: Option<String>, _: Lang) -> anyhow::Result<u8> {
     anyhow::bail!("this build has no window, so no studio settings")
 }
 

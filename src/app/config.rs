@@ -250,11 +250,16 @@ impl StudioSettings {
         crate::paths::write_atomic(path, text.as_bytes()).map_err(|e| err(e.to_string()))
     }
 
+    /// 4 to [`PIN_MAX`] digits: the kiosk's keypad takes no more, so a longer PIN could never
+    /// be entered.
+    pub fn pin_valid(pin: &str) -> bool {
+        (4..=PIN_MAX).contains(&pin.len()) && pin.chars().all(|c| c.is_ascii_digit())
+    }
+
     /// Store `pin` hashed (Argon2id with a random salt).
     pub fn set_pin(&mut self, pin: &str) -> Result<(), String> {
         use password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-        // The kiosk's keypad takes up to PIN_MAX digits: a longer PIN could never be entered.
-        if !(4..=PIN_MAX).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+        if !StudioSettings::pin_valid(pin) {
             return Err(format!("the PIN must be 4 to {PIN_MAX} digits"));
         }
         let salt = SaltString::generate(&mut OsRng);

@@ -214,10 +214,15 @@ fn exports_never_write_over_the_source_or_an_existing_export_unasked() {
         assert_eq!(o.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&o.stderr).contains("never written over"), "{o:?}");
     }
-    // -o t.json would put the photo where its own summary goes.
+    // -o t.json would put the photo where its own summary goes (and is not a JPEG's name);
+    // --summary naming the photo itself likewise.
     let o = run(&dir.join("t.json"), &[]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot both be"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("ending in .jpg"), "{o:?}");
+    let t = dir.join("t.jpg");
+    let o = run(&t, &["--summary", t.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot both be"), "{o:?}");
     let out = dir.join("out.jpg");
     assert_eq!(run(&out, &[]).status.code(), Some(0));
     let first = std::fs::read(&out).unwrap();
