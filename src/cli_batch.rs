@@ -81,6 +81,8 @@ pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, city: Option<&str>, l
         let targets =
             Targets { photo: &jpg, summary: &json, overwrite: a.overwrite, source: Some(photo), private: false };
         let mut groups = Vec::new();
+        // An error as the reader is told it (the report keeps the English text, as data).
+        let mut told = None;
         let line = match export_one(a, spec, photo, &targets, city, lang, false) {
             Ok(Exported::Written(saved)) => Line {
                 file: photo.display().to_string(),
@@ -104,6 +106,7 @@ pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, city: Option<&str>, l
             }
             Err(e) => {
                 worst = worse(worst, 2);
+                told = Some(idbooth::paths::escape(&idbooth::i18n::error(&e, lang)));
                 Line {
                     file: photo.display().to_string(),
                     result: "error",
@@ -119,7 +122,7 @@ pub fn export_all(a: &ExportArgs, spec: &Spec, dir: &Path, city: Option<&str>, l
         let why = match (line.outcome, &line.error) {
             (Some(_), _) if !groups.is_empty() => format!(" ({})", groups.join("; ")),
             (Some(o), _) => format!(" ({o})"),
-            (None, Some(e)) => format!(": {e}"),
+            (None, Some(e)) => format!(": {}", told.as_deref().unwrap_or(e)),
             (None, None) => String::new(),
         };
         let result = tr(lang, &format!("cli.batch_{}", line.result), &[]);
