@@ -264,9 +264,10 @@ impl PointwiseRows {
         for p0 in (0..hw).step_by(TP) {
             for t in 0..self.co.div_ceil(TC) {
                 for c0 in (0..TC).step_by(4) {
-                    if t * TC + c0 + 4 > self.co {
-                        self.tile(x, residual, out, hw, p0, t, c0);
+                    if t * TC + c0 >= self.co {
                         break;
+                    } else if t * TC + c0 + 4 > self.co {
+                        self.tile(x, residual, out, hw, p0, t, c0);
                     } else if p0 + TP > hw {
                         self.tile_avx2::<true, 4>(x, residual, out, hw, p0, t, c0);
                     } else {
