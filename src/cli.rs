@@ -39,6 +39,7 @@ pub struct ExportArgs {
     /// Batch: where the report goes (default: OUT_DIR/report.jsonl).
     #[arg(long, value_name = "FILE", requires = "out_dir")]
     pub(crate) report: Option<PathBuf>,
+    /// The spec to export to (`idbooth specs` lists them).
     #[arg(long, default_value = DEFAULT_SPEC)]
     pub(crate) spec: String,
     /// Where to write the JSON summary (default: beside the JPEG, same name, .json).
@@ -70,8 +71,10 @@ pub struct ExportArgs {
     /// City of application: a prefecture-level city (深圳, Shenzhen, 深圳市); a province alone is refused.
     #[arg(long)]
     city: Option<String>,
+    /// Applicant's phone number (digits, spaces, +, - and parentheses).
     #[arg(long)]
     phone: Option<String>,
+    /// Notes for the counter (recorded in the summary).
     #[arg(long)]
     notes: Option<String>,
     /// The kiosk's ticket number.
@@ -762,17 +765,21 @@ pub fn reader_lang(given: Option<Lang>) -> Lang {
 /// A command line clap could not read. Help and version print as clap prints them; an error
 /// for a reader of Chinese (`reader_lang`) leads with what is wrong in Chinese, then clap's
 /// own text (its usage line and suggestions). Exit status 2.
-pub fn argument_error(e: clap::Error) -> std::process::ExitCode {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
+/// `--lang` as the process's arguments give it, before they are parsed (the help and the
+/// argument errors are in that language).
+pub fn given_lang() -> Option<Lang> {
     // Arguments that are not Unicode (a file name in another encoding) cannot name a language.
     let args: Vec<String> = std::env::args_os().filter_map(|a| a.into_string().ok()).collect();
-    let given = args
-        .iter()
+    args.iter()
         .position(|a| a == "--lang")
         .and_then(|i| args.get(i + 1).map(String::as_str))
         .or_else(|| args.iter().find_map(|a| a.strip_prefix("--lang=")))
-        .and_then(|l| l.parse::<Lang>().ok());
-    if reader_lang(given) != Lang::Zh || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        .and_then(|l| l.parse::<Lang>().ok())
+}
+
+pub fn argument_error(e: clap::Error) -> std::process::ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if reader_lang(given_lang()) != Lang::Zh || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         e.exit();
     }
     let context = |k: ContextKind| match e.get(k) {

@@ -12,6 +12,7 @@ use idbooth::spec::{DEFAULT_SPEC, SpecBook};
 
 mod cli;
 mod cli_batch;
+mod cli_help;
 mod cli_print;
 mod cli_rules;
 
@@ -69,10 +70,12 @@ struct GuiArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check photos against a spec (see the exit status below).
+    /// Check photos against a spec (exit status: see `idbooth --help`).
     Check {
+        /// Photos to check (JPEG, PNG, WebP, TIFF or BMP).
         #[arg(required = true)]
         photos: Vec<PathBuf>,
+        /// The spec to check against (`idbooth specs` lists them).
         #[arg(long, default_value = DEFAULT_SPEC)]
         spec: String,
         /// Print one JSON report per photo, one per line.
@@ -88,11 +91,13 @@ enum Command {
     Export(Box<cli::ExportArgs>),
     /// List the known specs.
     Specs {
+        /// As JSON: id, names, size in pixels, dpi and the documents each is for.
         #[arg(long)]
         json: bool,
     },
     /// Measure landmark accuracy against hand-placed points (`.tem` files beside the photos).
     Eval {
+        /// A folder of photos with `.tem` files, or a folder of such folders (one source each).
         dir: PathBuf,
         /// Print the calibration constants this run suggests.
         #[arg(long)]
@@ -130,6 +135,7 @@ enum Command {
     Summary(cli_print::SummaryArgs),
     /// Score the appearance rules against label files (tests/labels/*.toml; photos in ../shared).
     EvalRules {
+        /// Label files.
         #[arg(required = true)]
         labels: Vec<PathBuf>,
         /// List the photos each rule got wrong.
@@ -138,7 +144,9 @@ enum Command {
     },
     /// Time the stages on a photo (default: the bundled sample).
     Bench {
+        /// The photo to time (default: the bundled sample).
         photo: Option<PathBuf>,
+        /// Runs per stage.
         #[arg(long, default_value_t = 10)]
         runs: usize,
     },
@@ -152,7 +160,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let args = match Args::try_parse() {
+    let args: Args = match cli_help::parse(cli::reader_lang(cli::given_lang())) {
         Ok(a) => a,
         Err(e) => return cli::argument_error(e),
     };
@@ -270,7 +278,7 @@ fn settings(path: Option<PathBuf>, set_pin: Option<String>, lang: Lang) -> anyho
         }
         Some(pin) => {
             StudioSettings::store_pin(&path, &pin).map_err(|e| anyhow::anyhow!(e))?;
-            println!("staff PIN stored (hashed) in {}", idbooth::paths::shown(&path));
+            println!("{}", idbooth::i18n::tr(lang, "cli.pin_stored", &[("path", idbooth::paths::shown(&path))]));
         }
         None => {
             println!("# {}", idbooth::paths::shown(&path));

@@ -372,6 +372,34 @@ fn bad_input_gets_a_clear_message_and_exit_code_2() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// `--help` in the reader's language: a Chinese terminal or `--lang zh` reads Chinese help
+/// for the program and each command; otherwise clap's English.
+#[test]
+fn help_is_in_the_readers_language() {
+    let zh_terminal = Command::new(env!("CARGO_BIN_EXE_idbooth"))
+        .arg("--help")
+        .env("IDBOOTH_DATA_DIR", crate::common::kept("cli-test-data"))
+        .env("LANG", "zh_CN.UTF-8")
+        .output()
+        .unwrap();
+    for (out, words) in [
+        (zh_terminal, &["用法：idbooth", "命令:", "裁剪并导出", "退出状态", "显示帮助"][..]),
+        (idbooth(&["--lang", "zh", "export", "--help"]), &["受理城市", "参数:", "选项:", "申请人电话"]),
+        (idbooth(&["export", "--lang=zh", "-h"]), &["受理城市"]),
+        (idbooth(&["--lang", "zh", "help", "sheet"]), &["相纸排版"]),
+        (idbooth(&["--help"]), &["Usage: idbooth", "Commands:", "Exit status of check and export"]),
+        (idbooth(&["--lang", "en", "export", "--help"]), &["City of application", "Options:"]),
+    ] {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        for w in words {
+            assert!(text.contains(w), "{w:?} missing from:\n{text}");
+        }
+    }
+    let en = idbooth(&["--help"]);
+    assert!(!String::from_utf8_lossy(&en.stdout).contains("用法"));
+}
+
 #[test]
 fn export_refuses_a_province_or_unknown_city_before_judging() {
     let dir = tmp("city");
