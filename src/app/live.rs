@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::Lang;
 use crate::capture::frames::{CaptureError, Frame, FrameSource};
 use crate::compose::background::BackgroundChoice;
-use crate::detect::{Analysis, Effort, Tracker};
+use crate::detect::{Analysis, Effort, Tracker, VisionError};
 use crate::geometry::Point;
 use crate::judge::{RuleId, Status, Verdict};
 use crate::measure::Measurements;
@@ -209,17 +209,22 @@ fn analysis_loop(s: &Shared, wake: &(dyn Fn() + Send + Sync)) {
         let tracker = tracker.get_or_insert_with(|| Tracker::new(opts));
         tracker.set_options(opts);
         tracker.set_mask_every(Some(every));
-        let analysis = match tracker.step(&pyr) {
-            Ok(a) => a,
+        // The whole frame on the pool (see `on_pool`): half the time on two cores.
+        let judged = session::on_pool(|| {
+            let analysis = tracker.step(&pyr)?;
+            let segmented = analysis.mask.is_some();
+            // Keep the real background: the live warning is about what stands behind the person.
+            let session = Session::from_analysis(Arc::new(pyr), analysis, None);
+            let judgement = session.judge(&spec, &JudgeOptions { background: BackgroundChoice::Keep, adjust: None });
+            Ok::<_, VisionError>((session, judgement, segmented))
+        });
+        let (session, judgement, segmented) = match judged {
+            Ok(j) => j,
             Err(e) => {
                 tracing::warn!("live analysis failed: {e}");
                 continue;
             }
         };
-        let segmented = analysis.mask.is_some();
-        // Keep the real background: the live warning is about what stands behind the person.
-        let session = Session::from_analysis(Arc::new(pyr), analysis, None);
-        let judgement = session.judge(&spec, &JudgeOptions { background: BackgroundChoice::Keep, adjust: None });
         let mut verdicts = judgement.verdicts;
         for (rule, carried) in MASKED.iter().zip(&mut masked) {
             if let Some(v) = verdicts.iter_mut().find(|v| v.rule == *rule) {
