@@ -36,7 +36,7 @@ use config::{Mode, StudioSettings};
 use live::{Guide, LiveSession, Smoother, SourceFactory};
 use machine::{Screen, Why};
 use state::{Document, Form, Remembered, Still};
-use text::{Msg, ta};
+use text::{Msg, t, ta};
 
 /// The bundled sample portrait (public domain; see assets/samples/README.md).
 pub const SAMPLE: &[u8] = include_bytes!("../../assets/samples/grace_hopper.jpg");
@@ -211,8 +211,10 @@ pub struct Visit {
     /// the refusal no longer holds, and its message goes.
     refused_for: Option<(Form, std::collections::BTreeSet<RuleId>, u64)>,
     pub last_export: Option<crate::export::Saved>,
-    /// The judgement generation the last export wrote (one export per click).
-    exported_gen: Option<u64>,
+    /// What the last export wrote: form, ticks and judgement generation. While all three are
+    /// unchanged the photo is exported (one export per click); a change to any (a name
+    /// corrected after the export) makes Export active again, for a new pair of files.
+    exported_for: Option<(Form, std::collections::BTreeSet<RuleId>, u64)>,
     /// Kiosk: the frames kept for the burst after the countdown.
     burst: Vec<(Arc<Frame>, f64)>,
     /// Kiosk: the customer chose language and document.
@@ -246,7 +248,7 @@ impl Default for Visit {
             export_msg: None,
             refused_for: None,
             last_export: None,
-            exported_gen: None,
+            exported_for: None,
             burst: Vec::new(),
             started: false,
             customer_lang: None,
@@ -1239,12 +1241,17 @@ impl BoothApp {
     // ---- export ----
 
     /// The message under the Export button, and whether it reports success.
-    pub fn export_message(&self) -> Option<(&str, bool)> {
+    pub fn export_message(&self) -> Option<(String, bool)> {
         let v = &self.visit;
-        let stale = v.refused_for.as_ref().is_some_and(|(form, ticks, generation)| {
+        let differs = |(form, ticks, generation): &(Form, std::collections::BTreeSet<RuleId>, u64)| {
             *form != v.form || *ticks != v.confirmed || *generation != self.still_gen
-        });
-        v.export_msg.as_ref().filter(|(_, ok)| *ok || !stale).map(|(m, ok)| (m.as_str(), *ok))
+        };
+        // Saved, then changed: the files on disk are not what the screen shows.
+        if v.export_msg.as_ref().is_some_and(|(_, ok)| *ok) && v.exported_for.as_ref().is_some_and(differs) {
+            return Some((t(self.lang, "form.changed_since_export"), false));
+        }
+        let stale = v.refused_for.as_ref().is_some_and(differs);
+        v.export_msg.as_ref().filter(|(_, ok)| *ok || !stale).map(|(m, ok)| (m.clone(), *ok))
     }
 
     /// Where the kiosk hands photos to the counter: the settings' `spool_dir`, else `spool` in
@@ -1258,7 +1265,10 @@ impl BoothApp {
 
     /// Has the photo as now judged been exported already? (One export per click.)
     pub fn exported(&self) -> bool {
-        self.visit.exported_gen == Some(self.still_gen)
+        let v = &self.visit;
+        v.exported_for.as_ref().is_some_and(|(form, ticks, generation)| {
+            *form == v.form && *ticks == v.confirmed && *generation == self.still_gen
+        })
     }
 
     /// Export the current result with the form (what the Export button does).
@@ -1301,7 +1311,7 @@ impl BoothApp {
                 self.queue.mark_exported(self.visit.from_spool.as_deref());
                 self.visit.export_msg = Some((msg, true));
                 self.visit.last_export = Some(saved);
-                self.visit.exported_gen = Some(self.still_gen);
+                self.visit.exported_for = Some((self.visit.form.clone(), self.visit.confirmed.clone(), self.still_gen));
                 // A new export replaces what the print screen had.
                 self.visit.print = print::Desk::default();
                 self.auto_print();

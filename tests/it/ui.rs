@@ -16,7 +16,7 @@ use idbooth::app::live::{Target, Warn};
 use idbooth::app::machine::Screen;
 use idbooth::app::{BoothApp, FilePicker, Intent, Options, fonts};
 use idbooth::capture::frames::{CaptureError, FrameSource, RecordedFrames, scale_brightness};
-use idbooth::judge::Overall;
+use idbooth::judge::{Overall, RuleId, Status};
 use idbooth::spec::SpecBook;
 
 /// Stands in for the system dialog: answers with fixed paths, or says there is no dialog.
@@ -112,6 +112,24 @@ fn press(h: &mut Harness<'_, BoothApp>, label: &str) {
     h.run_steps(3);
     h.get_by_label(label).click();
     h.run_steps(3);
+}
+
+/// Tick every open rule's own box ("I checked: …") not ticked yet, failures included (a
+/// failed rule is never ticked by "I checked each rule that needs a person").
+fn tick_open_rules(h: &mut Harness<'_, BoothApp>, prefix: &str) {
+    let titles: Vec<String> = h
+        .state()
+        .still()
+        .unwrap()
+        .report()
+        .rules
+        .iter()
+        .filter(|r| !r.verdict.status.is_ok() && !h.state().visit.confirmed.contains(&r.verdict.rule))
+        .map(|r| r.title.clone())
+        .collect();
+    for title in titles {
+        press(h, &format!("{prefix}{title}"));
+    }
 }
 
 fn size_label(w: u32, h: u32) -> String {
@@ -230,7 +248,21 @@ fn laptop_open_check_switch_confirm_and_export_once() {
     let (msg, ok) = h.state().export_message().map(|(m, ok)| (m.to_string(), ok)).unwrap();
     let failed = idbooth::app::state::blocking(h.state().still().unwrap().report());
     assert!(!ok && msg.contains(&failed[0]), "{msg}");
-    press(&mut h, "以上均已检查");
+    let failed_ids: Vec<RuleId> = h
+        .state()
+        .still()
+        .unwrap()
+        .judgement
+        .verdicts
+        .iter()
+        .filter(|v| v.status == Status::Fail)
+        .map(|v| v.rule)
+        .collect();
+    assert!(!failed_ids.is_empty());
+    // "Checked all that need a person" leaves the failures unticked: each is ticked on its own.
+    press(&mut h, "需人工确认的各项均已检查");
+    assert!(h.state().visit.confirmed.iter().all(|r| !failed_ids.contains(r)), "a failure ticked in passing");
+    tick_open_rules(&mut h, "已人工检查：");
     h.get_by_label("导出照片和表单").click();
     h.run();
     // On a laptop the person confirms for themselves: asked for their own name, and the
@@ -270,12 +302,31 @@ fn laptop_open_check_switch_confirm_and_export_once() {
     // On a laptop the person at the keyboard checked their own photo: never recorded as staff.
     assert!(confirmed.iter().all(|c| c["role"] == "applicant"), "{confirmed:?}");
 
+    // A name corrected after the export: the screen says the files hold the old one, Export
+    // comes back, and a second export writes a new pair beside the first.
+    let field = h.get_by_role_and_label(Role::TextInput, "姓名");
+    field.focus();
+    field.type_text("丰");
+    h.run();
+    assert!(!h.state().exported());
+    let (msg, ok) = h.state().export_message().unwrap();
+    assert!(!ok && msg.contains("导出后有改动"), "{msg}");
+    assert!(h.query_by_label("打印…").is_none(), "the old files are not offered for printing");
+    h.get_by_label("导出照片和表单").click();
+    h.run();
+    assert!(h.state().exported() && h.state().export_message().unwrap().1);
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 4, "a second pair, the first kept");
+    let again = h.state().visit.last_export.clone().unwrap();
+    assert_ne!(again.photo, saved.photo);
+    let s2: serde_json::Value = serde_json::from_slice(&std::fs::read(&again.summary_path).unwrap()).unwrap();
+    assert_eq!(s2["applicant"]["name"], "张三丰");
+
     // On a laptop the next photo is the same person's: who they are stays, what was decided
     // about the last photo (its ticks, the reason written for its failures) does not.
     h.state_mut().apply(Intent::Sample);
     wait_checked(&mut h);
     let f = &h.state().visit.form;
-    assert_eq!((f.name.as_str(), f.city.as_str(), f.operator.as_str()), ("张三", "深圳", "李伟"));
+    assert_eq!((f.name.as_str(), f.city.as_str(), f.operator.as_str()), ("张三丰", "深圳", "李伟"));
     assert!(f.override_reason.is_empty());
     assert!(h.state().visit.confirmed.is_empty() && !h.state().exported());
     std::fs::remove_dir_all(&out).ok();
@@ -1348,7 +1399,7 @@ fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
 
     // Manual crop: zoom in, the geometry re-judges at once; reset goes back. Ticks made on
     // the photo as it was go, and staff are told so.
-    press(&mut h, "I checked all of these");
+    tick_open_rules(&mut h, "I checked: ");
     h.get_by_label_contains("Ticked as checked");
     let head = |a: &BoothApp| a.still().unwrap().judgement.measurements.head_height.unwrap();
     let auto = head(h.state());
@@ -1381,7 +1432,7 @@ fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
         field.type_text(text);
         h.run();
     }
-    press(&mut h, "I checked all of these");
+    tick_open_rules(&mut h, "I checked: ");
     assert!(h.query_by_label_contains("tick again").is_none());
     let next = h.get_by_label("Next customer").rect();
     // A double click exports once.
@@ -1507,7 +1558,7 @@ fn fill_and_release(h: &mut Harness<'_, BoothApp>) {
         field.type_text(text);
         h.run();
     }
-    press(h, "I checked all of these");
+    tick_open_rules(h, "I checked: ");
 }
 
 /// MediaBox of the first page, in mm (sorted: short side first).

@@ -352,7 +352,10 @@ fn confirm_box(app: &mut BoothApp, ui: &mut egui::Ui, r: &Row) {
     }
     let mut on = app.visit.confirmed.contains(&r.rule);
     let label = ta(app.lang, "checklist.confirm", &[("rule", r.title.clone())]);
-    if ui.checkbox(&mut on, "").on_hover_text(&label).changed() {
+    let r2 = ui.checkbox(&mut on, "");
+    // Named for screen readers (and tests) as its hover text says.
+    r2.widget_info(|| egui::WidgetInfo::selected(egui::Role::CheckBox, true, on, &label));
+    if r2.on_hover_text(&label).changed() {
         if on {
             app.visit.confirmed.insert(r.rule);
         } else {
@@ -494,8 +497,14 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
                 ui.add(egui::TextEdit::singleline(&mut f.override_reason).desired_width(320.0)).labelled_by(l.id);
             });
         }
-        if ui.button(t(lang, "form.confirm_all")).clicked() {
-            app.visit.confirmed.extend(open.iter().map(|v| v.rule));
+        // One click confirms what needs a person's eye; a failed rule is ticked on its own
+        // row, one by one: a failure is never accepted in passing.
+        let to_look: Vec<RuleId> = open.iter().filter(|v| v.status != Status::Fail).map(|v| v.rule).collect();
+        if !to_look.is_empty() && ui.button(t(lang, "form.confirm_all")).clicked() {
+            app.visit.confirmed.extend(to_look);
+        }
+        if failed {
+            ui.label(t(lang, "form.confirm_failed_one_by_one"));
         }
     }
 }
