@@ -174,6 +174,10 @@ pub enum Intent {
     /// Counter.
     QueueOpen(usize),
     QueueStep(i32),
+    /// Laptop and counter, asked before closing over work not saved: close after all.
+    ConfirmQuit,
+    /// …or stay.
+    CancelQuit,
     NextCustomer,
     /// Laptop and counter, after an export: the print preview.
     OpenPrint,
@@ -357,8 +361,11 @@ pub struct BoothApp {
     chosen_document: Option<Document>,
     /// Laptop and counter: "Retake" was pressed; the next photo is the same person's.
     retake_of: Option<RetakeOf>,
-    /// Staff asked to leave the kiosk (the window closes).
+    /// Staff asked to leave the kiosk, or a person confirmed closing (the window closes).
     pub quit_requested: bool,
+    /// Laptop and counter: the window was asked to close over a photo not exported; the
+    /// question is on screen.
+    pub quit_asked: bool,
     frame_times: std::collections::VecDeque<Instant>,
     wake_ctx: Option<egui::Context>,
 }
@@ -442,6 +449,7 @@ impl BoothApp {
             chosen_document: None,
             retake_of: None,
             quit_requested: false,
+            quit_asked: false,
             frame_times: Default::default(),
             wake_ctx: None,
         };
@@ -602,6 +610,12 @@ impl BoothApp {
             tracing::info!("close request ignored in kiosk mode");
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
         }
+        if self.mode != Mode::Kiosk && !self.quit_requested && ctx.input(|i| i.viewport().close_requested()) {
+            self.close_requested();
+            if !self.quit_requested {
+                ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            }
+        }
         if self.quit_requested {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
@@ -667,6 +681,9 @@ impl BoothApp {
                 if self.live_maker.is_some() {
                     self.keep_person_for_next_photo();
                     self.go(Screen::Live, Why::Opened);
+                } else if self.screen != Screen::Start {
+                    // The start screen shows the notice; over a photo the status line says it.
+                    self.error = Some(Msg::key("no_camera_now"));
                 }
             }
             Intent::Capture => self.countdown = Some(self.now()),
@@ -701,20 +718,35 @@ impl BoothApp {
                 Err(e) => {
                     tracing::warn!("no folder dialog: {e}");
                     self.folder_entry = Some(self.folder.display().to_string());
-                    self.error = Some(Msg::key("folder_dialog_missing"));
+                    // Staff are pointed at the studio's settings; a person at home is not.
+                    let key =
+                        if self.mode == Mode::Laptop { "folder_dialog_missing_self" } else { "folder_dialog_missing" };
+                    self.error = Some(Msg::key(key));
                 }
             },
             Intent::SetFolder(p) => {
-                if p.is_dir() {
-                    self.use_folder(p);
-                    self.folder_entry = None;
-                    self.error = None;
-                } else {
-                    let shown = crate::paths::shown(&p);
-                    self.error = Some(Msg::with(move |l| ta(l, "folder_missing", &[("path", shown.clone())])));
+                // A folder typed that does not exist yet is made, as the default one is.
+                match std::fs::create_dir_all(&p).map(|()| p.is_dir()) {
+                    Ok(true) => {
+                        self.use_folder(p);
+                        self.folder_entry = None;
+                        self.error = None;
+                    }
+                    refused => {
+                        // The field goes back to the folder exports still go to.
+                        let why = refused.err().map(|e| e.to_string()).unwrap_or_default();
+                        let (shown, kept) = (crate::paths::shown(&p), crate::paths::shown(&self.folder));
+                        self.folder_entry = Some(self.folder.display().to_string());
+                        self.error = Some(Msg::with(move |l| {
+                            let args = [("path", shown.clone()), ("why", why.clone()), ("kept", kept.clone())];
+                            ta(l, "folder_unusable", &args)
+                        }));
+                    }
                 }
             }
             Intent::Export => self.export(),
+            Intent::ConfirmQuit => self.quit_requested = true,
+            Intent::CancelQuit => self.quit_asked = false,
             Intent::Adjust(a) => {
                 if a != self.visit.adjust {
                     self.visit.adjust = a;
@@ -878,6 +910,21 @@ impl BoothApp {
         }
     }
 
+    /// The window (laptop, counter) was asked to close (Ctrl+Q, the title bar's ×): at once
+    /// when nothing would be lost, else the person is asked first (`quit_asked`).
+    pub fn close_requested(&mut self) {
+        if self.unsaved_work() {
+            self.quit_asked = true;
+        } else {
+            self.quit_requested = true;
+        }
+    }
+
+    /// A checked photo whose result (with this form) is not exported yet.
+    pub fn unsaved_work(&self) -> bool {
+        matches!(self.visit.still, StillJob::Done(_)) && !self.exported()
+    }
+
     /// Exports go to `p` from now on, and the window remembers it.
     fn use_folder(&mut self, p: PathBuf) {
         self.folder = p.clone();
@@ -900,7 +947,20 @@ impl BoothApp {
     pub fn open_path(&mut self, path: &Path) {
         match open_photo(path) {
             Ok(p) => self.open_portrait(p, None),
-            Err(e) => self.error = Some(photo_error_msg(e)),
+            Err(e) => {
+                // A photo already shown stays, and nothing may suggest otherwise: the path field
+                // goes back to its file (an export now would be of that photo, not the one typed).
+                let shown = self.still().map(|s| s.session.source.path.clone().unwrap_or_default());
+                self.error = Some(match shown.is_some() {
+                    true => {
+                        Msg::with(move |l| ta(l, "photo_error_kept", &[("error", crate::i18n::photo_error(&e, l))]))
+                    }
+                    false => photo_error_msg(e),
+                });
+                if let (Some(field), Some(shown)) = (&mut self.path_entry, shown) {
+                    *field = shown;
+                }
+            }
         }
     }
 

@@ -558,6 +558,84 @@ fn without_a_file_dialog_a_path_field_opens_the_photo() {
     press(&mut h, "Use this folder");
     assert_eq!(h.state().folder, dir);
     assert!(h.query_by_role_and_label(Role::TextInput, "Save to").is_none(), "the folder is shown again");
+    let type_folder = |h: &mut Harness<'_, BoothApp>, typed: &str| {
+        press(h, "Choose folder…");
+        let field = h.get_by_role_and_label(Role::TextInput, "Save to");
+        field.focus();
+        h.run();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.run();
+        h.get_by_role_and_label(Role::TextInput, "Save to").type_text(typed);
+        h.run();
+        press(h, "Use this folder");
+    };
+    // A folder that does not exist yet is made, as the default one is.
+    let new = dir.join("passport photos");
+    type_folder(&mut h, new.to_str().unwrap());
+    assert!(new.is_dir() && h.state().folder == new, "{:?}", h.state().error());
+    // One that cannot be made (under a file): said, and the field shows where exports still go.
+    let file = dir.join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    type_folder(&mut h, file.join("sub").to_str().unwrap());
+    assert_eq!(h.state().folder, new);
+    h.get_by_label_contains(&format!("exports still go to {}", idbooth::paths::shown(&new)));
+    let shown = h.get_by_role_and_label(Role::TextInput, "Save to").value().unwrap_or_default();
+    assert_eq!(shown, new.display().to_string());
+
+    // A damaged file typed over a photo on screen: said, and the field names the photo still
+    // shown (an export now is of that one).
+    let before = h.get_by_role_and_label(Role::TextInput, "Photo file").value().unwrap_or_default();
+    let broken = dir.join("broken.jpg");
+    std::fs::write(&broken, &std::fs::read(repo("assets/samples/grace_hopper.jpg")).unwrap()[..20_000]).unwrap();
+    let field = h.get_by_role_and_label(Role::TextInput, "Photo file");
+    field.focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "Photo file").type_text(broken.to_str().unwrap());
+    h.run();
+    h.get_by_label("Open").click();
+    h.run();
+    assert_eq!(h.state().photo_serial(), serial + 1);
+    h.get_by_label_contains("The photo shown is still the one opened before");
+    let field = h.get_by_role_and_label(Role::TextInput, "Photo file").value().unwrap_or_default();
+    assert!(field.ends_with("grace_hopper.jpg") && field != broken.display().to_string(), "{field} ({before})");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Closing the window (Ctrl+Q, the title bar) over a checked photo not exported asks first;
+/// with nothing to lose it closes at once. A camera asked for over a photo, with none there,
+/// is said in the status line.
+#[test]
+fn closing_over_a_photo_not_exported_asks_first() {
+    let out = temp_dir("quit");
+    let mut h = harness(app(None, Some(out.clone())));
+    h.state_mut().close_requested();
+    assert!(h.state().quit_requested, "nothing open: closes at once");
+    let mut h = harness(app(None, Some(out.clone())));
+    h.state_mut().apply(Intent::Sample);
+    wait_checked(&mut h);
+    h.state_mut().apply(Intent::StartCamera);
+    h.run();
+    if !h.state().is_live() {
+        h.get_by_label_contains("No camera found: plug one in");
+        assert_eq!(h.state().screen(), Screen::Review);
+    }
+    h.state_mut().close_requested();
+    h.run();
+    assert!(!h.state().quit_requested && h.state().quit_asked);
+    h.get_by_label_contains("have not been exported");
+    h.get_by_label("Stay").click();
+    h.run();
+    assert!(!h.state().quit_requested && !h.state().quit_asked);
+    assert!(h.query_by_label_contains("have not been exported").is_none());
+    h.state_mut().close_requested();
+    h.run();
+    h.get_by_label("Close without exporting").click();
+    // (The window closing asks for frames until it is gone: steps, not `run`.)
+    h.run_steps(2);
+    assert!(h.state().quit_requested);
+    std::fs::remove_dir_all(&out).ok();
 }
 
 #[test]
