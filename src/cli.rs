@@ -654,7 +654,7 @@ pub fn bench(photo: Option<&Path>, runs: usize) -> anyhow::Result<u8> {
             let s = Session::new(open()?, spec)?;
             let j = s.judge(spec, opts);
             let c = s.compose(&j, spec)?;
-            export::encode_to_window(&c.image, 300, export::size_window(spec))?;
+            export::encode_for(&c.image, 300, export::size_window(spec), export::spec_quality(spec))?;
             Ok(())
         })
     };

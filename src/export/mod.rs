@@ -141,6 +141,28 @@ pub struct Saved {
     pub summary: Summary,
 }
 
+/// The JPEG quality the spec's authority names, if any.
+pub fn spec_quality(spec: &Spec) -> Option<u8> {
+    spec.image.jpeg_quality.as_ref().and_then(|q| q.value).map(|q| q.clamp(1.0, 100.0) as u8)
+}
+
+/// The file a spec asks for: at the quality the authority names (`quality`) when its file falls
+/// in the size window (or there is none), else at the highest quality whose file does.
+pub fn encode_for(
+    img: &RgbImage,
+    dpi: u16,
+    window: Option<(u64, u64)>,
+    quality: Option<u8>,
+) -> Result<Encoded, ExportError> {
+    if let Some(q) = quality {
+        let bytes = encode_jpeg(img, q, dpi)?;
+        if window.is_none_or(|(lo, hi)| (lo..=hi).contains(&(bytes.len() as u64))) {
+            return Ok(Encoded { size_bytes: bytes.len() as u64, bytes, quality: q, dpi });
+        }
+    }
+    encode_to_window(img, dpi, window)
+}
+
 /// Encode the composed photo into the spec's window and write it with its summary, as one unit.
 /// Only a [`Release`] from the approval gate lets a photo out; `serial` is the booth's serial for
 /// it ([`crate::serial::SerialCounter::next`]).
@@ -165,14 +187,7 @@ pub fn save(
     pair::check_targets(targets)?;
     let window = size_window(spec);
     let dpi = spec.dpi() as u16;
-    let encoded = match (window, spec.image.jpeg_quality.as_ref().and_then(|q| q.value)) {
-        // No file-size window: the quality the authority names, if any.
-        (None, Some(q)) => {
-            let bytes = encode_jpeg(img, q.clamp(1.0, 100.0) as u8, dpi)?;
-            Encoded { size_bytes: bytes.len() as u64, bytes, quality: q as u8, dpi }
-        }
-        _ => encode_to_window(img, dpi, window)?,
-    };
+    let encoded = encode_for(img, dpi, window, spec_quality(spec))?;
     let mm = |l: &Option<crate::spec::Limit>| l.as_ref().and_then(|l| l.value.or(l.min));
     let summary = Summary {
         schema: summary::SCHEMA,
@@ -253,6 +268,20 @@ mod tests {
         let mean_err = img.as_raw().iter().zip(back.as_raw()).map(|(a, b)| a.abs_diff(*b) as f64).sum::<f64>()
             / img.as_raw().len() as f64;
         assert!(mean_err < 8.0, "mean channel error {mean_err:.1}");
+    }
+
+    /// The authority's quality (the exit-entry spec's 85) when its file fits the window; the
+    /// window's best quality when it does not.
+    #[test]
+    fn the_named_quality_is_used_when_its_file_fits() {
+        let img = card();
+        let at85 = encode_jpeg(&img, 85, 300).unwrap().len() as u64;
+        let e = encode_for(&img, 300, Some((at85 / 2, at85 * 2)), Some(85)).unwrap();
+        assert_eq!((e.quality, e.size_bytes), (85, at85));
+        assert_eq!(encode_for(&img, 300, None, Some(70)).unwrap().quality, 70);
+        let e = encode_for(&img, 300, Some((0, at85 - 1)), Some(85)).unwrap();
+        assert!(e.quality < 85 && e.size_bytes < at85, "q{} {} bytes", e.quality, e.size_bytes);
+        assert_eq!(encode_for(&img, 300, Some((0, u64::MAX)), None).unwrap().quality, 95);
     }
 
     #[test]
