@@ -170,6 +170,17 @@ fn laptop_open_check_switch_confirm_and_export_once() {
     for r in &report.rules {
         assert!(h.query_all_by_label(&r.title).next().is_some(), "no row for {}", r.title);
     }
+    // The units it shows are explained under it (L* for the glasses and hat rows here), and
+    // the bracketed band (ears); EV only where a row is in EV.
+    h.get_by_label_contains("Units: L* lightness");
+    h.get_by_label_contains("a band in brackets is not failed");
+    use idbooth::judge::Unit;
+    for (unit, words) in
+        [(Unit::Stops, "EV exposure stops"), (Unit::Chroma, "C* colourfulness"), (Unit::Ipd, "IPD the")]
+    {
+        let shown = report.rules.iter().any(|r| r.verdict.unit == unit && r.verdict.value.is_some());
+        assert_eq!(h.query_by_label_contains(words).is_some(), shown, "{words}");
+    }
     // Background: replaced as the spec allows; "keep" re-judges from the cache.
     assert!(report.background.replaced_with.is_some(), "{:?}", report.background);
     // A rule that passes only because the booth repaints the background says so in its row.

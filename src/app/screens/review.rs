@@ -285,6 +285,7 @@ fn checklist(app: &mut BoothApp, ui: &mut egui::Ui, rules: &[RuleReport]) {
                 ui.end_row();
             }
         });
+    units_legend(lang, ui, rules, rows.iter().any(|r| r.range_note.is_some()));
     // A narrow window: the fixes under the table, each with its rule, at the panel's width.
     if !beside && rows.iter().any(|r| !r.advice.is_empty()) {
         ui.add_space(8.0);
@@ -292,6 +293,31 @@ fn checklist(app: &mut BoothApp, ui: &mut egui::Ui, rules: &[RuleReport]) {
         for r in rows.iter().filter(|r| !r.advice.is_empty()) {
             ui.add(egui::Label::new(RichText::new(format!("{}: {}", r.title, r.advice)).color(r.status.1)).wrap());
         }
+    }
+}
+
+/// What the table's less common units and its bracketed bands mean, for those it shows (a
+/// person at home has never met L* or ΔE).
+fn units_legend(lang: crate::Lang, ui: &mut egui::Ui, rules: &[RuleReport], brackets: bool) {
+    use crate::judge::Unit;
+    let mut parts: Vec<String> = Vec::new();
+    for (unit, key) in [
+        (Unit::Lightness, "checklist.legend_lightness"),
+        (Unit::DeltaE, "checklist.legend_delta_e"),
+        (Unit::Stops, "checklist.legend_stops"),
+        (Unit::Chroma, "checklist.legend_chroma"),
+        (Unit::Ipd, "checklist.legend_ipd"),
+    ] {
+        if rules.iter().any(|r| r.verdict.unit == unit && r.verdict.value.is_some()) {
+            parts.push(t(lang, key));
+        }
+    }
+    if brackets {
+        parts.push(t(lang, "checklist.legend_brackets"));
+    }
+    if !parts.is_empty() {
+        let text = format!("{}{}", t(lang, "checklist.legend"), parts.join(&t(lang, "rule_sep")));
+        ui.add(egui::Label::new(RichText::new(text).small().color(Color32::GRAY)).wrap());
     }
 }
 
