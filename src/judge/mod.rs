@@ -500,7 +500,27 @@ pub(crate) fn worst(a: Verdict, b: Verdict) -> Verdict {
         Status::Warn => 1,
         Status::Pass => 0,
     };
-    if rank(b.status) > rank(a.status) { b } else { a }
+    match rank(b.status).cmp(&rank(a.status)) {
+        std::cmp::Ordering::Greater => b,
+        std::cmp::Ordering::Less => a,
+        // Both pass (or both fail): the one nearer its bound is the row's figure (a crop
+        // turned by hand to 5.0° in a ≤ 5° band shows 5.0°, not the pose's 1.2°).
+        std::cmp::Ordering::Equal if room(&b).zip(room(&a)).is_some_and(|(rb, ra)| rb < ra) => b,
+        std::cmp::Ordering::Equal => a,
+    }
+}
+
+/// How far a verdict's value is from its nearest bound, as a share of that bound (negative
+/// outside the band); None without a value or a bound.
+fn room(v: &Verdict) -> Option<f64> {
+    let x = v.value?;
+    let share = |gap: f64, bound: f64| gap / bound.abs().max(1e-9);
+    let to_max = v.max.map(|m| share(m - x, m));
+    let to_min = v.min.map(|m| share(x - m, m));
+    match (to_max, to_min) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// `x` to 0.01, or to as many more places as keep it on its own side of every bound: 0.1502

@@ -100,6 +100,10 @@ fn a_head_the_crop_turns_past_the_band_fails_though_it_was_photographed_level() 
     // The auto crop levels a 3.15° head: it passes, named as photographed.
     let v = tilt(3.15, 0.15);
     assert_eq!((v.status, v.value, v.measure.as_deref()), (Status::Pass, Some(3.15), Some("roll_photo")));
+    // Turned by hand to just inside the band: it passes, and the row shows the frame's tilt,
+    // the figure nearer its bound, not the level pose.
+    let v = tilt(1.2, -4.95);
+    assert_eq!((v.status, v.value, v.measure.as_deref()), (Status::Pass, Some(4.95), Some("roll_in_frame")));
     // Staff turned the crop 6° by hand: the exported eye line leans 6.15°.
     let v = tilt(3.15, -6.15);
     assert_eq!((v.status, v.reason, v.value), (Status::Fail, Reason::TiltedByCrop, Some(6.15)));
