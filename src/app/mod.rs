@@ -131,6 +131,19 @@ pub struct Options {
     pub reprint: Option<PathBuf>,
 }
 
+/// What ends a customer's photo not exported yet, asked about first (laptop, counter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leave {
+    /// Close the window.
+    Quit,
+    NextCustomer,
+    /// Open a queue entry (after closing the customer's photo, from their screen).
+    Serve {
+        entry: usize,
+        close_first: bool,
+    },
+}
+
 /// What a screen asks for; applied after drawing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Intent {
@@ -174,10 +187,11 @@ pub enum Intent {
     /// Counter.
     QueueOpen(usize),
     QueueStep(i32),
-    /// Laptop and counter, asked before closing over work not saved: close after all.
-    ConfirmQuit,
+    /// Laptop and counter, asked before closing or serving someone else over work not saved:
+    /// go ahead after all.
+    ConfirmLeave,
     /// …or stay.
-    CancelQuit,
+    CancelLeave,
     NextCustomer,
     /// Laptop and counter, after an export: the print preview.
     OpenPrint,
@@ -363,9 +377,9 @@ pub struct BoothApp {
     retake_of: Option<RetakeOf>,
     /// Staff asked to leave the kiosk, or a person confirmed closing (the window closes).
     pub quit_requested: bool,
-    /// Laptop and counter: the window was asked to close over a photo not exported; the
-    /// question is on screen.
-    pub quit_asked: bool,
+    /// Laptop and counter: what was asked for over a photo not exported (closing the window,
+    /// the next customer); the question is on screen until answered.
+    pub leave_asked: Option<Leave>,
     frame_times: std::collections::VecDeque<Instant>,
     wake_ctx: Option<egui::Context>,
 }
@@ -449,7 +463,7 @@ impl BoothApp {
             chosen_document: None,
             retake_of: None,
             quit_requested: false,
-            quit_asked: false,
+            leave_asked: None,
             frame_times: Default::default(),
             wake_ctx: None,
         };
@@ -745,8 +759,12 @@ impl BoothApp {
                 }
             }
             Intent::Export => self.export(),
-            Intent::ConfirmQuit => self.quit_requested = true,
-            Intent::CancelQuit => self.quit_asked = false,
+            Intent::ConfirmLeave => {
+                if let Some(leave) = self.leave_asked.take() {
+                    self.leave(leave);
+                }
+            }
+            Intent::CancelLeave => self.leave_asked = None,
             Intent::Adjust(a) => {
                 if a != self.visit.adjust {
                     self.visit.adjust = a;
@@ -847,16 +865,12 @@ impl BoothApp {
                     self.go(Screen::Attract, Why::Finished);
                 }
             }
-            Intent::QueueOpen(i) => self.open_queue_entry(i),
-            Intent::QueueStep(d) => {
-                if let Some(i) = self.queue.step(d) {
-                    if self.screen != Screen::Start {
-                        self.next_customer();
-                    }
-                    self.open_queue_entry(i);
-                }
-            }
-            Intent::NextCustomer => self.next_customer(),
+            Intent::QueueOpen(i) => self.ask_before(Leave::Serve { entry: i, close_first: false }),
+            Intent::QueueStep(d) => match self.queue.step(d) {
+                Some(i) => self.ask_before(Leave::Serve { entry: i, close_first: self.screen != Screen::Start }),
+                None => self.error = Some(Msg::key("queue.none_waiting")),
+            },
+            Intent::NextCustomer => self.ask_before(Leave::NextCustomer),
             Intent::OpenPrint => self.open_print(),
             Intent::ClosePrint => self.close_print(),
             Intent::SetLayout(id) => self.visit.print.layout = Some(id),
@@ -911,12 +925,30 @@ impl BoothApp {
     }
 
     /// The window (laptop, counter) was asked to close (Ctrl+Q, the title bar's ×): at once
-    /// when nothing would be lost, else the person is asked first (`quit_asked`).
+    /// when nothing would be lost, else the person is asked first (`leave_asked`).
     pub fn close_requested(&mut self) {
+        self.ask_before(Leave::Quit);
+    }
+
+    /// `leave` at once when nothing would be lost, else once the person confirms.
+    fn ask_before(&mut self, leave: Leave) {
         if self.unsaved_work() {
-            self.quit_asked = true;
+            self.leave_asked = Some(leave);
         } else {
-            self.quit_requested = true;
+            self.leave(leave);
+        }
+    }
+
+    fn leave(&mut self, leave: Leave) {
+        match leave {
+            Leave::Quit => self.quit_requested = true,
+            Leave::NextCustomer => self.next_customer(),
+            Leave::Serve { entry, close_first } => {
+                if close_first {
+                    self.next_customer();
+                }
+                self.open_queue_entry(entry);
+            }
         }
     }
 

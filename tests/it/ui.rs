@@ -634,11 +634,11 @@ fn closing_over_a_photo_not_exported_asks_first() {
     }
     h.state_mut().close_requested();
     h.run();
-    assert!(!h.state().quit_requested && h.state().quit_asked);
+    assert!(!h.state().quit_requested && h.state().leave_asked.is_some());
     h.get_by_label_contains("have not been exported");
     h.get_by_label("Stay").click();
     h.run();
-    assert!(!h.state().quit_requested && !h.state().quit_asked);
+    assert!(!h.state().quit_requested && !h.state().leave_asked.is_some());
     assert!(h.query_by_label_contains("have not been exported").is_none());
     h.state_mut().close_requested();
     h.run();
@@ -1472,6 +1472,58 @@ fn counter_with_queued(
     (h, spool, out)
 }
 
+/// "Next customer" and PageDown over a customer's photo not exported ask first, as closing
+/// the window does; "Stay" keeps what was typed. With nobody else waiting, PageDown says so.
+#[test]
+fn the_counter_asks_before_dropping_a_customer_not_exported() {
+    let (mut h, spool, out) = counter_with_queued(
+        "leave",
+        "assets/samples/astronaut.png",
+        &[("021", "passport", "cn-exit-entry"), ("022", "passport", "cn-exit-entry")],
+    );
+    h.get_by_label("021").click();
+    wait_checked(&mut h);
+    let field = h.get_by_role_and_label(Role::TextInput, "Name");
+    field.focus();
+    field.type_text("Li Lei");
+    h.run();
+    h.get_by_label("Next customer").click();
+    h.run();
+    assert_eq!(h.state().leave_asked, Some(idbooth::app::Leave::NextCustomer));
+    h.get_by_label_contains("they are lost if you go on");
+    h.get_by_label("Stay").click();
+    h.run();
+    assert!(h.state().leave_asked.is_none());
+    assert_eq!((h.state().screen(), h.state().visit.form.name.as_str()), (Screen::Review, "Li Lei"));
+    // PageDown: the same question; going on serves 022.
+    h.key_press(egui::Key::PageDown);
+    h.run();
+    assert!(matches!(h.state().leave_asked, Some(idbooth::app::Leave::Serve { close_first: true, .. })));
+    h.get_by_label("Go on without exporting").click();
+    wait_checked(&mut h);
+    assert_eq!(h.state().visit.form.ticket, "022");
+    assert!(h.state().visit.form.name.is_empty());
+    // Nothing typed yet but the photo is checked and not exported: asked as well.
+    h.state_mut().apply(Intent::NextCustomer);
+    assert!(h.state().leave_asked.is_some());
+    h.state_mut().apply(Intent::ConfirmLeave);
+    h.run();
+    assert_eq!(h.state().screen(), Screen::Start);
+    // From the start screen nothing is lost: a ticket opens at once.
+    h.get_by_label("021").click();
+    wait_checked(&mut h);
+    assert!(h.state().leave_asked.is_none() && h.state().visit.form.ticket == "021");
+    std::fs::remove_dir_all(&spool).ok();
+    std::fs::remove_dir_all(&out).ok();
+    // An empty queue: PageDown says nobody is waiting instead of doing nothing.
+    let (mut h, spool, out) = counter_with_queued("leave-empty", "assets/samples/astronaut.png", &[]);
+    h.key_press(egui::Key::PageDown);
+    h.run();
+    h.get_by_label_contains("nobody else is waiting");
+    std::fs::remove_dir_all(&spool).ok();
+    std::fs::remove_dir_all(&out).ok();
+}
+
 #[test]
 fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
     let (mut h, spool, out) =
@@ -1581,6 +1633,8 @@ fn the_counter_sees_kiosk_customers_waiting_while_it_serves_someone_else() {
     // Serving one of them: the one at the counter is not counted as waiting.
     let first = h.state().queue.entries.iter().position(|e| e.handoff.ticket == "011").unwrap();
     h.state_mut().apply(Intent::QueueOpen(first));
+    // (The walk-in's photo is not exported: staff say they go on without it.)
+    h.state_mut().apply(Intent::ConfirmLeave);
     wait_checked(&mut h);
     h.get_by_label("Waiting from the kiosk: 1");
     std::fs::remove_dir_all(&spool).ok();
@@ -1605,11 +1659,16 @@ fn page_down_serves_the_next_customer_from_any_counter_screen() {
     name.type_text("Ada");
     h.run();
     h.key_press(egui::Key::PageDown);
+    h.run();
+    // Ada's photo is not exported: asked first (the_counter_asks_before_dropping_…).
+    h.get_by_label("Go on without exporting").click();
     wait_checked(&mut h);
     assert_eq!((h.state().screen(), ticket(&h)), (Screen::Review, "022".to_string()));
     assert!(h.state().visit.form.name.is_empty(), "the last customer's name went with them");
     // "Next customer": no ticket stays highlighted, and PageDown goes on after 022.
     h.get_by_label("Next customer").click();
+    h.run();
+    h.get_by_label("Go on without exporting").click();
     h.run();
     assert_eq!(h.state().screen(), Screen::Start);
     assert_eq!(h.state().queue.selected, None);
@@ -1617,6 +1676,8 @@ fn page_down_serves_the_next_customer_from_any_counter_screen() {
     wait_checked(&mut h);
     assert_eq!(ticket(&h), "023");
     h.key_press(egui::Key::PageUp);
+    h.run();
+    h.get_by_label("Go on without exporting").click();
     wait_checked(&mut h);
     assert_eq!(ticket(&h), "022");
     std::fs::remove_dir_all(&spool).ok();

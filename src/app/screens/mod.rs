@@ -65,31 +65,36 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui) -> Vec<Intent> {
     if app.mode == Mode::Counter {
         queue_keys(app, ui, &mut out);
     }
-    if app.quit_asked {
-        quit_question(app, ui, &mut out);
+    if let Some(leave) = app.leave_asked {
+        leave_question(app, leave, ui, &mut out);
     }
     out
 }
 
-/// Closing over a photo not exported: say what would be lost, and let the person stay.
-fn quit_question(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+/// Closing, or serving someone else, over a photo not exported: say what would be lost, and
+/// let the person stay.
+fn leave_question(app: &BoothApp, leave: super::Leave, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let lang = app.lang;
-    let modal = egui::Modal::new(egui::Id::unique("quit_question")).show(ui.ctx(), |ui| {
+    let go = match leave {
+        super::Leave::Quit => "quit.close",
+        super::Leave::NextCustomer | super::Leave::Serve { .. } => "quit.next",
+    };
+    let modal = egui::Modal::new(egui::Id::unique("leave_question")).show(ui.ctx(), |ui| {
         ui.set_max_width(420.0);
         ui.label(RichText::new(t(lang, "quit.question")).size(18.0));
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             if ui.button(RichText::new(t(lang, "quit.stay")).size(18.0)).clicked() {
-                out.push(Intent::CancelQuit);
+                out.push(Intent::CancelLeave);
             }
-            if ui.button(RichText::new(t(lang, "quit.close")).size(18.0)).clicked() {
-                out.push(Intent::ConfirmQuit);
+            if ui.button(RichText::new(t(lang, go)).size(18.0)).clicked() {
+                out.push(Intent::ConfirmLeave);
             }
         });
     });
     // Escape, or a click beside the question: stay.
     if modal.should_close() && out.is_empty() {
-        out.push(Intent::CancelQuit);
+        out.push(Intent::CancelLeave);
     }
 }
 
