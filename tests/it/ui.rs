@@ -638,7 +638,7 @@ fn closing_over_a_photo_not_exported_asks_first() {
     h.get_by_label_contains("have not been exported");
     h.get_by_label("Stay").click();
     h.run();
-    assert!(!h.state().quit_requested && !h.state().leave_asked.is_some());
+    assert!(!h.state().quit_requested && h.state().leave_asked.is_none());
     assert!(h.query_by_label_contains("have not been exported").is_none());
     h.state_mut().close_requested();
     h.run();
