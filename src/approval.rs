@@ -123,7 +123,9 @@ pub fn release(verdicts: &[Verdict], confirm: &Confirm, policy: &Policy, now: &s
             by: by.to_string(),
             role: confirm.role,
             at: now.to_string(),
-            reason: reason.map(String::from),
+            // The reason is why a failure is overridden: a rule a person only looked at
+            // (jewellery, the clothing) is recorded without it.
+            reason: reason.filter(|_| v.status == Status::Fail).map(String::from),
         })
         .collect();
     Ok(Release { overall, confirmations })
@@ -196,6 +198,9 @@ mod tests {
         assert_eq!(r.confirmations().len(), 2);
         assert_eq!(r.confirmations()[1].status, Status::Fail);
         assert_eq!(r.confirmations()[1].by, "Li");
+        // The reason goes with the failure it overrides, not with the rule only looked at.
+        assert_eq!(r.confirmations()[1].reason.as_deref(), Some("turned for medical reasons"));
+        assert_eq!(r.confirmations()[0].reason, None);
         let strict = Policy { allow_fail_override: false, ..Policy::default() };
         assert_eq!(release(&vs, &ok, &strict, NOW).unwrap_err(), ReleaseError::OverrideForbidden(vec![RuleId::Yaw]));
     }

@@ -282,6 +282,10 @@ fn settings(path: Option<PathBuf>, set_pin: Option<String>, lang: Lang) -> anyho
         }
         None => {
             println!("# {}", idbooth::paths::shown(&path));
+            if !path.exists() {
+                // Nothing is wrong: the defaults are in force until the file is written.
+                println!("# {}", idbooth::i18n::tr(lang, "cli.settings_absent", &[]));
+            }
             print!("{}", toml::to_string_pretty(&s)?);
             // The settings in force are printed; a key left out is an error for scripts.
             if let Some(p) = problem {

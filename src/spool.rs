@@ -62,8 +62,8 @@ impl Handoff {
     }
 }
 
-/// Where the counter is with an entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Where the counter is with an entry, in the order it gets there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryStatus {
     #[default]
@@ -182,8 +182,10 @@ fn status_of(photo: &Path) -> EntryStatus {
         .unwrap_or_default()
 }
 
-/// Record what the counter did with an entry.
+/// Record what the counter did with an entry. It never goes back: a printed customer exported
+/// again (a name corrected) stays printed.
 pub fn set_status(photo: &Path, status: EntryStatus) -> std::io::Result<()> {
+    let status = status.max(status_of(photo));
     crate::paths::write_atomic(&status_path(photo), serde_json::to_string(&status).unwrap_or_default().as_bytes())
 }
 
@@ -261,6 +263,10 @@ mod tests {
         assert_eq!(l[0].status, EntryStatus::New);
         set_status(&l[1].photo, EntryStatus::Exported).unwrap();
         assert_eq!(list(d.path())[1].status, EntryStatus::Exported);
+        // Printed, then exported again (a corrected name): still printed.
+        set_status(&l[1].photo, EntryStatus::Printed).unwrap();
+        set_status(&l[1].photo, EntryStatus::Exported).unwrap();
+        assert_eq!(list(d.path())[1].status, EntryStatus::Printed);
     }
 
     /// Tickets start at 001 each day, and a second kiosk with its own counter may hand out a

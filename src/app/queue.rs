@@ -77,7 +77,8 @@ impl Queue {
 
     pub fn mark_exported(&mut self, photo: Option<&Path>) {
         if let Some(e) = self.entries.iter_mut().find(|e| Some(e.photo.as_path()) == photo) {
-            e.status = EntryStatus::Exported;
+            // Printed stays printed (as on disk, `spool::set_status`).
+            e.status = e.status.max(EntryStatus::Exported);
         }
     }
 

@@ -665,3 +665,27 @@ fn printing_through_a_real_cups_queue() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `idbooth settings` on a studio without a settings file shows the defaults in force and says
+/// the file does not exist yet; `--set-pin` writes it with the PIN alone, and a second look
+/// shows the file (no "not yet") with the PIN hashed.
+#[test]
+fn cli_settings_shows_the_defaults_then_stores_a_pin() {
+    let dir = tmp("settings-cli");
+    let file = dir.join("studio.toml");
+    let f = file.to_str().unwrap();
+    let out = idbooth(&["settings", "--settings", f]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("no such file yet") && text.contains("mode = \"laptop\""), "{text}");
+    let out = idbooth(&["settings", "--settings", f, "--set-pin", "12"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!file.exists(), "a refused PIN writes nothing");
+    let out = idbooth(&["settings", "--settings", f, "--set-pin", "4321"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stored = std::fs::read_to_string(&file).unwrap();
+    assert!(!stored.contains("4321"), "the PIN is kept hashed: {stored}");
+    let text = String::from_utf8_lossy(&idbooth(&["settings", "--settings", f]).stdout).to_string();
+    assert!(!text.contains("no such file yet"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}

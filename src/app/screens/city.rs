@@ -77,8 +77,16 @@ pub fn field(ui: &mut egui::Ui, lang: Lang, city: &mut String, label: egui::Id, 
         }
         match (picked, highlight) {
             (Some(name), _) => {
+                // The caret goes after the picked name (it stayed where the typing ended:
+                // "深圳|市"), so more typing does not land inside it.
+                let end = name.chars().count();
                 *city = name;
                 ui.data_mut(|d| d.remove::<usize>(hl_id));
+                if let Some(mut state) = egui::TextEdit::load_state(ui.ctx(), id) {
+                    let caret = egui::text::CCursor::new(end);
+                    state.cursor.set_char_range(Some(egui::text::CCursorRange::one(caret)));
+                    state.store(ui.ctx(), id);
+                }
             }
             (None, Some(h)) => {
                 ui.data_mut(|d| d.insert_temp(hl_id, h as usize));

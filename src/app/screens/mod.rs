@@ -204,6 +204,15 @@ fn status_bar(app: &BoothApp, ui: &mut egui::Ui) {
         // (The start screen shows its hint, "no camera", itself: not for a photo's screens.)
         // At the counter the kiosk's queue shows on every other screen too: staff leave the
         // start screen's list while they serve someone.
+        // The ticket of the customer at the counter, always in sight (the form's field may be
+        // scrolled away), to match the slip in their hand.
+        if app.mode == Mode::Counter
+            && app.screen() != Screen::Start
+            && let Some(ticket) = &app.visit.ticket
+        {
+            ui.separator();
+            ui.strong(ta(app.lang, "queue.serving", &[("ticket", ticket.clone())]));
+        }
         let waiting = app.queue.waiting(app.visit.from_spool.as_deref());
         if app.mode == Mode::Counter && app.screen() != Screen::Start && waiting > 0 {
             ui.separator();
