@@ -243,6 +243,8 @@ pub struct Visit {
     pub retake: bool,
     /// The print preview, prints and their temporary files.
     pub print: print::Desk,
+    /// An export was refused: the first empty field it needs is brought into view (once).
+    pub reveal_missing: bool,
 }
 
 /// What a retake keeps of the visit it replaces.
@@ -272,6 +274,7 @@ impl Default for Visit {
             customer_lang: None,
             retake: false,
             print: print::Desk::default(),
+            reveal_missing: false,
         }
     }
 }
@@ -1410,6 +1413,7 @@ impl BoothApp {
             }
             Err(e) => {
                 self.visit.export_msg = Some((e, false));
+                self.visit.reveal_missing = true;
                 self.visit.refused_for = Some((self.visit.form.clone(), self.visit.confirmed.clone(), self.still_gen));
             }
         }

@@ -280,6 +280,8 @@ fn laptop_open_check_switch_confirm_and_export_once() {
     // ticked rules no longer read as blocking.
     let (msg, ok) = h.state().export_message().map(|(m, ok)| (m.to_string(), ok)).unwrap();
     assert!(!ok && msg.contains("请填写您的姓名"), "no operator yet: {msg}");
+    // The field it asks for is brought into view and takes the keyboard.
+    assert!(h.get_by_role_and_label(Role::TextInput, "您的姓名").is_focused());
     assert!(h.query_by_label_contains("无法导出").is_none());
     h.get_by_label_contains("已勾选确认：");
     for (label, text) in [("您的姓名", "李伟"), ("仍要导出的原因", "old archive photo, approved by staff")]

@@ -391,6 +391,13 @@ fn confirm_box(app: &mut BoothApp, ui: &mut egui::Ui, r: &Row) {
 }
 
 fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
+    form_fields(app, ui, out);
+    // A refusal reveals an empty field in the frame after it, or none (never a field emptied
+    // later by hand).
+    app.visit.reveal_missing = false;
+}
+
+fn form_fields(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let lang = app.lang;
     ui.heading(t(lang, "form.heading"));
     let required = format!(" {}", t(lang, "form.required"));
@@ -413,11 +420,16 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             let label = labelled(ui, key, req, value.trim().is_empty());
             // Enter keeps the focus (egui would drop it, and the next Tab would start over at
             // the top bar, where typing presses buttons): Tab moves on.
-            ui.add(egui::TextEdit::singleline(value).desired_width(260.0).return_key(None)).labelled_by(label);
+            let r = ui.add(egui::TextEdit::singleline(value).desired_width(260.0).return_key(None)).labelled_by(label);
             ui.end_row();
+            r
         };
         let f = &mut app.visit.form;
-        field(ui, "form.name", &mut f.name, true);
+        let name = field(ui, "form.name", &mut f.name, true);
+        if f.name.trim().is_empty() {
+            reveal(&mut app.visit.reveal_missing, &name);
+        }
+        let f = &mut app.visit.form;
         let label = ui.label(t(lang, "form.document"));
         let mut doc = f.document;
         egui::ComboBox::from_id_salt("document")
@@ -513,14 +525,22 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         ui.label(t(lang, &own("form.override_hint")));
         let failed = open.iter().any(|v| v.status == Status::Fail);
         let f = &mut app.visit.form;
+        let reveal_missing = &mut app.visit.reveal_missing;
         ui.horizontal(|ui| {
             let l = ui.label(t(lang, &own("form.operator")));
-            ui.add(egui::TextEdit::singleline(&mut f.operator).desired_width(160.0)).labelled_by(l.id);
+            let r = ui.add(egui::TextEdit::singleline(&mut f.operator).desired_width(160.0)).labelled_by(l.id);
+            if f.operator.trim().is_empty() {
+                reveal(reveal_missing, &r);
+            }
         });
         if failed {
             ui.horizontal(|ui| {
                 let l = ui.label(t(lang, &own("form.override")));
-                ui.add(egui::TextEdit::singleline(&mut f.override_reason).desired_width(320.0)).labelled_by(l.id);
+                let r =
+                    ui.add(egui::TextEdit::singleline(&mut f.override_reason).desired_width(320.0)).labelled_by(l.id);
+                if f.override_reason.trim().is_empty() {
+                    reveal(reveal_missing, &r);
+                }
             });
         }
         // One click confirms what needs a person's eye; a failed rule is ticked on its own
@@ -532,6 +552,15 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         if failed {
             ui.label(t(lang, "form.confirm_failed_one_by_one"));
         }
+    }
+}
+
+/// After a refused export, the first field it needs that is empty (name, staff name, reason)
+/// is scrolled into view and takes the keyboard: the form may be scrolled away from it.
+fn reveal(pending: &mut bool, field: &egui::Response) {
+    if std::mem::take(pending) {
+        field.scroll_to_me(Some(egui::Align::Center));
+        field.request_focus();
     }
 }
 
