@@ -1833,6 +1833,8 @@ fn the_counter_prints_with_the_export_and_previews_the_sheet_as_it_will_come_out
         }
         step_until(&mut h, "the reprint preview", 60, |a| dims(a).is_some());
         assert_eq!(dims(h.state()), Some((720, 480)));
+        // Whose photo it is, from its summary.
+        h.get_by_label("Zhang San");
         // No checked photo behind a reprint: the way back says where it goes.
         assert!(h.query_by_label("Back to the photo").is_none());
         press(&mut h, "Back to the start");

@@ -18,6 +18,18 @@ fn choices(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let lang = app.lang;
     ui.add_space(6.0);
     ui.heading(t(lang, "print.heading"));
+    // Whose photo this is (a reprint comes from a file, not from the customer at the desk).
+    if let Some(a) = app.visit.print.source().map(|s| &s.summary.doc.applicant) {
+        let who: Vec<String> =
+            [a.name.clone(), a.ticket.as_ref().map(|t| ta(lang, "print.ticket_no", &[("ticket", t.clone())]))]
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.trim().is_empty())
+                .collect();
+        if !who.is_empty() {
+            ui.strong(who.join(" · "));
+        }
+    }
     ui.add_space(6.0);
     let desk = &app.visit.print;
     let current = desk.layout.clone().unwrap_or_else(|| app.settings.print.layout.clone());
