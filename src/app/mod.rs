@@ -610,10 +610,16 @@ impl BoothApp {
         }
         // Files dropped onto the window (not at the kiosk).
         let dropped = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect::<Vec<_>>());
+        // (Not while a question about the photo on screen is open: it would go behind it.)
         if self.mode != Mode::Kiosk
+            && self.leave_asked.is_none()
             && let Some(p) = dropped.into_iter().find(|p| !p.as_os_str().is_empty())
         {
             self.open_path(&p);
+        }
+        // Ctrl+Q closes the window as its × does (asking first over a photo not exported).
+        if self.mode != Mode::Kiosk && ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Q)) {
+            self.close_requested();
         }
     }
 
@@ -741,6 +747,12 @@ impl BoothApp {
                     self.error = Some(Msg::key(key));
                 }
             },
+            Intent::SetFolder(p) if !p.is_absolute() => {
+                // A relative path would be made under wherever the program was started.
+                let shown = crate::paths::shown(&p);
+                self.folder_entry = Some(self.folder.display().to_string());
+                self.error = Some(Msg::with(move |l| ta(l, "folder_relative", &[("path", shown.clone())])));
+            }
             Intent::SetFolder(p) => {
                 // A folder typed that does not exist yet is made, as the default one is.
                 match std::fs::create_dir_all(&p).map(|()| p.is_dir()) {
@@ -751,11 +763,12 @@ impl BoothApp {
                     }
                     refused => {
                         // The field goes back to the folder exports still go to.
-                        let why = refused.err().map(|e| e.to_string()).unwrap_or_default();
+                        let why = refused.err().map(|e| e.to_string());
                         let (shown, kept) = (crate::paths::shown(&p), crate::paths::shown(&self.folder));
                         self.folder_entry = Some(self.folder.display().to_string());
                         self.error = Some(Msg::with(move |l| {
-                            let args = [("path", shown.clone()), ("why", why.clone()), ("kept", kept.clone())];
+                            let why = why.clone().unwrap_or_else(|| t(l, "folder_not_a_folder"));
+                            let args = [("path", shown.clone()), ("why", why), ("kept", kept.clone())];
                             ta(l, "folder_unusable", &args)
                         }));
                     }

@@ -143,7 +143,7 @@ pub struct Saved {
 
 /// The JPEG quality the spec's authority names, if any.
 pub fn spec_quality(spec: &Spec) -> Option<u8> {
-    spec.image.jpeg_quality.as_ref().and_then(|q| q.value).map(|q| q.clamp(1.0, 100.0) as u8)
+    spec.image.jpeg_quality.as_ref().and_then(|q| q.value).filter(|q| q.is_finite()).map(|q| q.clamp(1.0, 100.0) as u8)
 }
 
 /// The file a spec asks for: at the quality the authority names (`quality`) when its file falls

@@ -175,7 +175,8 @@ fn when(at: &str) -> String {
     format!("{} {off}", dt.replacen('T', " ", 1)).trim().to_string()
 }
 
-/// Confirmations one person gave at one time for one reason (one release makes one group).
+/// Confirmations one person gave at one time (one release makes one group), with the reason
+/// given for the failures among them.
 struct Group<'a> {
     by: &'a str,
     at: &'a str,
@@ -187,9 +188,17 @@ fn groups(d: &SummaryDoc) -> Vec<Group<'_>> {
     let mut out: Vec<Group> = Vec::new();
     for c in &d.confirmations {
         let reason = c.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-        match out.iter_mut().find(|g| g.by == c.by && g.at == c.at && g.reason == reason) {
+        // A release records its reason on the failures only: the rules a person only looked
+        // at, without it, are the same release.
+        match out.iter_mut().find(|g| g.by == c.by && g.at == c.at && (g.reason == reason || reason.is_none())) {
             Some(g) => g.rules.push(c),
-            None => out.push(Group { by: &c.by, at: &c.at, reason, rules: vec![c] }),
+            None => match out.iter_mut().find(|g| g.by == c.by && g.at == c.at && g.reason.is_none()) {
+                Some(g) => {
+                    g.reason = reason;
+                    g.rules.push(c);
+                }
+                None => out.push(Group { by: &c.by, at: &c.at, reason, rules: vec![c] }),
+            },
         }
     }
     out
@@ -626,6 +635,14 @@ mod tests {
         let l = loaded(5, "checked: no earrings");
         let gs = groups(&l.doc);
         assert_eq!(gs.len(), 1);
+        // A release records its reason with the failures only: the rules only looked at,
+        // without one, are still the same group (whichever comes first).
+        for first_without in [false, true] {
+            let mut l2 = loaded(3, "archive photo");
+            l2.doc.confirmations[if first_without { 0 } else { 2 }].reason = None;
+            let g2 = groups(&l2.doc);
+            assert_eq!((g2.len(), g2[0].rules.len(), g2[0].reason), (1, 3, Some("archive photo")));
+        }
         for compact in [false, true] {
             let st = Style { compact, beside: true, size: 8.0, reason_lines: usize::MAX, shown: 5 };
             let all = confirmation_lines(&gs, Some("checked: no earrings"), &st, 8.0, 69.0).join("\n");

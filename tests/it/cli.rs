@@ -386,7 +386,7 @@ fn help_is_in_the_readers_language() {
         .output()
         .unwrap();
     for (out, words) in [
-        (zh_terminal, &["用法：idbooth", "命令:", "裁剪并导出", "退出状态", "显示帮助"][..]),
+        (zh_terminal, &["用法: idbooth", "命令:", "裁剪并导出", "退出状态", "显示帮助"][..]),
         (idbooth(&["--lang", "zh", "export", "--help"]), &["受理城市", "参数:", "选项:", "申请人电话"]),
         (idbooth(&["export", "--lang=zh", "-h"]), &["受理城市"]),
         (idbooth(&["--lang", "zh", "help", "sheet"]), &["相纸排版"]),

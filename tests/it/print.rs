@@ -417,6 +417,8 @@ fn idbooth(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_idbooth"))
         .args(args)
         .env("LC_ALL", "C")
+        // English unless a test says otherwise, whatever the tester's terminal speaks.
+        .env_remove("LANG")
         .env("IDBOOTH_DATA_DIR", crate::common::kept("print-test-data"))
         // No studio settings but those a test names (--settings): not the tester's own.
         .env("XDG_CONFIG_HOME", crate::common::kept("print-test-config"))

@@ -176,7 +176,7 @@ fn laptop_open_check_switch_confirm_and_export_once() {
     h.get_by_label_contains("a band in brackets is not failed");
     use idbooth::judge::Unit;
     for (unit, words) in
-        [(Unit::Stops, "EV exposure stops"), (Unit::Chroma, "C* colourfulness"), (Unit::Ipd, "IPD the")]
+        [(Unit::Stops, "EV exposure stops"), (Unit::Chroma, "C* colourfulness"), (Unit::Ipd, "IPD: multiples")]
     {
         let shown = report.rules.iter().any(|r| r.verdict.unit == unit && r.verdict.value.is_some());
         assert_eq!(h.query_by_label_contains(words).is_some(), shown, "{words}");
@@ -589,7 +589,10 @@ fn without_a_file_dialog_a_path_field_opens_the_photo() {
     assert_eq!(h.state().folder, dir);
     assert!(h.query_by_role_and_label(Role::TextInput, "Save to").is_none(), "the folder is shown again");
     let type_folder = |h: &mut Harness<'_, BoothApp>, typed: &str| {
-        press(h, "Choose folder…");
+        // (After a refusal the field is still open.)
+        if h.query_by_role_and_label(Role::TextInput, "Save to").is_none() {
+            press(h, "Choose folder…");
+        }
         let field = h.get_by_role_and_label(Role::TextInput, "Save to");
         field.focus();
         h.run();
@@ -603,6 +606,11 @@ fn without_a_file_dialog_a_path_field_opens_the_photo() {
     let new = dir.join("passport photos");
     type_folder(&mut h, new.to_str().unwrap());
     assert!(new.is_dir() && h.state().folder == new, "{:?}", h.state().error());
+    // A relative path is refused (it would be made under wherever the program started).
+    type_folder(&mut h, "passport photos");
+    assert_eq!(h.state().folder, new);
+    h.get_by_label_contains("is not a whole path");
+    assert!(!Path::new("passport photos").exists());
     // One that cannot be made (under a file): said, and the field shows where exports still go.
     let file = dir.join("a-file");
     std::fs::write(&file, b"x").unwrap();
@@ -651,9 +659,14 @@ fn closing_over_a_photo_not_exported_asks_first() {
         h.get_by_label_contains("No camera found: plug one in");
         assert_eq!(h.state().screen(), Screen::Review);
     }
-    h.state_mut().close_requested();
+    // Ctrl+Q asks as the window's × does.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Q);
     h.run();
     assert!(!h.state().quit_requested && h.state().leave_asked.is_some());
+    // While it is open, PageDown or a second request does not replace the question.
+    h.key_press(egui::Key::PageDown);
+    h.run();
+    assert_eq!(h.state().leave_asked, Some(idbooth::app::Leave::Quit));
     h.get_by_label_contains("have not been exported");
     h.get_by_label("Stay").click();
     h.run();
@@ -1655,6 +1668,7 @@ fn the_counter_sees_kiosk_customers_waiting_while_it_serves_someone_else() {
     let first = h.state().queue.entries.iter().position(|e| e.handoff.ticket == "011").unwrap();
     h.state_mut().apply(Intent::QueueOpen(first));
     // (The walk-in's photo is not exported: staff say they go on without it.)
+    assert!(h.state().leave_asked.is_some());
     h.state_mut().apply(Intent::ConfirmLeave);
     wait_checked(&mut h);
     h.get_by_label("Waiting from the kiosk: 1");

@@ -62,11 +62,12 @@ pub fn show(app: &mut BoothApp, ui: &mut egui::Ui) -> Vec<Intent> {
     if app.mode == Mode::Kiosk {
         staff_corner(app, ui, &mut out);
     }
-    if app.mode == Mode::Counter {
-        queue_keys(app, ui, &mut out);
-    }
+    // While the question is open only its answer counts (PageDown must not replace it).
     if let Some(leave) = app.leave_asked {
+        out.clear();
         leave_question(app, leave, ui, &mut out);
+    } else if app.mode == Mode::Counter {
+        queue_keys(app, ui, &mut out);
     }
     out
 }
@@ -79,9 +80,11 @@ fn leave_question(app: &BoothApp, leave: super::Leave, ui: &mut egui::Ui, out: &
         super::Leave::Quit => "quit.close",
         super::Leave::NextCustomer | super::Leave::Serve { .. } => "quit.next",
     };
+    // Changes made after an export are what would be lost, not the photo.
+    let question = if app.visit.last_export.is_some() { "quit.question_changed" } else { "quit.question" };
     let modal = egui::Modal::new(egui::Id::unique("leave_question")).show(ui.ctx(), |ui| {
         ui.set_max_width(420.0);
-        ui.label(RichText::new(t(lang, "quit.question")).size(18.0));
+        ui.label(RichText::new(t(lang, question)).size(18.0));
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             if ui.button(RichText::new(t(lang, "quit.stay")).size(18.0)).clicked() {
@@ -93,7 +96,8 @@ fn leave_question(app: &BoothApp, leave: super::Leave, ui: &mut egui::Ui, out: &
         });
     });
     // Escape, or a click beside the question: stay.
-    if modal.should_close() && out.is_empty() {
+    if modal.should_close() && !out.contains(&Intent::ConfirmLeave) {
+        out.retain(|i| *i != Intent::CancelLeave);
         out.push(Intent::CancelLeave);
     }
 }
