@@ -767,9 +767,6 @@ pub fn reader_lang(given: Option<Lang>) -> Lang {
     given.or_else(system_lang).unwrap_or(Lang::En)
 }
 
-/// A command line clap could not read. Help and version print as clap prints them; an error
-/// for a reader of Chinese (`reader_lang`) leads with what is wrong in Chinese, then clap's
-/// own text (its usage line and suggestions). Exit status 2.
 /// `--lang` as the process's arguments give it, before they are parsed (the help and the
 /// argument errors are in that language).
 pub fn given_lang() -> Option<Lang> {
@@ -782,6 +779,10 @@ pub fn given_lang() -> Option<Lang> {
         .and_then(|l| l.parse::<Lang>().ok())
 }
 
+/// A command line clap could not read. Help and version print as clap renders them (the help
+/// in the reader's language, `cli_help`); an error for a reader of Chinese (`reader_lang`) leads
+/// with what is wrong in Chinese, then clap's own text (its usage line and suggestions).
+/// Exit status 2.
 pub fn argument_error(e: clap::Error) -> std::process::ExitCode {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     if reader_lang(given_lang()) != Lang::Zh || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
