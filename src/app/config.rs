@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Lang;
 use crate::approval::Policy;
-use crate::print::{LayoutBook, PrintSettings, Studio};
+use crate::print::{LayoutBook, LayoutError, PrintSettings, Studio};
 
 /// Who the booth is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -135,7 +135,7 @@ pub enum SettingsError {
     #[error("the settings file {}: {}; {} default instead, the rest of the file applies", crate::paths::shown(.0),
         .1.iter().map(|(k, why)| format!("{k}: {why}")).collect::<Vec<_>>().join("; "),
         if .1.len() == 1 { "it takes its" } else { "they take their" })]
-    Ignored(PathBuf, Vec<(String, String)>),
+    Ignored(PathBuf, Vec<(String, LeftOut)>),
     #[error("cannot write the settings file {}: {}", crate::paths::shown(.0), .1)]
     Write(PathBuf, String),
 }
@@ -150,13 +150,51 @@ impl SettingsError {
                 tr(lang, "ui.settings_unreadable", &[("path", crate::paths::shown(p)), ("error", e.to_string())])
             }
             SettingsError::Ignored(p, keys) => {
-                let items = keys.iter().map(|(k, why)| format!("{k} ({why})")).collect::<Vec<_>>().join("; ");
+                let items =
+                    keys.iter().map(|(k, why)| format!("{k} ({})", why.text(lang))).collect::<Vec<_>>().join("; ");
                 tr(lang, "ui.settings_ignored", &[("path", crate::paths::shown(p)), ("keys", items)])
             }
             SettingsError::Write(p, e) => {
                 tr(lang, "ui.settings_unwritable", &[("path", crate::paths::shown(p)), ("error", e.clone())])
             }
         }
+    }
+}
+
+/// Why one key (or line) of the settings file was left out: the booth's own checks in words
+/// of the reader's language; the parser's words (a mistyped value) stay as the parser gave them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeftOut {
+    /// A number outside what the booth accepts.
+    Range { value: String, lo: String, hi: String, seconds: bool },
+    /// `print.layout` names no layout this version has.
+    Layout { id: String, known: String },
+    /// A key this version does not know (a typing error, or a newer version's setting).
+    Unknown,
+    /// The value's type or the line's syntax, in the TOML parser's words.
+    Format(String),
+}
+
+impl LeftOut {
+    pub fn text(&self, lang: Lang) -> String {
+        use crate::i18n::tr;
+        match self {
+            LeftOut::Range { value, lo, hi, seconds } => {
+                let key = if *seconds { "ui.settings_why.range_seconds" } else { "ui.settings_why.range" };
+                tr(lang, key, &[("value", value.clone()), ("lo", lo.clone()), ("hi", hi.clone())])
+            }
+            LeftOut::Layout { id, known } => {
+                tr(lang, "ui.settings_why.layout", &[("id", id.clone()), ("known", known.clone())])
+            }
+            LeftOut::Unknown => tr(lang, "ui.settings_why.unknown", &[]),
+            LeftOut::Format(e) => tr(lang, "ui.settings_why.format", &[("error", e.clone())]),
+        }
+    }
+}
+
+impl std::fmt::Display for LeftOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(Lang::En))
     }
 }
 
@@ -186,7 +224,7 @@ impl StudioSettings {
 
     /// The settings from a file's text, keeping each key that is valid with those kept before
     /// it, and the keys (or unreadable lines) left out with why.
-    fn from_text(text: &str) -> (StudioSettings, Vec<(String, String)>) {
+    fn from_text(text: &str) -> (StudioSettings, Vec<(String, LeftOut)>) {
         let (table, mut left_out) = match text.parse::<toml::Table>() {
             Ok(t) => (t, Vec::new()),
             Err(_) => salvage_lines(text),
@@ -203,38 +241,46 @@ impl StudioSettings {
         (parse(kept).unwrap_or_default(), left_out)
     }
 
-    fn checked(mut self) -> Result<StudioSettings, String> {
+    fn checked(mut self) -> Result<StudioSettings, LeftOut> {
         if self.languages.is_empty() {
             self.languages = StudioSettings::default().languages;
         }
+        let range = |v: String, lo: &dyn ToString, hi: &dyn ToString, seconds| LeftOut::Range {
+            value: v,
+            lo: lo.to_string(),
+            hi: hi.to_string(),
+            seconds,
+        };
         let t = &self.timeouts;
-        for (name, v, lo, hi) in [
-            ("timeouts.idle", t.idle, 10.0, 3600.0),
-            ("timeouts.done", t.done, 3.0, 600.0),
-            ("timeouts.hold", t.hold, 0.2, 10.0),
-            ("timeouts.countdown", t.countdown, 0.0, 10.0),
-            ("timeouts.camera_retry", t.camera_retry, 0.5, 60.0),
-            ("timeouts.staff_press", t.staff_press, 1.0, 20.0),
+        for (v, lo, hi) in [
+            (t.idle, 10.0, 3600.0),
+            (t.done, 3.0, 600.0),
+            (t.hold, 0.2, 10.0),
+            (t.countdown, 0.0, 10.0),
+            (t.camera_retry, 0.5, 60.0),
+            (t.staff_press, 1.0, 20.0),
         ] {
             if !(lo..=hi).contains(&v) {
-                return Err(format!("{name} = {v} is outside {lo}–{hi} seconds"));
+                return Err(range(v.to_string(), &lo, &hi, true));
             }
         }
         if !(1..=30).contains(&t.burst_frames) {
-            return Err(format!("timeouts.burst_frames = {} is outside 1–30", t.burst_frames));
+            return Err(range(t.burst_frames.to_string(), &1, &30, false));
         }
         if !(1..=365).contains(&self.spool_keep_days) {
-            return Err(format!("spool_keep_days = {} is outside 1–365", self.spool_keep_days));
+            return Err(range(self.spool_keep_days.to_string(), &1, &365, false));
         }
         let p = &mut self.print;
         if !(72..=2400).contains(&p.dpi) {
-            return Err(format!("print.dpi = {} is outside 72–2400", p.dpi));
+            return Err(range(p.dpi.to_string(), &72, &2400, false));
         }
         if let Some(n) = p.copies.filter(|n| !(1..=100).contains(n)) {
-            return Err(format!("print.copies = {n} is outside 1–100 (leave it out to fill the sheet)"));
+            return Err(range(n.to_string(), &1, &100, false));
         }
-        if let Err(e) = LayoutBook::load().get(&p.layout) {
-            return Err(format!("print.layout: {e}"));
+        match LayoutBook::load().get(&p.layout) {
+            Ok(_) => {}
+            Err(LayoutError::Unknown(id, known)) => return Err(LeftOut::Layout { id, known }),
+            Err(e) => return Err(LeftOut::Format(e.to_string())),
         }
         // An empty name means the default printer, as a missing one does.
         p.printer = p.printer.take().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
@@ -300,8 +346,12 @@ impl StudioSettings {
     }
 }
 
-fn parse(t: toml::Table) -> Result<StudioSettings, String> {
-    toml::Value::Table(t).try_into::<StudioSettings>().map_err(|e| e.message().trim().to_string())?.checked()
+fn parse(t: toml::Table) -> Result<StudioSettings, LeftOut> {
+    let read = toml::Value::Table(t).try_into::<StudioSettings>().map_err(|e| {
+        let why = e.message().trim();
+        if why.starts_with("unknown field") { LeftOut::Unknown } else { LeftOut::Format(why.to_string()) }
+    })?;
+    read.checked()
 }
 
 /// Every value that is not a table, with its dotted key ("timeouts.idle").
@@ -333,7 +383,7 @@ fn insert(t: &mut toml::Table, key: &str, value: toml::Value) {
 
 /// A file that is not TOML as a whole (a value without quotes): each `key = value` line read on
 /// its own under its `[table]` header, the lines that do not read named by number.
-fn salvage_lines(text: &str) -> (toml::Table, Vec<(String, String)>) {
+fn salvage_lines(text: &str) -> (toml::Table, Vec<(String, LeftOut)>) {
     let (mut table, mut bad, mut header) = (toml::Table::new(), Vec::new(), String::new());
     for (n, line) in text.lines().enumerate() {
         let l = line.trim();
@@ -352,7 +402,7 @@ fn salvage_lines(text: &str) -> (toml::Table, Vec<(String, String)>) {
                     insert(&mut table, &key, value);
                 }
             }
-            Err(e) => bad.push((format!("line {}", n + 1), e.message().trim().to_string())),
+            Err(e) => bad.push((format!("line {}", n + 1), LeftOut::Format(e.message().trim().to_string()))),
         }
     }
     (table, bad)
@@ -399,6 +449,19 @@ mod tests {
         // The window says it in its own language (the parser's words inside stay as they are).
         let zh = e.message(Lang::Zh);
         assert!(zh.contains("已使用默认值") && zh.contains("timeouts.idle ("), "{zh}");
+        // The booth's own checks read in the reader's language, not in English inside Chinese.
+        std::fs::write(&p, "[timeouts]\nidle = 1\nidel = 60\n[print]\nlayout = \"7inch\"\n").unwrap();
+        let e = StudioSettings::load(&p).1.unwrap();
+        let zh = e.message(Lang::Zh);
+        for part in [
+            "timeouts.idle (1 超出允许范围 10–3600 秒)",
+            "timeouts.idel (本版本没有这一设置项)",
+            "print.layout (没有名为“7inch”的版式",
+        ] {
+            assert!(zh.contains(part), "{part} in {zh}");
+        }
+        let en = e.message(Lang::En);
+        assert!(en.contains("timeouts.idle (1 is outside 10–3600 seconds)") && !en.contains("超出"), "{en}");
     }
 
     #[test]

@@ -245,6 +245,8 @@ pub struct Visit {
     pub print: print::Desk,
     /// An export was refused: the first empty field it needs is brought into view (once).
     pub reveal_missing: bool,
+    /// "To the form" was clicked: the form's heading is scrolled to the top (once).
+    pub jump_to_form: bool,
 }
 
 /// What a retake keeps of the visit it replaces.
@@ -275,6 +277,7 @@ impl Default for Visit {
             retake: false,
             print: print::Desk::default(),
             reveal_missing: false,
+            jump_to_form: false,
         }
     }
 }

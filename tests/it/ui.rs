@@ -713,6 +713,41 @@ fn at_800_by_500_the_export_button_stays_on_screen() {
     }
 }
 
+/// On a laptop's 1366×768 screen the form is below a long checklist: a link beside the
+/// headline brings it up, and the rows that need something come before the passes.
+#[test]
+fn the_checklist_puts_open_rules_first_and_a_link_leads_to_the_form() {
+    let mut h = harness_sized(app(None, None), [1366.0, 768.0]);
+    h.state_mut().apply(Intent::Sample);
+    wait_checked(&mut h);
+    let rank = |label: &str| match label {
+        "● fail" => Some(0),
+        "● needs a person" | "● not checked" => Some(1),
+        "● warning" => Some(2),
+        "● pass" | "● pass (replaced)" => Some(3),
+        _ => None,
+    };
+    let mut rows: Vec<(f32, u8)> = h
+        .get_all_by_role(Role::Label)
+        .filter_map(|n| {
+            let r = rank(n.accesskit_node().value()?.as_ref())?;
+            Some((n.rect().center().y, r))
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let ranks: Vec<u8> = rows.iter().map(|r| r.1).collect();
+    assert!(ranks.len() > 10 && ranks.windows(2).all(|w| w[0] <= w[1]), "statuses top to bottom: {ranks:?}");
+    let open = h.state().still().unwrap().report().rules.iter().filter(|r| !r.verdict.status.is_ok()).count();
+    assert!(open > 0 && ranks[..open].iter().all(|&r| r < 2), "open rules first: {ranks:?}");
+    let below = h.get_by_label("Applicant").rect();
+    assert!(below.min.y > 768.0, "the form starts on screen at {below:?}: the test shows nothing");
+    h.get_by_label("To the form ↓").click();
+    h.run_steps(4);
+    let form = h.get_by_label("Applicant").rect();
+    assert!(form.min.y >= 0.0 && form.max.y < 700.0, "the form's heading at {form:?} after the link");
+    assert!(h.get_by_role_and_label(Role::TextInput, "Name").rect().max.y < 700.0);
+}
+
 /// The spec's label and its list share a row (the top bar wraps before the label, not between
 /// them), in either language, and the list is inside a window `width` wide.
 fn spec_label_and_list_share_a_row(h: &mut Harness<'_, BoothApp>, width: f32) {
@@ -1786,6 +1821,7 @@ fn the_counter_prints_with_the_export_and_previews_the_sheet_as_it_will_come_out
     // 152.4 × 101.6 mm at the preview's 120 dpi.
     assert_eq!(dims(h.state()), Some((720, 480)));
     h.get_by_label("Paper 101.6 × 152.4 mm, turned sideways: as it will come out");
+    assert!(h.query_by_label_contains("Captions are on").is_none());
     // Another layout: drawn again, at its own paper size.
     h.get_by_role_and_label(Role::ComboBox, "Sheet layout").click();
     h.run();
@@ -1836,8 +1872,16 @@ fn the_counter_prints_with_the_export_and_previews_the_sheet_as_it_will_come_out
     // not an export is refused with a message.
     let photo = h.state().visit.last_export.as_ref().unwrap().photo.clone();
     for (reprint, screen) in [(photo, Screen::Print), (repo("assets/samples/grace_hopper.jpg"), Screen::Start)] {
-        let opts =
-            Options { lang: Some(Lang::En), mode: Some(Mode::Counter), reprint: Some(reprint), ..Options::default() };
+        // This studio prints captions, which halve the 6-inch sheet: the print screen says so.
+        let mut settings = StudioSettings::default();
+        settings.print.captions = true;
+        let opts = Options {
+            lang: Some(Lang::En),
+            mode: Some(Mode::Counter),
+            reprint: Some(reprint),
+            settings,
+            ..Options::default()
+        };
         let mut h = harness(BoothApp::new(opts, Box::new(FakePicker { photo: None, folder: None, missing: true })));
         h.run_steps(2);
         assert_eq!(h.state().screen(), screen, "{:?}", h.state().error());
@@ -1846,9 +1890,11 @@ fn the_counter_prints_with_the_export_and_previews_the_sheet_as_it_will_come_out
             continue;
         }
         step_until(&mut h, "the reprint preview", 60, |a| dims(a).is_some());
-        assert_eq!(dims(h.state()), Some((720, 480)));
+        // Upright now: with captions the taller cells fit better that way.
+        assert_eq!(dims(h.state()), Some((480, 720)));
         // Whose photo it is, from its summary.
         h.get_by_label("Zhang San");
+        h.get_by_label("Captions are on (studio setting print.captions): 4 photos fit on this sheet, 8 without them.");
         // No checked photo behind a reprint: the way back says where it goes.
         assert!(h.query_by_label("Back to the photo").is_none());
         press(&mut h, "Back to the start");

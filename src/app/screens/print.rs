@@ -75,7 +75,18 @@ fn choices(app: &BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     ui.label(ta(lang, "print.printer", &[("printer", printer)]));
     ui.label(ta(lang, "print.dpi", &[("dpi", app.settings.print.dpi.to_string())]));
     ui.add_space(4.0);
-    ui.add(egui::Label::new(RichText::new(t(lang, "print.true_size")).color(ui.visuals().weak_text_color())).wrap());
+    let weak = ui.visuals().weak_text_color();
+    ui.add(egui::Label::new(RichText::new(t(lang, "print.true_size")).color(weak)).wrap());
+    // Captions (a studio setting) can halve what fits: say so where the sheet is chosen.
+    let layout = app.layouts.get(&current).ok().filter(|l| l.blocks.is_empty());
+    if let (true, Some(l), Some(src)) = (app.settings.print.captions, layout, desk.source()) {
+        let fits = |captions| l.capacity(src.photo.print_mm, captions).map(|(_, c, r)| c * r).unwrap_or(0);
+        let (with, without) = (fits(true), fits(false));
+        if with < without {
+            let args = [("n", with.to_string()), ("m", without.to_string())];
+            ui.add(egui::Label::new(RichText::new(ta(lang, "print.captions_cost", &args)).color(weak)).wrap());
+        }
+    }
 }
 
 fn preview(app: &mut BoothApp, ui: &mut egui::Ui) {

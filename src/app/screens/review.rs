@@ -210,7 +210,13 @@ fn summary(app: &mut BoothApp, ui: &mut egui::Ui) -> bool {
         Overall::NeedsPerson => (ta(lang, "needs_person", &[("n", open.to_string())]), BLUE),
         Overall::Fail => (ta(lang, "failed", &[("n", count(Status::Fail).max(1).to_string())]), RED),
     };
-    ui.label(RichText::new(text).size(18.0).color(color));
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(text).size(18.0).color(color));
+        // The form sits under a long checklist, below the fold on a laptop's screen.
+        if ui.link(t(lang, "form.jump")).clicked() {
+            app.visit.jump_to_form = true;
+        }
+    });
     checklist(app, ui, &report.rules);
     true
 }
@@ -321,10 +327,23 @@ fn units_legend(lang: crate::Lang, ui: &mut egui::Ui, rules: &[RuleReport], brac
     }
 }
 
+/// Where a row goes: what must be fixed first, then what a person must look at, then the
+/// passes (each group in the spec's order): the headline's "see below" points at them.
+fn row_rank(status: Status) -> u8 {
+    match status {
+        Status::Fail => 0,
+        Status::NotChecked | Status::NeedsPerson => 1,
+        Status::Warn => 2,
+        Status::Pass => 3,
+    }
+}
+
 fn checklist_rows(lang: crate::Lang, rules: &[RuleReport]) -> Vec<Row> {
     let verdicts: Vec<_> = rules.iter().map(|r| r.verdict.clone()).collect();
-    rules
-        .iter()
+    let mut ordered: Vec<&RuleReport> = rules.iter().collect();
+    ordered.sort_by_key(|r| row_rank(r.verdict.status));
+    ordered
+        .into_iter()
         .map(|r| {
             let v = &r.verdict;
             let unit = crate::i18n::unit_text(v.unit, lang);
@@ -399,7 +418,10 @@ fn form(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
 
 fn form_fields(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let lang = app.lang;
-    ui.heading(t(lang, "form.heading"));
+    let heading = ui.heading(t(lang, "form.heading"));
+    if std::mem::take(&mut app.visit.jump_to_form) {
+        heading.scroll_to_me(Some(egui::Align::Min));
+    }
     let required = format!(" {}", t(lang, "form.required"));
     let counter = app.mode == Mode::Counter;
     egui::Grid::new("form").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
