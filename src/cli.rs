@@ -224,6 +224,14 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
                 ("ui.form.phone", "--phone", &a.phone),
             ]
             .into_iter()
+            .filter(|(k, _, _)| {
+                *k == "ui.form.name"
+                    || match a.document.as_deref() {
+                        Some(d) => export::summary::applied_in_a_city(d),
+                        // No document named: the spec's own documents say what its form asks.
+                        None => spec.documents.iter().any(|d| export::summary::applied_in_a_city(d)),
+                    }
+            })
             .filter(|(_, _, v)| v.as_deref().is_none_or(|v| v.trim().is_empty()))
             .map(|(k, flag, _)| (tr(lang, k, &[]), flag))
             .collect();

@@ -308,8 +308,12 @@ pub struct Spec {
     /// Sort key in lists (lower first).
     #[serde(default)]
     pub order: i32,
+    /// What the applicant should know that no rule measures (shown beside the checklist).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The same notes in Chinese, one for one.
+    #[serde(default)]
+    pub notes_zh: Vec<String>,
     pub image: ImageSpec,
     pub background: BackgroundSpec,
     pub geometry: Geometry,
@@ -334,6 +338,13 @@ impl Spec {
         match lang {
             crate::Lang::Zh => &self.name_zh,
             crate::Lang::En => &self.name_en,
+        }
+    }
+    /// The notes in `lang` (English where the Chinese ones are missing).
+    pub fn notes(&self, lang: crate::Lang) -> &[String] {
+        match lang {
+            crate::Lang::Zh if self.notes_zh.len() == self.notes.len() => &self.notes_zh,
+            _ => &self.notes,
         }
     }
     pub fn background_color(&self, name: &str) -> Option<&BackgroundColor> {
@@ -627,6 +638,17 @@ mod tests {
         assert!(book.problems.is_empty(), "{:?}", book.problems);
         assert_eq!(book.all().len(), BUILTIN.len());
         assert_eq!(book.all()[0].id, DEFAULT_SPEC);
+    }
+
+    /// The window shows a spec's notes in its language: a Chinese note for every English one.
+    #[test]
+    fn every_spec_has_its_notes_in_both_languages() {
+        for s in SpecBook::builtin().all() {
+            assert!(!s.notes.is_empty(), "{}: no notes", s.id);
+            assert_eq!(s.notes_zh.len(), s.notes.len(), "{}: notes_zh", s.id);
+            assert!(s.notes_zh.iter().all(|n| n.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))), "{}", s.id);
+            assert_eq!(s.notes(crate::Lang::Zh), &s.notes_zh[..]);
+        }
     }
 
     #[test]

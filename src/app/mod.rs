@@ -245,6 +245,8 @@ pub struct Visit {
     pub print: print::Desk,
     /// An export was refused: the first empty field it needs is brought into view (once).
     pub reveal_missing: bool,
+    /// The document chosen in the form switched the photo spec: said beside the choice.
+    pub spec_follows_document: bool,
     /// "To the form" was clicked: the form's heading is scrolled to the top (once).
     pub jump_to_form: bool,
 }
@@ -278,6 +280,7 @@ impl Default for Visit {
             print: print::Desk::default(),
             reveal_missing: false,
             jump_to_form: false,
+            spec_follows_document: false,
         }
     }
 }
@@ -729,7 +732,10 @@ impl BoothApp {
                 self.visit.composing = None;
                 self.go(to, Why::Retake);
             }
-            Intent::SetSpec(id) => self.set_spec(&id),
+            Intent::SetSpec(id) => {
+                self.visit.spec_follows_document = false;
+                self.set_spec(&id);
+            }
             Intent::SetLang(l) => self.set_lang(l),
             Intent::SetBackground(bg) => {
                 if bg != self.background {
@@ -1213,12 +1219,16 @@ impl BoothApp {
     fn set_document(&mut self, d: Document) {
         self.visit.form.document = d;
         self.chosen_document = Some(d);
-        // A document the current spec is not for: switch to the first spec that is.
+        self.visit.spec_follows_document = false;
+        // A document the current spec is not for: switch to the first spec that is, and say
+        // so beside the choice (a Canadian passport's photo must not become a Chinese one
+        // unseen).
         if !self.spec().documents.iter().any(|x| x == d.id())
             && let Some(s) = self.book.all().iter().find(|s| s.documents.iter().any(|x| x == d.id()))
         {
             let id = s.id.clone();
             self.set_spec(&id);
+            self.visit.spec_follows_document = true;
         }
     }
 

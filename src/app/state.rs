@@ -117,7 +117,7 @@ impl Document {
     /// A Chinese document is applied for in a city, which the form must name exactly; a
     /// photo for another country's passport or visa has no such field.
     pub fn has_city(self) -> bool {
-        self != Document::Other
+        crate::export::summary::applied_in_a_city(self.id())
     }
 
     pub fn from_id(id: &str) -> Option<Document> {
@@ -162,7 +162,8 @@ impl Form {
     pub fn missing(&self, lang: Lang) -> Vec<String> {
         [("form.name", &self.name), ("form.city", &self.city), ("form.phone", &self.phone)]
             .into_iter()
-            .filter(|(k, _)| *k != "form.city" || self.document.has_city())
+            // A visa or another country's passport: neither a city nor a phone is asked for.
+            .filter(|(k, _)| *k == "form.name" || self.document.has_city())
             .filter(|(_, v)| v.trim().is_empty())
             .map(|(k, _)| t(lang, k))
             .collect()

@@ -15,6 +15,12 @@ pub const SCHEMA: u32 = 2;
 pub const DOCUMENTS: [&str; 7] =
     ["passport", "hk-macau-permit", "taiwan-permit", "resident-id-card", "social-security-card", "visa", "other"];
 
+/// A Chinese document, applied for at a city's office: its form names the exact city and a
+/// phone number. A visa or another country's passport asks for neither.
+pub fn applied_in_a_city(document: &str) -> bool {
+    DOCUMENTS.contains(&document) && !matches!(document, "visa" | "other")
+}
+
 /// The applicant's details for the counter, as entered at the booth.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]

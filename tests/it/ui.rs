@@ -943,7 +943,7 @@ fn kiosk_walks_a_customer_through_auto_capture_to_a_ticket_and_forgets_them() {
     h.state_mut().advance(Duration::from_secs(1));
     h.get_by_label("中文").click();
     h.run_steps(4);
-    h.get_by_label("护照").click();
+    h.get_by_label("中国护照").click();
     h.step();
     assert_eq!(h.state().screen(), Screen::Guided);
     assert_eq!(h.state().lang, Lang::Zh);
@@ -1076,7 +1076,7 @@ fn a_double_tap_on_a_kiosk_screen_does_not_press_the_next_screens_buttons() {
     assert_eq!(h.state().screen(), Screen::Choose);
     // The second tap comes at once (the clock stands still): the choose screen's buttons,
     // which the customer has not seen yet, do nothing.
-    for label in ["中文", "Passport"] {
+    for label in ["中文", "Chinese passport"] {
         h.get_by_label(label).click();
         h.run_steps(2);
         assert_eq!(h.state().screen(), Screen::Choose, "{label}");
@@ -1085,7 +1085,7 @@ fn a_double_tap_on_a_kiosk_screen_does_not_press_the_next_screens_buttons() {
     assert!(h.state().visit.is_empty(), "a document was chosen");
     // A moment later they work.
     h.state_mut().advance(Duration::from_millis(500));
-    h.get_by_label("Passport").click();
+    h.get_by_label("Chinese passport").click();
     h.run_steps(2);
     assert_eq!(h.state().screen(), Screen::Guided);
     // Likewise the guided screen right after a document, and attract right after "Start over".
@@ -1113,7 +1113,7 @@ fn the_guided_screen_names_the_chosen_document_and_goes_back_to_change_it() {
     h.state_mut().apply(Intent::Choose { lang: Lang::Zh, document: idbooth::app::state::Document::Passport });
     h.run_steps(2);
     assert_eq!(h.state().screen(), Screen::Guided);
-    h.get_by_label("照片用于：护照");
+    h.get_by_label("照片用于：中国护照");
     // The passport's reminders include glasses and earrings; the ID card's (below) do not.
     h.get_by_label("不戴眼镜");
     h.get_by_label("不戴耳环、项链");
@@ -1149,7 +1149,7 @@ fn the_document_choice_fits_on_common_kiosk_screens() {
         k.state_mut().apply(Intent::Touch);
         k.run_steps(3);
         assert_eq!(k.state().screen(), Screen::Choose);
-        for b in ["English", "Passport", "Social security card", "Start over"] {
+        for b in ["English", "Chinese passport", "Social security card", "Start over"] {
             let r = k.get_by_label(b).rect();
             assert!(r.min.y >= 0.0 && r.max.y <= h && r.height() >= 56.0, "{b} at {r:?} on {w}×{h}");
         }
@@ -2084,6 +2084,55 @@ fn a_frame_reaching_below_the_photo_says_how_much_is_filled() {
     let fill = h.state().still().unwrap().judgement.crop.as_ref().unwrap().bottom_fill_px;
     assert!(fill >= 1.0, "022f's frame should reach below the photo ({fill} px)");
     h.get_by_label_contains(&format!("The photo ends {fill:.0} px above the frame's bottom edge"));
+}
+
+/// Someone photographing themselves for another country's document: the spec's notes are
+/// there to read, the Chinese documents say they are Chinese, picking one says it changed the
+/// spec, and a phone number is not asked for.
+#[test]
+fn a_photo_for_another_countrys_document_asks_for_what_that_document_needs() {
+    use idbooth::app::state::Document;
+    let out = temp_dir("foreign");
+    let mut h = harness_sized(app(None, Some(out.clone())), [1366.0, 768.0]);
+    h.state_mut().apply(Intent::SetSpec("uk-passport".into()));
+    h.state_mut().apply(Intent::Sample);
+    wait_checked(&mut h);
+    // The notes, folded: one line names how many; open, the upload's "do not crop" is there.
+    h.get_by_label("What else UK passport photo (35×45 mm) asks (6 notes)").click();
+    h.run();
+    h.get_by_label_contains("do not crop, HMPO crops the photo itself");
+    // "Other" is named by the spec; the Chinese passport says it is Chinese.
+    assert_eq!(h.state().visit.form.document, Document::Other);
+    press(&mut h, "Document");
+    h.get_by_label("Chinese passport");
+    h.get_by_label("Other: UK passport photo (35×45 mm)").click();
+    h.run();
+    // Only the name is required: no city, no phone.
+    press(&mut h, "Export photo and form");
+    let (msg, ok) = h.state().export_message().map(|(m, ok)| (m.to_string(), ok)).unwrap();
+    assert!(!ok && msg.contains("Name") && !msg.contains("Phone") && !msg.contains("City"), "{msg}");
+    // Typing the name takes the refusal away.
+    let name = h.get_by_role_and_label(Role::TextInput, "Name");
+    name.focus();
+    name.type_text("Jane Doe");
+    h.run_steps(3);
+    assert!(h.state().export_message().is_none());
+    // Picking the Chinese passport changes the spec, and says so beside the choice.
+    press(&mut h, "Document");
+    h.get_by_label("Chinese passport").click();
+    wait_checked(&mut h);
+    assert_eq!(h.state().spec().id, "cn-exit-entry");
+    let name = SpecBook::load().get("cn-exit-entry").unwrap().name_en.clone();
+    h.get_by_label(&format!("The photo spec changed to {name}, the one for this document."));
+    // Now the phone is asked for, as the Chinese form needs it.
+    press(&mut h, "Export photo and form");
+    let (msg, _) = h.state().export_message().map(|(m, ok)| (m.to_string(), ok)).unwrap();
+    assert!(msg.contains("Phone") && msg.contains("City"), "{msg}");
+    // A spec chosen by hand afterwards: the note goes.
+    h.state_mut().apply(Intent::SetSpec("cn-2inch".into()));
+    wait_checked(&mut h);
+    assert!(h.query_by_label_contains("The photo spec changed to").is_none());
+    std::fs::remove_dir_all(&out).ok();
 }
 
 #[test]

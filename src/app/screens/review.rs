@@ -217,8 +217,25 @@ fn summary(app: &mut BoothApp, ui: &mut egui::Ui) -> bool {
             app.visit.jump_to_form = true;
         }
     });
+    spec_notes(app, ui);
     checklist(app, ui, &report.rules);
     true
+}
+
+/// What the spec's authority asks that no rule measures (UK: "do not crop" for an upload;
+/// Canada: the studio's name on the back), folded under one line above the checklist.
+fn spec_notes(app: &BoothApp, ui: &mut egui::Ui) {
+    let (lang, spec) = (app.lang, app.spec());
+    let notes = spec.notes(lang);
+    if notes.is_empty() {
+        return;
+    }
+    let title = ta(lang, "spec_notes", &[("spec", spec.name(lang).to_string()), ("n", notes.len().to_string())]);
+    egui::CollapsingHeader::new(title).id_salt(("spec_notes", &spec.id)).show(ui, |ui| {
+        for note in notes {
+            ui.add(egui::Label::new(format!("• {note}")).wrap());
+        }
+    });
 }
 
 /// One checklist row, as shown.
@@ -451,19 +468,32 @@ fn form_fields(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         if f.name.trim().is_empty() {
             reveal(&mut app.visit.reveal_missing, &name);
         }
+        // "Other" is named by the spec it follows (a Canadian passport is not "Passport",
+        // which is the Chinese one).
+        let spec_name = app.spec().name(lang).to_string();
+        let named = |d: Document| match d {
+            Document::Other => ta(lang, "form.other_spec", &[("spec", spec_name.clone())]),
+            d => d.label(lang),
+        };
         let f = &mut app.visit.form;
         let label = ui.label(t(lang, "form.document"));
         let mut doc = f.document;
-        egui::ComboBox::from_id_salt("document")
-            .selected_text(doc.label(lang))
-            .width(260.0)
-            .show_ui(ui, |ui| {
-                for d in Document::ALL {
-                    ui.selectable_value(&mut doc, d, d.label(lang));
-                }
-            })
-            .response
-            .labelled_by(label.id);
+        ui.vertical(|ui| {
+            egui::ComboBox::from_id_salt("document")
+                .selected_text(named(doc))
+                .width(260.0)
+                .show_ui(ui, |ui| {
+                    for d in Document::ALL {
+                        ui.selectable_value(&mut doc, d, named(d));
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            if app.visit.spec_follows_document {
+                let text = ta(lang, "form.spec_followed", &[("spec", spec_name.clone())]);
+                ui.add(egui::Label::new(RichText::new(text).color(AMBER)).wrap());
+            }
+        });
         ui.end_row();
         if doc != f.document {
             out.push(Intent::SetDocument(doc));
@@ -487,7 +517,8 @@ fn form_fields(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
             super::city::field(ui, lang, &mut f.city, city_label, 260.0);
             ui.end_row();
         }
-        field(ui, "form.phone", &mut f.phone, true);
+        let chinese = f.document.has_city();
+        field(ui, "form.phone", &mut f.phone, chinese);
         field(ui, "form.notes", &mut f.notes, false);
         if counter {
             field(ui, "form.ticket", &mut f.ticket, false);
