@@ -258,8 +258,8 @@ mod tests {
             detail: None,
             measure: Some("mouth_opening".into()),
         };
-        assert_eq!(with_measure(&v, "The mouth is open.", Lang::En), "lip gap: The mouth is open.");
-        assert_eq!(with_measure(&v, "嘴张开了。", Lang::Zh), "唇间距：嘴张开了。");
+        assert_eq!(with_measure(&v, "The mouth is open.", Lang::En), "The mouth is open. (measured: lip gap)");
+        assert_eq!(with_measure(&v, "嘴张开了。", Lang::Zh), "嘴张开了。（依据：唇间距）");
         assert_eq!(with_measure(&v, "", Lang::En), "", "no advice, no name");
         assert_eq!(with_measure(&v, "唇间距过大。", Lang::Zh), "唇间距过大。", "named once");
     }
