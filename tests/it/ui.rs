@@ -739,6 +739,11 @@ fn the_checklist_puts_open_rules_first_and_a_link_leads_to_the_form() {
     assert!(ranks.len() > 10 && ranks.windows(2).all(|w| w[0] <= w[1]), "statuses top to bottom: {ranks:?}");
     let open = h.state().still().unwrap().report().rules.iter().filter(|r| !r.verdict.status.is_ok()).count();
     assert!(open > 0 && ranks[..open].iter().all(|&r| r < 2), "open rules first: {ranks:?}");
+    // The pointer over the result photo magnifies it (a matte's edge is looked at closely).
+    assert!(h.query_by_label("The result photo, magnified three times").is_none());
+    h.get_by_label("The result photo").hover();
+    h.run_steps(40);
+    h.get_by_label("The result photo, magnified three times");
     let below = h.get_by_label("Applicant").rect();
     assert!(below.min.y > 768.0, "the form starts on screen at {below:?}: the test shows nothing");
     h.get_by_label("To the form ↓").click();

@@ -92,6 +92,7 @@ fn result(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
     let (rect, resp) = ui.allocate_exact_size(vec2(w * k, h * k), sense);
     resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, t(lang, "result_photo")));
     ui.painter().image(tex.id(), rect, egui::Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+    loupe(lang, &resp, &tex, rect, k);
     if app.show_guides {
         let mut marks = guides::Marks::default();
         if let Some((lm, tr)) = &marks_src {
@@ -132,6 +133,26 @@ fn result(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         ui.ctx().request_repaint();
     }
     app.below_result = Some(below);
+}
+
+/// Output pixels across the loupe, and its side on screen: hair edges and the matte around
+/// them (a busy backdrop replaced) are judged by a person, at three times the photo's size.
+const LOUPE_PX: f32 = 80.0;
+const LOUPE_SIDE: f32 = 240.0;
+
+/// Under the pointer (not while the crop is dragged), the result photo magnified.
+fn loupe(lang: crate::Lang, resp: &egui::Response, tex: &egui::TextureHandle, rect: egui::Rect, k: f32) {
+    let Some(pos) = resp.hover_pos().filter(|_| !resp.dragged()) else { return };
+    let [w, h] = tex.size().map(|v| v as f32);
+    // Kept inside the photo, so the loupe never shows what lies beyond its edge.
+    let half = LOUPE_PX / 2.0;
+    let at = |v: f32, side: f32| if side <= LOUPE_PX { side / 2.0 } else { v.clamp(half, side - half) };
+    let (x, y) = (at((pos.x - rect.min.x) / k, w), at((pos.y - rect.min.y) / k, h));
+    let uv = egui::Rect::from_min_max(pos2((x - half) / w, (y - half) / h), pos2((x + half) / w, (y + half) / h));
+    resp.clone().on_hover_ui_at_pointer(|ui| {
+        let img = egui::Image::new((tex.id(), vec2(LOUPE_SIDE, LOUPE_SIDE))).uv(uv).alt_text(t(lang, "loupe"));
+        ui.add(img);
+    });
 }
 
 /// Drag to move, wheel to zoom, a slider to turn, a button back to the automatic crop.
