@@ -938,7 +938,10 @@ impl BoothApp {
         let v = &self.visit;
         // A kiosk customer from the queue has a ticket before anything is typed.
         let typed = !v.form.is_blank() || v.ticket.is_some() || v.from_spool.is_some();
-        let unexported = matches!(v.still, StillJob::Done(_) | StillJob::Checking(_)) && v.last_export.is_none();
+        // A form changed after its export (a name corrected) is still this person's: it goes to
+        // the next photo rather than being dropped unseen.
+        let form_saved = v.exported_for.as_ref().is_some_and(|(form, _, _)| *form == v.form);
+        let unexported = matches!(v.still, StillJob::Done(_) | StillJob::Checking(_)) && !form_saved;
         let keep = match self.mode {
             Mode::Laptop => typed,
             Mode::Counter => typed && unexported,

@@ -1598,6 +1598,44 @@ fn the_counter_asks_before_dropping_a_customer_not_exported() {
     std::fs::remove_dir_all(&out).ok();
 }
 
+/// At the counter a photo opened after an export is the next walk-in customer's, unless the
+/// form was changed since the export: then it is still this person's, and goes with them.
+#[test]
+fn a_form_changed_after_its_export_goes_to_the_next_photo_at_the_counter() {
+    let out = temp_dir("walk-in");
+    let settings = StudioSettings { export_dir: Some(out.clone()), ..StudioSettings::default() };
+    let photo = repo("assets/samples/grace_hopper.jpg");
+    let mut h = harness(app_with(Mode::Counter, settings, Some(photo), Some(out.clone())));
+    for edit in [false, true] {
+        h.state_mut().apply(Intent::NextCustomer);
+        h.state_mut().apply(Intent::ConfirmLeave);
+        h.state_mut().apply(Intent::Sample);
+        wait_checked(&mut h);
+        fill_and_release(&mut h);
+        press(&mut h, "Export photo and form");
+        assert!(h.state().export_message().unwrap().1, "{:?}", h.state().export_message());
+        if edit {
+            let field = h.get_by_role_and_label(Role::TextInput, "Name");
+            field.focus();
+            field.type_text(" Jr");
+            h.run();
+        }
+        h.get_all_by_label("Open photo…").next().unwrap().click();
+        wait_checked(&mut h);
+        let name = h.state().visit.form.name.clone();
+        if edit {
+            assert_eq!(
+                (name.as_str(), h.state().visit.retake),
+                ("Zhang San Jr", true),
+                "the corrected form was dropped"
+            );
+        } else {
+            assert!(name.is_empty(), "an exported customer's form went to the next photo: {name}");
+        }
+    }
+    std::fs::remove_dir_all(&out).ok();
+}
+
 #[test]
 fn the_counter_picks_up_the_kiosk_queue_adjusts_the_crop_and_exports_once() {
     let (mut h, spool, out) =
