@@ -165,12 +165,15 @@ pub fn band_text(v: &Verdict, lang: Lang) -> Option<String> {
 pub fn unit_text(unit: crate::judge::Unit, lang: Lang) -> String {
     match unit {
         crate::judge::Unit::Ipd => tr(lang, "units.ipd", &[]),
+        // As the caption under the photo says it ("390 × 567 像素").
+        crate::judge::Unit::Px => tr(lang, "units.px", &[]),
         u => u.symbol().to_string(),
     }
 }
 
-/// A verdict's message led by the name of the measurement its value is, where the rule has
-/// several (`lip gap: The mouth is open…`): the band beside the value is that measurement's.
+/// A verdict's message with the name of the measurement its value is, where the rule has
+/// several (`The mouth is open… (measured: lip gap)`): the band beside the value is that
+/// measurement's.
 pub fn with_measure(v: &Verdict, message: &str, lang: Lang) -> String {
     let key = v.measure.as_deref().map(|m| format!("measures.{m}")).filter(|k| has(lang, k));
     let name = key.map(|k| tr(lang, &k, &[]));

@@ -111,8 +111,9 @@ pub struct ImageSpec {
     pub dpi: Limit,
     pub print_width_mm: Option<Limit>,
     pub print_height_mm: Option<Limit>,
-    /// File size window in KB as published (1 KB = 1000 bytes for the lower bound and
-    /// 1024 for the upper: the sources never say, so we accept the permissive reading).
+    /// File size window in KB as published. The sources never say whether a KB is 1000 or 1024
+    /// bytes, so an export meets both readings: at least `min × 1024`, at most `max × 1000`
+    /// bytes (`export::size_window`).
     pub file_size_kb: Option<Limit>,
     /// Quality the authority names, if any: used when no file-size window is given (with a
     /// window, the highest quality that fits is searched instead).
