@@ -175,9 +175,12 @@ fn laptop_open_check_switch_confirm_and_export_once() {
     h.get_by_label_contains("Units: L* lightness");
     h.get_by_label_contains("a band in brackets is not failed");
     use idbooth::judge::Unit;
-    for (unit, words) in
-        [(Unit::Stops, "EV exposure stops"), (Unit::Chroma, "C* colourfulness"), (Unit::Ipd, "IPD: multiples")]
-    {
+    for (unit, words) in [
+        (Unit::Stops, "EV exposure stops"),
+        (Unit::Chroma, "C* colourfulness"),
+        (Unit::Ipd, "IPD: multiples"),
+        (Unit::Times, "×: how much the photo is enlarged"),
+    ] {
         let shown = report.rules.iter().any(|r| r.verdict.unit == unit && r.verdict.value.is_some());
         assert_eq!(h.query_by_label_contains(words).is_some(), shown, "{words}");
     }

@@ -351,6 +351,7 @@ fn units_legend(lang: crate::Lang, ui: &mut egui::Ui, rules: &[RuleReport], brac
         (Unit::Stops, "checklist.legend_stops"),
         (Unit::Chroma, "checklist.legend_chroma"),
         (Unit::Ipd, "checklist.legend_ipd"),
+        (Unit::Times, "checklist.legend_times"),
     ] {
         if rules.iter().any(|r| r.verdict.unit == unit && r.verdict.value.is_some()) {
             parts.push(t(lang, key));
