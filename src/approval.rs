@@ -42,6 +42,27 @@ pub enum Role {
     Applicant,
 }
 
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::Applicant => "applicant",
+        }
+    }
+}
+
+/// `staff` or `applicant` (`export --role`).
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Role, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "staff" => Ok(Role::Staff),
+            "applicant" => Ok(Role::Applicant),
+            _ => Err(format!("unknown role '{s}' (use applicant or staff)")),
+        }
+    }
+}
+
 /// One rule a person confirmed or overrode, as recorded in the summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Confirmation {

@@ -55,10 +55,16 @@ pub struct ExportArgs {
     /// Rules a person has looked at and confirms (comma-separated ids, e.g. mouth_closed,yaw):
     /// needed for every rule that fails or needs a person.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    confirm: Vec<RuleId>,
-    /// Who confirms (recorded in the summary with the time).
+    pub(crate) confirm: Vec<RuleId>,
+    /// Who confirms (recorded in the summary with the time, as staff or as the applicant: see
+    /// --role).
     #[arg(long, value_name = "NAME")]
     by: Option<String>,
+    /// Whether --by is studio staff or the applicant checking their own photo (the summary and
+    /// the slip say which): staff or applicant (default: staff where the studio settings' mode is
+    /// counter or kiosk, else the applicant, as the window on a laptop).
+    #[arg(long, value_name = "ROLE")]
+    pub(crate) role: Option<Role>,
     /// Why a failed rule is overridden (required for failed rules).
     #[arg(long)]
     reason: Option<String>,
@@ -245,7 +251,8 @@ pub fn export(a: &ExportArgs, lang: Lang) -> anyhow::Result<u8> {
             let c = &saved.summary.confirmations;
             if let Some(first) = c.first() {
                 let rules = idbooth::i18n::rule_list(c.iter().map(|c| c.rule), lang);
-                println!("{}", tr(lang, "cli.confirmed", &[("by", first.by.clone()), ("rules", rules)]));
+                let key = if first.role == Role::Applicant { "cli.confirmed_self" } else { "cli.confirmed" };
+                println!("{}", tr(lang, key, &[("by", first.by.clone()), ("rules", rules)]));
             }
             Ok(0)
         }
@@ -285,7 +292,10 @@ pub(crate) fn export_one(
     if print {
         print_report(&report, spec, lang);
     }
-    let confirm = Confirm { rules: a.confirm.clone(), by: a.by.clone(), reason: a.reason.clone(), role: Role::Staff };
+    // The command line fills in the role from the studio settings (`main`); never staff's
+    // unless said.
+    let role = a.role.unwrap_or(Role::Applicant);
+    let confirm = Confirm { rules: a.confirm.clone(), by: a.by.clone(), reason: a.reason.clone(), role };
     let release = match approval::release(&j.verdicts, &confirm, &Policy::default(), &export::summary::now_local()) {
         Ok(r) => r,
         Err(e) => {

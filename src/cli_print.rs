@@ -166,6 +166,10 @@ pub fn summary(a: &SummaryArgs, d: &StudioDefaults, lang: Lang) -> anyhow::Resul
         let chars: String = s.missing_chars.iter().collect();
         eprintln!("warning: the bundled font has no glyph for: {chars} (printed as empty boxes)");
     }
+    // A photo the paper cannot hold at true size: the slip says so under it, and so does this.
+    if let Some(note) = s.photo_note(lang) {
+        eprintln!("note: {note}");
+    }
     if let Some(out) = &a.output {
         write_file(out, &s.pdf)?;
         let serial = loaded.doc.serial.as_deref().unwrap_or("—").to_string();

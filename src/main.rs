@@ -172,7 +172,14 @@ fn main() -> ExitCode {
     tracing::info!(command = command.name(), "command line");
     let result = match command {
         Command::Check { photos, spec, json, background } => cli::check(&photos, &spec, json, &background, lang),
-        Command::Export(e) => cli::export(&e, lang),
+        Command::Export(mut e) => {
+            // Who confirms follows the studio's mode unless --role says: staff at a counter or
+            // kiosk, the applicant on a laptop (the default, as at home).
+            if e.role.is_none() && !e.confirm.is_empty() {
+                e.role = Some(confirm_role(args.gui.settings));
+            }
+            cli::export(&e, lang)
+        }
         Command::Specs { json } => specs(json),
         Command::Eval { dir, matte: true, verbose, .. } => cli::eval_matte(&dir, verbose),
         Command::Eval { dir, leak: true, verbose, dump, .. } => cli::eval_leak(&dir, verbose, dump.as_deref()),
@@ -313,6 +320,27 @@ fn studio_defaults(path: Option<PathBuf>) -> cli_print::StudioDefaults {
 #[cfg(not(feature = "gui"))]
 fn studio_defaults(_: Option<PathBuf>) -> cli_print::StudioDefaults {
     Default::default()
+}
+
+/// The role of who confirms on the command line, from the studio settings' mode: staff at a
+/// counter or kiosk, the applicant on a laptop (the default: a person at home).
+#[cfg(feature = "gui")]
+fn confirm_role(path: Option<PathBuf>) -> idbooth::approval::Role {
+    use idbooth::app::config::{Mode, StudioSettings};
+    let Some(path) = path.or_else(StudioSettings::default_path) else { return idbooth::approval::Role::Applicant };
+    let (s, problem) = StudioSettings::load(&path);
+    if let Some(p) = problem {
+        eprintln!("warning: {p}");
+    }
+    match s.mode {
+        Mode::Laptop => idbooth::approval::Role::Applicant,
+        Mode::Counter | Mode::Kiosk => idbooth::approval::Role::Staff,
+    }
+}
+
+#[cfg(not(feature = "gui"))]
+fn confirm_role(_: Option<PathBuf>) -> idbooth::approval::Role {
+    idbooth::approval::Role::Applicant
 }
 
 #[cfg(not(feature = "gui"))]

@@ -27,6 +27,11 @@ pub struct Slip {
     pub missing_chars: Vec<char>,
     /// Staff confirmations that did not fit the paper (counted on it; all are in the summary).
     pub left_out: usize,
+    /// The photo's size on the slip over its print size: 1 at true size; less only when the
+    /// paper is too narrow for it (the slip then says so under the photo).
+    pub photo_scale: f64,
+    /// The photo's print size, mm (its spec's).
+    pub photo_mm: (f64, f64),
 }
 
 enum Op {
@@ -91,6 +96,8 @@ struct Flow {
     paper: Paper,
     y: f64,
     pages: Vec<Vec<Op>>,
+    /// The photo's size over its print size (1: true size).
+    photo_scale: f64,
 }
 
 impl Flow {
@@ -333,6 +340,49 @@ fn photo_size(l: &Loaded, book: &SpecBook) -> (f64, f64) {
     (30.0, 30.0 * aspect)
 }
 
+/// "Photo shown at 80 % of its print size (90×120 mm): …" in `lang`.
+fn scaled_note(scale: f64, (w, h): (f64, f64), lang: Lang) -> String {
+    let mm = |v: f64| format!("{v:.1}").trim_end_matches(".0").to_string();
+    tr(lang, "print.photo_scaled", &[("pct", format!("{:.0}", scale * 100.0)), ("w", mm(w)), ("h", mm(h))])
+}
+
+impl Slip {
+    /// What the slip says under a photo it could not show at true size, in `lang`; None at
+    /// true size.
+    pub fn photo_note(&self, lang: Lang) -> Option<String> {
+        (self.photo_scale < 1.0).then(|| scaled_note(self.photo_scale, self.photo_mm, lang))
+    }
+}
+
+/// Where the photo goes on the slip, and at what scale of its print size (1: true size).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct PhotoPlace {
+    /// Beside the column of the QR code and serial; else above them, alone across the roll.
+    beside: bool,
+    scale: f64,
+}
+
+/// The photo `photo_w` mm wide on a paper `w` mm wide (within the margins), whose QR code and
+/// serial need a column `column` mm wide: beside the photo when both fit; else on a receipt
+/// (`roll`, as long as its content) above them; true size whenever the paper's width holds it.
+/// Only a photo wider than the roll, or on a page wider than fits beside the column, is scaled
+/// down here (and the slip says so; `slip_pdf` may reduce it further to keep a page whole).
+fn place_photo(photo_w: f64, w: f64, column: f64, roll: bool) -> PhotoPlace {
+    let beside = w - 3.0 - column;
+    if photo_w <= beside {
+        PhotoPlace { beside: true, scale: 1.0 }
+    } else if roll {
+        PhotoPlace { beside: false, scale: (w / photo_w).min(1.0) }
+    } else {
+        PhotoPlace { beside: true, scale: beside / photo_w }
+    }
+}
+
+/// The photo's scales tried on a page that the slip does not fit at true size (after every
+/// way of printing the confirmations was tried), down to 30 % (a 33×48 mm photo's height for a
+/// spec's as large as a postcard).
+const PHOTO_CAPS: [f64; 8] = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3];
+
 /// The QR code of `serial`: dark modules row by row, and the side in modules.
 pub fn qr_modules(serial: &str) -> Result<(Vec<bool>, usize), PrintError> {
     let code = qrcode::QrCode::with_error_correction_level(serial.as_bytes(), qrcode::EcLevel::M)
@@ -350,12 +400,16 @@ pub fn slip_pdf(l: &Loaded, studio: &Studio, size: SlipSize, book: &SpecBook) ->
     };
     let total = l.doc.confirmations.len();
     let mut f = None;
-    for style in candidates(total) {
-        let flow = lay_out(l, studio, size, book, qr.as_ref(), &style);
-        let fits = flow.pages.len() == 1;
-        f = Some((flow, total - style.shown));
-        if fits {
-            break;
+    // The photo at true size first, the confirmations as roomy as that allows; only a page
+    // that cannot hold the rest even so takes a smaller photo (a receipt always fits).
+    'tries: for cap in PHOTO_CAPS {
+        for style in candidates(total) {
+            let flow = lay_out(l, studio, size, book, qr.as_ref(), &style, cap);
+            let fits = flow.pages.len() == 1;
+            f = Some((flow, total - style.shown));
+            if fits {
+                break 'tries;
+            }
         }
     }
     let Some((f, left_out)) = f else { unreachable!("there is always a candidate") };
@@ -369,7 +423,9 @@ pub fn slip_pdf(l: &Loaded, studio: &Studio, size: SlipSize, book: &SpecBook) ->
     let missing_chars = text::missing_chars(&all_text);
     let height = f.paper.h.unwrap_or(f.y + f.paper.margin);
     let pdf = write(&f.pages, f.paper.w, height, l)?;
-    Ok(Slip { pdf, pages: f.pages.len(), page_mm: (f.paper.w, height), missing_chars, left_out })
+    let (photo_mm, photo_scale) = (photo_size(l, book), f.photo_scale);
+    let page_mm = (f.paper.w, height);
+    Ok(Slip { pdf, pages: f.pages.len(), page_mm, missing_chars, left_out, photo_scale, photo_mm })
 }
 
 /// The slip with its confirmations in `style`; a text entered by hand never takes more than a
@@ -381,11 +437,12 @@ fn lay_out(
     book: &SpecBook,
     qr: Option<&(Vec<bool>, usize)>,
     style: &Style,
+    photo_cap: f64,
 ) -> Flow {
     let paper = Paper::of(size);
     let k = paper.k;
     let m = paper.margin;
-    let mut f = Flow { y: m, pages: vec![Vec::new()], paper };
+    let mut f = Flow { y: m, pages: vec![Vec::new()], paper, photo_scale: 1.0 };
     let w = f.width();
     let d = &l.doc;
 
@@ -406,15 +463,27 @@ fn lay_out(
     f.push(Op::Rule { x: m, y: f.y, w });
     f.y += 2.0 * k;
 
-    // Photo at its true size; beside it what ties the paper to the file: the serial's QR code,
-    // the serial, the time of export and the SHA-256.
-    let (pw, ph) = photo_size(l, book);
-    let (pw, ph) = if pw > w * 0.55 { (w * 0.55, ph * w * 0.55 / pw) } else { (pw, ph) };
-    let (cx, cw) = (m + pw + 3.0, w - pw - 3.0);
-    let qr_w = (QR_MM * k).min(cw);
+    // Photo at its true size; beside it (or, on a receipt, below it when it is too wide for
+    // both) what ties the paper to the file: the serial's QR code, the serial, the time of
+    // export and the SHA-256.
+    let (full_w, full_h) = photo_size(l, book);
+    let mut place = place_photo(full_w, w, QR_MM * k, f.paper.h.is_none());
+    place.scale = place.scale.min(photo_cap);
+    f.photo_scale = place.scale;
+    let (pw, ph) = (full_w * place.scale, full_h * place.scale);
+    let qr_full = if qr.is_some() { QR_MM * k } else { 0.0 };
+    // The column of the serial and the rest: beside the photo, or beside the QR code.
+    let (cx, cw) = if place.beside {
+        (m + pw + 3.0, w - pw - 3.0)
+    } else if qr.is_some() {
+        (m + qr_full + 3.0, w - qr_full - 3.0)
+    } else {
+        (m, w)
+    };
+    let qr_w = if place.beside { qr_full.min(cw) } else { qr_full };
     // (text, size, baseline below the top), centred in the column.
     let mut side: Vec<(String, f64, f64)> = Vec::new();
-    let mut sy = if qr.is_some() { qr_w + 0.6 * k } else { 0.0 };
+    let mut sy = if qr.is_some() && place.beside { qr_w + 0.6 * k } else { 0.0 };
     let serial = d
         .serial
         .clone()
@@ -436,18 +505,52 @@ fn lay_out(
             }
         }
     }
-    f.room(ph.max(sy));
-    let top = f.y;
-    f.push(Op::Photo(RectMm { x: m, y: top, w: pw, h: ph }));
-    if let Some((mods, n)) = qr {
-        let qx = cx + (cw - qr_w) / 2.0;
-        f.push(Op::Qr(RectMm { x: qx, y: top, w: qr_w, h: qr_w }, mods.clone(), *n));
+    // A photo that is not at true size says so under it (the paper cannot hold it).
+    let scaled = (place.scale < 1.0).then(|| {
+        let note = |lang| scaled_note(place.scale, (full_w, full_h), lang);
+        format!("{} {}", note(Lang::Zh), note(Lang::En))
+    });
+    if place.beside {
+        f.room(ph.max(sy));
+        let top = f.y;
+        f.push(Op::Photo(RectMm { x: m, y: top, w: pw, h: ph }));
+        if let Some((mods, n)) = qr {
+            let qx = cx + (cw - qr_w) / 2.0;
+            f.push(Op::Qr(RectMm { x: qx, y: top, w: qr_w, h: qr_w }, mods.clone(), *n));
+        }
+        for (s, size, y) in side {
+            let x = cx + (cw - text::width_mm(&s, size)) / 2.0;
+            f.push(Op::Text { x, y: top + y, size, s });
+        }
+        f.y = top + ph.max(sy) + 2.0 * k;
+        if let Some(note) = &scaled {
+            f.para(m, w, 6.0 * k, note, usize::MAX);
+            f.y += 1.0 * k;
+        }
+    } else {
+        // A receipt grows in length: the photo alone across the roll, centred, then the QR
+        // code with the serial beside it.
+        f.room(ph);
+        let top = f.y;
+        f.push(Op::Photo(RectMm { x: m + (w - pw) / 2.0, y: top, w: pw, h: ph }));
+        f.y = top + ph + 2.0 * k;
+        if let Some(note) = &scaled {
+            f.para(m, w, 6.0 * k, note, usize::MAX);
+            f.y += 1.0 * k;
+        }
+        f.room(qr_w.max(sy));
+        let top = f.y;
+        if let Some((mods, n)) = qr {
+            f.push(Op::Qr(RectMm { x: m, y: top, w: qr_w, h: qr_w }, mods.clone(), *n));
+        }
+        // The text centred on the QR code's height.
+        let dy = (qr_w - sy).max(0.0) / 2.0;
+        for (s, size, y) in side {
+            let x = cx + (cw - text::width_mm(&s, size)) / 2.0;
+            f.push(Op::Text { x, y: top + dy + y, size, s });
+        }
+        f.y = top + qr_w.max(sy) + 2.0 * k;
     }
-    for (s, size, y) in side {
-        let x = cx + (cw - text::width_mm(&s, size)) / 2.0;
-        f.push(Op::Text { x, y: top + y, size, s });
-    }
-    f.y = top + ph.max(sy) + 2.0 * k;
 
     // The fields.
     let a = &d.applicant;
@@ -459,7 +562,8 @@ fn lay_out(
     }
     let spec =
         if d.spec_name_zh.is_empty() { d.spec.clone() } else { format!("{}\n{}", d.spec_name_zh, d.spec_name_en) };
-    f.field("spec", &spec, 4);
+    // "(50×70 mm)" wraps as a whole, never "(50×70" above "mm)".
+    f.field("spec", &text::keep_sizes_whole(&spec), 4);
     f.field("outcome", &outcome_text(l), usize::MAX);
 
     // Staff confirmations (schema 1 kept only an override reason).
@@ -670,7 +774,7 @@ mod tests {
         let long = "星光照相馆 Starlight Portrait and Passport Photo Studio, Futian Branch, Shenzhen, Guangdong";
         let studio = Studio { name: long.into(), address: String::new() };
         let style = candidates(2)[0];
-        let flow = lay_out(&l, &studio, SlipSize::Receipt80, &SpecBook::builtin(), None, &style);
+        let flow = lay_out(&l, &studio, SlipSize::Receipt80, &SpecBook::builtin(), None, &style, 1.0);
         let texts: Vec<&str> = flow.pages[0]
             .iter()
             .filter_map(|op| match op {
@@ -695,6 +799,119 @@ mod tests {
         l.doc.outcome = Some("needs_person".into());
         let t = outcome_text(&l);
         assert!(t.contains("未经工作人员审核") && t.contains("not checked by staff"), "{t}");
+    }
+
+    /// The texts a laid-out slip draws, in order.
+    fn texts(flow: &Flow) -> Vec<String> {
+        flow.pages
+            .iter()
+            .flatten()
+            .filter_map(|op| match op {
+                Op::Text { s, .. } => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The photo's rectangle on the first page.
+    fn photo_rect(flow: &Flow) -> RectMm {
+        flow.pages[0]
+            .iter()
+            .find_map(|op| match op {
+                Op::Photo(r) => Some(*r),
+                _ => None,
+            })
+            .expect("a photo")
+    }
+
+    /// A 2×2 in and a 50×70 mm photo at their true size on the 80 mm receipt (72 mm printable),
+    /// above the QR code rather than shrunk beside it; the exit-entry photo still beside it.
+    #[test]
+    fn a_receipt_shows_wide_photos_at_true_size_above_the_qr_code() {
+        let book = SpecBook::builtin();
+        let qr = qr_modules("20261203-000042").unwrap();
+        let style = candidates(2)[0];
+        for (spec, size) in [("cn-exit-entry", (33.0, 48.0)), ("us-2x2", (50.8, 50.8)), ("ca-passport", (50.0, 70.0))] {
+            let mut l = loaded(2, "ok");
+            l.doc.spec = spec.into();
+            (l.doc.print_width_mm, l.doc.print_height_mm) = (Some(size.0), Some(size.1));
+            let flow = lay_out(&l, &Studio::default(), SlipSize::Receipt80, &book, Some(&qr), &style, 1.0);
+            let r = photo_rect(&flow);
+            assert!((r.w - size.0).abs() < 0.01 && (r.h - size.1).abs() < 0.01, "{spec}: {r:?}");
+            assert!(r.x >= 4.0 && r.x + r.w <= 76.0, "{spec}: within the printable width: {r:?}");
+            let qr_top = flow.pages[0].iter().find_map(|op| match op {
+                Op::Qr(q, ..) => Some(q.y),
+                _ => None,
+            });
+            let below = qr_top.is_some_and(|y| y >= r.y + r.h);
+            assert_eq!(below, spec != "cn-exit-entry", "{spec}: the QR code below the photo only when both do not fit");
+            assert!(!texts(&flow).iter().any(|t| t.contains("%")), "{spec}: no note of a reduced photo");
+            // And the summary without a print size: the spec's.
+            (l.doc.print_width_mm, l.doc.print_height_mm) = (None, None);
+            let s = slip_pdf(&l, &Studio::default(), SlipSize::Receipt80, &book).unwrap();
+            assert_eq!((s.pages, s.photo_scale), (1, 1.0), "{spec}");
+        }
+    }
+
+    /// A photo wider than the roll cannot be at true size: it fills the printable width and
+    /// the slip says by how much it was reduced.
+    #[test]
+    fn a_photo_wider_than_the_roll_is_reduced_and_says_so() {
+        let mut l = loaded(2, "ok");
+        (l.doc.print_width_mm, l.doc.print_height_mm) = (Some(90.0), Some(120.0));
+        let s = slip(&l, SlipSize::Receipt80);
+        assert!((s.photo_scale - 0.8).abs() < 1e-9, "{}", s.photo_scale);
+        let flow =
+            lay_out(&l, &Studio::default(), SlipSize::Receipt80, &SpecBook::builtin(), None, &candidates(2)[0], 1.0);
+        let r = photo_rect(&flow);
+        assert!((r.w - 72.0).abs() < 0.01 && (r.h - 96.0).abs() < 0.01, "{r:?}");
+        let all = texts(&flow).join(" ");
+        assert!(all.contains("80 % of its print size (90×120 mm)") && all.contains("的 80% 显示"), "{all}");
+        // On A6 a photo too large to sit beside the QR code, or for the page, is reduced, and
+        // the slip still takes one page.
+        let a6 = slip(&l, SlipSize::A6);
+        assert!(a6.photo_scale <= 66.0 / 90.0 && a6.pages == 1, "{} {}", a6.photo_scale, a6.pages);
+        let pct = format!("{:.0} % of its print size (90×120 mm)", a6.photo_scale * 100.0);
+        assert!(a6.photo_note(Lang::En).is_some_and(|n| n.contains(&pct)), "{:?}", a6.photo_note(Lang::En));
+    }
+
+    /// "Canadian passport photo (50×70 mm)" on a receipt: never "(50×70" above "mm)".
+    #[test]
+    fn the_spec_s_size_keeps_its_unit_on_the_receipt() {
+        let book = SpecBook::builtin();
+        for id in ["ca-passport", "us-2x2", "cn-2inch", "icao-35x45"] {
+            let spec = book.get(id).unwrap();
+            let mut l = loaded(1, "ok");
+            (l.doc.spec, l.doc.spec_name_en, l.doc.spec_name_zh) =
+                (id.into(), spec.name_en.clone(), spec.name_zh.clone());
+            for size in [SlipSize::Receipt80, SlipSize::A6] {
+                let flow = lay_out(&l, &Studio::default(), size, &book, None, &candidates(1)[0], 1.0);
+                let t = texts(&flow);
+                let size_text = spec.name_en.rsplit_once('(').map(|(_, s)| format!("({s}")).unwrap();
+                assert!(t.iter().any(|l| l.contains(&size_text)), "{id} {size:?}: {size_text} split in {t:?}");
+                let zh = spec.name_zh.rsplit_once('（').map(|(_, s)| s.trim_end_matches('）').to_string()).unwrap();
+                assert!(t.iter().any(|l| l.contains(&zh)), "{id} {size:?}: {zh} split in {t:?}");
+            }
+        }
+    }
+
+    /// Every document a bundled spec is for prints by its name in both languages (a command
+    /// line export records the id, `us-visa`), and the font has its characters.
+    #[test]
+    fn every_document_a_spec_names_prints_by_its_name() {
+        let book = SpecBook::builtin();
+        let mut names = String::new();
+        for id in book.document_ids(&crate::export::summary::DOCUMENTS) {
+            assert!(has(Lang::Zh, &format!("print.document.{id}")), "{id} has no Chinese name");
+            assert!(has(Lang::En, &format!("print.document.{id}")), "{id} has no English name");
+            names += &document_name(&id);
+        }
+        assert!(text::missing_chars(&names).is_empty(), "{:?}", text::missing_chars(&names));
+        assert_eq!(document_name("us-visa"), "美国签证 US visa");
+        let mut l = loaded(1, "ok");
+        l.doc.applicant.document = Some("ca-passport".into());
+        let flow = lay_out(&l, &Studio::default(), SlipSize::Receipt80, &book, None, &candidates(1)[0], 1.0);
+        assert!(texts(&flow).iter().any(|t| t == "加拿大护照 Canadian passport"), "{:?}", texts(&flow));
     }
 
     #[test]

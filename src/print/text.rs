@@ -25,12 +25,69 @@ pub fn pdf_font() -> Result<krilla::text::Font, PrintError> {
     PDF_FONT.clone().ok_or_else(|| PrintError::Font("the bundled font cannot be read".into()))
 }
 
+/// A space no line breaks at (drawn as a space): `wrap` keeps the words on either side together.
+pub const NO_BREAK_SPACE: char = '\u{a0}';
+/// No line breaks here, and nothing is drawn (between the characters of 毫米).
+pub const WORD_JOINER: char = '\u{2060}';
+
 /// Width of `text` in mm at `size_pt` (font size in points, i.e. em height).
 pub fn width_mm(text: &str, size_pt: f64) -> f64 {
     let Ok(f) = font() else { return 0.0 };
     let upem = f.units_per_em().unwrap_or(1000.0) as f64;
-    let units: f64 = text.chars().map(|c| f.h_advance_unscaled(f.glyph_id(c)) as f64).sum();
+    let units: f64 = drawn(text).map(|c| f.h_advance_unscaled(f.glyph_id(c)) as f64).sum();
     units / upem * size_pt * 25.4 / 72.0
+}
+
+/// The characters as drawn: a no-break space as a space, a word joiner as nothing.
+fn drawn(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().filter(|c| *c != WORD_JOINER).map(|c| if c == NO_BREAK_SPACE { ' ' } else { c })
+}
+
+/// Units a size is written with, Latin and Chinese.
+const UNITS: [&str; 7] = ["mm", "cm", "in", "px", "毫米", "厘米", "英寸"];
+
+/// `s` with each size kept whole with its unit when wrapped: "(50×70 mm)", "2×2 in" and
+/// "50×70 毫米" never break between the number and the unit, nor inside the unit.
+pub fn keep_sizes_whole(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+        if !c.is_ascii_digit() {
+            continue;
+        }
+        let after_space = rest.strip_prefix(' ');
+        for unit in UNITS {
+            let (tail, spaced) = match after_space.and_then(|r| r.strip_prefix(unit)) {
+                Some(t) => (t, true),
+                None => match rest.strip_prefix(unit) {
+                    Some(t) => (t, false),
+                    None => continue,
+                },
+            };
+            // A whole unit ("in" of "2 in", not of "2 inches").
+            if tail.chars().next().is_some_and(|n| n.is_alphanumeric() && !breaks_anywhere(n)) {
+                continue;
+            }
+            // Chinese units would break anywhere, even inside: joined throughout.
+            let cjk = unit.chars().next().is_some_and(breaks_anywhere);
+            if spaced {
+                out.push(NO_BREAK_SPACE);
+            } else if cjk {
+                out.push(WORD_JOINER);
+            }
+            for (i, u) in unit.chars().enumerate() {
+                if i > 0 && cjk {
+                    out.push(WORD_JOINER);
+                }
+                out.push(u);
+            }
+            rest = tail;
+            break;
+        }
+    }
+    out
 }
 
 /// Characters the bundled font cannot draw (they would print as empty boxes).
@@ -51,15 +108,18 @@ fn breaks_anywhere(c: char) -> bool {
 /// a word longer than a line is cut.
 pub fn wrap(text: &str, size_pt: f64, max_mm: f64) -> Vec<String> {
     let mut lines = Vec::new();
+    // A no-break space or a word joiner glues the characters on either side.
+    let glue = |c: char| c == NO_BREAK_SPACE || c == WORD_JOINER;
+    let space = |c: char| c.is_whitespace() && !glue(c);
     for para in text.split('\n') {
-        // Tokens: runs of non-space Latin characters, single CJK characters, single spaces.
+        // Tokens: runs of non-space Latin characters, single CJK characters, single spaces;
+        // anything glued stays in one token.
         let mut tokens: Vec<String> = Vec::new();
         for c in para.chars() {
-            let joins = !c.is_whitespace()
-                && !breaks_anywhere(c)
-                && tokens
-                    .last()
-                    .is_some_and(|t| t.chars().last().is_some_and(|l| !l.is_whitespace() && !breaks_anywhere(l)));
+            let last = tokens.last().and_then(|t| t.chars().last());
+            let joins = last.is_some_and(|l| {
+                glue(c) || glue(l) || !space(c) && !breaks_anywhere(c) && !space(l) && !breaks_anywhere(l)
+            });
             match tokens.last_mut() {
                 Some(t) if joins => t.push(c),
                 _ => tokens.push(c.to_string()),
@@ -91,7 +151,7 @@ pub fn wrap(text: &str, size_pt: f64, max_mm: f64) -> Vec<String> {
         }
         lines.push(line.trim_end().to_string());
     }
-    lines
+    lines.into_iter().map(|l| drawn(&l).collect()).collect()
 }
 
 /// Shorten `text` with an ellipsis until it fits `max_mm`.
@@ -159,6 +219,25 @@ mod tests {
         assert_eq!(lines.join(" "), "This is the booth's own serial, not the official receipt number");
         let zh = wrap("此编号为本照相亭自编号，并非官方回执编号。", 8.0, 20.0);
         assert!(zh.len() > 1 && zh.concat() == "此编号为本照相亭自编号，并非官方回执编号。");
+    }
+
+    /// A size and its unit are never split across lines, nor a Chinese unit inside.
+    #[test]
+    fn a_size_stays_whole_with_its_unit() {
+        let name = "Canadian passport photo (50×70 mm)";
+        let plain = wrap(name, 8.0, 48.0);
+        let kept = wrap(&keep_sizes_whole(name), 8.0, 48.0);
+        assert_eq!(kept, ["Canadian passport photo", "(50×70 mm)"], "plain wrap: {plain:?}");
+        for (s, w) in [("US passport & visa photo (2×2 in)", 37.0), ("加拿大护照照片（50×70 毫米）", 30.0)]
+        {
+            let lines = wrap(&keep_sizes_whole(s), 8.0, w);
+            assert!(lines.len() > 1, "{lines:?}");
+            let unit = if s.contains("in)") { "2×2 in" } else { "50×70 毫米" };
+            assert!(lines.iter().any(|l| l.contains(unit)), "{lines:?}");
+            assert!(lines.iter().all(|l| width_mm(l, 8.0) <= w && !l.contains(['\u{a0}', '\u{2060}'])), "{lines:?}");
+        }
+        assert_eq!(keep_sizes_whole("2 inches, 35×45mm, 2×2英寸"), "2 inches, 35×45mm, 2×2\u{2060}英\u{2060}寸");
+        assert!((width_mm(&keep_sizes_whole("50×70 毫米"), 8.0) - width_mm("50×70 毫米", 8.0)).abs() < 1e-9);
     }
 
     #[test]

@@ -11,6 +11,8 @@ fn idbooth(args: &[&str]) -> Output {
         // Keep the test's logs out of the user's data folder; English unless --lang says.
         .env("IDBOOTH_DATA_DIR", crate::common::kept("cli-test-data"))
         .env_remove("LANG")
+        // No studio settings but those a test names (--settings): not the tester's own.
+        .env("XDG_CONFIG_HOME", crate::common::kept("cli-test-config"))
         .output()
         .expect("run idbooth")
 }
@@ -167,7 +169,18 @@ fn a_failing_photo_is_not_exported_until_a_named_person_confirms_its_rules() {
     let no_reason = export(&["--confirm", &list, "--by", "Li Wei"]);
     assert_eq!(no_reason.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&no_reason.stderr).contains("reason"));
-    let ok = export(&["--confirm", &list, "--by", "Li Wei", "--reason", "archive portrait", "--city", "Shen Zhen"]);
+    let ok = export(&[
+        "--confirm",
+        &list,
+        "--by",
+        "Li Wei",
+        "--role",
+        "staff",
+        "--reason",
+        "archive portrait",
+        "--city",
+        "Shen Zhen",
+    ]);
     assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
     assert_eq!(files(&dir), ["out.jpg", "out.json"]);
     // What the window would have asked for and the command line left out.
@@ -616,4 +629,59 @@ fn a_batch_of_photos_that_need_a_person_says_how_to_confirm_them() {
     assert_eq!(files(&out), ["002_03.jpg", "002_03.json", "report-1.jsonl", "report.jsonl"]);
     std::fs::remove_dir_all(&src).ok();
     std::fs::remove_dir_all(&out).ok();
+}
+
+/// Who confirmed on the command line: the applicant by default (the studio settings' mode is
+/// a laptop unless set: a person at home), staff where the settings say counter or kiosk, and
+/// whatever --role says over either. The summary records it, and the slip prints it.
+#[test]
+fn a_command_line_confirmation_is_the_applicants_at_home_and_staffs_at_a_counter() {
+    let dir = tmp("role");
+    let hopper = repo(HOPPER);
+    let v = json(&idbooth(&["check", &hopper, "--json"]));
+    let open: Vec<&str> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| !["pass", "warn"].contains(&r["status"].as_str().unwrap()))
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let list = open.join(",");
+    let counter = dir.join("counter.toml");
+    std::fs::write(&counter, "mode = \"counter\"\n").unwrap();
+    let home = dir.join("no-such-settings.toml");
+    for (name, settings, role, want) in [
+        ("home", &home, None, "applicant"),
+        ("counter", &counter, None, "staff"),
+        ("home-staff", &home, Some("staff"), "staff"),
+        ("counter-applicant", &counter, Some("applicant"), "applicant"),
+    ] {
+        let jpg = dir.join(format!("{name}.jpg"));
+        let (jpg_s, settings_s) = (jpg.to_str().unwrap(), settings.to_str().unwrap());
+        let mut args = vec!["export", &hopper, "-o", jpg_s, "--settings", settings_s, "--confirm", &list];
+        args.extend(["--by", "Grace Hopper", "--reason", "archive portrait"]);
+        if let Some(r) = role {
+            args.extend(["--role", r]);
+        }
+        let out = idbooth(&args);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(said.contains("Grace Hopper, the applicant"), want == "applicant", "{name}: {said}");
+        let s: serde_json::Value = serde_json::from_slice(&std::fs::read(jpg.with_extension("json")).unwrap()).unwrap();
+        let c = s["confirmations"].as_array().unwrap();
+        assert!(!c.is_empty() && c.iter().all(|c| c["role"] == want), "{name}: {c:?}");
+    }
+    // The slip of the one at home says who checked it.
+    let slip = dir.join("home-slip.pdf");
+    let home_json = dir.join("home.json");
+    let out = idbooth(&["summary", home_json.to_str().unwrap(), "-o", slip.to_str().unwrap(), "--size", "a6"]);
+    assert!(out.status.success(), "{out:?}");
+    if let Ok(text) = Command::new("pdftotext").args(["-enc", "UTF-8", "-raw"]).arg(&slip).arg("-").output() {
+        let text = String::from_utf8_lossy(&text.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains("Checked by the applicant") && !text.contains("Checked by staff"), "{text}");
+    }
+    let bad = idbooth(&["export", &hopper, "-o", dir.join("x.jpg").to_str().unwrap(), "--role", "boss"]);
+    assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("applicant or staff"), "{bad:?}");
+    std::fs::remove_dir_all(&dir).ok();
 }

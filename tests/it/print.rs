@@ -411,6 +411,85 @@ fn a_slip_with_every_rule_confirmed_fits_one_a6_page() {
     }
 }
 
+/// A summary of `spec_id` with its photo, as an export writes them, in `dir`.
+fn write_summary_for(dir: &Path, spec_id: &str, document: &str) -> PathBuf {
+    let spec = SpecBook::builtin().get(spec_id).unwrap().clone();
+    let (w_mm, h_mm) = sheet::print_size(&spec).unwrap();
+    let photo = format!("{spec_id}.jpg");
+    std::fs::write(dir.join(&photo), exported(spec_id)).unwrap();
+    let sha = summary::sha256_hex(&std::fs::read(dir.join(&photo)).unwrap());
+    let json = serde_json::json!({
+        "schema": 2, "serial": "20261203-000042", "photo_file": photo, "photo_sha256": sha,
+        "spec": spec_id, "spec_name_en": spec.name_en, "spec_name_zh": spec.name_zh,
+        "width_px": spec.width(), "height_px": spec.height(), "dpi": spec.dpi(),
+        "print_width_mm": w_mm, "print_height_mm": h_mm,
+        "exported_at": "2026-12-03T12:34:56+08:00",
+        "applicant": { "name": "张三", "document": document },
+        "outcome": "pass", "confirmations": [], "report": { "rules": [] }
+    });
+    let p = dir.join(format!("{spec_id}.json"));
+    std::fs::write(&p, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+    p
+}
+
+/// On every paper, the 80 mm receipt included, the photo is placed at its spec's print size:
+/// 33×48 mm, 2×2 in (50.8 mm) and 50×70 mm, within the roll's printable 72 mm.
+#[test]
+fn every_slip_shows_the_photo_at_its_specs_true_size() {
+    let dir = tmp("slip-sizes");
+    let studio = Studio { name: "星光照相馆".into(), address: String::new() };
+    for (spec_id, document) in [("cn-exit-entry", "passport"), ("us-2x2", "us-visa"), ("ca-passport", "ca-passport")] {
+        let (w_mm, h_mm) = sheet::print_size(SpecBook::builtin().get(spec_id).unwrap()).unwrap();
+        let loaded = summary::load(&write_summary_for(&dir, spec_id, document)).unwrap();
+        for size in [SlipSize::Receipt80, SlipSize::A6, SlipSize::A5] {
+            let s = slip::slip_pdf(&loaded, &studio, size, &SpecBook::builtin()).unwrap();
+            assert_eq!((s.pages, s.photo_scale), (1, 1.0), "{spec_id} {size:?}");
+            let pg = pages(&s.pdf);
+            let ((pw, _), placed, _) = &pg[0];
+            // The photo: the one image (the QR code is drawn as rectangles).
+            assert_eq!(placed.len(), 1, "{spec_id} {size:?}: {placed:?}");
+            let p = &placed[0];
+            assert!(
+                near(p.w, w_mm, 0.2) && near(p.h, h_mm, 0.2),
+                "{spec_id} on {size:?}: placed {:.2}×{:.2} mm, the spec's {w_mm}×{h_mm} mm",
+                p.w,
+                p.h
+            );
+            // Inside the printable width (an 80 mm roll prints about 72 mm: 4 mm margins).
+            let margin = if size == SlipSize::Receipt80 { 4.0 } else { 5.9 };
+            assert!(p.x0 >= margin - 0.05 && p.x0 + p.w <= pw - margin + 0.05, "{spec_id} {size:?}: {p:?}");
+            if size == SlipSize::Receipt80 && spec_id != "cn-exit-entry" && tool("pdftoppm") {
+                let pdf_path = dir.join(format!("{spec_id}-receipt.pdf"));
+                std::fs::write(&pdf_path, &s.pdf).unwrap();
+                let text = Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&pdf_path).arg("-").output().unwrap();
+                let text = String::from_utf8_lossy(&text.stdout);
+                // The document by its name, not its id; the size with its unit on one line.
+                let (doc, size_text) = match spec_id {
+                    "us-2x2" => ("美国签证 US visa", "(2×2 in)"),
+                    _ => ("加拿大护照 Canadian passport", "(50×70 mm)"),
+                };
+                assert!(text.contains(doc), "{text}");
+                assert!(text.lines().any(|l| l.trim().ends_with(size_text)), "{text}");
+                // The QR code below the wide photo still reads as the serial.
+                let png = dir.join(format!("{spec_id}-receipt"));
+                let out = Command::new("pdftoppm")
+                    .args(["-r", "200", "-gray", "-png", "-singlefile"])
+                    .arg(&pdf_path)
+                    .arg(&png)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{out:?}");
+                let img = image::open(png.with_extension("png")).unwrap().to_luma8();
+                let mut prepared = rqrr::PreparedImage::prepare(img);
+                let grids = prepared.detect_grids();
+                assert_eq!(grids.len(), 1, "one QR code on the slip");
+                assert_eq!(grids[0].decode().unwrap().1, "20261203-000042");
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 // ---- the command line ----
 
 fn idbooth(args: &[&str]) -> std::process::Output {
