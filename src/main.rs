@@ -176,7 +176,7 @@ fn main() -> ExitCode {
             // Who confirms follows the studio's mode unless --role says: staff at a counter or
             // kiosk, the applicant on a laptop (the default, as at home).
             if e.role.is_none() && !e.confirm.is_empty() {
-                e.role = Some(confirm_role(args.gui.settings));
+                e.role = Some(confirm_role(args.gui.settings, lang));
             }
             cli::export(&e, lang)
         }
@@ -189,8 +189,8 @@ fn main() -> ExitCode {
         Command::EvalRules { labels, verbose } => cli_rules::eval_rules(&labels, verbose),
         Command::Bench { photo, runs } => cli::bench(photo.as_deref(), runs),
         Command::Settings { set_pin } => settings(args.gui.settings, set_pin, lang),
-        Command::Sheet(a) => cli_print::sheet(&a, &studio_defaults(args.gui.settings), lang),
-        Command::Summary(a) => cli_print::summary(&a, &studio_defaults(args.gui.settings), lang),
+        Command::Sheet(a) => cli_print::sheet(&a, &studio_defaults(args.gui.settings, lang), lang),
+        Command::Summary(a) => cli_print::summary(&a, &studio_defaults(args.gui.settings, lang), lang),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -307,39 +307,43 @@ fn settings(path: Option<PathBuf>, set_pin: Option<String>, lang: Lang) -> anyho
 /// The studio settings' printer, paper and studio name for `sheet` and `summary` (a problem
 /// with the file is said, and what could be read is used).
 #[cfg(feature = "gui")]
-fn studio_defaults(path: Option<PathBuf>) -> cli_print::StudioDefaults {
+fn studio_defaults(path: Option<PathBuf>, lang: Lang) -> cli_print::StudioDefaults {
     use idbooth::app::config::StudioSettings;
     let Some(path) = path.or_else(StudioSettings::default_path) else { return Default::default() };
     let (s, problem) = StudioSettings::load(&path);
-    if let Some(p) = problem {
-        eprintln!("warning: {p}");
-    }
+    settings_warning(problem, lang);
     cli_print::StudioDefaults { studio: s.studio, print: s.print }
 }
 
 #[cfg(not(feature = "gui"))]
-fn studio_defaults(_: Option<PathBuf>) -> cli_print::StudioDefaults {
+fn studio_defaults(_: Option<PathBuf>, _: Lang) -> cli_print::StudioDefaults {
     Default::default()
 }
 
 /// The role of who confirms on the command line, from the studio settings' mode: staff at a
 /// counter or kiosk, the applicant on a laptop (the default: a person at home).
 #[cfg(feature = "gui")]
-fn confirm_role(path: Option<PathBuf>) -> idbooth::approval::Role {
+fn confirm_role(path: Option<PathBuf>, lang: Lang) -> idbooth::approval::Role {
     use idbooth::app::config::{Mode, StudioSettings};
     let Some(path) = path.or_else(StudioSettings::default_path) else { return idbooth::approval::Role::Applicant };
     let (s, problem) = StudioSettings::load(&path);
-    if let Some(p) = problem {
-        eprintln!("warning: {p}");
-    }
+    settings_warning(problem, lang);
     match s.mode {
         Mode::Laptop => idbooth::approval::Role::Applicant,
         Mode::Counter | Mode::Kiosk => idbooth::approval::Role::Staff,
     }
 }
 
+/// A problem with the studio settings file, said on stderr in the reader's language.
+#[cfg(feature = "gui")]
+fn settings_warning(problem: Option<idbooth::app::config::SettingsError>, lang: Lang) {
+    if let Some(p) = problem {
+        eprintln!("{}", idbooth::i18n::tr(lang, "cli.warning", &[("text", p.message(lang))]));
+    }
+}
+
 #[cfg(not(feature = "gui"))]
-fn confirm_role(_: Option<PathBuf>) -> idbooth::approval::Role {
+fn confirm_role(_: Option<PathBuf>, _: Lang) -> idbooth::approval::Role {
     idbooth::approval::Role::Applicant
 }
 

@@ -142,6 +142,9 @@ pub enum Leave {
         entry: usize,
         close_first: bool,
     },
+    /// Counter: open the photo picked (`BoothApp::open_after`) for the next customer, over a
+    /// form changed since its export.
+    OpenPhoto,
 }
 
 /// What a screen asks for; applied after drawing.
@@ -389,6 +392,8 @@ pub struct BoothApp {
     /// Laptop and counter: what was asked for over a photo not exported (closing the window,
     /// the next customer); the question is on screen until answered.
     pub leave_asked: Option<Leave>,
+    /// The photo `Leave::OpenPhoto` opens once the question is answered.
+    open_after: Option<PathBuf>,
     frame_times: std::collections::VecDeque<Instant>,
     wake_ctx: Option<egui::Context>,
 }
@@ -473,6 +478,7 @@ impl BoothApp {
             retake_of: None,
             quit_requested: false,
             leave_asked: None,
+            open_after: None,
             frame_times: Default::default(),
             wake_ctx: None,
         };
@@ -621,7 +627,7 @@ impl BoothApp {
             && self.leave_asked.is_none()
             && let Some(p) = dropped.into_iter().find(|p| !p.as_os_str().is_empty())
         {
-            self.open_path(&p);
+            self.open_or_ask(p);
         }
         // Ctrl+Q closes the window as its × does (asking first over a photo not exported).
         if self.mode != Mode::Kiosk && ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Q)) {
@@ -690,7 +696,7 @@ impl BoothApp {
     pub fn apply(&mut self, intent: Intent) {
         match intent {
             Intent::Open => self.open_dialog(),
-            Intent::OpenPath(p) => self.open_path(&p),
+            Intent::OpenPath(p) => self.open_or_ask(p),
             Intent::Sample => {
                 self.notice = None;
                 // The path field names the photo shown; the sample has none.
@@ -789,7 +795,10 @@ impl BoothApp {
                     self.leave(leave);
                 }
             }
-            Intent::CancelLeave => self.leave_asked = None,
+            Intent::CancelLeave => {
+                self.leave_asked = None;
+                self.open_after = None;
+            }
             Intent::Adjust(a) => {
                 if a != self.visit.adjust {
                     self.visit.adjust = a;
@@ -938,10 +947,7 @@ impl BoothApp {
         let v = &self.visit;
         // A kiosk customer from the queue has a ticket before anything is typed.
         let typed = !v.form.is_blank() || v.ticket.is_some() || v.from_spool.is_some();
-        // A form changed after its export (a name corrected) is still this person's: it goes to
-        // the next photo rather than being dropped unseen.
-        let form_saved = v.exported_for.as_ref().is_some_and(|(form, _, _)| *form == v.form);
-        let unexported = matches!(v.still, StillJob::Done(_) | StillJob::Checking(_)) && !form_saved;
+        let unexported = matches!(v.still, StillJob::Done(_) | StillJob::Checking(_)) && v.last_export.is_none();
         let keep = match self.mode {
             Mode::Laptop => typed,
             Mode::Counter => typed && unexported,
@@ -971,6 +977,11 @@ impl BoothApp {
         match leave {
             Leave::Quit => self.quit_requested = true,
             Leave::NextCustomer => self.next_customer(),
+            Leave::OpenPhoto => {
+                if let Some(p) = self.open_after.take() {
+                    self.open_path(&p);
+                }
+            }
             Leave::Serve { entry, close_first } => {
                 if close_first {
                     self.next_customer();
@@ -1004,6 +1015,20 @@ impl BoothApp {
     }
 
     /// Same path as Open… and drag-and-drop: load a photo file and check it.
+    /// At the counter a photo opened after an export is the next customer's, and the form
+    /// goes: when it was changed since the export (a name corrected), staff are asked first.
+    fn open_or_ask(&mut self, path: PathBuf) {
+        let v = &self.visit;
+        let person = |f: &Form| [f.name.clone(), f.city.clone(), f.phone.clone(), f.notes.clone()];
+        let changed = v.exported_for.as_ref().is_some_and(|(form, _, _)| person(form) != person(&v.form));
+        if self.mode == Mode::Counter && v.last_export.is_some() && changed {
+            self.open_after = Some(path);
+            self.leave_asked = Some(Leave::OpenPhoto);
+        } else {
+            self.open_path(&path);
+        }
+    }
+
     pub fn open_path(&mut self, path: &Path) {
         match open_photo(path) {
             Ok(p) => self.open_portrait(p, None),
@@ -1352,7 +1377,7 @@ impl BoothApp {
 
     fn open_dialog(&mut self) {
         match self.picker.pick_photo() {
-            Ok(Some(p)) => self.open_path(&p),
+            Ok(Some(p)) => self.open_or_ask(p),
             Ok(None) => {}
             Err(e) => {
                 tracing::warn!("no file dialog: {e}");

@@ -18,7 +18,16 @@ pub const DOCUMENTS: [&str; 7] =
 /// A Chinese document, applied for at a city's office: its form names the exact city and a
 /// phone number. A visa or another country's passport asks for neither.
 pub fn applied_in_a_city(document: &str) -> bool {
-    DOCUMENTS.contains(&document) && !matches!(document, "visa" | "other")
+    // (The travel document and a passport applied for abroad go through a consulate.)
+    const IN_A_CITY: [&str; 6] = [
+        "passport",
+        "hk-macau-permit",
+        "taiwan-permit",
+        "resident-id-card",
+        "social-security-card",
+        "residence-permit",
+    ];
+    IN_A_CITY.contains(&document)
 }
 
 /// The applicant's details for the counter, as entered at the booth.

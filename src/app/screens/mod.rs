@@ -78,7 +78,7 @@ fn leave_question(app: &BoothApp, leave: super::Leave, ui: &mut egui::Ui, out: &
     let lang = app.lang;
     let go = match leave {
         super::Leave::Quit => "quit.close",
-        super::Leave::NextCustomer | super::Leave::Serve { .. } => "quit.next",
+        super::Leave::NextCustomer | super::Leave::Serve { .. } | super::Leave::OpenPhoto => "quit.next",
     };
     // Changes made after an export are what would be lost, not the photo.
     let question = if app.visit.last_export.is_some() { "quit.question_changed" } else { "quit.question" };

@@ -136,7 +136,7 @@ fn result(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
 }
 
 /// Output pixels across the loupe, and its side on screen: hair edges and the matte around
-/// them (a busy backdrop replaced) are judged by a person, at three times the photo's size.
+/// them (a busy backdrop replaced) are judged by a person, each photo pixel 3 screen pixels.
 const LOUPE_PX: f32 = 80.0;
 const LOUPE_SIDE: f32 = 240.0;
 
@@ -144,9 +144,10 @@ const LOUPE_SIDE: f32 = 240.0;
 fn loupe(lang: crate::Lang, resp: &egui::Response, tex: &egui::TextureHandle, rect: egui::Rect, k: f32) {
     let Some(pos) = resp.hover_pos().filter(|_| !resp.dragged()) else { return };
     let [w, h] = tex.size().map(|v| v as f32);
-    // Kept inside the photo, so the loupe never shows what lies beyond its edge.
-    let half = LOUPE_PX / 2.0;
-    let at = |v: f32, side: f32| if side <= LOUPE_PX { side / 2.0 } else { v.clamp(half, side - half) };
+    // Kept inside the photo, so the loupe never shows what lies beyond its edge (a photo
+    // smaller than the loupe's square is shown whole).
+    let half = LOUPE_PX.min(w).min(h) / 2.0;
+    let at = |v: f32, side: f32| v.clamp(half, side - half);
     let (x, y) = (at((pos.x - rect.min.x) / k, w), at((pos.y - rect.min.y) / k, h));
     let uv = egui::Rect::from_min_max(pos2((x - half) / w, (y - half) / h), pos2((x + half) / w, (y + half) / h));
     resp.clone().on_hover_ui_at_pointer(|ui| {
@@ -297,7 +298,10 @@ fn checklist(app: &mut BoothApp, ui: &mut egui::Ui, rules: &[RuleReport]) {
     let beside = advice_width >= MIN_ADVICE_WIDTH;
     // Another photo, spec or language measures its rows afresh (the last one's long advice
     // left rows tall); a crop being dragged keeps them.
-    egui::Grid::new(("checklist", app.photo_serial(), &app.spec().id, lang))
+    // (The row order too: a crop dragged at the counter moves rows between the groups, and a
+    // row must not keep the height of the one that was in its place.)
+    let order: Vec<RuleId> = rows.iter().map(|r| r.rule).collect();
+    egui::Grid::new(("checklist", app.photo_serial(), &app.spec().id, lang, order))
         .striped(true)
         .num_columns(if beside { 6 } else { 5 })
         .spacing([spacing, 4.0])
