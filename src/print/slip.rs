@@ -556,7 +556,11 @@ fn lay_out(
     let a = &d.applicant;
     f.field("name", &a.name.clone().unwrap_or_else(dash), 2);
     f.field("document", &a.document.as_deref().map(document_name).unwrap_or_else(dash), 2);
-    f.field("city", &a.city.clone().unwrap_or_else(dash), 2);
+    // A visa or another country's passport has no city of application: no empty line for it.
+    let city_asked = a.document.as_deref().is_none_or(crate::export::summary::applied_in_a_city);
+    if city_asked || a.city.is_some() {
+        f.field("city", &a.city.clone().unwrap_or_else(dash), 2);
+    }
     if let Some(t) = &a.ticket {
         f.field("ticket", t, 1);
     }
@@ -912,6 +916,14 @@ mod tests {
         l.doc.applicant.document = Some("ca-passport".into());
         let flow = lay_out(&l, &Studio::default(), SlipSize::Receipt80, &book, None, &candidates(1)[0], 1.0);
         assert!(texts(&flow).iter().any(|t| t == "加拿大护照 Canadian passport"), "{:?}", texts(&flow));
+        // No city of application for it: no empty city line either; a Chinese document keeps it.
+        l.doc.applicant.city = None;
+        let flow = lay_out(&l, &Studio::default(), SlipSize::Receipt80, &book, None, &candidates(1)[0], 1.0);
+        let city = bilingual("print.label.city", " ");
+        assert!(!texts(&flow).iter().any(|t| t.contains(&city)), "{:?}", texts(&flow));
+        l.doc.applicant.document = Some("passport".into());
+        let flow = lay_out(&l, &Studio::default(), SlipSize::Receipt80, &book, None, &candidates(1)[0], 1.0);
+        assert!(texts(&flow).iter().any(|t| t.contains(&city)), "{:?}", texts(&flow));
     }
 
     #[test]

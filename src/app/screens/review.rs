@@ -505,9 +505,10 @@ fn form_fields(app: &mut BoothApp, ui: &mut egui::Ui, out: &mut Vec<Intent>) {
         let label = ui.label(t(lang, "form.document"));
         let mut doc = f.document;
         ui.vertical(|ui| {
+            // Wider than the fields: "Other: <the spec's name>" is long.
             egui::ComboBox::from_id_salt("document")
                 .selected_text(named(doc))
-                .width(260.0)
+                .width(ui.available_width().clamp(260.0, 420.0))
                 .show_ui(ui, |ui| {
                     for d in Document::ALL {
                         ui.selectable_value(&mut doc, d, named(d));
