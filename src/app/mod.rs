@@ -1014,7 +1014,6 @@ impl BoothApp {
         }
     }
 
-    /// Same path as Open… and drag-and-drop: load a photo file and check it.
     /// At the counter a photo opened after an export is the next customer's, and the form
     /// goes: when it was changed since the export (a name corrected), staff are asked first.
     fn open_or_ask(&mut self, path: PathBuf) {
@@ -1029,6 +1028,7 @@ impl BoothApp {
         }
     }
 
+    /// Same path as Open… and drag-and-drop: load a photo file and check it.
     pub fn open_path(&mut self, path: &Path) {
         match open_photo(path) {
             Ok(p) => self.open_portrait(p, None),
