@@ -168,7 +168,7 @@ pub fn summary(a: &SummaryArgs, d: &StudioDefaults, lang: Lang) -> anyhow::Resul
     }
     // A photo the paper cannot hold at true size: the slip says so under it, and so does this.
     if let Some(note) = s.photo_note(lang) {
-        eprintln!("note: {note}");
+        eprintln!("{}", tr(lang, "cli.note", &[("text", note)]));
     }
     if let Some(out) = &a.output {
         write_file(out, &s.pdf)?;

@@ -510,6 +510,12 @@ fn lay_out(
         let note = |lang| scaled_note(place.scale, (full_w, full_h), lang);
         format!("{} {}", note(Lang::Zh), note(Lang::En))
     });
+    let note_under = |f: &mut Flow| {
+        if let Some(note) = &scaled {
+            f.para(m, w, 6.0 * k, note, usize::MAX);
+            f.y += 1.0 * k;
+        }
+    };
     if place.beside {
         f.room(ph.max(sy));
         let top = f.y;
@@ -523,10 +529,7 @@ fn lay_out(
             f.push(Op::Text { x, y: top + y, size, s });
         }
         f.y = top + ph.max(sy) + 2.0 * k;
-        if let Some(note) = &scaled {
-            f.para(m, w, 6.0 * k, note, usize::MAX);
-            f.y += 1.0 * k;
-        }
+        note_under(&mut f);
     } else {
         // A receipt grows in length: the photo alone across the roll, centred, then the QR
         // code with the serial beside it.
@@ -534,10 +537,7 @@ fn lay_out(
         let top = f.y;
         f.push(Op::Photo(RectMm { x: m + (w - pw) / 2.0, y: top, w: pw, h: ph }));
         f.y = top + ph + 2.0 * k;
-        if let Some(note) = &scaled {
-            f.para(m, w, 6.0 * k, note, usize::MAX);
-            f.y += 1.0 * k;
-        }
+        note_under(&mut f);
         f.room(qr_w.max(sy));
         let top = f.y;
         if let Some((mods, n)) = qr {

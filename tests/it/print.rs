@@ -238,6 +238,22 @@ fn a4_mixed_and_png_sheets() {
     assert!(raw == *img.as_raw(), "PNG pixels changed");
 }
 
+/// The one QR code on a slip PDF's first page, decoded (drawn by pdftoppm to `png_stem`.png).
+fn slip_qr(pdf: &Path, png_stem: &Path) -> String {
+    let out = Command::new("pdftoppm")
+        .args(["-r", "200", "-gray", "-png", "-singlefile"])
+        .arg(pdf)
+        .arg(png_stem)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let img = image::open(png_stem.with_extension("png")).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the slip");
+    grids[0].decode().unwrap().1
+}
+
 fn write_v2_summary(dir: &Path, serial: &str) -> PathBuf {
     std::fs::write(dir.join("zhang.jpg"), exported("cn-exit-entry")).unwrap();
     let sha = summary::sha256_hex(&std::fs::read(dir.join("zhang.jpg")).unwrap());
@@ -314,19 +330,7 @@ fn the_slip_shows_chinese_and_its_qr_decodes_to_the_serial() {
         assert!(text.contains(want), "slip text lacks {want:?}:\n{text}");
     }
     assert!(text.contains(&summary::short(&loaded.sha256)));
-    let out = Command::new("pdftoppm")
-        .args(["-r", "200", "-gray", "-png", "-singlefile"])
-        .arg(&pdf_path)
-        .arg(dir.join("slip"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let img = image::open(dir.join("slip.png")).unwrap().to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(img);
-    let grids = prepared.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR code on the slip");
-    let (_, content) = grids[0].decode().unwrap();
-    assert_eq!(content, serial);
+    assert_eq!(slip_qr(&pdf_path, &dir.join("slip")), serial);
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -394,18 +398,7 @@ fn a_slip_with_every_rule_confirmed_fits_one_a6_page() {
     }
     // The reason is printed once, not once per rule.
     assert!(text.matches("Customer").count() == 1, "{text}");
-    let out = Command::new("pdftoppm")
-        .args(["-r", "200", "-gray", "-png", "-singlefile"])
-        .arg(&pdf_path)
-        .arg(dir.join("worst"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let img = image::open(dir.join("worst.png")).unwrap().to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(img);
-    let grids = prepared.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR code on the slip");
-    assert_eq!(grids[0].decode().unwrap().1, serial);
+    assert_eq!(slip_qr(&pdf_path, &dir.join("worst")), serial);
     if std::env::var_os("IDBOOTH_KEEP_SLIP").is_none() {
         std::fs::remove_dir_all(&dir).ok();
     }
@@ -471,19 +464,7 @@ fn every_slip_shows_the_photo_at_its_specs_true_size() {
                 assert!(text.contains(doc), "{text}");
                 assert!(text.lines().any(|l| l.trim().ends_with(size_text)), "{text}");
                 // The QR code below the wide photo still reads as the serial.
-                let png = dir.join(format!("{spec_id}-receipt"));
-                let out = Command::new("pdftoppm")
-                    .args(["-r", "200", "-gray", "-png", "-singlefile"])
-                    .arg(&pdf_path)
-                    .arg(&png)
-                    .output()
-                    .unwrap();
-                assert!(out.status.success(), "{out:?}");
-                let img = image::open(png.with_extension("png")).unwrap().to_luma8();
-                let mut prepared = rqrr::PreparedImage::prepare(img);
-                let grids = prepared.detect_grids();
-                assert_eq!(grids.len(), 1, "one QR code on the slip");
-                assert_eq!(grids[0].decode().unwrap().1, "20261203-000042");
+                assert_eq!(slip_qr(&pdf_path, &dir.join(format!("{spec_id}-receipt"))), "20261203-000042");
             }
         }
     }
